@@ -1,0 +1,159 @@
+"""Access-token verification against identity's JWKS, and the service token of internal calls."""
+
+import hmac
+import time
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import httpx
+import jwt
+from fastapi import Depends, Header
+from jwt import PyJWK
+
+from servicekit.errors import Forbidden, Unauthorized
+from servicekit.settings import PlatformSettings, platform_settings
+
+ACCESS_TOKEN_TYPE = "at+jwt"
+ALLOWED_ALGORITHMS = ["ES256"]  # one asymmetric algorithm: no `none`, no RS/HS confusion
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: an account id and its role."""
+
+    account_id: str
+    role: str
+    issued_at: int
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == "operator"
+
+
+class InvalidToken(Unauthorized):
+    code = "invalid_token"
+    fr = "Session invalide ou expirée; reconnectez-vous."
+    en = "Invalid or expired session; please log in again."
+
+
+class KeySet:
+    """Public keys by `kid`, loaded from a JWKS document and refreshed on an unknown `kid`."""
+
+    def __init__(self, jwks_url: str | None = None, refresh_every: float = 300.0) -> None:
+        self._url = jwks_url
+        self._keys: dict[str, PyJWK] = {}
+        self._loaded_at = 0.0
+        self._refresh_every = refresh_every
+
+    def load(self, jwks: dict[str, Any]) -> None:
+        """Replace the keys with those of a JWKS document."""
+        self._keys = {k["kid"]: PyJWK(k) for k in jwks.get("keys", []) if "kid" in k}
+        self._loaded_at = time.monotonic()
+
+    async def key(self, kid: str) -> PyJWK:
+        """The key for `kid`, fetching the JWKS again when it is unknown or stale."""
+        stale = time.monotonic() - self._loaded_at > self._refresh_every
+        if (kid not in self._keys or stale) and self._url:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(self._url)
+                response.raise_for_status()
+                self.load(response.json())
+        if kid not in self._keys:
+            raise InvalidToken()
+        return self._keys[kid]
+
+
+class TokenVerifier:
+    """Verify an access token: signature first, then alg, typ, exp, nbf, iss and aud."""
+
+    def __init__(self, keys: KeySet, issuer: str, audience: str) -> None:
+        self.keys = keys
+        self.issuer = issuer
+        self.audience = audience
+
+    async def verify(self, token: str, expected_type: str = ACCESS_TOKEN_TYPE) -> dict[str, Any]:
+        """The token's claims, or `InvalidToken`; `jku`/`x5u`/`jwk` headers are never followed."""
+        try:
+            header = jwt.get_unverified_header(token)
+            if header.get("alg") not in ALLOWED_ALGORITHMS or header.get("typ") != expected_type:
+                raise InvalidToken()
+            key = await self.keys.key(str(header.get("kid", "")))
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key=key.key,
+                algorithms=ALLOWED_ALGORITHMS,
+                audience=self.audience,
+                issuer=self.issuer,
+                options={"require": ["exp", "nbf", "iat", "sub", "aud", "iss"]},
+            )
+        except (jwt.PyJWTError, httpx.HTTPError, ValueError) as exc:
+            raise InvalidToken() from exc
+        return claims
+
+
+_verifier: TokenVerifier | None = None
+
+
+def configure_verifier(verifier: TokenVerifier) -> None:
+    """Install the verifier the `CurrentPrincipal` dependency uses (done in each app's lifespan)."""
+    global _verifier
+    _verifier = verifier
+
+
+def default_verifier(settings: PlatformSettings | None = None) -> TokenVerifier:
+    """A verifier reading identity's published JWKS."""
+    s = settings or platform_settings()
+    keys = KeySet(f"{s.identity_url}/.well-known/jwks.json")
+    return TokenVerifier(keys, s.token_issuer, s.token_audience)
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer ...` header."""
+    if not authorization or not authorization.lower().startswith("bearer "):
+        raise Unauthorized()
+    return authorization[7:].strip()
+
+
+async def current_principal(
+    authorization: Annotated[str | None, Header()] = None,
+) -> Principal:
+    """The caller of a public endpoint, from its bearer access token."""
+    if _verifier is None:
+        raise RuntimeError("token verifier not configured")
+    claims = await _verifier.verify(bearer_token(authorization))
+    return Principal(str(claims["sub"]), str(claims.get("role", "user")), int(claims["iat"]))
+
+
+async def operator_principal(
+    principal: Annotated[Principal, Depends(current_principal)],
+) -> Principal:
+    """The caller, who must hold the operator role."""
+    if not principal.is_operator:
+        raise Forbidden()
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+OperatorPrincipal = Annotated[Principal, Depends(operator_principal)]
+
+
+class InvalidServiceToken(Unauthorized):
+    code = "invalid_service_token"
+    fr = "Jeton de service invalide."
+    en = "Invalid service token."
+
+
+def service_token_matches(given: str | None, expected: str) -> bool:
+    """Constant-time comparison of a presented service token."""
+    return bool(given) and hmac.compare_digest(str(given).encode(), expected.encode())
+
+
+async def require_service_token(
+    x_service_token: Annotated[str | None, Header()] = None,
+) -> None:
+    """Internal endpoints answer only the platform's own components."""
+    if not service_token_matches(x_service_token, platform_settings().service_token):
+        raise InvalidServiceToken()
+
+
+ServiceCaller = Depends(require_service_token)

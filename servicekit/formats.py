@@ -1,0 +1,58 @@
+"""Québec/Canada formats from RULES.md: postal codes, provinces, phones, plates, emails."""
+
+import re
+
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from pydantic_core import PydanticCustomError
+
+PROVINCES = ("AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT")
+POSTAL_CODE = re.compile(r"^[ABCEGHJ-NPRSTVXY]\d[ABCEGHJ-NPRSTV-Z] ?\d[ABCEGHJ-NPRSTV-Z]\d$")
+EXTENSION = re.compile(r"^\d{1,6}$")
+
+
+def normalize_email(value: str) -> str:
+    """Lower-cased, IDNA-normalised address; `email_invalid` otherwise."""
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise PydanticCustomError("email_invalid", "Invalid email address.") from exc
+    return result.normalized.lower()
+
+
+def normalize_postal_code(value: str) -> str:
+    """`h2x1y4` -> `H2X 1Y4`; `postal_code_invalid` otherwise."""
+    compact = value.strip().upper().replace(" ", "")
+    if not POSTAL_CODE.match(compact):
+        raise PydanticCustomError("postal_code_invalid", "Invalid postal code.")
+    return f"{compact[:3]} {compact[3:]}"
+
+
+def normalize_province(value: str) -> str:
+    """One of the 13 province and territory codes."""
+    code = value.strip().upper()
+    if code not in PROVINCES:
+        raise PydanticCustomError("province_invalid", "Invalid province.")
+    return code
+
+
+def normalize_phone(value: str | None) -> str | None:
+    """A North American number in E.164 (`+15145551234`); empty means none."""
+    if value is None or not value.strip():
+        return None
+    try:
+        number = phonenumbers.parse(value, "CA")
+    except phonenumbers.NumberParseException as exc:
+        raise PydanticCustomError("phone_invalid", "Invalid phone number.") from exc
+    if number.country_code != 1 or not phonenumbers.is_valid_number(number):
+        raise PydanticCustomError("phone_invalid", "Invalid phone number.")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalize_extension(value: str | None) -> str | None:
+    """Digits only, at most six; empty means none."""
+    if value is None or not value.strip():
+        return None
+    if not EXTENSION.match(value.strip()):
+        raise PydanticCustomError("extension_invalid", "Invalid extension.")
+    return value.strip()

@@ -1,0 +1,61 @@
+"""Sending email over SMTP with aiosmtplib (called only from Temporal activities)."""
+
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+import aiosmtplib
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MailSettings(BaseSettings):
+    """SMTP relay settings (env prefix `SMTP_`); the defaults reach the embedded mail catcher."""
+
+    model_config = SettingsConfigDict(env_prefix="SMTP_", env_file=".env", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 1025
+    username: str | None = None
+    password: str | None = None
+    start_tls: bool = False
+    use_tls: bool = False
+    timeout: float = 10.0
+    sender_name: str = "Société Parc-Auto du Québec"
+    sender_address: str = "no-reply@parking.localhost"
+
+
+def build_message(
+    settings: MailSettings,
+    to: str,
+    subject: str,
+    text: str,
+    html: str,
+    message_key: str,
+    attachments: list[tuple[str, str, bytes]] | None = None,
+) -> EmailMessage:
+    """A multipart text+HTML message; `message_key` makes a stable Message-ID for deduplication."""
+    msg = EmailMessage()
+    msg["From"] = formataddr((settings.sender_name, settings.sender_address))
+    msg["To"] = to
+    msg["Subject"] = subject
+    domain = settings.sender_address.rsplit("@", 1)[-1]
+    msg["Message-ID"] = make_msgid(idstring=message_key.replace(":", "."), domain=domain)
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    for filename, content_type, data in attachments or []:
+        maintype, subtype = content_type.split("/", 1)
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return msg
+
+
+async def send(settings: MailSettings, message: EmailMessage) -> None:
+    """Hand a message to the SMTP relay; raises on any failure so the activity retries."""
+    await aiosmtplib.send(
+        message,
+        hostname=settings.host,
+        port=settings.port,
+        username=settings.username,
+        password=settings.password,
+        start_tls=settings.start_tls,
+        use_tls=settings.use_tls,
+        timeout=settings.timeout,
+    )

@@ -1,0 +1,30 @@
+"""Settings base: every setting comes from the environment, with embedded-mode defaults."""
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SERVICE_TOKEN = "dev-service-token-change-me"  # noqa: S105 - embedded-mode default only
+DEV_PAYLOAD_KEY = "ZGV2LXBheWxvYWQta2V5LWNoYW5nZS1tZS0zMmJ5dGU="  # base64 of 32 bytes, dev only
+
+
+class PlatformSettings(BaseSettings):
+    """Settings every component reads (env prefix `PLATFORM_`)."""
+
+    model_config = SettingsConfigDict(env_prefix="PLATFORM_", env_file=".env", extra="ignore")
+
+    service_token: str = DEV_SERVICE_TOKEN
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    temporal_task_queue: str = "parking-platform"
+    payload_key: str = DEV_PAYLOAD_KEY
+    identity_url: str = "http://127.0.0.1:8001"
+    subscriptions_url: str = "http://127.0.0.1:8002"
+    payments_url: str = "http://127.0.0.1:8003"
+    public_web_origin: str = "http://localhost:8000"
+    token_issuer: str = "parking-identity"
+    token_audience: str = "parking-platform"
+    temporal_ui_url: str = "http://localhost:8233"
+
+
+def platform_settings() -> PlatformSettings:
+    """Read the platform-wide settings from the environment."""
+    return PlatformSettings()

@@ -1,0 +1,49 @@
+"""The Temporal client every component uses: pydantic payloads, encrypted, failures encoded."""
+
+import dataclasses
+
+from temporalio.client import Client
+from temporalio.common import SearchAttributeKey
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+
+from servicekit.codec import EncryptionCodec
+from servicekit.settings import PlatformSettings, platform_settings
+
+# Operator-facing search attributes; never personal data (no email, name or plate).
+ACCOUNT_ID = SearchAttributeKey.for_keyword("AccountId")
+REGISTRATION_STATUS = SearchAttributeKey.for_keyword("RegistrationStatus")
+SUBSCRIPTION_ID = SearchAttributeKey.for_keyword("SubscriptionId")
+CONTRACT_NUMBER = SearchAttributeKey.for_keyword("ContractNumber")
+SUBSCRIPTION_STATUS = SearchAttributeKey.for_keyword("SubscriptionStatus")
+SITE_ID = SearchAttributeKey.for_keyword("SiteId")
+OFFERING_ID = SearchAttributeKey.for_keyword("OfferingId")
+
+SEARCH_ATTRIBUTES = [
+    ACCOUNT_ID,
+    REGISTRATION_STATUS,
+    SUBSCRIPTION_ID,
+    CONTRACT_NUMBER,
+    SUBSCRIPTION_STATUS,
+    SITE_ID,
+    OFFERING_ID,
+]
+
+
+def data_converter(payload_key: str) -> DataConverter:
+    """Pydantic payloads, encrypted by the platform codec, with failure messages encoded too."""
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(payload_key),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
+
+
+async def connect(settings: PlatformSettings | None = None) -> Client:
+    """Connect to the configured Temporal namespace."""
+    s = settings or platform_settings()
+    return await Client.connect(
+        s.temporal_address,
+        namespace=s.temporal_namespace,
+        data_converter=data_converter(s.payload_key),
+    )

@@ -1,0 +1,1 @@
+"""The platform's data-owning services: identity, subscriptions, payments."""

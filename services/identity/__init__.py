@@ -1,0 +1,1 @@
+"""Identity: accounts, email verification, login, password reset, profile, JWKS."""

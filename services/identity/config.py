@@ -1,0 +1,35 @@
+"""Identity settings (env prefix `IDENTITY_`)."""
+
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class IdentitySettings(BaseSettings):
+    """Everything identity reads from the environment; defaults serve the embedded mode."""
+
+    model_config = SettingsConfigDict(env_prefix="IDENTITY_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite+aiosqlite:///.data/identity.db"
+    signing_key_path: str = ".data/identity/signing-key.pem"
+    # Derives the single-use links from the workflow's idempotency key (stored only hashed).
+    link_secret: str = "dev-link-secret-change-me"  # noqa: S105 - embedded default
+    access_token_minutes: int = 10
+    refresh_token_days: int = 30
+    verification_link_hours: int = 72
+    reset_link_minutes: int = 60
+    unverified_account_days: int = 7
+    login_window_minutes: int = 15
+    login_failures_per_account: int = 10
+    login_failures_per_address: int = 50
+    resend_min_seconds: int = 60
+    resend_per_hour: int = 5
+    argon2_time_cost: int = 2
+    argon2_memory_kib: int = 19456
+    argon2_parallelism: int = 1
+
+
+@lru_cache
+def get_settings() -> IdentitySettings:
+    """The settings, read once per process."""
+    return IdentitySettings()

@@ -1,0 +1,179 @@
+"""Session rules: login with throttling, refresh rotation, logout, password reset and change."""
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.db import utcnow
+from servicekit.settings import PlatformSettings
+from services.identity import repository as repo
+from services.identity.config import IdentitySettings
+from servicekit.auth import InvalidToken
+from services.identity.errors import (
+    AccountNotVerified,
+    CurrentPasswordWrong,
+    InvalidCredentials,
+    TokenInvalid,
+    TooManyAttempts,
+)
+from services.identity.keys import SigningKey
+from services.identity.lifecycle import Lifecycle
+from services.identity.models import Account, RefreshToken
+from services.identity.schemas import AccountSummary, TokensOut
+from services.identity.security import (
+    dummy_hash,
+    hash_password,
+    new_opaque_token,
+    token_digest,
+    verify_password,
+)
+from services.identity.service import RESET, email_allowed, use_token
+
+
+class Issuer:
+    """Issues token pairs for an account."""
+
+    def __init__(self, settings: IdentitySettings, platform: PlatformSettings, key: SigningKey):
+        self.settings = settings
+        self.platform = platform
+        self.key = key
+
+    def issue(self, session: AsyncSession, account: Account) -> TokensOut:
+        """A new access token and a new refresh token (stored hashed)."""
+        refresh = new_opaque_token()
+        session.add(
+            RefreshToken(
+                id=str(uuid.uuid4()),
+                account_id=account.id,
+                token_hash=token_digest(refresh),
+                expires_at=utcnow() + timedelta(days=self.settings.refresh_token_days),
+            )
+        )
+        access = self.key.sign_access_token(
+            account_id=account.id,
+            role=account.role,
+            issuer=self.platform.token_issuer,
+            audience=self.platform.token_audience,
+            minutes=self.settings.access_token_minutes,
+        )
+        summary = AccountSummary(
+            id=account.id,
+            role=account.role,
+            language=account.language,  # type: ignore[arg-type]
+            profile_complete=account.profile is not None,
+        )
+        return TokensOut(
+            access_token=access,
+            refresh_token=refresh,
+            expires_in=self.settings.access_token_minutes * 60,
+            account=summary,
+        )
+
+
+async def _check_throttle(
+    session: AsyncSession, settings: IdentitySettings, scope: str, limit: int
+) -> None:
+    """Refuse while `scope` has `limit` failures in the window; the wait ends with the window."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    now = utcnow()
+    failures = await repo.failures_since(session, scope, now - window)
+    if len(failures) >= limit:
+        retry_after = int((failures[-limit] + window - now).total_seconds()) + 1
+        raise TooManyAttempts(retry_after=max(retry_after, 1))
+
+
+async def login(
+    session: AsyncSession,
+    settings: IdentitySettings,
+    issuer: Issuer,
+    email: str,
+    password: str,
+    address: str,
+) -> TokensOut:
+    """Check the password; failures count per account and per address, for a short window only."""
+    address_scope = f"address:{address}"
+    await _check_throttle(session, settings, address_scope, settings.login_failures_per_address)
+    account = await repo.account_by_email(session, email)
+    if account is not None:
+        scope = f"account:{account.id}"
+        await _check_throttle(session, settings, scope, settings.login_failures_per_account)
+    stored = account.password_hash if account else dummy_hash(settings)
+    if not await verify_password(settings, stored, password) or account is None:
+        scopes = [address_scope] + ([f"account:{account.id}"] if account else [])
+        repo.record_failures(session, scopes, utcnow())
+        raise InvalidCredentials()
+    if account.verified_at is None:
+        raise AccountNotVerified()
+    await repo.forget_failures(session, f"account:{account.id}")
+    return issuer.issue(session, account)
+
+
+async def refresh(session: AsyncSession, issuer: Issuer, token: str) -> TokensOut:
+    """Rotate a refresh token: the old one is revoked, a reused revoked one ends every session."""
+    row = await repo.refresh_by_digest(session, token_digest(token))
+    now = utcnow()
+    if row is None or row.expires_at <= now:
+        raise InvalidToken()
+    if row.revoked_at is not None:
+        # A revoked token presented again means it leaked: revoke the whole account's sessions.
+        await repo.revoke_refresh_tokens(session, row.account_id, now)
+        raise InvalidToken(keep_changes=True)
+    account = await repo.account_by_id(session, row.account_id)
+    if account is None:
+        raise InvalidToken()
+    row.revoked_at = now
+    return issuer.issue(session, account)
+
+
+async def end_all_sessions(session: AsyncSession, account: Account) -> None:
+    """Revoke every access and refresh token issued to the account until now."""
+    now = utcnow()
+    # Whole seconds, like the tokens' `iat`: a token issued right after this stays valid.
+    account.tokens_not_before = now.replace(microsecond=0)
+    await repo.revoke_refresh_tokens(session, account.id, now)
+
+
+async def request_reset(
+    session: AsyncSession, settings: IdentitySettings, lifecycle: Lifecycle, email: str
+) -> None:
+    """Email a reset link to a verified account; the caller is told the same thing regardless."""
+    account = await repo.account_by_email(session, email)
+    if account and account.verified_at and email_allowed(settings, account, utcnow()):
+        await lifecycle.send_email(account.id, "password_reset")
+
+
+async def confirm_reset(
+    session: AsyncSession,
+    settings: IdentitySettings,
+    lifecycle: Lifecycle,
+    token: str,
+    password: str,
+) -> None:
+    """Set the new password, end every session, and notify the owner."""
+    row = await use_token(session, token, RESET)
+    account = await repo.account_by_id(session, row.account_id)
+    if account is None:
+        raise TokenInvalid(field="token")
+    account.password_hash = await hash_password(settings, password)
+    await end_all_sessions(session, account)
+    await lifecycle.send_email(account.id, "password_changed")
+
+
+async def change_password(
+    session: AsyncSession,
+    settings: IdentitySettings,
+    lifecycle: Lifecycle,
+    issuer: Issuer,
+    account: Account,
+    current: str,
+    new: str,
+) -> TokensOut:
+    """Change the password knowing the current one; other sessions end, this one gets new tokens."""
+    if not await verify_password(settings, account.password_hash, current):
+        raise CurrentPasswordWrong(field="current_password")
+    account.password_hash = await hash_password(settings, new)
+    await end_all_sessions(session, account)
+    await session.flush()
+    await lifecycle.send_email(account.id, "password_changed")
+    return issuer.issue(session, account)

@@ -1,0 +1,1 @@
+"""Payments: payment methods, charges, invoices, balance, claim notices."""

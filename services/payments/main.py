@@ -1,0 +1,32 @@
+"""The payments service: `uvicorn --factory services.payments.main:create_app --port 8003`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from servicekit.auth import configure_verifier, default_verifier
+from servicekit.db import make_engine, make_sessionmaker
+from servicekit.errors import install_error_handlers
+from servicekit.health import health_router
+
+from services.payments.config import PaymentsSettings, get_settings
+
+
+def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
+    """Build the app; tests inject settings."""
+    settings = settings or get_settings()
+    engine = make_engine(settings.database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.sessionmaker = make_sessionmaker(engine)
+        configure_verifier(default_verifier())
+        yield
+        await engine.dispose()
+
+    app = FastAPI(title="Payments", version="1", lifespan=lifespan)
+    install_error_handlers(app)
+    app.include_router(health_router(lambda: engine))
+
+    return app

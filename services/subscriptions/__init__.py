@@ -1,0 +1,1 @@
+"""Subscriptions: catalog, vehicles, subscription requests, contracts, operator decisions."""

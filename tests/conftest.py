@@ -1,0 +1,148 @@
+"""Fixtures shared by the suites: real databases, a real Temporal dev server, real SMTP, and the
+services wired to each other in-process (httpx over ASGI), with the real worker running."""
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from temporalio.client import Client
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from servicekit.mail import MailSettings
+from servicekit.settings import PlatformSettings
+from services.identity.config import IdentitySettings
+from services.identity.main import create_app as create_identity
+from services.subscriptions.config import SubscriptionsSettings
+from services.subscriptions.main import create_app as create_subscriptions
+from tests.support.databases import kind, provision
+from tests.support.mail import SmtpServer
+from tests.support.temporal import start_dev_server
+from workflows.registry import WORKFLOWS, build_activities
+
+IDENTITY, SUBSCRIPTIONS = "http://identity.test", "http://subscriptions.test"
+
+
+def pytest_report_header() -> str:
+    return "databases: TEST_DATABASE_URL, else testcontainers, else SQLite"
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    with provision(tmp_path_factory.mktemp("db")) as urls:
+        print(f"\n[test databases: {kind(urls)}]")
+        yield urls
+
+
+@pytest.fixture(scope="session")
+async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await start_dev_server()
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def smtp(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[SmtpServer]:
+    server = SmtpServer(tmp_path_factory.mktemp("mail"))
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture(scope="session")
+def platform_settings() -> PlatformSettings:
+    return PlatformSettings(
+        identity_url=IDENTITY,
+        subscriptions_url=SUBSCRIPTIONS,
+        temporal_task_queue=f"tests-{uuid.uuid4().hex[:8]}",
+        public_web_origin="https://portal.test",
+    )
+
+
+@pytest.fixture(scope="session")
+def identity_settings(tmp_path_factory: pytest.TempPathFactory, database_urls: dict[str, str]):
+    return IdentitySettings(
+        database_url=database_urls["identity"],
+        signing_key_path=str(tmp_path_factory.mktemp("keys") / "signing-key.pem"),
+    )
+
+
+async def _started(stack: AsyncExitStack, app: FastAPI) -> FastAPI:
+    await stack.enter_async_context(app.router.lifespan_context(app))
+    return app
+
+
+@pytest.fixture(scope="session")
+async def apps(
+    database_urls: dict[str, str],
+    temporal_env: WorkflowEnvironment,
+    platform_settings: PlatformSettings,
+    identity_settings: IdentitySettings,
+) -> AsyncIterator[dict[str, FastAPI]]:
+    """Identity and subscriptions, started, reaching each other over in-process HTTP."""
+    async with AsyncExitStack() as stack:
+        apps: dict[str, FastAPI] = {}
+        mounts = {
+            f"{IDENTITY}/": httpx.ASGITransport(app=_Lazy(apps, "identity")),
+            f"{SUBSCRIPTIONS}/": httpx.ASGITransport(app=_Lazy(apps, "subscriptions")),
+        }
+        http = await stack.enter_async_context(httpx.AsyncClient(mounts=mounts))
+        apps["subscriptions"] = await _started(
+            stack, create_subscriptions(SubscriptionsSettings(database_url=database_urls["subscriptions"]))
+        )
+        apps["identity"] = await _started(
+            stack,
+            create_identity(identity_settings, platform_settings, temporal_env.client, http),
+        )
+        apps["http"] = http  # type: ignore[assignment]
+        yield apps
+
+
+class _Lazy:
+    """An ASGI app resolved at call time (the apps refer to each other)."""
+
+    def __init__(self, apps: dict[str, FastAPI], name: str) -> None:
+        self.apps, self.name = apps, name
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        await self.apps[self.name](scope, receive, send)
+
+
+@pytest.fixture(scope="session")
+async def worker(
+    apps: dict[str, FastAPI],
+    temporal_env: WorkflowEnvironment,
+    platform_settings: PlatformSettings,
+    smtp: SmtpServer,
+) -> AsyncIterator[Worker]:
+    """The real worker: real workflows, real activities calling identity and sending real mail."""
+    mail = MailSettings(host="127.0.0.1", port=smtp.port)
+    activities = build_activities(apps["http"], platform_settings, mail)  # type: ignore[arg-type]
+    worker = Worker(
+        temporal_env.client,
+        task_queue=platform_settings.temporal_task_queue,
+        workflows=list(WORKFLOWS),
+        activities=activities,
+    )
+    async with worker:
+        yield worker
+
+
+@pytest.fixture
+async def identity(apps: dict[str, FastAPI]) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=apps["identity"], client=("203.0.113.7", 5000))
+    async with httpx.AsyncClient(transport=transport, base_url=IDENTITY) as client:
+        yield client
+
+
+@pytest.fixture
+def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
+    return temporal_env.client
+
+
+@pytest.fixture
+def unique_email() -> str:
+    return f"user-{uuid.uuid4().hex[:12]}@example.org"

@@ -1,0 +1,115 @@
+"""The web front end (port 8000): `uvicorn --factory web.main:create_app`."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from servicekit.codec import EncryptionCodec
+from web.config import WebSettings, get_settings
+from web.csrf import CsrfRejected
+from web.dependencies import LoginRequired, RefreshCoordinator
+from web.forms import see_other
+from web.i18n import pick, translator
+from web.identity_client import ApiError, IdentityClient
+from web.routes import account, auth, codec, password_reset, portal, registration
+from web.routes import settings as settings_routes
+from web.security import HEADERS, SecurityHeadersMiddleware
+from web.session import Session, SessionMiddleware
+from web.templating import render
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(
+    settings: WebSettings | None = None, identity_client: httpx.AsyncClient | None = None
+) -> FastAPI:
+    """The web app; it opens its own client to identity unless one is given (tests)."""
+    s = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if identity_client is not None:
+            yield
+            return
+        timeout = httpx.Timeout(s.identity_timeout_seconds)
+        async with httpx.AsyncClient(base_url=s.platform.identity_url, timeout=timeout) as http:
+            app.state.identity = IdentityClient(http, s.platform.service_token)
+            yield
+
+    app = FastAPI(
+        title="Portail web", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
+    )
+    app.state.settings = s
+    app.state.refresher = RefreshCoordinator()
+    app.state.payload_codec = EncryptionCodec(s.platform.payload_key)
+    if identity_client is not None:
+        app.state.identity = IdentityClient(identity_client, s.platform.service_token)
+    app.add_middleware(SessionMiddleware, settings=s)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    routers = (auth, registration, password_reset, account, portal, settings_routes, codec)
+    for module in routers:
+        app.include_router(module.router)
+    app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    install_error_pages(app)
+    return app
+
+
+async def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+def _session(request: Request) -> Session:
+    session = getattr(request.state, "session", None)
+    return session if isinstance(session, Session) else Session.new()
+
+
+def error_page(request: Request, message: str, status: int) -> HTMLResponse:
+    """The error page, in the session's language."""
+    if not isinstance(getattr(request.state, "session", None), Session):
+        request.state.session = Session.new()
+    return render(request, "error.html", {"message": message}, status_code=status)
+
+
+async def _csrf_rejected(request: Request, _: Exception) -> Response:
+    return error_page(request, translator(_session(request).language)("error.csrf"), 403)
+
+
+async def _login_required(request: Request, _: Exception) -> Response:
+    return see_other("/connexion")
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    status = 503 if exc.status >= 500 else exc.status
+    return error_page(request, pick(exc.message, _session(request).language), status)
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    t = translator(_session(request).language)
+    key = {404: "error.not_found", 403: "error.forbidden"}.get(exc.status_code, "error.title")
+    return error_page(request, t(key), exc.status_code)
+
+
+async def _unexpected(request: Request, _: Exception) -> Response:
+    response = error_page(request, translator(_session(request).language)("error.internal"), 500)
+    response.headers.update(HEADERS)  # outside the middleware stack: set the headers here
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def install_error_pages(app: FastAPI) -> None:
+    """HTML error pages in the page's language; never a stack trace."""
+    app.add_exception_handler(CsrfRejected, _csrf_rejected)
+    app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,63 @@
+"""Rendering pages: every template gets the translator, the language and the CSRF token."""
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from servicekit.messages import Message
+from web.i18n import LANGUAGE_NAMES, PROVINCES, STRINGS, pick, translator
+from web.session import Session
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+# Pages carrying a verification or reset token must not leak it in a Referer header.
+NO_REFERRER = {"Referrer-Policy": "no-referrer"}
+
+
+def switch_language_url(request: Request, language: str) -> str:
+    """The current page in the other language (other query parameters kept)."""
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    query.append(("lang", language))
+    return f"{request.url.path}?{urlencode(query)}"
+
+
+def translate_errors(errors: dict[str, Message], language: str) -> dict[str, str]:
+    """Field errors from the API, in the page's language."""
+    return {name: pick(msg, language) for name, msg in errors.items()}
+
+
+def render(
+    request: Request,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """A page in the session's language; the one-shot notice is shown here and forgotten."""
+    session: Session = request.state.session
+    language = session.language
+    other = "en" if language == "fr" else "fr"
+    notice = session.pop_notice()
+    base: dict[str, Any] = {
+        "t": translator(language),
+        "lang": language,
+        "other_lang": other,
+        "switch_url": switch_language_url(request, other),
+        "session": session,
+        "csrf_token": session.csrf_token,
+        "notice": pick(STRINGS[notice], language) if notice in STRINGS else None,
+        "path": request.url.path,
+        "provinces": PROVINCES,
+        "language_names": LANGUAGE_NAMES,
+        "errors": {},
+        "form_error": None,
+        "values": {},
+    }
+    base.update(context or {})
+    return TEMPLATES.TemplateResponse(
+        request, template, base, status_code=status_code, headers=headers
+    )

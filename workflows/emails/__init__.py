@@ -1,0 +1,1 @@
+"""Transactional emails: Jinja2 templates in French and English, rendered by `render.py`."""

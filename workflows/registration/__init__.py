@@ -1,0 +1,1 @@
+"""Account registration: the verification email, its resends, and expiry of unverified accounts."""

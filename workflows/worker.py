@@ -1,0 +1,76 @@
+"""The Temporal worker: `python -m workflows.worker`."""
+
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+
+import httpx
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from servicekit.mail import MailSettings
+from servicekit.settings import PlatformSettings
+from servicekit.temporal import connect
+from workflows.registry import WORKFLOWS, build_activities
+
+log = logging.getLogger("workflows.worker")
+
+CONNECT_ATTEMPTS = 60  # one a second: the embedded dev server may still be starting
+GRACEFUL_SHUTDOWN = timedelta(seconds=30)
+HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+
+async def connect_with_retry(
+    settings: PlatformSettings, attempts: int = CONNECT_ATTEMPTS, delay: float = 1.0
+) -> Client:
+    """Connect to Temporal, retrying every `delay` seconds until `attempts` are used."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await connect(settings)
+        except RuntimeError as exc:
+            if attempt == attempts:
+                raise
+            log.info("Temporal not reachable yet (attempt %d/%d): %s", attempt, attempts, exc)
+            await asyncio.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def run_worker(settings: PlatformSettings, mail: MailSettings, stop: asyncio.Event) -> None:
+    """Run the worker until `stop` is set, then let running activities finish."""
+    client = await connect_with_retry(settings)
+    async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+        worker = Worker(
+            client,
+            task_queue=settings.temporal_task_queue,
+            workflows=list(WORKFLOWS),
+            activities=build_activities(http, settings, mail),
+            graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+        )
+        running = asyncio.create_task(worker.run())
+        log.info("worker polling task queue %s", settings.temporal_task_queue)
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({running, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        if not running.done():
+            log.info("shutting down the worker")
+            await worker.shutdown()
+        stopped.cancel()
+        await running  # re-raises a worker failure
+
+
+async def main() -> None:
+    """Entry point: settings from the environment, stop on SIGTERM/SIGINT."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    await run_worker(PlatformSettings(), MailSettings(), stop)
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
