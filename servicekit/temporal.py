@@ -1,6 +1,9 @@
 """The Temporal client every component uses: pydantic payloads, encrypted, failures encoded."""
 
+import asyncio
 import dataclasses
+import logging
+import time
 
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
@@ -18,6 +21,8 @@ CONTRACT_NUMBER = SearchAttributeKey.for_keyword("ContractNumber")
 SUBSCRIPTION_STATUS = SearchAttributeKey.for_keyword("SubscriptionStatus")
 SITE_ID = SearchAttributeKey.for_keyword("SiteId")
 OFFERING_ID = SearchAttributeKey.for_keyword("OfferingId")
+
+log = logging.getLogger(__name__)
 
 SEARCH_ATTRIBUTES = [
     ACCOUNT_ID,
@@ -39,11 +44,19 @@ def data_converter(payload_key: str) -> DataConverter:
     )
 
 
-async def connect(settings: PlatformSettings | None = None) -> Client:
-    """Connect to the configured Temporal namespace."""
+async def connect(settings: PlatformSettings | None = None, wait_seconds: float = 60.0) -> Client:
+    """Connect to the configured namespace, waiting for a server that is still starting."""
     s = settings or platform_settings()
-    return await Client.connect(
-        s.temporal_address,
-        namespace=s.temporal_namespace,
-        data_converter=data_converter(s.payload_key),
-    )
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return await Client.connect(
+                s.temporal_address,
+                namespace=s.temporal_namespace,
+                data_converter=data_converter(s.payload_key),
+            )
+        except RuntimeError:  # the SDK reports an unreachable server as RuntimeError
+            if time.monotonic() > deadline:
+                raise
+            log.info("Temporal not reachable yet at %s; retrying", s.temporal_address)
+            await asyncio.sleep(0.5)

@@ -43,10 +43,14 @@ async def verify_password(settings: IdentitySettings, stored: str, password: str
     return await run_in_threadpool(check)
 
 
-@lru_cache
 def dummy_hash(settings: IdentitySettings) -> str:
     """A hash to verify against when the account does not exist, so timing reveals nothing."""
-    return hasher(settings).hash(secrets.token_urlsafe(16))
+    return _dummy_hash(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
+
+
+@lru_cache
+def _dummy_hash(time_cost: int, memory_kib: int, parallelism: int) -> str:
+    return _hasher(time_cost, memory_kib, parallelism).hash(secrets.token_urlsafe(16))
 
 
 def link_token(secret: str, purpose: str, account_id: str, key: str) -> str:

@@ -1,0 +1,53 @@
+# The two commands a newcomer needs: `make run` (whole platform, embedded) and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+RUNTIME := $(VENV)/.installed-runtime
+DEV := $(VENV)/.installed-dev
+
+.PHONY: run test lint operator migrate bench clean-data
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUNTIME): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@ $(RUNTIME)
+
+migrate: $(RUNTIME)
+	$(BIN)/python -m servicekit.migrate identity subscriptions payments
+
+## Start everything on embedded defaults; Ctrl-C stops it all.
+run: migrate
+	@echo ""
+	@echo "  Portail (web)          http://localhost:8000"
+	@echo "  Identity API           http://127.0.0.1:8001/docs"
+	@echo "  Subscriptions API      http://127.0.0.1:8002/docs"
+	@echo "  Payments API           http://127.0.0.1:8003/docs"
+	@echo "  Temporal Web UI        http://localhost:8233"
+	@echo "  Courriels (mail)       http://127.0.0.1:8025  (SMTP 127.0.0.1:1025)"
+	@echo ""
+	$(BIN)/honcho start -f Procfile
+
+## Run the whole suite (PostgreSQL when TEST_DATABASE_URL is set).
+test: $(DEV)
+	$(BIN)/python -m pytest
+
+lint: $(DEV)
+	$(BIN)/ruff check .
+	$(BIN)/mypy servicekit services workflows web mailcatcher
+
+## Create an operator account: make operator EMAIL=agent@example.org (asks for the password)
+operator: migrate
+	$(BIN)/python -m services.identity.cli create-operator "$(EMAIL)"
+
+bench: $(DEV)
+	$(BIN)/python bench/accounts.py
+
+clean-data:
+	rm -rf .data
