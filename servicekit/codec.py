@@ -1,4 +1,4 @@
-"""Encryption of Temporal payloads (AES-256-GCM), so personal data never sits in clear in history."""
+"""Encryption of Temporal payloads (AES-256-GCM): personal data never sits in clear in history."""
 
 import base64
 import os

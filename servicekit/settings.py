@@ -2,7 +2,7 @@
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEV_SERVICE_TOKEN = "dev-service-token-change-me"  # noqa: S105 - embedded-mode default only
+DEV_SERVICE_TOKEN = "dev-service-token-change-me"
 DEV_PAYLOAD_KEY = "ZGV2LXBheWxvYWQta2V5LWNoYW5nZS1tZS0zMmJ5dGU="  # base64 of 32 bytes, dev only
 
 

@@ -91,7 +91,10 @@ async def apps(
         }
         http = await stack.enter_async_context(httpx.AsyncClient(mounts=mounts))
         apps["subscriptions"] = await _started(
-            stack, create_subscriptions(SubscriptionsSettings(database_url=database_urls["subscriptions"]))
+            stack,
+            create_subscriptions(
+                SubscriptionsSettings(database_url=database_urls["subscriptions"])
+            ),
         )
         apps["identity"] = await _started(
             stack,

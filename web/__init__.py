@@ -1,1 +1,1 @@
-"""The portal's web front end: server-rendered pages and a back-end-for-front-end to the services."""
+"""The portal's web front end: server-rendered pages, a back-end-for-front-end to the services."""

@@ -7,7 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.settings import PlatformSettings
 
-DEV_SESSION_SECRET = "dev-session-secret-change-me"  # noqa: S105 - embedded-mode default only
+DEV_SESSION_SECRET = "dev-session-secret-change-me"  # embedded-mode default only
 
 
 class WebSettings(BaseSettings):
@@ -26,7 +26,7 @@ class WebSettings(BaseSettings):
 
     @property
     def effective_cookie_name(self) -> str:
-        """Browsers refuse a `__Host-` cookie without `Secure`, so plain-HTTP mode drops the prefix."""
+        """Browsers refuse `__Host-` cookies without `Secure`: plain-HTTP mode drops the prefix."""
         if not self.cookie_secure and self.cookie_name.startswith("__Host-"):
             return self.cookie_name.removeprefix("__Host-")
         return self.cookie_name

@@ -1,6 +1,6 @@
 """UI strings, French first, and the language of a page."""
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from servicekit.messages import Message
 
@@ -16,7 +16,7 @@ STRINGS: dict[str, Message] = {
     "layout.menu": {"fr": "MENU", "en": "MENU"},
     "layout.switch_language": {"fr": "English", "en": "Français"},
     "layout.skip": {"fr": "Aller au contenu", "en": "Skip to content"},
-    "layout.required_legend": {"fr": "* Champ requis", "en": "* Required field"},
+    "layout.required_legend": {"fr": "* Obligatoire", "en": "* Mandatory"},
     "menu.add_subscription": {"fr": "AJOUTER UN ABONNEMENT", "en": "ADD A SUBSCRIPTION"},
     "menu.my_subscription": {"fr": "MON ABONNEMENT", "en": "MY SUBSCRIPTION"},
     "menu.faq": {"fr": "FAQ", "en": "FAQ"},
@@ -234,6 +234,10 @@ STRINGS: dict[str, Message] = {
         "fr": "Compléter mes informations",
         "en": "Complete my information",
     },
+    "dashboard.new_subscription": {
+        "fr": "Créer un nouvel abonnement",
+        "en": "Create a new subscription",
+    },
     "dashboard.account": {"fr": "Mon compte", "en": "My account"},
     "dashboard.edit_profile": {
         "fr": "Modifier mes informations personnelles",
@@ -387,9 +391,9 @@ PROVINCES: dict[str, Message] = {
 LANGUAGE_NAMES: dict[str, str] = {"fr": "Français", "en": "English"}
 
 
-def pick(message: Mapping[str, str], language: str) -> str:
+def pick(message: Message, language: str) -> str:
     """A bilingual message in the page's language, French when that one is missing."""
-    return message.get(language) or message.get(DEFAULT_LANGUAGE, "")
+    return (message["en"] if language == "en" else "") or message["fr"]
 
 
 def translator(language: str) -> Callable[..., str]:

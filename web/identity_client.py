@@ -1,7 +1,8 @@
 """Typed calls to the identity service, as the trusted back-end-for-front-end."""
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
 import httpx
@@ -12,6 +13,18 @@ UNAVAILABLE = message(
     "Le service est momentanément indisponible; réessayez dans quelques instants.",
     "The service is temporarily unavailable; please try again in a moment.",
 )
+REFUSED = message(
+    "La demande n'a pas pu être traitée.",
+    "The request could not be processed.",
+)
+
+
+def _message(raw: object) -> Message:
+    """A bilingual message from JSON, or a generic refusal when it has neither language."""
+    if isinstance(raw, dict) and (raw.get("fr") or raw.get("en")):
+        fr, en = str(raw.get("fr") or raw.get("en")), str(raw.get("en") or raw.get("fr"))
+        return message(fr, en)
+    return REFUSED
 
 
 @dataclass
@@ -23,7 +36,7 @@ class FieldError:
     message: Message
 
 
-@dataclass
+@dataclass(eq=False)
 class ApiError(Exception):
     """An error answered by a service: stable code, offending field, bilingual message, status."""
 
@@ -31,8 +44,8 @@ class ApiError(Exception):
     field: str | None
     message: Message
     status: int
-    details: dict[str, Any] = field(default_factory=dict)
-    errors: list[FieldError] = field(default_factory=list)
+    details: dict[str, Any] = dc_field(default_factory=dict)
+    errors: list[FieldError] = dc_field(default_factory=list)
 
     def __str__(self) -> str:
         return f"{self.status} {self.code}"
@@ -46,20 +59,19 @@ class ApiError(Exception):
             body = {}
         if not isinstance(body, dict):
             body = {}
-        raw_message = body.get("message")
-        msg = raw_message if isinstance(raw_message, dict) else UNAVAILABLE
-        errors = [
-            FieldError(str(e.get("field")), str(e.get("code")), e.get("message") or msg)
-            for e in body.get("errors") or []
-            if isinstance(e, dict)
-        ]
+        details = body.get("details")
+        field_name = body.get("field")
         return cls(
             code=str(body.get("error") or "http_error"),
-            field=body.get("field"),
-            message=message(str(msg.get("fr", "")), str(msg.get("en", ""))),
+            field=str(field_name) if field_name else None,
+            message=_message(body.get("message")),
             status=response.status_code,
-            details=body.get("details") if isinstance(body.get("details"), dict) else {},
-            errors=errors,
+            details=details if isinstance(details, dict) else {},
+            errors=[
+                FieldError(str(e.get("field")), str(e.get("code")), _message(e.get("message")))
+                for e in body.get("errors") or []
+                if isinstance(e, dict)
+            ],
         )
 
     @classmethod
@@ -128,7 +140,9 @@ class IdentityClient:
             raise ApiError.from_response(response)
         return response
 
-    async def signup(self, ip: str, email: str, password: str, confirmation: str, lang: str) -> None:
+    async def signup(
+        self, ip: str, email: str, password: str, confirmation: str, lang: str
+    ) -> None:
         """Open an account; the answer is the same whether or not the email is known."""
         body = {
             "email": email,
@@ -186,14 +200,20 @@ class IdentityClient:
 
     async def change_password(
         self, ip: str, token: str, current: str, new: str, confirmation: str
-    ) -> None:
-        """Change the password; identity ends the account's other sessions."""
+    ) -> Grant | None:
+        """Change the password; identity ends the other sessions and may renew this one's tokens."""
         body = {
             "current_password": current,
             "new_password": new,
             "new_password_confirmation": confirmation,
         }
-        await self._call("POST", "/v1/me/password", ip, body, token)
+        response = await self._call("POST", "/v1/me/password", ip, body, token)
+        answer = response.json() if response.content else None
+        return (
+            Grant.from_body(answer)
+            if isinstance(answer, dict) and "access_token" in answer
+            else None
+        )
 
     async def export(self, ip: str, token: str) -> bytes:
         """Every personal datum identity holds about the account, as JSON bytes."""

@@ -19,13 +19,23 @@ def command() -> list[str]:
     data = Path(os.environ.get("PLATFORM_DATA_DIR", ".data"))
     data.mkdir(parents=True, exist_ok=True)
     args = [
-        str(Path(sys.executable).parent / "temporal"), "server", "start-dev",
-        "--ip", host, "--port", port,
-        "--ui-port", os.environ.get("TEMPORAL_UI_PORT", "8233"),
-        "--db-filename", str(data / "temporal.db"),
-        "--namespace", settings.temporal_namespace,
-        "--log-level", "warn",
-        "--ui-codec-endpoint", f"{settings.public_web_origin}/codec",
+        str(Path(sys.executable).parent / "temporal"),
+        "server",
+        "start-dev",
+        "--ip",
+        host,
+        "--port",
+        port,
+        "--ui-port",
+        os.environ.get("TEMPORAL_UI_PORT", "8233"),
+        "--db-filename",
+        str(data / "temporal.db"),
+        "--namespace",
+        settings.temporal_namespace,
+        "--log-level",
+        "warn",
+        "--ui-codec-endpoint",
+        f"{settings.public_web_origin}/codec",
     ]
     for key in SEARCH_ATTRIBUTES:
         args += ["--search-attribute", f"{key.name}=Keyword"]

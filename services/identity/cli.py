@@ -37,8 +37,12 @@ async def create_operator(email: str, password: str) -> str:
         account = await repo.account_by_email(session, email)
         if account is None:
             account = Account(
-                id=str(uuid.uuid4()), email=email, role="operator", verified_at=utcnow(),
-                password_hash=await hash_password(settings, password), emails_this_hour=0,
+                id=str(uuid.uuid4()),
+                email=email,
+                role="operator",
+                verified_at=utcnow(),
+                password_hash=await hash_password(settings, password),
+                emails_this_hour=0,
             )
             session.add(account)
             outcome = "created"

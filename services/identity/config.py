@@ -13,7 +13,7 @@ class IdentitySettings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///.data/identity.db"
     signing_key_path: str = ".data/identity/signing-key.pem"
     # Derives the single-use links from the workflow's idempotency key (stored only hashed).
-    link_secret: str = "dev-link-secret-change-me"  # noqa: S105 - embedded default
+    link_secret: str = "dev-link-secret-change-me"
     access_token_minutes: int = 10
     refresh_token_days: int = 30
     verification_link_hours: int = 72

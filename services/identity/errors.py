@@ -32,7 +32,10 @@ class InvalidCredentials(DomainError):
 class AccountNotVerified(DomainError):
     status_code = 403
     code = "account_not_verified"
-    fr = "Votre adresse courriel n'est pas encore validée. Consultez le courriel reçu ou demandez un nouvel envoi."
+    fr = (
+        "Votre adresse courriel n'est pas encore validée. "
+        "Consultez le courriel reçu ou demandez un nouvel envoi."
+    )
     en = "Your email address is not validated yet. Check the email we sent or ask for a new one."
 
 

@@ -38,7 +38,7 @@ async def email_context(
     return EmailContextOut(
         account_id=account.id,
         email=account.email,
-        language=account.language,  # type: ignore[arg-type]
+        language=account.language,
         first_name=first_name,
         link=link,
     )
@@ -59,7 +59,7 @@ async def account(account_id: str, session: SessionDep) -> InternalAccountOut:
         id=found.id,
         email=found.email,
         role=found.role,
-        language=found.language,  # type: ignore[arg-type]
+        language=found.language,
         verified=found.verified_at is not None,
         profile=profile,
     )

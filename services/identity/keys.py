@@ -1,6 +1,7 @@
 """The ES256 signing key: loaded from (or created at) its file, published as a JWKS."""
 
 import json
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -54,21 +55,36 @@ def _kid(key: ec.EllipticCurvePrivateKey) -> str:
     return uuid.uuid5(uuid.NAMESPACE_OID, der.hex()).hex[:16]
 
 
+def _load(file: Path) -> SigningKey:
+    loaded = serialization.load_pem_private_key(file.read_bytes(), password=None)
+    if not isinstance(loaded, ec.EllipticCurvePrivateKey):
+        raise ValueError("signing key must be an EC P-256 private key")
+    return SigningKey(loaded, _kid(loaded))
+
+
 def load_or_create(path: str) -> SigningKey:
-    """The key in `path`, created (mode 0600) on first start."""
+    """The key in `path`, created (mode 0600) on first start.
+
+    Creation is exclusive: when two processes start together, one writes and both use its key.
+    """
     file = Path(path)
     if file.exists():
-        loaded = serialization.load_pem_private_key(file.read_bytes(), password=None)
-        if not isinstance(loaded, ec.EllipticCurvePrivateKey):
-            raise ValueError("signing key must be an EC P-256 private key")
-        return SigningKey(loaded, _kid(loaded))
+        return _load(file)
     key = ec.generate_private_key(ec.SECP256R1())
-    file.parent.mkdir(parents=True, exist_ok=True)
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    file.touch(mode=0o600)
-    file.write_bytes(pem)
-    return SigningKey(key, _kid(key))
+    file.parent.mkdir(parents=True, exist_ok=True)
+    partial = file.with_suffix(f".{os.getpid()}.tmp")
+    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(pem)
+    try:
+        os.link(partial, file)  # fails if another process published its key first
+    except FileExistsError:
+        pass
+    finally:
+        partial.unlink()
+    return _load(file)

@@ -18,7 +18,7 @@ def registration_id(account_id: str) -> str:
 
 
 class Lifecycle:
-    """Starts `RegistrationWorkflow` and `AccountEmailWorkflow`; signals verification and resends."""
+    """Starts the registration and account-email workflows; signals verification and resends."""
 
     def __init__(self, client: Client, task_queue: str) -> None:
         self.client = client

@@ -1,6 +1,7 @@
 """Identity's tables: accounts, profiles, single-use links, refresh tokens, login failures."""
 
 from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -10,7 +11,7 @@ from servicekit.db import UTCDateTime, new_metadata, utcnow
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
-    type_annotation_map = {datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
 
 
 class Account(Base):

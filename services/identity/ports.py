@@ -15,7 +15,8 @@ class SubscriptionsPort:
 
     async def active_count(self, account_id: str) -> int:
         """Active or pending subscriptions of the account; refuses to guess when unreachable."""
-        url = f"{self.settings.subscriptions_url}/internal/v1/accounts/{account_id}/active-subscriptions"
+        base = self.settings.subscriptions_url
+        url = f"{base}/internal/v1/accounts/{account_id}/active-subscriptions"
         try:
             response = await self.http.get(
                 url, headers={"X-Service-Token": self.settings.service_token}

@@ -45,7 +45,9 @@ async def verify_password(settings: IdentitySettings, stored: str, password: str
 
 def dummy_hash(settings: IdentitySettings) -> str:
     """A hash to verify against when the account does not exist, so timing reveals nothing."""
-    return _dummy_hash(settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism)
+    return _dummy_hash(
+        settings.argon2_time_cost, settings.argon2_memory_kib, settings.argon2_parallelism
+    )
 
 
 @lru_cache
@@ -54,7 +56,7 @@ def _dummy_hash(time_cost: int, memory_kib: int, parallelism: int) -> str:
 
 
 def link_token(secret: str, purpose: str, account_id: str, key: str) -> str:
-    """A 256-bit link token derived from the workflow's idempotency key: retries resend the same link."""
+    """A 256-bit link token derived from the idempotency key: a retry resends the same link."""
     mac = hmac.new(secret.encode(), f"{purpose}:{account_id}:{key}".encode(), hashlib.sha256)
     return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 

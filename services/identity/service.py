@@ -21,7 +21,8 @@ from services.identity.errors import (
 from services.identity.lifecycle import Lifecycle
 from services.identity.models import Account, OneTimeToken, Profile
 from services.identity.ports import SubscriptionsPort
-from services.identity.schemas import MeOut, Profile as ProfileIn, SignupIn
+from services.identity.schemas import MeOut, SignupIn
+from services.identity.schemas import Profile as ProfileIn
 from services.identity.security import hash_password, token_digest, verify_password
 
 VERIFY, RESET = "verify_email", "password_reset"
@@ -156,7 +157,7 @@ def me(account: Account) -> MeOut:
         id=account.id,
         email=account.email,
         role=account.role,
-        language=account.language,  # type: ignore[arg-type]
+        language=account.language,
         created_at=account.created_at,
         verified_at=account.verified_at,
         profile=profile,

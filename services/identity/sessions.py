@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.auth import InvalidToken
 from servicekit.db import utcnow
 from servicekit.settings import PlatformSettings
 from services.identity import repository as repo
 from services.identity.config import IdentitySettings
-from servicekit.auth import InvalidToken
 from services.identity.errors import (
     AccountNotVerified,
     CurrentPasswordWrong,
@@ -60,7 +60,7 @@ class Issuer:
         summary = AccountSummary(
             id=account.id,
             role=account.role,
-            language=account.language,  # type: ignore[arg-type]
+            language=account.language,
             profile_complete=account.profile is not None,
         )
         return TokensOut(

@@ -1,4 +1,4 @@
-"""The payments service: `uvicorn --factory services.payments.main:create_app --port 8003`."""
+"""The payments service (port 8003), built by `create_app` for `uvicorn --factory`."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -9,7 +9,6 @@ from servicekit.auth import configure_verifier, default_verifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
-
 from services.payments.config import PaymentsSettings, get_settings
 
 

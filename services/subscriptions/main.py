@@ -1,4 +1,4 @@
-"""The subscriptions service: `uvicorn --factory services.subscriptions.main:create_app --port 8002`."""
+"""The subscriptions service (port 8002), built by `create_app` for `uvicorn --factory`."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager

@@ -1,6 +1,7 @@
 """Subscriptions' tables."""
 
 from datetime import datetime
+from typing import Any, ClassVar
 
 from sqlalchemy import String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -10,7 +11,7 @@ from servicekit.db import UTCDateTime, new_metadata, utcnow
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
-    type_annotation_map = {datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
 
 
 # A subscription in one of these states keeps its account from being deleted.

@@ -43,8 +43,11 @@ async def test_language_of_the_profile_becomes_the_account_language(identity, to
         ({"province": "QB"}, "province", "province_invalid"),
         ({"mobile_phone": "555-0142"}, "mobile_phone", "phone_invalid"),
         ({"mobile_phone": "+33 1 42 68 53 00"}, "mobile_phone", "phone_invalid"),
-        ({"work_phone": "514 555 0199", "work_phone_ext": "12a"}, "work_phone_ext",
-         "extension_invalid"),
+        (
+            {"work_phone": "514 555 0199", "work_phone_ext": "12a"},
+            "work_phone_ext",
+            "extension_invalid",
+        ),
         ({"mobile_phone": None}, "mobile_phone", "phone_required"),
         ({"first_name": ""}, "first_name", "string_too_short"),
     ],
@@ -91,9 +94,7 @@ async def test_export_contains_every_personal_field(identity, tokens):
     assert data["profile"]["postal_code"] == "J8Y 1W7"
 
 
-async def test_deletion_is_refused_while_a_subscription_is_active(
-    identity, tokens, database_urls
-):
+async def test_deletion_is_refused_while_a_subscription_is_active(identity, tokens, database_urls):
     account_id = tokens["account"]["id"]
     engine = make_engine(database_urls["subscriptions"])
     async with engine.begin() as conn:

@@ -23,7 +23,9 @@ async def test_signup_sends_a_french_verification_email_whose_link_activates_the
     assert "Confirm" in mail.details.subject or "compte" in mail.details.subject.lower()
     link = link_in(mail)
     assert link.startswith("https://portal.test/verification?token=")
-    blocked = await identity.post("/v1/sessions", json={"email": unique_email, "password": PASSWORD})
+    blocked = await identity.post(
+        "/v1/sessions", json={"email": unique_email, "password": PASSWORD}
+    )
     assert blocked.status_code == 403
     assert blocked.json()["error"] == "account_not_verified"
 
@@ -46,8 +48,11 @@ async def test_email_is_unique_case_insensitively_and_the_answer_reveals_nothing
 ):
     await verified_account(identity, smtp, unique_email)
     await _allow_next_email_now(identity_settings, unique_email)
-    body = {"email": unique_email.upper(), "password": "another long secret",
-            "password_confirmation": "another long secret"}
+    body = {
+        "email": unique_email.upper(),
+        "password": "another long secret",
+        "password_confirmation": "another long secret",
+    }
 
     again = await identity.post("/v1/accounts", json=body)
     fresh = await identity.post("/v1/accounts", json=body | {"email": "new-" + unique_email})
@@ -55,7 +60,9 @@ async def test_email_is_unique_case_insensitively_and_the_answer_reveals_nothing
     assert again.status_code == fresh.status_code == 202
     assert again.json() == fresh.json()
     notices = await smtp.wait_for(unique_email, count=2)
-    assert "Quelqu'un" in notices[-1].details.text or "tentative" in notices[-1].details.text.lower()
+    assert (
+        "Quelqu'un" in notices[-1].details.text or "tentative" in notices[-1].details.text.lower()
+    )
     await login(identity, unique_email)  # the original password still works
 
 
@@ -65,8 +72,11 @@ async def test_email_is_unique_case_insensitively_and_the_answer_reveals_nothing
         ({"email": "not-an-email"}, "email", "email_invalid"),
         ({"password": "short", "password_confirmation": "short"}, "password", "password_too_short"),
         ({"password_confirmation": "something else"}, "password_confirmation", "password_mismatch"),
-        ({"password": "motdepasse123", "password_confirmation": "motdepasse123"}, "password",
-         "password_too_common"),
+        (
+            {"password": "motdepasse123", "password_confirmation": "motdepasse123"},
+            "password",
+            "password_too_common",
+        ),
         ({"email": None}, "email", "string_type"),
     ],
 )
@@ -84,7 +94,11 @@ async def test_bad_signup_input_names_the_field_in_french_and_english(identity, 
 
 async def test_a_64_character_password_is_accepted_and_not_truncated(identity, smtp, unique_email):
     long_password = "x" * 40 + "y" * 24
-    body = {"email": unique_email, "password": long_password, "password_confirmation": long_password}
+    body = {
+        "email": unique_email,
+        "password": long_password,
+        "password_confirmation": long_password,
+    }
     assert (await identity.post("/v1/accounts", json=body)).status_code == 202
     link = link_in((await smtp.wait_for(unique_email))[-1])
     await identity.post("/v1/accounts/verification", json={"token": token_of(link)})
@@ -108,7 +122,9 @@ async def test_verification_tokens_are_single_use_and_tamper_proof(identity, smt
     assert tampered.json()["field"] == "token"
 
 
-async def test_an_expired_verification_link_is_refused(identity, smtp, identity_settings, unique_email):
+async def test_an_expired_verification_link_is_refused(
+    identity, smtp, identity_settings, unique_email
+):
     await sign_up(identity, unique_email)
     token = token_of(link_in((await smtp.wait_for(unique_email))[-1]))
     engine = make_engine(identity_settings.database_url)

@@ -13,7 +13,9 @@ async def test_login_with_a_wrong_password_or_unknown_email_gives_the_same_error
     identity, smtp, unique_email
 ):
     await verified_account(identity, smtp, unique_email)
-    wrong = await identity.post("/v1/sessions", json={"email": unique_email, "password": "nope" * 3})
+    wrong = await identity.post(
+        "/v1/sessions", json={"email": unique_email, "password": "nope" * 3}
+    )
     unknown = await identity.post(
         "/v1/sessions", json={"email": "ghost-" + unique_email, "password": "nope" * 3}
     )
@@ -32,7 +34,9 @@ async def test_failed_logins_are_throttled_per_account_for_a_short_window(
         )
         assert response.status_code == 401
 
-    blocked = await identity.post("/v1/sessions", json={"email": unique_email, "password": PASSWORD})
+    blocked = await identity.post(
+        "/v1/sessions", json={"email": unique_email, "password": PASSWORD}
+    )
 
     assert blocked.status_code == 429
     assert blocked.json()["error"] == "too_many_attempts"
@@ -47,7 +51,9 @@ async def test_failed_logins_are_throttled_per_address_across_accounts(
     transport = httpx.ASGITransport(app=apps["identity"], client=("198.51.100.9", 1))
     async with httpx.AsyncClient(transport=transport, base_url="http://identity.test") as client:
         for i in range(identity_settings.login_failures_per_address):
-            await client.post("/v1/sessions", json={"email": f"{i}-{unique_email}", "password": "x"})
+            await client.post(
+                "/v1/sessions", json={"email": f"{i}-{unique_email}", "password": "x"}
+            )
         blocked = await client.post("/v1/sessions", json={"email": unique_email, "password": "x"})
     assert blocked.status_code == 429
 
@@ -58,9 +64,13 @@ async def test_refresh_rotates_and_a_reused_refresh_token_ends_every_session(
     await verified_account(identity, smtp, unique_email)
     first = await login(identity, unique_email)
 
-    rotated = await identity.post("/v1/sessions/refresh", json={"refresh_token": first["refresh_token"]})
+    rotated = await identity.post(
+        "/v1/sessions/refresh", json={"refresh_token": first["refresh_token"]}
+    )
     assert rotated.status_code == 200
-    reused = await identity.post("/v1/sessions/refresh", json={"refresh_token": first["refresh_token"]})
+    reused = await identity.post(
+        "/v1/sessions/refresh", json={"refresh_token": first["refresh_token"]}
+    )
     assert reused.status_code == 401
     after_theft = await identity.post(
         "/v1/sessions/refresh", json={"refresh_token": rotated.json()["refresh_token"]}
@@ -76,7 +86,9 @@ async def test_logout_revokes_the_access_token(identity, smtp, unique_email):
     await asyncio.sleep(1.1)  # tokens carry whole seconds; logout revokes what came before
     assert (await identity.post("/v1/sessions/logout", headers=bearer(tokens))).status_code == 204
     assert (await identity.get("/v1/me", headers=bearer(tokens))).status_code == 401
-    refreshed = await identity.post("/v1/sessions/refresh", json={"refresh_token": tokens["refresh_token"]})
+    refreshed = await identity.post(
+        "/v1/sessions/refresh", json={"refresh_token": tokens["refresh_token"]}
+    )
     assert refreshed.status_code == 401
 
 
@@ -85,8 +97,9 @@ async def test_forged_tokens_are_refused(identity, smtp, unique_email):
     tokens = await login(identity, unique_email)
     claims = jwt.decode(tokens["access_token"], options={"verify_signature": False})
     unsigned = jwt.encode(claims | {"role": "operator"}, key=None, algorithm="none")
-    hs256 = jwt.encode(claims, key="public key as secret" * 2, algorithm="HS256",
-                       headers={"typ": "at+jwt"})
+    hs256 = jwt.encode(
+        claims, key="public key as secret" * 2, algorithm="HS256", headers={"typ": "at+jwt"}
+    )
     head, body, sig = tokens["access_token"].split(".")
     tampered = f"{head}.{body[:-4]}AAAA.{sig}"
 
@@ -124,7 +137,9 @@ async def test_password_reset_sets_a_new_password_ends_sessions_and_notifies(
     body = {"token": token, "password": new_password, "password_confirmation": new_password}
     assert (await identity.post("/v1/password-resets/confirm", json=body)).status_code == 200
 
-    assert (await identity.post("/v1/password-resets/confirm", json=body)).json()["error"] == "token_used"
+    assert (await identity.post("/v1/password-resets/confirm", json=body)).json()[
+        "error"
+    ] == "token_used"
     assert (await identity.get("/v1/me", headers=bearer(old_session))).status_code == 401
     old = await identity.post("/v1/sessions", json={"email": unique_email, "password": PASSWORD})
     assert old.status_code == 401
@@ -139,9 +154,13 @@ async def test_changing_the_password_asks_for_the_current_one(identity, smtp, un
     tokens = await login(identity, unique_email)
     new = "another strong passphrase"
     wrong = await identity.post(
-        "/v1/me/password", headers=bearer(tokens),
-        json={"current_password": "not it at all", "new_password": new,
-              "new_password_confirmation": new},
+        "/v1/me/password",
+        headers=bearer(tokens),
+        json={
+            "current_password": "not it at all",
+            "new_password": new,
+            "new_password_confirmation": new,
+        },
     )
     assert (wrong.status_code, wrong.json()["field"]) == (400, "current_password")
 
@@ -149,7 +168,8 @@ async def test_changing_the_password_asks_for_the_current_one(identity, smtp, un
 
     await asyncio.sleep(1.1)
     changed = await identity.post(
-        "/v1/me/password", headers=bearer(tokens),
+        "/v1/me/password",
+        headers=bearer(tokens),
         json={"current_password": PASSWORD, "new_password": new, "new_password_confirmation": new},
     )
     assert changed.status_code == 200

@@ -59,7 +59,7 @@ def _postgres(server_url: str) -> Iterator[dict[str, str]]:
 
 @contextmanager
 def _container() -> Iterator[str]:
-    from testcontainers.postgres import PostgresContainer  # noqa: PLC0415 - only when Docker runs
+    from testcontainers.postgres import PostgresContainer
 
     with PostgresContainer("postgres:16-alpine", driver="asyncpg") as pg:
         yield pg.get_connection_url()

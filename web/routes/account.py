@@ -59,7 +59,9 @@ def form_options(language: str) -> dict[str, Any]:
     t = translator(language)
     return {
         "genders": [(g, t(f"profile.gender.{g}")) for g in GENDERS],
-        "province_options": [(code, f"{code} – {pick(n, language)}") for code, n in PROVINCES.items()],
+        "province_options": [
+            (code, f"{code} – {pick(n, language)}") for code, n in PROVINCES.items()
+        ],
         "language_options": list(LANGUAGE_NAMES.items()),
     }
 

@@ -63,9 +63,7 @@ async def login(
     return see_other(DASHBOARD if grant.profile_complete else PROFILE)
 
 
-def _login_refused(
-    request: Request, session: Session, exc: ApiError, email: str
-) -> HTMLResponse:
+def _login_refused(request: Request, session: Session, exc: ApiError, email: str) -> HTMLResponse:
     t = translator(session.language)
     context = {"values": {"email": email}, "offer_resend": False}
     if exc.code == "account_not_verified":
@@ -83,7 +81,9 @@ def _login_refused(
 
 
 @router.post("/deconnexion")
-async def logout(request: Request, session: SessionDep, identity: IdentityDep, ip: ClientIp) -> Response:
+async def logout(
+    request: Request, session: SessionDep, identity: IdentityDep, ip: ClientIp
+) -> Response:
     """Revoke the account's tokens at identity and forget them here."""
     if session.signed_in:
         account = Account(session, identity, ip, request.app.state.refresher)

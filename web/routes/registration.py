@@ -80,7 +80,9 @@ async def resend(
 
 
 @router.get("/verification")
-async def verify(session: SessionDep, identity: IdentityDep, ip: ClientIp, token: str = "") -> Response:
+async def verify(
+    session: SessionDep, identity: IdentityDep, ip: ClientIp, token: str = ""
+) -> Response:
     """The emailed link: validate the email, then show the outcome without the token in the URL."""
     outcome = "token_invalid"
     if token:

@@ -35,11 +35,11 @@ async def change_password(
     new_password: Annotated[str, Form()] = "",
     new_password_confirmation: Annotated[str, Form()] = "",
 ) -> Response:
-    """Change the password, then log this browser in again with it (identity ends sessions)."""
+    """Change the password; this browser keeps a session with the tokens identity renews."""
     identity, session = account.identity, account.session
     me = await account.call(identity.me)
     try:
-        await account.call(
+        grant = await account.call(
             identity.change_password, current_password, new_password, new_password_confirmation
         )
     except ApiError as exc:
@@ -47,12 +47,13 @@ async def change_password(
             raise
         context = error_context(exc, session.language)
         return _page(request, {**context, "password_error": context["form_error"]}, exc.status)
-    try:
-        grant = await identity.login(account.ip, str(me["email"]), new_password)
-    except ApiError:
-        session.sign_out()
-        session.notice = "notice.password_changed_login"
-        return see_other("/connexion")
+    if grant is None:  # identity answered 204 without tokens: log in again with the new password
+        try:
+            grant = await identity.login(account.ip, str(me["email"]), new_password)
+        except ApiError:
+            session.sign_out()
+            session.notice = "notice.password_changed_login"
+            return see_other("/connexion")
     session.sign_in(
         grant.access_token, grant.refresh_token, grant.expires_at, grant.role, session.language
     )

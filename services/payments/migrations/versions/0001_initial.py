@@ -1,19 +1,13 @@
 """initial
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-26 17:03:52.651576
 """
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
-from alembic import op
-
-import servicekit.db
-
-
-revision: str = '0001'
+revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
