@@ -1,7 +1,8 @@
 """Sending email over SMTP with aiosmtplib (called only from Temporal activities)."""
 
+import re
 from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.utils import formataddr
 
 import aiosmtplib
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,11 @@ class MailSettings(BaseSettings):
     sender_address: str = "no-reply@parking.localhost"
 
 
+def _message_id_left(key: str) -> str:
+    """The idempotency key as a Message-ID left part (a dot-atom), the same on every retry."""
+    return re.sub(r"[^A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+", ".", key).strip(".") or "message"
+
+
 def build_message(
     settings: MailSettings,
     to: str,
@@ -38,7 +44,7 @@ def build_message(
     msg["To"] = to
     msg["Subject"] = subject
     domain = settings.sender_address.rsplit("@", 1)[-1]
-    msg["Message-ID"] = make_msgid(idstring=message_key.replace(":", "."), domain=domain)
+    msg["Message-ID"] = f"<{_message_id_left(message_key)}@{domain}>"
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     for filename, content_type, data in attachments or []:

@@ -6,7 +6,6 @@ import signal
 from datetime import timedelta
 
 import httpx
-from temporalio.client import Client
 from temporalio.worker import Worker
 
 from servicekit.mail import MailSettings
@@ -16,24 +15,9 @@ from workflows.registry import WORKFLOWS, build_activities
 
 log = logging.getLogger("workflows.worker")
 
-CONNECT_ATTEMPTS = 60  # one a second: the embedded dev server may still be starting
+CONNECT_WAIT_SECONDS = 60.0  # the embedded dev server may still be starting
 GRACEFUL_SHUTDOWN = timedelta(seconds=30)
 HTTP_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-
-
-async def connect_with_retry(
-    settings: PlatformSettings, attempts: int = CONNECT_ATTEMPTS, delay: float = 1.0
-) -> Client:
-    """Connect to Temporal, retrying every `delay` seconds until `attempts` are used."""
-    for attempt in range(1, attempts + 1):
-        try:
-            return await connect(settings)
-        except RuntimeError as exc:
-            if attempt == attempts:
-                raise
-            log.info("Temporal not reachable yet (attempt %d/%d): %s", attempt, attempts, exc)
-            await asyncio.sleep(delay)
-    raise AssertionError("unreachable")
 
 
 def _stop_on_signals(stop: asyncio.Event) -> None:
@@ -44,7 +28,7 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 
 async def run_worker(settings: PlatformSettings, mail: MailSettings, stop: asyncio.Event) -> None:
     """Run the worker until `stop` is set, then let running activities finish."""
-    client = await connect_with_retry(settings)
+    client = await connect(settings, wait_seconds=CONNECT_WAIT_SECONDS)  # retries until then
     async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
         worker = Worker(
             client,

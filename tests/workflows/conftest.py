@@ -1,4 +1,4 @@
-"""One time-skipping Temporal test server for the whole workflow suite."""
+"""Time-skipping Temporal test servers for the workflow suite."""
 
 import shutil
 import sys
@@ -20,9 +20,8 @@ def server_binary() -> str:
     return found or str(Path(sys.executable).parent / "temporal-test-server")
 
 
-@pytest_asyncio.fixture(scope="session")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """The time-skipping server with the platform's converter and search attributes."""
+async def start_test_server() -> WorkflowEnvironment:
+    """A time-skipping server with the platform's converter and search attributes."""
     environment = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=server_binary(),
         data_converter=data_converter(DEV_PAYLOAD_KEY),
@@ -37,6 +36,27 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
             },
         )
     )
+    return environment
+
+
+@pytest_asyncio.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """The server the workflow tests run on."""
+    environment = await start_test_server()
+    try:
+        yield environment
+    finally:
+        await environment.shutdown()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def idle_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A second server for apps that start workflows no worker will run.
+
+    A workflow task nobody polls stops the time-skipping server from skipping time (even after
+    the workflow is terminated), so such workflows must not share `env`.
+    """
+    environment = await start_test_server()
     try:
         yield environment
     finally:

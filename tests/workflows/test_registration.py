@@ -109,6 +109,10 @@ async def start_registration(
     return account_id, handle
 
 
+def key(handle: WorkflowHandle[Any, Any], n: int) -> str:
+    return f"{handle.id}:{handle.first_execution_run_id}:verify:{n}"
+
+
 def new_queue() -> str:
     return f"registration-tests-{uuid.uuid4()}"
 
@@ -137,7 +141,7 @@ async def test_verification_signal_completes_the_registration(env: WorkflowEnvir
         AccountEmailInput(
             account_id=account_id,
             kind="verify_email",
-            key=f"registration-{account_id}:verify:0",
+            key=key(handle, 0),
         )
     ]
     assert identity.expirations == []
@@ -158,10 +162,7 @@ async def test_resend_sends_a_new_link_under_a_new_key(env: WorkflowEnvironment)
         result = await handle.result()
 
     assert result.status == "verified"
-    assert identity.keys_for(account_id) == [
-        f"registration-{account_id}:verify:0",
-        f"registration-{account_id}:verify:1",
-    ]
+    assert identity.keys_for(account_id) == [key(handle, 0), key(handle, 1)]
 
 
 async def test_unverified_account_expires_after_seven_days(env: WorkflowEnvironment) -> None:
@@ -184,7 +185,7 @@ async def test_unverified_account_expires_after_seven_days(env: WorkflowEnvironm
 async def test_resends_do_not_push_the_deadline(env: WorkflowEnvironment) -> None:
     identity, queue = FakeIdentity(), new_queue()
     async with running_worker(env, identity, queue):
-        account_id, handle = await start_registration(env, identity, queue)
+        _, handle = await start_registration(env, identity, queue)
         await eventually(lambda: len(identity.emails) == 1)
         await env.sleep(timedelta(days=5))
         await handle.signal(RegistrationWorkflow.resend_requested)
@@ -230,10 +231,48 @@ async def test_worker_restart_sends_no_duplicate_email(env: WorkflowEnvironment)
         result = await handle.result()
 
     assert result.status == "verified"
-    assert identity.keys_for(account_id) == [
-        f"registration-{account_id}:verify:0",
-        f"registration-{account_id}:verify:1",
-    ]
+    assert identity.keys_for(account_id) == [key(handle, 0), key(handle, 1)]
+
+
+async def test_a_restarted_registration_never_reuses_a_key(env: WorkflowEnvironment) -> None:
+    identity, queue = FakeIdentity(), new_queue()
+    async with running_worker(env, identity, queue):
+        account_id, first = await start_registration(env, identity, queue)
+        await eventually(lambda: len(identity.emails) == 1)
+        await first.terminate("operator")  # identity starts it again on the next resend
+        again = await env.client.start_workflow(
+            RegistrationWorkflow.run,
+            RegistrationInput(account_id=account_id),
+            id=first.id,
+            task_queue=queue,
+        )
+        await eventually(lambda: len(identity.emails) == 2)
+        await again.signal(RegistrationWorkflow.email_verified)
+        await again.result()
+
+    [old, new] = identity.keys_for(account_id)
+    assert old != new
+    assert new == key(again, 0)
+
+
+async def test_a_continued_registration_keeps_its_count_and_deadline(
+    env: WorkflowEnvironment,
+) -> None:
+    identity, queue = FakeIdentity(), new_queue()
+    deadline = await env.get_current_time() + timedelta(days=2)
+    async with running_worker(env, identity, queue):
+        account_id, handle = await start_registration(
+            env, identity, queue, carried_deadline=deadline, carried_emails_sent=3
+        )
+        await handle.signal(RegistrationWorkflow.resend_requested)
+        await eventually(lambda: len(identity.emails) == 1)  # the resend only, no new first email
+        result = await handle.result()
+
+    assert identity.keys_for(account_id) == [key(handle, 3)]
+    assert result.status == "expired"
+    assert result.expires_at == deadline
+    [(_, expired_at)] = identity.expirations
+    assert deadline <= expired_at < deadline + timedelta(minutes=1)
 
 
 async def test_resends_stop_at_the_cap(env: WorkflowEnvironment) -> None:

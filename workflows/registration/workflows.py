@@ -46,6 +46,15 @@ async def send_account_email(input: AccountEmailInput) -> AccountEmailResult:
     )
 
 
+def verification_key(info: workflow.Info, n: int) -> str:
+    """Idempotency key of verification email `n`: stable across retries and continue-as-new.
+
+    The first run id tells a restarted registration (a new execution under the same workflow
+    id, started again by identity) from the earlier one, whose links must not come back.
+    """
+    return f"{info.workflow_id}:{info.first_execution_run_id}:verify:{n}"
+
+
 @workflow.defn
 class RegistrationWorkflow:
     """Id `registration-<account id>`: verify the email address or expire the account."""
@@ -124,12 +133,13 @@ class RegistrationWorkflow:
 
     async def _send_verification(self) -> None:
         """Send verification email number n; a new key gives a new link and voids the older."""
-        key = f"{workflow.info().workflow_id}:verify:{self._emails_sent}"
-        self._emails_sent += 1
+        key = verification_key(workflow.info(), self._emails_sent)
         result = await send_account_email(
             AccountEmailInput(account_id=self._account_id, kind="verify_email", key=key)
         )
-        if result.outcome == "already_verified":
+        if result.outcome == "sent":
+            self._emails_sent += 1  # only now: the next key must differ from this one
+        elif result.outcome == "already_verified":
             self._finish("verified")  # the database says so, even if the signal was lost
         elif result.outcome == "account_not_found":
             self._finish("expired")  # the signup never committed or the account is gone

@@ -1,0 +1,92 @@
+"""Direct changes to the services' rows, for what a test cannot wait for (the clock, a role).
+
+Each helper opens its own engine on the service's real database and changes only the rows of
+the account it is given, the way an operator or the passing of time would.
+"""
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Executable, insert, select, update
+
+from servicekit.db import make_engine, utcnow
+from services.identity.models import Account, LoginFailure, OneTimeToken, RefreshToken
+from services.identity.security import token_digest
+from services.subscriptions.models import Subscription
+
+
+async def _write(url: str, statement: Executable) -> None:
+    engine = make_engine(url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(statement)
+    finally:
+        await engine.dispose()
+
+
+async def _rows(url: str, query: Executable) -> list[Any]:
+    engine = make_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return list((await conn.execute(query)).all())
+    finally:
+        await engine.dispose()
+
+
+async def allow_next_email_now(identity_url: str, email: str) -> None:
+    """Move the account's last email two minutes back, as if the user waited before asking."""
+    await _write(
+        identity_url,
+        update(Account)
+        .where(Account.email == email)
+        .values(last_email_sent_at=utcnow() - timedelta(minutes=2)),
+    )
+
+
+async def expire_link(identity_url: str, token: str) -> None:
+    """Put the expiry of an emailed link's token a minute in the past."""
+    await _write(
+        identity_url,
+        update(OneTimeToken)
+        .where(OneTimeToken.token_hash == token_digest(token))
+        .values(expires_at=utcnow() - timedelta(minutes=1)),
+    )
+
+
+async def set_role(identity_url: str, email: str, role: str) -> None:
+    """Give the account a role (what the operator CLI does)."""
+    await _write(identity_url, update(Account).where(Account.email == email).values(role=role))
+
+
+async def date_login_failures(identity_url: str, account_id: str, minutes_ago: int) -> None:
+    """Say the account's failed logins all happened `minutes_ago` minutes ago."""
+    await _write(
+        identity_url,
+        update(LoginFailure)
+        .where(LoginFailure.scope == f"account:{account_id}")
+        .values(occurred_at=utcnow() - timedelta(minutes=minutes_ago)),
+    )
+
+
+async def login_failure_scopes(identity_url: str) -> set[str]:
+    """Every scope identity counted a failed login against."""
+    return {row[0] for row in await _rows(identity_url, select(LoginFailure.scope).distinct())}
+
+
+async def refresh_tokens(identity_url: str, account_id: str) -> list[tuple[str, bool]]:
+    """The account's refresh tokens as (stored digest, revoked), oldest first."""
+    query = (
+        select(RefreshToken.token_hash, RefreshToken.revoked_at.is_not(None))
+        .where(RefreshToken.account_id == account_id)
+        .order_by(RefreshToken.created_at)
+    )
+    return [(row[0], bool(row[1])) for row in await _rows(identity_url, query)]
+
+
+async def add_active_subscription(subscriptions_url: str, account_id: str) -> None:
+    """An active subscription of the account, in the subscriptions database."""
+    await _write(
+        subscriptions_url,
+        insert(Subscription).values(id=str(uuid.uuid4()), account_id=account_id, status="active"),
+    )

@@ -1,0 +1,86 @@
+"""Fixtures of the web tests: the web app over ASGI, wired to the real identity app over ASGI.
+
+Identity is the session's started app (real database, Temporal, worker, SMTP), so every page
+shows what identity itself answered. Accounts are opened through identity's API, each with its
+own email address, and every browser has its own address (identity throttles per address).
+"""
+
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from servicekit.settings import PlatformSettings
+from services.identity.config import IdentitySettings
+from tests.support.mail import SmtpServer
+from tests.support.service_rows import set_role
+from tests.web.support import Account, open_account, sample_profile
+from web.config import WebSettings
+from web.main import create_app
+
+
+@pytest.fixture
+def web_settings(platform_settings: PlatformSettings) -> WebSettings:
+    """Settings as in production (secure `__Host-` cookie), with identity's platform settings:
+    the same service token, and the Temporal Web UI origin the codec allows."""
+    return WebSettings(session_secret="test-session-secret", platform=platform_settings)
+
+
+@pytest.fixture
+def ui_origin(web_settings: WebSettings) -> str:
+    """The Temporal Web UI's origin."""
+    return web_settings.platform.temporal_ui_url.rstrip("/")
+
+
+@pytest.fixture
+async def identity_http(
+    apps: dict[str, FastAPI], platform_settings: PlatformSettings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The client the web app uses to reach the real identity app, over ASGI."""
+    transport = httpx.ASGITransport(app=apps["identity"])
+    async with httpx.AsyncClient(
+        transport=transport, base_url=platform_settings.identity_url
+    ) as http:
+        yield http
+
+
+@pytest.fixture
+def web_app(web_settings: WebSettings, identity_http: httpx.AsyncClient) -> FastAPI:
+    """The web front end with the identity client injected."""
+    return create_app(web_settings, identity_client=identity_http)
+
+
+@pytest.fixture
+def browser_ip() -> str:
+    """This test's browser address (10.x.y.z, unique to the test)."""
+    a, b, c = uuid.uuid4().bytes[:3]
+    return f"10.{a}.{b}.{c}"
+
+
+@pytest.fixture
+async def client(web_app: FastAPI, browser_ip: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser: HTTPS so that the Secure cookie is kept and sent back."""
+    transport = httpx.ASGITransport(app=web_app, client=(browser_ip, 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="https://testserver") as browser:
+        yield browser
+
+
+@pytest.fixture
+async def bare(identity: httpx.AsyncClient, smtp: SmtpServer, worker: object) -> Account:
+    """A verified account without personal information yet."""
+    return await open_account(identity, smtp)
+
+
+@pytest.fixture
+async def user(identity: httpx.AsyncClient, smtp: SmtpServer, worker: object) -> Account:
+    """A verified account with a complete profile (Marie Tremblay, in French)."""
+    return await open_account(identity, smtp, profile=sample_profile())
+
+
+@pytest.fixture
+async def operator(user: Account, identity_settings: IdentitySettings) -> Account:
+    """A verified account with a profile, made an operator (as the operator CLI does)."""
+    await set_role(identity_settings.database_url, user.email, "operator")
+    return user

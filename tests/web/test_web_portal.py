@@ -1,0 +1,59 @@
+"""The signed-in portal: dashboard and menu, the operator's entry, FAQ, features to come."""
+
+import httpx
+
+from tests.web.support import Account, login
+
+MENU = [
+    "AJOUTER UN ABONNEMENT",
+    "MON ABONNEMENT",
+    "FAQ",
+    "PARAMÈTRES",
+    "PAYER UN AVIS DE RÉCLAMATION",
+]
+
+
+async def test_pages_need_a_session(client: httpx.AsyncClient) -> None:
+    for path in ["/tableau-de-bord", "/informations-personnelles", "/parametres", "/faq"]:
+        response = await client.get(path)
+        assert response.status_code == 303, path
+        assert response.headers["location"] == "/connexion"
+
+
+async def test_dashboard_has_the_seed_menu(client: httpx.AsyncClient, user: Account) -> None:
+    await login(client, user.email)
+    html = (await client.get("/tableau-de-bord")).text
+    assert "Bienvenue" in html and "Déconnexion" in html and "Marie" in html
+    for item in MENU:
+        assert item in html, item
+    assert "Console opérateur" not in html
+    assert (await client.get("/console-operateur")).status_code == 403
+
+
+async def test_operator_sees_the_console_entry(
+    client: httpx.AsyncClient, operator: Account
+) -> None:
+    await login(client, operator.email)
+    html = (await client.get("/tableau-de-bord")).text
+    assert 'href="/console-operateur"' in html
+    console = await client.get("/console-operateur")
+    assert console.status_code == 200
+    assert "arrivera avec le module des abonnements" in console.text
+
+
+async def test_features_to_come_say_so(client: httpx.AsyncClient, user: Account) -> None:
+    await login(client, user.email)
+    for path in ["/ajouter-un-abonnement", "/mon-abonnement", "/payer-un-avis-de-reclamation"]:
+        html = (await client.get(path)).text
+        assert "Bientôt disponible" in html, path
+    english = (await client.get("/mon-abonnement?lang=en")).text
+    assert "Coming soon" in english
+
+
+async def test_faq_answers_from_the_seed(client: httpx.AsyncClient, user: Account) -> None:
+    await login(client, user.email)
+    html = (await client.get("/faq")).text.replace("&#39;", "'")
+    assert "n'inscrivez pas le tiret et le dernier chiffre" in html
+    assert "Un spécimen de chèque ou votre carte de crédit." in html
+    assert "maximum de 2 véhicules" in html
+    assert "approbation" in html

@@ -1,0 +1,71 @@
+"""`python -m workflows.worker`: connects, serves the registered workflows, stops on SIGTERM."""
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+from pathlib import Path
+
+from temporalio.testing import WorkflowEnvironment
+
+from workflows.registration.models import RegistrationInput, RegistrationStatus
+from workflows.registration.workflows import RegistrationWorkflow
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def wait_for_line(stream: asyncio.StreamReader, needle: str, timeout: float) -> str:
+    async def scan() -> str:
+        seen = []
+        while line := (await stream.readline()).decode():
+            seen.append(line)
+            if needle in line:
+                return line
+        raise AssertionError(f"worker ended without {needle!r}:\n{''.join(seen)}")
+
+    return await asyncio.wait_for(scan(), timeout)
+
+
+async def test_worker_process_serves_workflows_and_stops_on_sigterm(
+    idle_env: WorkflowEnvironment,
+) -> None:
+    # `idle_env`: the workflow below stays open (its activity cannot reach identity), and an
+    # activity nobody runs would stop the main test server from skipping time.
+    queue = f"worker-process-{uuid.uuid4()}"
+    environment = os.environ | {
+        "PLATFORM_TEMPORAL_ADDRESS": idle_env.client.service_client.config.target_host,
+        "PLATFORM_TEMPORAL_NAMESPACE": idle_env.client.namespace,
+        "PLATFORM_TEMPORAL_TASK_QUEUE": queue,
+        "PLATFORM_IDENTITY_URL": "http://127.0.0.1:9",  # nothing there: the email waits
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "workflows.worker",
+        cwd=ROOT,
+        env=environment,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert process.stderr is not None
+        await wait_for_line(process.stderr, f"worker polling task queue {queue}", timeout=30)
+        account_id = str(uuid.uuid4())
+        handle = await idle_env.client.start_workflow(
+            RegistrationWorkflow.run,
+            RegistrationInput(account_id=account_id),
+            id=f"registration-{account_id}",
+            task_queue=queue,
+        )
+        status = await handle.query(RegistrationWorkflow.status)  # answered by the process
+        assert status == RegistrationStatus(
+            account_id=account_id, status="pending", emails_sent=0, expires_at=status.expires_at
+        )
+
+        process.send_signal(signal.SIGTERM)
+        await wait_for_line(process.stderr, "shutting down the worker", timeout=10)
+        assert await asyncio.wait_for(process.wait(), timeout=40) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
