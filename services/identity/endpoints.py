@@ -58,9 +58,12 @@ async def login(
     body: LoginIn, session: SessionDep, parts: ComponentsDep, address: ClientAddress
 ) -> TokensOut:
     """Connexion via adresse courriel et mot de passe."""
-    return await sessions.login(
-        session, parts.settings, parts.issuer, body.email, body.password, address
-    )
+    attempt = await sessions.start_login(session, parts.settings, body.email, address)
+    # The read transaction ends before argon2 runs: a database lock held across a deliberately
+    # slow hash would serialise every login (SQLite's write lock, row locks elsewhere).
+    await session.commit()
+    matched = await sessions.password_matches(parts.settings, attempt, body.password)
+    return await sessions.finish_login(session, parts.issuer, attempt, matched)
 
 
 @router.post("/sessions/refresh", response_model=TokensOut)

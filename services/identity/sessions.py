@@ -1,6 +1,7 @@
 """Session rules: login with throttling, refresh rotation, logout, password reset and change."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -83,24 +84,46 @@ async def _check_throttle(
         raise TooManyAttempts(retry_after=max(retry_after, 1))
 
 
-async def login(
-    session: AsyncSession,
-    settings: IdentitySettings,
-    issuer: Issuer,
-    email: str,
-    password: str,
-    address: str,
-) -> TokensOut:
-    """Check the password; failures count per account and per address, for a short window only."""
+@dataclass(frozen=True)
+class LoginAttempt:
+    """What a login needs from the database before the (slow) password check."""
+
+    address_scope: str
+    account: Account | None
+
+    @property
+    def stored_hash(self) -> str | None:
+        return self.account.password_hash if self.account else None
+
+
+async def start_login(
+    session: AsyncSession, settings: IdentitySettings, email: str, address: str
+) -> LoginAttempt:
+    """Refuse throttled callers; failures count per account and per address, for a short window."""
     address_scope = f"address:{address}"
     await _check_throttle(session, settings, address_scope, settings.login_failures_per_address)
     account = await repo.account_by_email(session, email)
     if account is not None:
         scope = f"account:{account.id}"
         await _check_throttle(session, settings, scope, settings.login_failures_per_account)
-    stored = account.password_hash if account else dummy_hash(settings)
-    if not await verify_password(settings, stored, password) or account is None:
-        scopes = [address_scope] + ([f"account:{account.id}"] if account else [])
+    return LoginAttempt(address_scope, account)
+
+
+async def password_matches(
+    settings: IdentitySettings, attempt: LoginAttempt, password: str
+) -> bool:
+    """Check the password; an unknown account costs the same time as a known one."""
+    stored = attempt.stored_hash or dummy_hash(settings)
+    return await verify_password(settings, stored, password) and attempt.account is not None
+
+
+async def finish_login(
+    session: AsyncSession, issuer: Issuer, attempt: LoginAttempt, matched: bool
+) -> TokensOut:
+    """Record a failure, or issue the tokens of a verified account."""
+    account = attempt.account
+    if not matched or account is None:
+        scopes = [attempt.address_scope] + ([f"account:{account.id}"] if account else [])
         repo.record_failures(session, scopes, utcnow())
         raise InvalidCredentials()
     if account.verified_at is None:
