@@ -21,6 +21,7 @@ $(DEV): pyproject.toml | $(BIN)/python
 
 migrate: $(RUNTIME)
 	$(BIN)/python -m servicekit.migrate identity subscriptions payments
+	$(BIN)/python -m services.subscriptions.seed
 
 ## Start everything on embedded defaults; Ctrl-C stops it all.
 run: migrate

@@ -69,7 +69,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     # A deferred transaction that reads, then writes, fails at once with "database is locked"
     # when another writer got in between; IMMEDIATE takes the write lock up front, so concurrent
-    # requests queue on busy_timeout instead (SQLite is the embedded mode; production is PostgreSQL).
+    # requests queue on busy_timeout instead (SQLite is the embedded mode; production: PostgreSQL).
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 

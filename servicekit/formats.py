@@ -56,3 +56,17 @@ def normalize_extension(value: str | None) -> str | None:
     if not EXTENSION.match(value.strip()):
         raise PydanticCustomError("extension_invalid", "Invalid extension.")
     return value.strip()
+
+
+PLATE = re.compile(r"^[A-Z0-9]{1,7}$")
+# A registration certificate prints the plate followed by "-<digit>", which is not part of it.
+CERTIFICATE_SUFFIX = re.compile(r"-\s*\d$")
+
+
+def normalize_plate(value: str) -> str:
+    """`abc 123-4` -> `ABC123`: upper-case, no spaces or dashes; `plate_invalid` otherwise."""
+    compact = CERTIFICATE_SUFFIX.sub("", value.strip().upper())
+    compact = compact.replace(" ", "").replace("-", "")
+    if not PLATE.match(compact):
+        raise PydanticCustomError("plate_invalid", "Invalid licence plate.")
+    return compact

@@ -61,6 +61,24 @@ CATALOG: dict[str, Message] = {
         "Champ requis : au moins un numéro de téléphone.",
         "Required: at least one phone number.",
     ),
+    "plate_invalid": message(
+        "Numéro d'immatriculation invalide (lettres et chiffres, 7 au plus; sans le tiret "
+        "ni le dernier chiffre du certificat d'immatriculation).",
+        "Invalid licence plate (letters and digits, at most 7; without the dash and last "
+        "digit of the registration certificate).",
+    ),
+    "year_invalid": message("Année du véhicule invalide.", "Invalid vehicle year."),
+    "start_in_past": message(
+        "La date de début ne peut pas être dans le passé.", "The start date cannot be in the past."
+    ),
+    "consent_required": message(
+        "Vous devez cocher cette case pour continuer.", "You must check this box to continue."
+    ),
+    "vehicles_required": message("Choisissez un ou deux véhicules.", "Choose one or two vehicles."),
+    "date_in_past": message(
+        "La date ne peut pas être dans le passé.", "The date cannot be in the past."
+    ),
+    "reason_required": message("Indiquez la raison du refus.", "Give the reason for the refusal."),
 }
 
 

@@ -355,6 +355,440 @@ STRINGS: dict[str, Message] = {
         "fr": "Votre compte et vos données ont été supprimés.",
         "en": "Your account and your data have been deleted.",
     },
+    # Subscriptions: "Créer un nouvel abonnement" (labels of the seed, verbatim)
+    "journey.title": {"fr": "Créer un nouvel abonnement", "en": "Create a new subscription"},
+    "journey.steps": {"fr": "Étapes de la demande", "en": "Steps of the request"},
+    "journey.step.offering": {"fr": "Abonnement", "en": "Subscription"},
+    "journey.step.vehicles": {"fr": "Véhicules", "en": "Vehicles"},
+    "journey.step.information": {"fr": "Informations", "en": "Information"},
+    "journey.step.summary": {"fr": "Récapitulatif", "en": "Summary"},
+    "journey.site": {
+        "fr": "1. Sélectionnez un stationnement ou une organisation",
+        "en": "1. Select a parking lot or an organisation",
+    },
+    "journey.category": {
+        "fr": "2. Sélectionnez votre catégorie d'utilisateur",
+        "en": "2. Select your user category",
+    },
+    "journey.offering": {
+        "fr": "3. Sélectionnez l'abonnement souhaité",
+        "en": "3. Select the subscription you want",
+    },
+    "journey.choose": {"fr": "— Choisir —", "en": "— Choose —"},
+    "journey.show": {"fr": "Afficher les choix", "en": "Show the choices"},
+    "journey.plate_site": {
+        "fr": "Reconnaissance par plaques d'immatriculation",
+        "en": "Licence-plate recognition",
+    },
+    "journey.no_offering": {
+        "fr": "Aucun abonnement n'est offert pour cette catégorie.",
+        "en": "No subscription is offered for this category.",
+    },
+    "journey.start": {
+        "fr": "Je souhaite m'abonner à partir du",
+        "en": "I wish to subscribe starting on",
+    },
+    "journey.accept_terms": {
+        "fr": "J'accepte les conditions d'abonnement",
+        "en": "I accept the subscription terms",
+    },
+    "journey.understand_approval": {
+        "fr": "Je comprends que l'accès au stationnement nécessite l'approbation de la SPAQ.",
+        "en": "I understand that access to the parking requires SPAQ's approval.",
+    },
+    "journey.select": {"fr": "Sélectionner cet abonnement", "en": "Select this subscription"},
+    "journey.vehicles_title": {"fr": "Vos véhicules", "en": "Your vehicles"},
+    "journey.choose_vehicles": {
+        "fr": "Sélectionnez le ou les véhicules (1 ou 2) de cet abonnement",
+        "en": "Select the vehicle(s) (1 or 2) of this subscription",
+    },
+    "journey.next": {"fr": "Continuer à l'étape suivante", "en": "Continue to the next step"},
+    "journey.info_title": {
+        "fr": "Complétez les informations nécessaires à l'abonnement",
+        "en": "Complete the information needed for the subscription",
+    },
+    "journey.home_phone": {"fr": "Téléphone à la maison", "en": "Home phone"},
+    "journey.work_phone_ext": {"fr": "Poste", "en": "Extension"},
+    "journey.edit_personal": {
+        "fr": "Modifier mes informations personnelles",
+        "en": "Edit my personal information",
+    },
+    "journey.additional": {"fr": "Informations additionnelles", "en": "Additional information"},
+    "journey.employee_number": {
+        "fr": "* Numéro d'employé (si vous êtes résident, merci d'inscrire résident dans cette "
+        "case)",
+        "en": "* Employee number (if you are a resident, please enter resident in this box)",
+    },
+    "journey.employee_number_short": {"fr": "Numéro d'employé", "en": "Employee number"},
+    "journey.error.site": {
+        "fr": "Sélectionnez un stationnement ou une organisation.",
+        "en": "Select a parking lot or an organisation.",
+    },
+    "journey.error.offering": {
+        "fr": "Sélectionnez l'abonnement souhaité.",
+        "en": "Select the subscription you want.",
+    },
+    "journey.error.start_date": {"fr": "Indiquez une date valide.", "en": "Enter a valid date."},
+    "journey.error.start_past": {
+        "fr": "La date ne peut pas être dans le passé.",
+        "en": "The date cannot be in the past.",
+    },
+    "journey.error.consent": {
+        "fr": "Cochez cette case pour continuer.",
+        "en": "Tick this box to continue.",
+    },
+    "journey.error.vehicles": {
+        "fr": "Sélectionnez 1 ou 2 véhicules.",
+        "en": "Select 1 or 2 vehicles.",
+    },
+    "journey.error.employee_number": {
+        "fr": "Inscrivez votre numéro d'employé, ou « résident ».",
+        "en": "Enter your employee number, or “resident”.",
+    },
+    "journey.error.employee_number_long": {
+        "fr": "Le numéro d'employé est trop long (50 caractères au plus).",
+        "en": "The employee number is too long (50 characters at most).",
+    },
+    "journey.error.profile_incomplete": {
+        "fr": "Vos informations personnelles sont incomplètes : complétez-les avant de "
+        "transmettre votre demande.",
+        "en": "Your personal information is incomplete: complete it before sending your request.",
+    },
+    "journey.error.payment_required": {
+        "fr": "Cet abonnement est facturé par prélèvements préautorisés, et le paiement en "
+        "ligne n'est pas encore offert sur le portail. Seuls les abonnements en déduction à la "
+        "source (DAS) peuvent être demandés pour le moment. Votre demande n'a pas été "
+        "transmise.",
+        "en": "This subscription is billed by pre-authorized debits, and online payment is not "
+        "offered on the portal yet. Only payroll-deduction (DAS) subscriptions can be requested "
+        "for now. Your request was not sent.",
+    },
+    "billing.payroll": {
+        "fr": "DAS (Déduction à la source)",
+        "en": "DAS (Payroll deduction)",
+    },
+    "billing.pad": {
+        "fr": "Prélèvements préautorisés (carte de crédit ou compte bancaire)",
+        "en": "Pre-authorized debits (credit card or bank account)",
+    },
+    "payment.payroll": {"fr": "Déduction à la source", "en": "Payroll deduction"},
+    "payment.pad": {"fr": "Prélèvement préautorisé", "en": "Pre-authorized debit"},
+    # Vehicles ("Ajoutez un véhicule", "Mes véhicules")
+    "vehicles.title": {"fr": "Véhicules", "en": "Vehicles"},
+    "vehicles.page_title": {"fr": "Mes véhicules", "en": "My vehicles"},
+    "vehicles.none": {
+        "fr": "Aucun véhicule n'est enregistré à votre dossier.",
+        "en": "No vehicle is registered in your file.",
+    },
+    "vehicles.add": {"fr": "Ajouter un véhicule", "en": "Add a vehicle"},
+    "vehicles.add_title": {"fr": "Ajoutez un véhicule", "en": "Add a vehicle"},
+    "vehicles.save": {"fr": "Enregistrer mon véhicule", "en": "Save my vehicle"},
+    "vehicles.edit": {"fr": "Éditer", "en": "Edit"},
+    "vehicles.delete": {"fr": "Supprimer", "en": "Delete"},
+    "vehicles.max_note": {
+        "fr": "* Vous pouvez enregistrer un maximum de 2 véhicules. Il est de votre "
+        "responsabilité de modifier les informations à votre dossier afin de le maintenir à "
+        "jour en tout temps.",
+        "en": "* You can register up to 2 vehicles. It is your responsibility to keep the "
+        "information in your file up to date at all times.",
+    },
+    "vehicle.year": {"fr": "Année", "en": "Year"},
+    "vehicle.make": {"fr": "Marque", "en": "Make"},
+    "vehicle.model": {"fr": "Modèle", "en": "Model"},
+    "vehicle.color": {"fr": "Couleur", "en": "Colour"},
+    "vehicle.plate": {"fr": "Numéro d'immatriculation", "en": "Licence plate number"},
+    "vehicle.plate_short": {"fr": "Immatriculation", "en": "Licence plate"},
+    "vehicle.help": {"fr": "Besoin d'aide ?", "en": "Need help?"},
+    "vehicle.help_text": {
+        "fr": "Inscrivez le numéro de la plaque, sans espace. Si vous utilisez un certificat "
+        "d'immatriculation, n'inscrivez pas le tiret et le dernier chiffre (ABC123-4 : "
+        "inscrivez ABC123).",
+        "en": "Enter the plate number, without spaces. If you copy it from a registration "
+        "certificate, leave out the dash and the last digit (ABC123-4: enter ABC123).",
+    },
+    "action.cancel": {"fr": "Annuler", "en": "Cancel"},
+    "action.back": {"fr": "Retour", "en": "Back"},
+    "notice.vehicle_added": {
+        "fr": "Votre véhicule a été enregistré.",
+        "en": "Your vehicle has been saved.",
+    },
+    "notice.vehicle_updated": {
+        "fr": "Votre véhicule a été modifié.",
+        "en": "Your vehicle has been updated.",
+    },
+    "notice.vehicle_change_requested": {
+        "fr": "Ce véhicule fait partie d'un abonnement actif : votre changement a été transmis "
+        "comme demande de modification et sera appliqué une fois approuvé.",
+        "en": "This vehicle is on an active subscription: your change was sent as a modification "
+        "request and will apply once approved.",
+    },
+    "notice.vehicle_deleted": {
+        "fr": "Votre véhicule a été supprimé.",
+        "en": "Your vehicle has been deleted.",
+    },
+    # Summary ("Récapitulatif de votre abonnement")
+    "summary.title": {
+        "fr": "Récapitulatif de votre abonnement",
+        "en": "Summary of your subscription",
+    },
+    "summary.subtitle": {
+        "fr": "Revisez le sommaire de votre abonnement",
+        "en": "Review the summary of your subscription",
+    },
+    "summary.site_title": {
+        "fr": "Coordonnées du stationnement ou de l'organisme",
+        "en": "Parking lot or organisation details",
+    },
+    "summary.site": {"fr": "Stationnement ou organisme", "en": "Parking lot or organisation"},
+    "summary.service_title": {"fr": "Détails du service", "en": "Service details"},
+    "summary.description": {"fr": "Description", "en": "Description"},
+    "summary.billing": {"fr": "Facturation", "en": "Billing"},
+    "summary.monthly_billing": {"fr": "Mensuel", "en": "Monthly"},
+    "summary.monthly": {"fr": "Mensualité (TTC)", "en": "Monthly payment (taxes incl.)"},
+    "summary.start": {"fr": "Début de l'abonnement", "en": "Subscription start"},
+    "summary.end": {"fr": "Fin de l'abonnement", "en": "Subscription end"},
+    "summary.end_open": {"fr": "Indéterminée", "en": "Open-ended"},
+    "summary.access_title": {"fr": "Document d'accès", "en": "Access document"},
+    "summary.access_body": {
+        "fr": "Si ce n'est pas déjà fait, veuillez prendre note que vous recevrez bientôt les "
+        "informations concernant l'obtention de votre document d'accès.",
+        "en": "If you have not already, please note that you will soon receive the information "
+        "on obtaining your access document.",
+    },
+    "summary.submit": {"fr": "Transmettre ma demande", "en": "Send my request"},
+    "summary.fix": {"fr": "Corriger cette information", "en": "Correct this information"},
+    "summary.choose_other": {
+        "fr": "Choisir un autre abonnement",
+        "en": "Choose another subscription",
+    },
+    "notice.request_sent": {
+        "fr": "Votre demande d'abonnement a été transmise. Un courriel de confirmation vous a "
+        "été envoyé.",
+        "en": "Your subscription request has been sent. A confirmation email was sent to you.",
+    },
+    # MON ABONNEMENT ("Détails de l'abonnement")
+    "list.title": {"fr": "Mes abonnements", "en": "My subscriptions"},
+    "list.none": {
+        "fr": "Vous n'avez aucun abonnement pour le moment.",
+        "en": "You have no subscription for now.",
+    },
+    "detail.title": {"fr": "Détails de l'abonnement", "en": "Subscription details"},
+    "detail.all": {"fr": "Tous mes abonnements", "en": "All my subscriptions"},
+    "detail.actions": {"fr": "Actions", "en": "Actions"},
+    "detail.pending_notice": {
+        "fr": "Votre abonnement est présentement en attente d'approbation. Vous recevrez un "
+        "courriel lorsque votre demande sera traitée par notre centre de service.",
+        "en": "Your subscription is currently awaiting approval. You will receive an email when "
+        "our service centre has processed your request.",
+    },
+    "detail.refused_notice": {
+        "fr": "Votre demande d'abonnement a été refusée.",
+        "en": "Your subscription request was refused.",
+    },
+    "detail.reason": {"fr": "Motif", "en": "Reason"},
+    "detail.status": {"fr": "Statut de l'abonnement", "en": "Subscription status"},
+    "detail.contract_number": {"fr": "Numéro de contrat", "en": "Contract number"},
+    "detail.payment_method": {"fr": "Méthode de paiement", "en": "Payment method"},
+    "detail.method": {"fr": "Méthode", "en": "Method"},
+    "detail.balance": {"fr": "Solde", "en": "Balance"},
+    "detail.approval_day": {"fr": "Jour de l'approbation", "en": "Day of approval"},
+    "detail.withdraw": {
+        "fr": "Annuler cette demande de service",
+        "en": "Cancel this service request",
+    },
+    "detail.modify": {
+        "fr": "Transmettre une demande de modification",
+        "en": "Send a modification request",
+    },
+    "detail.cancel": {
+        "fr": "Transmettre une demande d'annulation",
+        "en": "Send a cancellation request",
+    },
+    "detail.contract": {"fr": "Télécharger mon contrat", "en": "Download my contract"},
+    "detail.cancellation_scheduled": {
+        "fr": "Une demande d'annulation est enregistrée : votre abonnement prendra fin le {date}.",
+        "en": "A cancellation request is recorded: your subscription will end on {date}.",
+    },
+    "detail.modification_pending": {
+        "fr": "Une demande de modification de cet abonnement est en attente d'approbation.",
+        "en": "A modification request for this subscription is awaiting approval.",
+    },
+    "detail.withdraw_cancellation": {
+        "fr": "Retirer ma demande d'annulation",
+        "en": "Withdraw my cancellation request",
+    },
+    "status.pending_approval": {"fr": "En attente d'approbation", "en": "Awaiting approval"},
+    "status.active": {"fr": "Actif", "en": "Active"},
+    "status.refused": {"fr": "Refusée", "en": "Refused"},
+    "status.withdrawn": {"fr": "Annulée", "en": "Withdrawn"},
+    "status.expired": {"fr": "Expirée", "en": "Expired"},
+    "status.ended": {"fr": "Terminé", "en": "Ended"},
+    "withdraw.confirm": {
+        "fr": "Voulez-vous vraiment annuler votre demande d'abonnement (contrat {number}) ? "
+        "Elle ne sera pas traitée.",
+        "en": "Do you really want to cancel your subscription request (contract {number})? It "
+        "will not be processed.",
+    },
+    "withdraw.submit": {"fr": "Oui, annuler ma demande", "en": "Yes, cancel my request"},
+    "notice.request_withdrawn": {
+        "fr": "Votre demande de service a été annulée.",
+        "en": "Your service request has been cancelled.",
+    },
+    # "Transmettre une demande d'annulation"
+    "cancel.title": {
+        "fr": "Transmettre une demande d'annulation",
+        "en": "Send a cancellation request",
+    },
+    "cancel.choose": {
+        "fr": "Choisissez le service à annuler",
+        "en": "Choose the service to cancel",
+    },
+    "cancel.end_label": {"fr": "fin de l'abonnement", "en": "subscription end"},
+    "cancel.end_open": {"fr": "Indéterminé", "en": "Open-ended"},
+    "cancel.explain": {
+        "fr": "Choisissez la date à laquelle vous souhaitez annuler votre abonnement. Votre "
+        "demande d'annulation sera traitée selon les conditions spécifiées à votre contrat, "
+        "veuillez-vous référer à la clause d'annulation afin de respecter le délai prescrit.",
+        "en": "Choose the date on which you wish to cancel your subscription. Your cancellation "
+        "request will be processed under the terms of your contract; please refer to the "
+        "cancellation clause to respect the required notice.",
+    },
+    "cancel.date": {"fr": "Date d'annulation souhaitée", "en": "Desired cancellation date"},
+    "cancel.submit": {
+        "fr": "Envoyer la demande d'annulation",
+        "en": "Send the cancellation request",
+    },
+    "cancel.confirm": {
+        "fr": "Confirmer la demande d'annulation",
+        "en": "Confirm the cancellation request",
+    },
+    "cancel.back": {"fr": "Revenir en arrière", "en": "Go back"},
+    "cancel.effective": {
+        "fr": "Votre abonnement prendra fin le {date}.",
+        "en": "Your subscription will end on {date}.",
+    },
+    "cancel.notice_applied": {
+        "fr": "La clause d'annulation de votre contrat prévoit un préavis de {days} jours : la "
+        "date demandée ({date}) est reportée en conséquence.",
+        "en": "Your contract's cancellation clause requires {days} days' notice: the requested "
+        "date ({date}) is moved accordingly.",
+    },
+    "cancel.confirm_question": {
+        "fr": "Confirmez-vous cette demande d'annulation ?",
+        "en": "Do you confirm this cancellation request?",
+    },
+    "cancel.none": {
+        "fr": "Aucun abonnement actif ne peut être annulé.",
+        "en": "No active subscription can be cancelled.",
+    },
+    "cancel.error.service": {
+        "fr": "Choisissez le service à annuler.",
+        "en": "Choose the service to cancel.",
+    },
+    "cancel.error.past": {
+        "fr": "La date d'annulation ne peut pas être dans le passé.",
+        "en": "The cancellation date cannot be in the past.",
+    },
+    "notice.cancellation_sent": {
+        "fr": "Votre demande d'annulation a été enregistrée.",
+        "en": "Your cancellation request has been recorded.",
+    },
+    "notice.cancellation_withdrawn": {
+        "fr": "Votre demande d'annulation a été retirée; votre abonnement se poursuit.",
+        "en": "Your cancellation request has been withdrawn; your subscription continues.",
+    },
+    # "Transmettre une demande de modification"
+    "modify.title": {
+        "fr": "Transmettre une demande de modification",
+        "en": "Send a modification request",
+    },
+    "modify.intro": {
+        "fr": "Changez les véhicules de votre abonnement, ou choisissez un autre abonnement au "
+        "même stationnement. Votre demande sera traitée par notre centre de service.",
+        "en": "Change the vehicles of your subscription, or choose another subscription at the "
+        "same parking lot. Our service centre will process your request.",
+    },
+    "modify.offering": {"fr": "Abonnement", "en": "Subscription"},
+    "modify.submit": {
+        "fr": "Transmettre la demande de modification",
+        "en": "Send the modification request",
+    },
+    "modify.error.nothing": {
+        "fr": "Vous n'avez rien changé : choisissez un autre abonnement ou d'autres véhicules.",
+        "en": "You changed nothing: choose another subscription or other vehicles.",
+    },
+    "notice.modification_sent": {
+        "fr": "Votre demande de modification a été transmise.",
+        "en": "Your modification request has been sent.",
+    },
+    # Operator console
+    "operator.pending_title": {"fr": "Demandes en attente", "en": "Pending requests"},
+    "operator.no_pending": {"fr": "Aucune demande en attente.", "en": "No pending request."},
+    "operator.filter_title": {"fr": "Filtrer par stationnement", "en": "Filter by parking lot"},
+    "operator.site": {"fr": "Stationnement ou organisme", "en": "Parking lot or organisation"},
+    "operator.all_sites": {"fr": "Tous les stationnements", "en": "All parking lots"},
+    "operator.filter": {"fr": "Filtrer", "en": "Filter"},
+    "operator.search_title": {"fr": "Rechercher", "en": "Search"},
+    "operator.search_label": {
+        "fr": "Numéro de contrat, plaque ou courriel",
+        "en": "Contract number, plate or email",
+    },
+    "operator.search_hint": {
+        "fr": "Ex. : 10095259, ABC123 ou nom@exemple.org",
+        "en": "E.g. 10095259, ABC123 or name@example.org",
+    },
+    "operator.search": {"fr": "Rechercher", "en": "Search"},
+    "operator.search_empty": {
+        "fr": "Inscrivez un terme de recherche.",
+        "en": "Enter a search term.",
+    },
+    "operator.no_account": {
+        "fr": "Aucun compte ne correspond à cette adresse courriel.",
+        "en": "No account matches this email address.",
+    },
+    "operator.no_result": {"fr": "Aucun résultat.", "en": "No result."},
+    "operator.received": {"fr": "Reçue le", "en": "Received on"},
+    "operator.requested_start": {"fr": "Début demandé", "en": "Requested start"},
+    "operator.detail_title": {"fr": "Demande {number}", "en": "Request {number}"},
+    "operator.workflow_link": {
+        "fr": "Voir le flux de travail dans Temporal Web UI",
+        "en": "See the workflow in the Temporal Web UI",
+    },
+    "operator.decision_title": {"fr": "Décision", "en": "Decision"},
+    "operator.approve": {"fr": "Approuver", "en": "Approve"},
+    "operator.refuse": {"fr": "Refuser", "en": "Refuse"},
+    "operator.reason": {
+        "fr": "Motif du refus (transmis à l'usager)",
+        "en": "Reason for refusal (sent to the user)",
+    },
+    "operator.reason_required": {
+        "fr": "Indiquez le motif du refus.",
+        "en": "Enter the reason for the refusal.",
+    },
+    "operator.offering_full": {
+        "fr": "Cet abonnement est complet : aucune place n'est disponible. La demande reste en "
+        "attente.",
+        "en": "This subscription is full: no space is available. The request stays pending.",
+    },
+    "operator.modification_title": {"fr": "Demande de modification", "en": "Modification request"},
+    "operator.person": {"fr": "Demandeur", "en": "Requester"},
+    "operator.person_unknown": {
+        "fr": "Ce compte n'existe plus.",
+        "en": "This account no longer exists.",
+    },
+    "operator.history": {"fr": "Historique", "en": "History"},
+    "operator.when": {"fr": "Date", "en": "Date"},
+    "operator.action": {"fr": "Action", "en": "Action"},
+    "operator.transition": {"fr": "Statut", "en": "Status"},
+    "operator.actor": {"fr": "Par", "en": "By"},
+    "notice.request_approved": {
+        "fr": "La demande a été approuvée.",
+        "en": "The request has been approved.",
+    },
+    "notice.request_refused": {
+        "fr": "La demande a été refusée.",
+        "en": "The request has been refused.",
+    },
     # Errors
     "error.title": {"fr": "Une erreur est survenue", "en": "An error occurred"},
     "error.csrf": {
@@ -404,3 +838,59 @@ def translator(language: str) -> Callable[..., str]:
         return text.format(**values) if values else text
 
     return t
+
+
+MONTHS: dict[str, tuple[str, ...]] = {
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+
+
+def money(cents: int | None, language: str) -> str:
+    """An amount in dollars as a person of that language writes it: `65,00 $` or `$65.00`."""
+    value = int(cents or 0)
+    sign, value = ("-" if value < 0 else ""), abs(value)
+    dollars, rest = divmod(value, 100)
+    if language == "en":
+        return f"{sign}${dollars:,}.{rest:02d}"
+    grouped = f"{dollars:,}".replace(",", " ")
+    return f"{sign}{grouped},{rest:02d} $"
+
+
+def long_date(value: object, language: str) -> str:
+    """`2023-09-01` (or a datetime's ISO form) as `1 septembre 2023` / `September 1, 2023`."""
+    text = str(value or "")[:10]
+    try:
+        year, month, day = (int(part) for part in text.split("-"))
+        name = MONTHS["en" if language == "en" else "fr"][month - 1]
+    except (ValueError, IndexError):
+        return str(value or "")
+    if language == "en":
+        return f"{name} {day}, {year}"
+    return f"{day} {name} {year}"

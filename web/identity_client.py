@@ -222,3 +222,29 @@ class IdentityClient:
     async def delete_account(self, ip: str, token: str, password: str) -> None:
         """Delete the account and its data."""
         await self._call("POST", "/v1/me/deletion", ip, {"password": password}, token)
+
+    async def account(self, ip: str, account_id: str) -> dict[str, Any]:
+        """An account as the platform's services see it (service token): for operators' pages."""
+        body: dict[str, Any] = (
+            await self._call("GET", f"/internal/v1/accounts/{account_id}", ip)
+        ).json()
+        return body
+
+    async def find_account(self, ip: str, email: str) -> dict[str, Any] | None:
+        """The account with this email (`GET /internal/v1/accounts?email=`), or None."""
+        try:
+            response = await self.http.get(
+                "/internal/v1/accounts",
+                params={"email": email},
+                headers={"X-Service-Token": self.service_token, "X-Forwarded-For": ip},
+            )
+        except httpx.HTTPError as exc:
+            raise ApiError.unavailable() from exc
+        if response.status_code in (404, 405):
+            return None
+        if response.status_code >= 400:
+            raise ApiError.from_response(response)
+        body = response.json()
+        if isinstance(body, list):
+            body = body[0] if body else None
+        return body if isinstance(body, dict) and body.get("id") else None

@@ -1,7 +1,7 @@
 """The web front end (port 8000): `uvicorn --factory web.main:create_app`."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -17,29 +17,48 @@ from web.dependencies import LoginRequired, RefreshCoordinator
 from web.forms import see_other
 from web.i18n import pick, translator
 from web.identity_client import ApiError, IdentityClient
-from web.routes import account, auth, codec, password_reset, portal, registration
+from web.routes import (
+    account,
+    auth,
+    codec,
+    operator,
+    password_reset,
+    portal,
+    registration,
+    subscriptions,
+    vehicles,
+)
 from web.routes import settings as settings_routes
 from web.security import HEADERS, SecurityHeadersMiddleware
 from web.session import Session, SessionMiddleware
+from web.subscriptions_client import SubscriptionsClient
 from web.templating import render
 
 STATIC_DIR = Path(__file__).parent / "static"
 
 
 def create_app(
-    settings: WebSettings | None = None, identity_client: httpx.AsyncClient | None = None
+    settings: WebSettings | None = None,
+    identity_client: httpx.AsyncClient | None = None,
+    subscriptions_client: httpx.AsyncClient | None = None,
 ) -> FastAPI:
-    """The web app; it opens its own client to identity unless one is given (tests)."""
+    """The web app; it opens its own clients to identity and subscriptions unless given (tests)."""
     s = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if identity_client is not None:
-            yield
-            return
         timeout = httpx.Timeout(s.identity_timeout_seconds)
-        async with httpx.AsyncClient(base_url=s.platform.identity_url, timeout=timeout) as http:
-            app.state.identity = IdentityClient(http, s.platform.service_token)
+        async with AsyncExitStack() as stack:
+            if identity_client is None:
+                http = await stack.enter_async_context(
+                    httpx.AsyncClient(base_url=s.platform.identity_url, timeout=timeout)
+                )
+                app.state.identity = IdentityClient(http, s.platform.service_token)
+            if subscriptions_client is None:
+                http = await stack.enter_async_context(
+                    httpx.AsyncClient(base_url=s.platform.subscriptions_url, timeout=timeout)
+                )
+                app.state.subscriptions = SubscriptionsClient(http, s.platform.service_token)
             yield
 
     app = FastAPI(
@@ -50,10 +69,25 @@ def create_app(
     app.state.payload_codec = EncryptionCodec(s.platform.payload_key)
     if identity_client is not None:
         app.state.identity = IdentityClient(identity_client, s.platform.service_token)
+    if subscriptions_client is not None:
+        app.state.subscriptions = SubscriptionsClient(
+            subscriptions_client, s.platform.service_token
+        )
     app.add_middleware(SessionMiddleware, settings=s)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    routers = (auth, registration, password_reset, account, portal, settings_routes, codec)
+    routers = (
+        auth,
+        registration,
+        password_reset,
+        account,
+        portal,
+        settings_routes,
+        codec,
+        subscriptions,
+        vehicles,
+        operator,
+    )
     for module in routers:
         app.include_router(module.router)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)

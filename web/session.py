@@ -43,6 +43,9 @@ class Session:
     pending_email: str | None = None
     notice: str | None = None
     verification: str | None = None
+    # The subscription request being built ("Créer un nouvel abonnement", steps 1 to 4):
+    # ids, dates and the employee number only; forgotten once submitted.
+    journey: dict[str, Any] | None = None
 
     @classmethod
     def new(cls, language: str = "fr") -> "Session":

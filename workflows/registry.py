@@ -12,19 +12,34 @@ from servicekit.mail import MailSettings
 from servicekit.settings import PlatformSettings
 from workflows.registration.activities import AccountEmailActivities
 from workflows.registration.workflows import AccountEmailWorkflow, RegistrationWorkflow
+from workflows.subscription.activities import SubscriptionActivities
+from workflows.subscription.settings import WorkflowSettings
+from workflows.subscription.workflows import SubscriptionWorkflow
 
 WORKFLOWS: Sequence[type] = (
     RegistrationWorkflow,
     AccountEmailWorkflow,
+    SubscriptionWorkflow,
 )
 
 
 def build_activities(
-    http: httpx.AsyncClient, settings: PlatformSettings, mail: MailSettings
+    http: httpx.AsyncClient,
+    settings: PlatformSettings,
+    mail: MailSettings,
+    workflow_settings: WorkflowSettings | None = None,
 ) -> list[Callable[..., Any]]:
     """The activity callables, bound to the clients the worker owns."""
     accounts = AccountEmailActivities(http, settings.identity_url, settings.service_token, mail)
+    subscriptions = SubscriptionActivities(
+        http, settings, mail, workflow_settings or WorkflowSettings()
+    )
     return [
         accounts.send_account_email,
         accounts.expire_unverified_account,
+        subscriptions.transition,
+        subscriptions.load,
+        subscriptions.generate_contract,
+        subscriptions.email_user,
+        subscriptions.email_service_centre,
     ]

@@ -7,8 +7,10 @@ from servicekit.db import SessionDep
 from services.identity import repository as repo
 from services.identity import service
 from services.identity.dependencies import ComponentsDep
-from services.identity.errors import AlreadyVerified
+from services.identity.errors import AccountNotFound, AlreadyVerified
+from services.identity.models import Account
 from services.identity.schemas import (
+    Email,
     EmailContextIn,
     EmailContextOut,
     ExpireOut,
@@ -50,10 +52,22 @@ async def expire(account_id: str, session: SessionDep) -> ExpireOut:
     return ExpireOut(expired=await repo.delete_if_unverified(session, account_id))
 
 
+@router.get("/accounts", response_model=InternalAccountOut)
+async def account_by_email(email: Email, session: SessionDep) -> InternalAccountOut:
+    """The account with this email (operators search by email), or 404."""
+    found = await repo.account_by_email(session, email)
+    if found is None:
+        raise AccountNotFound()
+    return _internal(found)
+
+
 @router.get("/accounts/{account_id}", response_model=InternalAccountOut)
 async def account(account_id: str, session: SessionDep) -> InternalAccountOut:
     """An account's contact data, for the services that write to it or prefill forms."""
-    found = await service.require_account(session, account_id)
+    return _internal(await service.require_account(session, account_id))
+
+
+def _internal(found: Account) -> InternalAccountOut:
     profile = Profile.model_validate(service.profile_dict(found)) if found.profile else None
     return InternalAccountOut(
         id=found.id,

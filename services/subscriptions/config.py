@@ -11,6 +11,18 @@ class SubscriptionsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SUBSCRIPTIONS_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///.data/subscriptions.db"
+    # Until the payments service exists, only payroll-deduction (DAS) offerings can be requested.
+    payments_enabled: bool = False
+    # The service centre is reminded after this many days; nobody deciding expires the request.
+    reminder_after_days: int = 3
+    expire_after_days: int = 30
+    # The version of the consent texts shown in "Sélectionner cet abonnement".
+    consent_version: str = "2024-01"
+    # A Unicode TrueType font for the contract; fpdf2's core fonts (Latin-1) when absent.
+    contract_font: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    contract_font_bold: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+    # How long a request waits for Temporal before answering 503.
+    temporal_connect_seconds: float = 5.0
 
 
 @lru_cache

@@ -1,10 +1,25 @@
-"""Endpoints only the platform's own components call (service token required)."""
+"""Endpoints only the platform's own components call (service token required).
 
-from fastapi import APIRouter
+The subscription workflow's activities write every state change here, each with an idempotency
+key: a retried activity changes nothing twice.
+"""
+
+from fastapi import APIRouter, Response
 
 from servicekit.auth import ServiceCaller
 from servicekit.db import SessionDep
+from services.subscriptions import issuing, service, transitions
 from services.subscriptions import repository as repo
+from services.subscriptions.dependencies import ComponentsDep
+from services.subscriptions.endpoints import contract_response
+from services.subscriptions.schemas import (
+    ContractIn,
+    ContractOut,
+    InternalSubscriptionOut,
+    SubscriptionOut,
+    TransitionIn,
+)
+from services.subscriptions.views import internal_out, subscription_out
 
 router = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[ServiceCaller])
 
@@ -13,3 +28,36 @@ router = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[Servi
 async def active_subscriptions(account_id: str, session: SessionDep) -> dict[str, int]:
     """How many pending or active subscriptions the account has (identity asks before deleting)."""
     return {"count": await repo.count_blocking(session, account_id)}
+
+
+@router.get("/subscriptions/{subscription_id}", response_model=InternalSubscriptionOut)
+async def subscription(subscription_id: str, session: SessionDep) -> InternalSubscriptionOut:
+    """The subscription as the workflow needs it."""
+    return await internal_out(session, await service.require(session, subscription_id))
+
+
+@router.post("/subscriptions/{subscription_id}/transitions", response_model=SubscriptionOut)
+async def transition(
+    subscription_id: str, body: TransitionIn, session: SessionDep, parts: ComponentsDep
+) -> SubscriptionOut:
+    """Change the state once (409 `offering_full` or `invalid_transition` when it cannot)."""
+    sub = await transitions.apply(session, parts.plates, subscription_id, body)
+    return await subscription_out(session, sub)
+
+
+@router.post("/subscriptions/{subscription_id}/contract", response_model=ContractOut)
+async def issue_contract(
+    subscription_id: str, body: ContractIn, session: SessionDep, parts: ComponentsDep
+) -> ContractOut:
+    """Generate (once per key) and store the contract PDF."""
+    found = await issuing.issue(
+        session, parts.identity, parts.fonts, subscription_id, body.idempotency_key
+    )
+    return ContractOut(contract_id=found.id, language=found.language)
+
+
+@router.get("/subscriptions/{subscription_id}/contract")
+async def contract(subscription_id: str, session: SessionDep) -> Response:
+    """The contract PDF (for the approval email's attachment)."""
+    sub = await service.require(session, subscription_id)
+    return await contract_response(session, sub.id, sub.contract_number)

@@ -3,30 +3,90 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
 
-from servicekit.auth import configure_verifier, default_verifier
+from servicekit.auth import TokenVerifier, configure_verifier, default_verifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
-from services.subscriptions import internal_endpoints
+from servicekit.settings import PlatformSettings
+from servicekit.temporal import connect
+from services.subscriptions import (
+    catalog_endpoints,
+    endpoints,
+    internal_endpoints,
+    operator_endpoints,
+    vehicle_endpoints,
+)
 from services.subscriptions.config import SubscriptionsSettings, get_settings
+from services.subscriptions.contract import available_fonts
+from services.subscriptions.dependencies import Components
+from services.subscriptions.lifecycle import Lifecycle
+from services.subscriptions.plates import PlateIndex
+from services.subscriptions.ports import IdentityPort
+
+ROUTERS = (
+    catalog_endpoints.router,
+    catalog_endpoints.operator_router,
+    vehicle_endpoints.router,
+    endpoints.router,
+    operator_endpoints.router,
+    operator_endpoints.plate_router,
+    internal_endpoints.router,
+)
 
 
-def create_app(settings: SubscriptionsSettings | None = None) -> FastAPI:
-    """Build the app; tests inject settings."""
+def _components(
+    settings: SubscriptionsSettings,
+    platform: PlatformSettings,
+    engine: AsyncEngine,
+    temporal: Client | None,
+    http: httpx.AsyncClient,
+) -> Components:
+    async def connect_temporal() -> Client:
+        return await connect(platform, wait_seconds=settings.temporal_connect_seconds)
+
+    return Components(
+        settings=settings,
+        platform=platform,
+        sessions=make_sessionmaker(engine),
+        # Connected on first use: the API keeps serving reads while Temporal is away.
+        lifecycle=Lifecycle(temporal or connect_temporal, platform.temporal_task_queue),
+        plates=PlateIndex(),
+        identity=IdentityPort(http, platform),
+        fonts=available_fonts(settings.contract_font, settings.contract_font_bold),
+    )
+
+
+def create_app(
+    settings: SubscriptionsSettings | None = None,
+    platform: PlatformSettings | None = None,
+    temporal: Client | None = None,
+    http: httpx.AsyncClient | None = None,
+    verifier: TokenVerifier | None = None,
+) -> FastAPI:
+    """Build the app; tests inject settings, a Temporal client, an HTTP client and a verifier."""
     settings = settings or get_settings()
+    platform = platform or PlatformSettings()
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.sessionmaker = make_sessionmaker(engine)
-        configure_verifier(default_verifier())
+        own_http = http or httpx.AsyncClient(timeout=10.0)
+        configure_verifier(verifier or default_verifier(platform))
+        parts = _components(settings, platform, engine, temporal, own_http)
+        app.state.sessionmaker, app.state.components = parts.sessions, parts
         yield
+        if http is None:
+            await own_http.aclose()
         await engine.dispose()
 
     app = FastAPI(title="Subscriptions", version="1", lifespan=lifespan)
     install_error_handlers(app)
     app.include_router(health_router(lambda: engine))
-    app.include_router(internal_endpoints.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app

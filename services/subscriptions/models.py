@@ -1,21 +1,127 @@
-"""Subscriptions' tables."""
+"""Subscriptions' tables: the catalog, vehicles, subscriptions and what happens to them."""
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import String
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from servicekit.db import UTCDateTime, new_metadata, utcnow
 
 
 class Base(DeclarativeBase):
     metadata = new_metadata()
-    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, date: Date}
 
 
 # A subscription in one of these states keeps its account from being deleted.
 BLOCKING_STATUSES = ("pending_approval", "active")
+STATUSES = ("pending_approval", "active", "refused", "withdrawn", "expired", "ended")
+MAX_VEHICLES = 2
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Site(Base):
+    """A parking site or organisation ("#1534"); `plate` sites recognise licence plates."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    establishment: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300))
+    access_type: Mapped[str] = mapped_column(String(8))
+
+    __table_args__ = (CheckConstraint(_one_of("access_type", ("card", "plate")), "access_type"),)
+
+
+class UserCategory(Base):
+    """A category of user at a site ("Employé du CISSSO", "Cadre", "Résident")."""
+
+    __tablename__ = "user_categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    name_fr: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+
+
+class Offering(Base):
+    """A subscription offered at a site to a category ("#7117"), price taxes included."""
+
+    __tablename__ = "offerings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("user_categories.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    description_fr: Mapped[str] = mapped_column(Text)
+    description_en: Mapped[str] = mapped_column(Text)
+    monthly_price_cents: Mapped[int] = mapped_column(Integer)
+    billing_mode: Mapped[str] = mapped_column(String(8))
+    notice_days: Mapped[int] = mapped_column(Integer, default=30)
+    capacity: Mapped[int] = mapped_column(Integer)
+    visibility: Mapped[str] = mapped_column(String(10), default="public")
+
+    site: Mapped[Site] = relationship(lazy="joined")
+
+    __table_args__ = (
+        CheckConstraint("monthly_price_cents >= 0", "price_not_negative"),
+        CheckConstraint("notice_days >= 0", "notice_not_negative"),
+        CheckConstraint("capacity >= 0", "capacity_not_negative"),
+        CheckConstraint(_one_of("billing_mode", ("pad", "payroll")), "billing_mode"),
+        CheckConstraint(_one_of("visibility", ("public", "restricted")), "visibility"),
+    )
+
+
+class OfferingGrant(Base):
+    """A restricted offering made visible to one account by an operator."""
+
+    __tablename__ = "offering_grants"
+
+    offering_id: Mapped[int] = mapped_column(
+        ForeignKey("offerings.id", ondelete="CASCADE"), primary_key=True
+    )
+    account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    granted_by: Mapped[str] = mapped_column(String(36))
+    granted_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Vehicle(Base):
+    """One of an account's vehicles; the database keeps at most two (slots 1 and 2)."""
+
+    __tablename__ = "vehicles"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(36))
+    slot: Mapped[int] = mapped_column(Integer)
+    year: Mapped[int] = mapped_column(Integer)
+    make: Mapped[str] = mapped_column(String(60))
+    model: Mapped[str] = mapped_column(String(60))
+    color: Mapped[str] = mapped_column(String(40))
+    plate: Mapped[str] = mapped_column(String(7), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "slot", name="uq_vehicles_account_slot"),
+        UniqueConstraint("account_id", "plate", name="uq_vehicles_account_plate"),
+        CheckConstraint(f"slot BETWEEN 1 AND {MAX_VEHICLES}", "slot"),
+    )
 
 
 class Subscription(Base):
@@ -25,5 +131,128 @@ class Subscription(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     account_id: Mapped[str] = mapped_column(String(36), index=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"))
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    contract_number: Mapped[str] = mapped_column(String(8), unique=True)
     status: Mapped[str] = mapped_column(String(24), default="pending_approval")
+    requested_start: Mapped[date]
+    start_date: Mapped[date | None]
+    end_date: Mapped[date | None]
+    employee_number: Mapped[str] = mapped_column(String(50))
+    terms_accepted_at: Mapped[datetime]
+    approval_understood_at: Mapped[datetime]
+    consent_version: Mapped[str] = mapped_column(String(20))
+    # Copied from the offering when the request is made: the terms the subscriber agreed to.
+    billing_mode: Mapped[str] = mapped_column(String(8))
+    monthly_price_cents: Mapped[int] = mapped_column(Integer)
+    notice_days: Mapped[int] = mapped_column(Integer)
+    refusal_reason: Mapped[str | None] = mapped_column(String(500))
+    cancellation_requested_for: Mapped[date | None]
+    cancellation_effective: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    offering: Mapped[Offering] = relationship(lazy="joined")
+    vehicles: Mapped[list["SubscriptionVehicle"]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="SubscriptionVehicle.position"
+    )
+
+    __table_args__ = (
+        CheckConstraint(_one_of("status", STATUSES), "status"),
+        # Capacity counts and the operators' queue.
+        Index("ix_subscriptions_offering_status", "offering_id", "status"),
+        Index("ix_subscriptions_status_created", "status", "created_at"),
+        # One pending request per account and offering, even under concurrent submissions.
+        Index(
+            "uq_subscriptions_one_pending",
+            "account_id",
+            "offering_id",
+            unique=True,
+            sqlite_where=text("status = 'pending_approval'"),
+            postgresql_where=text("status = 'pending_approval'"),
+        ),
+    )
+
+
+class SubscriptionVehicle(Base):
+    """A vehicle covered by a subscription (one or two)."""
+
+    __tablename__ = "subscription_vehicles"
+
+    subscription_id: Mapped[str] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), primary_key=True
+    )
+    vehicle_id: Mapped[str] = mapped_column(
+        ForeignKey("vehicles.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=1)
+
+    vehicle: Mapped[Vehicle] = relationship(lazy="joined")
+
+
+class ModificationRequest(Base):
+    """A change of vehicles or of offering on an active subscription, decided by an operator."""
+
+    __tablename__ = "modification_requests"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[str] = mapped_column(String(36))
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    offering_id: Mapped[int | None] = mapped_column(ForeignKey("offerings.id"))
+    # JSON: the vehicle ids that replace the subscription's, or one vehicle's new details.
+    vehicle_ids: Mapped[str | None] = mapped_column(Text)
+    vehicle_update: Mapped[str | None] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint(
+            _one_of("status", ("pending", "applied", "refused", "withdrawn")), "status"
+        ),
+        Index(
+            "uq_modification_requests_one_pending",
+            "subscription_id",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
+
+
+class Contract(Base):
+    """The subscription contract, generated once as a PDF and kept."""
+
+    __tablename__ = "contracts"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), unique=True
+    )
+    language: Mapped[str] = mapped_column(String(2))
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    idempotency_key: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AuditEntry(Base):
+    """Who changed a subscription, when, from which state to which."""
+
+    __tablename__ = "audit_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[str] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    actor: Mapped[str] = mapped_column(String(36))
+    actor_role: Mapped[str] = mapped_column(String(10))
+    action: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    detail: Mapped[str | None] = mapped_column(String(500))
+    idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)

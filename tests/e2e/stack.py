@@ -91,7 +91,7 @@ class Stack:
         logs.mkdir(exist_ok=True)
         for name, command in self.commands().items():
             out = (logs / f"{name}.log").open("wb")
-            self.processes[name] = subprocess.Popen(  # noqa: S603 - our own commands
+            self.processes[name] = subprocess.Popen(
                 [*DIE_WITH_PARENT, *command],
                 env=env,
                 stdout=out,

@@ -4,9 +4,8 @@ import uuid
 
 import pytest
 
-from servicekit.db import make_engine
-from services.subscriptions.models import Subscription
 from tests.identity.helpers import PASSWORD, PROFILE, bearer, login, verified_account
+from tests.support.service_rows import add_active_subscription
 
 pytestmark = pytest.mark.usefixtures("worker")
 
@@ -95,15 +94,7 @@ async def test_export_contains_every_personal_field(identity, tokens):
 
 
 async def test_deletion_is_refused_while_a_subscription_is_active(identity, tokens, database_urls):
-    account_id = tokens["account"]["id"]
-    engine = make_engine(database_urls["subscriptions"])
-    async with engine.begin() as conn:
-        await conn.execute(
-            Subscription.__table__.insert().values(
-                id=str(uuid.uuid4()), account_id=account_id, status="active"
-            )
-        )
-    await engine.dispose()
+    await add_active_subscription(database_urls["subscriptions"], tokens["account"]["id"])
 
     response = await identity.post(
         "/v1/me/deletion", headers=bearer(tokens), json={"password": PASSWORD}

@@ -186,3 +186,22 @@ async def test_internal_endpoints_need_the_service_token(identity):
     response = await identity.post("/internal/v1/accounts/whatever/expire", json={})
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_service_token"
+
+
+async def test_services_find_an_account_by_email_with_the_service_token(
+    identity, smtp, platform_settings, unique_email
+):
+    await verified_account(identity, smtp, unique_email)
+    headers = {"X-Service-Token": platform_settings.service_token}
+
+    found = await identity.get(
+        "/internal/v1/accounts", params={"email": unique_email.upper()}, headers=headers
+    )
+    missing = await identity.get(
+        "/internal/v1/accounts", params={"email": "ghost-" + unique_email}, headers=headers
+    )
+    anonymous = await identity.get("/internal/v1/accounts", params={"email": unique_email})
+
+    assert found.status_code == 200 and found.json()["email"] == unique_email
+    assert missing.status_code == 404
+    assert anonymous.status_code == 401

@@ -4,8 +4,9 @@ Each helper opens its own engine on the service's real database and changes only
 the account it is given, the way an operator or the passing of time would.
 """
 
+import random
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import Executable, insert, select, update
@@ -13,7 +14,7 @@ from sqlalchemy import Executable, insert, select, update
 from servicekit.db import make_engine, utcnow
 from services.identity.models import Account, LoginFailure, OneTimeToken, RefreshToken
 from services.identity.security import token_digest
-from services.subscriptions.models import Subscription
+from services.subscriptions.models import Offering, Site, Subscription, UserCategory
 
 
 async def _write(url: str, statement: Executable) -> None:
@@ -85,8 +86,42 @@ async def refresh_tokens(identity_url: str, account_id: str) -> list[tuple[str, 
 
 
 async def add_active_subscription(subscriptions_url: str, account_id: str) -> None:
-    """An active subscription of the account, in the subscriptions database."""
-    await _write(
-        subscriptions_url,
-        insert(Subscription).values(id=str(uuid.uuid4()), account_id=account_id, status="active"),
+    """An active subscription of the account, on a catalog row of its own."""
+    n, now, today = random.randint(100_000_000, 2_000_000_000), utcnow(), date.today()
+    rows = (
+        insert(Site).values(
+            id=n, establishment="Test", name="Test", address="Test", access_type="card"
+        ),
+        insert(UserCategory).values(id=n, site_id=n, name_fr="Test", name_en="Test"),
+        insert(Offering).values(
+            id=n,
+            site_id=n,
+            category_id=n,
+            code="0",
+            name="Test",
+            description_fr="Test",
+            description_en="Test",
+            monthly_price_cents=0,
+            billing_mode="payroll",
+            capacity=1,
+        ),
+        insert(Subscription).values(
+            id=str(uuid.uuid4()),
+            account_id=account_id,
+            offering_id=n,
+            site_id=n,
+            contract_number=str(random.randint(10_000_000, 99_999_999)),
+            status="active",
+            requested_start=today,
+            start_date=today,
+            employee_number="0",
+            terms_accepted_at=now,
+            approval_understood_at=now,
+            consent_version="test",
+            billing_mode="payroll",
+            monthly_price_cents=0,
+            notice_days=30,
+        ),
     )
+    for statement in rows:
+        await _write(subscriptions_url, statement)

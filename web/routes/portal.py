@@ -1,4 +1,8 @@
-"""The signed-in shell: dashboard, FAQ, the operator entry and the features still to come."""
+"""The signed-in shell: dashboard, FAQ and the features still to come.
+
+AJOUTER UN ABONNEMENT, MON ABONNEMENT and the operator console live in `subscriptions.py` and
+`operator.py`.
+"""
 
 from typing import Any
 
@@ -6,15 +10,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from web.dependencies import AccountDep
-from web.i18n import translator
 from web.templating import render
 
 router = APIRouter()
 
-# Menu entries whose feature arrives with the subscriptions and payments services.
+# Menu entries whose feature arrives with the payments service.
 COMING_SOON = {
-    "/ajouter-un-abonnement": "menu.add_subscription",
-    "/mon-abonnement": "menu.my_subscription",
     "/payer-un-avis-de-reclamation": "menu.pay_claim",
 }
 
@@ -38,17 +39,6 @@ async def dashboard(request: Request, account: AccountDep) -> Response:
 async def faq(request: Request, account: AccountDep) -> Response:
     """What to have ready, vehicles, approval."""
     return render(request, "portal/faq.html")
-
-
-@router.get("/console-operateur")
-async def operator_console(request: Request, account: AccountDep) -> Response:
-    """A placeholder for operators until the subscriptions module brings the console."""
-    me = await account.call(account.identity.me)
-    account.session.role = str(me.get("role", "user"))
-    if me.get("role") != "operator":
-        t = translator(account.session.language)
-        return render(request, "error.html", {"message": t("error.forbidden")}, status_code=403)
-    return render(request, "portal/operator.html")
 
 
 def _coming_soon_page(feature: str) -> Any:

@@ -1,0 +1,40 @@
+"""Money rules from RULES.md: integer cents, prices taxes included, GST and QST backed out."""
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+GST_RATE = Decimal("5")
+QST_RATE = Decimal("9.975")
+COMBINED = Decimal("100") + GST_RATE + QST_RATE  # 114.975: both taxes on the pre-tax price
+
+
+@dataclass(frozen=True)
+class TaxBreakdown:
+    """A taxes-included price split into its pre-tax part, GST (TPS) and QST (TVQ), in cents."""
+
+    total_cents: int
+    pretax_cents: int
+    gst_cents: int
+    qst_cents: int
+
+
+def _round_half_up(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def back_out_taxes(total_cents: int) -> TaxBreakdown:
+    """GST = round(P·5/114.975), QST = round(P·9.975/114.975), pre-tax = P − GST − QST."""
+    total = Decimal(total_cents)
+    gst = _round_half_up(total * GST_RATE / COMBINED)
+    qst = _round_half_up(total * QST_RATE / COMBINED)
+    return TaxBreakdown(total_cents, total_cents - gst - qst, gst, qst)
+
+
+def format_cents(cents: int, language: str = "fr") -> str:
+    """`6500` -> `65,00 $` (French) or `$65.00` (English)."""
+    sign = "-" if cents < 0 else ""
+    whole, part = divmod(abs(cents), 100)
+    if language == "en":
+        return f"{sign}${whole:,}.{part:02d}"
+    grouped = f"{whole:,}".replace(",", "\u00a0")
+    return f"{sign}{grouped},{part:02d} $"

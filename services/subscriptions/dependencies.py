@@ -1,0 +1,72 @@
+"""Subscriptions' request dependencies: its components and who may read the plate check."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from servicekit.auth import current_principal, service_token_matches
+from servicekit.errors import DomainError, Forbidden
+from servicekit.settings import PlatformSettings
+from services.subscriptions.config import SubscriptionsSettings
+from services.subscriptions.contract import Fonts
+from services.subscriptions.lifecycle import Lifecycle
+from services.subscriptions.plates import PlateIndex
+from services.subscriptions.ports import IdentityPort
+
+
+@dataclass
+class Components:
+    """What the app builds once in its lifespan and every request uses."""
+
+    settings: SubscriptionsSettings
+    platform: PlatformSettings
+    sessions: async_sessionmaker[AsyncSession]
+    lifecycle: Lifecycle
+    plates: PlateIndex
+    identity: IdentityPort
+    fonts: Fonts
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A short transaction of its own, for endpoints that wait on the workflow.
+
+        An update's workflow writes back through the internal endpoints: the request must not
+        hold a transaction (on SQLite, the write lock) while it waits for the outcome.
+        """
+        async with self.sessions() as session:
+            try:
+                yield session
+                await session.commit()
+            except DomainError as exc:
+                await (session.commit() if exc.keep_changes else session.rollback())
+                raise
+            except BaseException:
+                await session.rollback()
+                raise
+
+
+def components(request: Request) -> Components:
+    return request.app.state.components  # type: ignore[no-any-return]
+
+
+ComponentsDep = Annotated[Components, Depends(components)]
+
+
+async def plate_reader(
+    parts: ComponentsDep,
+    x_service_token: Annotated[str | None, Header()] = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> None:
+    """Cameras and enforcement (service token) or an operator may check a plate."""
+    if service_token_matches(x_service_token, parts.platform.service_token):
+        return
+    principal = await current_principal(authorization)
+    if not principal.is_operator:
+        raise Forbidden()
+
+
+PlateReader = Depends(plate_reader)

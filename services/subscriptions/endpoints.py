@@ -1,0 +1,148 @@
+"""The subscriber's API (`/v1/subscriptions`): requests, withdrawal, cancellation, changes.
+
+Endpoints that wait for the workflow check everything in a short transaction of their own first
+and read the outcome in another: the workflow writes through the internal endpoints meanwhile.
+"""
+
+from fastapi import APIRouter, Response
+
+from servicekit.auth import CurrentPrincipal
+from servicekit.db import SessionDep
+from servicekit.errors import DomainError
+from services.subscriptions import repository as repo
+from services.subscriptions import service
+from services.subscriptions.dependencies import Components, ComponentsDep
+from services.subscriptions.errors import ContractNotFound
+from services.subscriptions.schemas import (
+    CancellationIn,
+    CancellationPreview,
+    ModificationIn,
+    ModificationOut,
+    SubscriptionIn,
+    SubscriptionOut,
+)
+from services.subscriptions.views import modification_out, subscription_out
+from workflows.subscription import models as wf
+
+router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
+
+
+async def owner_view(parts: Components, principal_id: str, subscription_id: str) -> SubscriptionOut:
+    """The subscription as it is now, read in a fresh transaction."""
+    async with parts.transaction() as session:
+        sub = await repo.owned_subscription(session, principal_id, subscription_id)
+        assert sub is not None
+        return await subscription_out(session, sub)
+
+
+@router.post("", status_code=201, response_model=SubscriptionOut)
+async def request_subscription(
+    body: SubscriptionIn, session: SessionDep, parts: ComponentsDep, principal: CurrentPrincipal
+) -> SubscriptionOut:
+    """Transmettre ma demande: pending approval, contract number assigned, workflow started."""
+    sub = await service.request(session, parts.settings, principal.account_id, body)
+    await parts.lifecycle.start(service.workflow_input(sub, parts.settings))
+    return await subscription_out(session, sub)
+
+
+@router.get("", response_model=list[SubscriptionOut])
+async def my_subscriptions(
+    session: SessionDep, principal: CurrentPrincipal
+) -> list[SubscriptionOut]:
+    """Statut de l'abonnement: the caller's subscriptions, newest first."""
+    subs = await repo.subscriptions_of(session, principal.account_id)
+    return [await subscription_out(session, s) for s in subs]
+
+
+@router.get("/{subscription_id}", response_model=SubscriptionOut)
+async def my_subscription(
+    subscription_id: str, session: SessionDep, principal: CurrentPrincipal
+) -> SubscriptionOut:
+    """Détails de l'abonnement."""
+    return await subscription_out(
+        session, await service.require_owned(session, principal, subscription_id)
+    )
+
+
+@router.post("/{subscription_id}/withdrawal", response_model=SubscriptionOut)
+async def withdraw(
+    subscription_id: str, parts: ComponentsDep, principal: CurrentPrincipal
+) -> SubscriptionOut:
+    """Annuler cette demande de service (while it awaits approval)."""
+    async with parts.transaction() as session:
+        service.check_pending(await service.require_owned(session, principal, subscription_id))
+    await parts.lifecycle.update(
+        subscription_id, wf.WITHDRAW, wf.Withdrawal(account_id=principal.account_id)
+    )
+    return await owner_view(parts, principal.account_id, subscription_id)
+
+
+@router.post("/{subscription_id}/cancellation/preview", response_model=CancellationPreview)
+async def preview_cancellation(
+    subscription_id: str, body: CancellationIn, session: SessionDep, principal: CurrentPrincipal
+) -> CancellationPreview:
+    """The date the cancellation would take effect (notice clause), before confirming."""
+    sub = await service.require_owned(session, principal, subscription_id)
+    return service.preview_cancellation(sub, body.date)
+
+
+@router.post("/{subscription_id}/cancellation", response_model=SubscriptionOut)
+async def cancel(
+    subscription_id: str, body: CancellationIn, parts: ComponentsDep, principal: CurrentPrincipal
+) -> SubscriptionOut:
+    """Envoyer la demande d'annulation: effective at the later of the date and today + notice."""
+    async with parts.transaction() as session:
+        service.check_active(await service.require_owned(session, principal, subscription_id))
+    request = wf.CancellationRequest(account_id=principal.account_id, requested_date=body.date)
+    await parts.lifecycle.update(subscription_id, wf.SCHEDULE_CANCELLATION, request)
+    return await owner_view(parts, principal.account_id, subscription_id)
+
+
+@router.delete("/{subscription_id}/cancellation", response_model=SubscriptionOut)
+async def withdraw_cancellation(
+    subscription_id: str, parts: ComponentsDep, principal: CurrentPrincipal
+) -> SubscriptionOut:
+    """Withdraw a scheduled cancellation before its date."""
+    async with parts.transaction() as session:
+        sub = await service.require_owned(session, principal, subscription_id)
+        service.check_cancellation_scheduled(sub)
+    withdrawal = wf.CancellationWithdrawal(account_id=principal.account_id)
+    await parts.lifecycle.update(subscription_id, wf.WITHDRAW_CANCELLATION, withdrawal)
+    return await owner_view(parts, principal.account_id, subscription_id)
+
+
+@router.post("/{subscription_id}/modifications", status_code=201, response_model=ModificationOut)
+async def request_modification(
+    subscription_id: str, body: ModificationIn, parts: ComponentsDep, principal: CurrentPrincipal
+) -> ModificationOut:
+    """Transmettre une demande de modification (vehicles, or an offering at the same site)."""
+    async with parts.transaction() as session:
+        sub = await service.require_owned(session, principal, subscription_id)
+        row = await service.record_modification(session, principal.account_id, sub, body)
+        created = modification_out(row)
+    update = wf.ModificationRequest(account_id=principal.account_id, modification_id=row.id)
+    try:
+        await parts.lifecycle.update(subscription_id, wf.REQUEST_MODIFICATION, update)
+    except DomainError:
+        async with parts.transaction() as session:
+            await service.withdraw_modification(session, row.id)
+        raise
+    return created
+
+
+@router.get("/{subscription_id}/contract")
+async def contract(
+    subscription_id: str, session: SessionDep, principal: CurrentPrincipal
+) -> Response:
+    """Download the contract PDF (once the subscription is approved)."""
+    sub = await service.require_owned(session, principal, subscription_id)
+    return await contract_response(session, sub.id, sub.contract_number)
+
+
+async def contract_response(session: SessionDep, subscription_id: str, number: str) -> Response:
+    """The stored PDF as an attachment."""
+    found = await repo.contract_of(session, subscription_id)
+    if found is None:
+        raise ContractNotFound()
+    headers = {"Content-Disposition": f'attachment; filename="contrat-{number}.pdf"'}
+    return Response(found.pdf, media_type="application/pdf", headers=headers)

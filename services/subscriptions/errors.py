@@ -1,0 +1,165 @@
+"""Subscriptions' domain errors, each with a stable code (the workflow uses the same codes)."""
+
+from servicekit.errors import DomainError, FieldError, NotFound
+
+
+class SiteNotFound(NotFound):
+    code = "site_not_found"
+    fr = "Stationnement ou organisme introuvable."
+    en = "Parking site or organisation not found."
+
+
+class CategoryNotFound(NotFound):
+    code = "category_not_found"
+    fr = "Catégorie d'utilisateur introuvable."
+    en = "User category not found."
+
+
+class OfferingNotFound(NotFound):
+    code = "offering_not_found"
+    fr = "Abonnement introuvable."
+    en = "Subscription offering not found."
+
+
+class VehicleNotFound(NotFound):
+    code = "vehicle_not_found"
+    fr = "Véhicule introuvable."
+    en = "Vehicle not found."
+
+
+class SubscriptionNotFound(NotFound):
+    code = "subscription_not_found"
+    fr = "Abonnement introuvable."
+    en = "Subscription not found."
+
+
+class ModificationNotFound(NotFound):
+    code = "modification_not_found"
+    fr = "Demande de modification introuvable."
+    en = "Modification request not found."
+
+
+class ContractNotFound(NotFound):
+    code = "contract_not_found"
+    fr = "Le contrat n'est pas encore disponible."
+    en = "The contract is not available yet."
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class VehicleLimit(Conflict):
+    code = "vehicle_limit"
+    fr = "Vous pouvez enregistrer un maximum de 2 véhicules."
+    en = "You can register at most 2 vehicles."
+
+
+class PlateDuplicate(Conflict):
+    code = "plate_duplicate"
+    fr = "Ce numéro d'immatriculation est déjà enregistré à votre dossier."
+    en = "This licence plate is already registered to your account."
+
+
+class VehicleInUse(Conflict):
+    code = "vehicle_in_use"
+    fr = (
+        "Ce véhicule est le seul d'un abonnement actif ou en attente : "
+        "ajoutez-en un autre avant de le supprimer."
+    )
+    en = (
+        "This vehicle is the only one on an active or pending subscription: "
+        "add another one before deleting it."
+    )
+
+
+class DuplicateRequest(Conflict):
+    code = "duplicate_request"
+    fr = "Vous avez déjà une demande en attente ou un abonnement actif pour cet abonnement."
+    en = "You already have a pending request or an active subscription for this offering."
+
+
+class PaymentRequired(Conflict):
+    code = "payment_required"
+    fr = (
+        "Le paiement en ligne n'est pas encore offert : seuls les abonnements en déduction "
+        "à la source (DAS) peuvent être demandés pour le moment."
+    )
+    en = (
+        "Online payment is not available yet: only payroll-deduction (DAS) subscriptions "
+        "can be requested for now."
+    )
+
+
+class NotPending(Conflict):
+    code = "not_pending"
+    fr = "Cette demande n'est plus en attente d'approbation."
+    en = "This request is no longer awaiting approval."
+
+
+class NotActive(Conflict):
+    code = "not_active"
+    fr = "Cet abonnement n'est pas actif."
+    en = "This subscription is not active."
+
+
+class NoCancellation(Conflict):
+    code = "no_cancellation"
+    fr = "Aucune annulation n'est prévue pour cet abonnement."
+    en = "No cancellation is scheduled for this subscription."
+
+
+class OfferingFull(Conflict):
+    code = "offering_full"
+    fr = "Il ne reste plus de place pour cet abonnement."
+    en = "There is no space left for this offering."
+
+
+class InvalidTransition(Conflict):
+    code = "invalid_transition"
+    fr = "Ce changement n'est pas possible dans l'état actuel de l'abonnement."
+    en = "This change is not possible in the subscription's current state."
+
+
+class ModificationPending(Conflict):
+    code = "modification_pending"
+    fr = "Une demande de modification est déjà en attente pour cet abonnement."
+    en = "A modification request is already pending for this subscription."
+
+
+class ModificationNotPending(Conflict):
+    code = "modification_not_pending"
+    fr = "Cette demande de modification n'est plus en attente."
+    en = "This modification request is no longer pending."
+
+
+class IdentityUnavailable(DomainError):
+    status_code = 503
+    code = "identity_unavailable"
+    fr = "Service momentanément indisponible; réessayez dans un instant."
+    en = "Service temporarily unavailable; try again in a moment."
+
+
+class WorkflowUnavailable(DomainError):
+    status_code = 503
+    code = "service_unavailable"
+    fr = "Service momentanément indisponible; réessayez dans un instant."
+    en = "Service temporarily unavailable; try again in a moment."
+
+
+def field_error(field: str, rule: str) -> FieldError:
+    """A 422 naming the field, with a code from servicekit's message catalog."""
+    return FieldError(field, rule)
+
+
+# The codes the workflow's update validators raise (`ApplicationError.type`), as our errors.
+WORKFLOW_CODES: dict[str, type[DomainError]] = {
+    "offering_full": OfferingFull,
+    "not_pending": NotPending,
+    "not_active": NotActive,
+    "no_cancellation": NoCancellation,
+    "invalid_transition": InvalidTransition,
+    "modification_pending": ModificationPending,
+    "modification_not_pending": ModificationNotPending,
+}
+WORKFLOW_FIELD_CODES = {"reason_required": "reason", "date_in_past": "date"}

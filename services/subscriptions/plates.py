@@ -1,0 +1,85 @@
+"""The plate check's in-memory index: rebuilt from the database after every change.
+
+Cameras and enforcement ask many times a second whether a plate may park at a site, so the
+answer comes from a dictionary. Every state change invalidates it once its transaction has
+committed (a reader rebuilding in between cannot keep an answer older than the change: a
+generation counter discards such a rebuild).
+"""
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.subscriptions import repository as repo
+from services.subscriptions.clock import today
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """One active subscription's right to park one plate at one site."""
+
+    start: date | None
+    end: date | None
+
+    def covers(self, day: date) -> bool:
+        # The subscription ends at the start of its end date (the workflow's timer fires then).
+        return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
+
+
+@dataclass(frozen=True)
+class PlateAnswer:
+    authorized: bool
+    subscription_end: date | None
+
+
+Index = dict[tuple[int, str], list[Entitlement]]
+
+
+class PlateIndex:
+    """(site, plate) -> entitlements of active subscriptions at licence-plate sites."""
+
+    def __init__(self) -> None:
+        self._index: Index | None = None
+        self._generation = 0
+        self._lock = asyncio.Lock()
+
+    def invalidate(self) -> None:
+        """Forget the index; the next check rebuilds it."""
+        self._generation += 1
+        self._index = None
+
+    def invalidate_after_commit(self, session: AsyncSession) -> None:
+        """Forget the index now and again once `session` commits the change."""
+        self.invalidate()
+        if not session.info.get("plate_index_hooked"):
+            session.info["plate_index_hooked"] = True
+            event.listen(session.sync_session, "after_commit", lambda _: self.invalidate())
+
+    async def check(
+        self, sessions: async_sessionmaker[AsyncSession], site_id: int, plate: str
+    ) -> PlateAnswer:
+        """Whether the plate may park at the site today, and until when (no query when warm)."""
+        index = self._index if self._index is not None else await self._rebuild(sessions)
+        day = today()
+        covering = [e for e in index.get((site_id, plate), []) if e.covers(day)]
+        if not covering:
+            return PlateAnswer(False, None)
+        ends = [e.end for e in covering]
+        return PlateAnswer(True, None if None in ends else max(e for e in ends if e))
+
+    async def _rebuild(self, sessions: async_sessionmaker[AsyncSession]) -> Index:
+        async with self._lock:
+            if self._index is not None:
+                return self._index
+            generation = self._generation
+            async with sessions() as session:
+                rows = await repo.authorized_plates(session)
+            index: Index = {}
+            for site_id, plate, start, end in rows:
+                index.setdefault((site_id, plate), []).append(Entitlement(start, end))
+            if generation == self._generation:
+                self._index = index
+            return index

@@ -1,0 +1,213 @@
+"""Subscription requests and what their owner or an operator may ask of them.
+
+Everything here checks the request before the workflow hears of it, so bad input is a clear 4xx
+that never reaches Temporal. The workflow then changes the state through `transitions`.
+"""
+
+import json
+import secrets
+import uuid
+from datetime import date
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.auth import Principal
+from servicekit.db import utcnow
+from services.subscriptions import catalog, transitions, vehicles
+from services.subscriptions import repository as repo
+from services.subscriptions.config import SubscriptionsSettings
+from services.subscriptions.errors import (
+    DuplicateRequest,
+    ModificationNotFound,
+    ModificationNotPending,
+    ModificationPending,
+    NoCancellation,
+    NotActive,
+    NotPending,
+    OfferingFull,
+    OfferingNotFound,
+    PaymentRequired,
+    SubscriptionNotFound,
+    field_error,
+)
+from services.subscriptions.models import (
+    ModificationRequest,
+    Subscription,
+    SubscriptionVehicle,
+)
+from services.subscriptions.schemas import (
+    CancellationPreview,
+    DecisionIn,
+    ModificationIn,
+    SubscriptionIn,
+)
+from workflows.subscription.models import SubscriptionInput
+
+
+async def _new_contract_number(session: AsyncSession) -> str:
+    """Eight digits, never starting with 0, not used yet (the unique index has the last word)."""
+    while True:
+        number = str(10_000_000 + secrets.randbelow(90_000_000))
+        if not await repo.contract_number_taken(session, number):
+            return number
+
+
+async def request(
+    session: AsyncSession, settings: SubscriptionsSettings, account_id: str, data: SubscriptionIn
+) -> Subscription:
+    """Record a request ("Transmettre ma demande"): pending approval, with a contract number."""
+    offering = await catalog.require_visible_offering(session, data.offering_id, account_id)
+    if offering.billing_mode == "pad" and not settings.payments_enabled:
+        raise PaymentRequired("offering_id")
+    chosen = await vehicles.owned_set(session, account_id, data.vehicle_ids)
+    if await repo.open_request_exists(session, account_id, offering.id):
+        raise DuplicateRequest("offering_id")
+    now = utcnow()
+    sub = Subscription(
+        id=str(uuid.uuid4()),
+        account_id=account_id,
+        offering=offering,
+        site_id=offering.site_id,
+        status="pending_approval",
+        contract_number=await _new_contract_number(session),
+        requested_start=data.requested_start,
+        employee_number=data.employee_number.strip(),
+        terms_accepted_at=now,
+        approval_understood_at=now,
+        consent_version=settings.consent_version,
+        billing_mode=offering.billing_mode,
+        monthly_price_cents=offering.monthly_price_cents,
+        notice_days=offering.notice_days,
+        vehicles=[SubscriptionVehicle(vehicle=v, position=i) for i, v in enumerate(chosen, 1)],
+    )
+    session.add(sub)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        if "one_pending" not in str(exc.orig) and "offering_id" not in str(exc.orig):
+            raise
+        # a concurrent identical request won the unique index
+        raise DuplicateRequest("offering_id") from exc
+    transitions.audit(session, sub, account_id, "request", None)
+    await session.flush()
+    return sub
+
+
+def workflow_input(sub: Subscription, settings: SubscriptionsSettings) -> SubscriptionInput:
+    """The workflow's start: ids only, no personal data."""
+    return SubscriptionInput(
+        subscription_id=sub.id,
+        contract_number=sub.contract_number,
+        site_id=sub.site_id,
+        offering_id=sub.offering_id,
+        reminder_after_days=settings.reminder_after_days,
+        expire_after_days=settings.expire_after_days,
+    )
+
+
+async def require(session: AsyncSession, subscription_id: str) -> Subscription:
+    sub = await repo.subscription(session, subscription_id)
+    if sub is None:
+        raise SubscriptionNotFound()
+    return sub
+
+
+async def require_owned(
+    session: AsyncSession, principal: Principal, subscription_id: str
+) -> Subscription:
+    """The caller's subscription; another's answers the same 404 as a missing one."""
+    sub = await repo.owned_subscription(session, principal.account_id, subscription_id)
+    if sub is None:
+        raise SubscriptionNotFound()
+    return sub
+
+
+def check_pending(sub: Subscription) -> None:
+    if sub.status != "pending_approval":
+        raise NotPending()
+
+
+def check_active(sub: Subscription) -> None:
+    if sub.status != "active":
+        raise NotActive()
+
+
+def check_cancellation_scheduled(sub: Subscription) -> None:
+    check_active(sub)
+    if sub.cancellation_effective is None:
+        raise NoCancellation()
+
+
+def preview_cancellation(sub: Subscription, requested: date) -> CancellationPreview:
+    """The effective date the notice clause gives, shown before the user confirms."""
+    check_active(sub)
+    effective = transitions.effective_cancellation(requested, sub.notice_days)
+    return CancellationPreview(
+        requested=requested, effective=effective, notice_days=sub.notice_days
+    )
+
+
+def check_reason(data: DecisionIn) -> None:
+    """A refusal states its reason (shown to the user)."""
+    if data.decision == "refuse" and not (data.reason and data.reason.strip()):
+        raise field_error("reason", "reason_required")
+
+
+async def check_decision(session: AsyncSession, sub: Subscription, data: DecisionIn) -> None:
+    """A decision the workflow will accept: on a pending request, a refusal with its reason,
+    an approval only while a space is left (the transition checks again under a lock)."""
+    check_pending(sub)
+    check_reason(data)
+    if data.decision == "approve":
+        offering = sub.offering
+        if await repo.active_count(session, offering.id) >= offering.capacity:
+            raise OfferingFull()
+
+
+async def record_modification(
+    session: AsyncSession, account_id: str, sub: Subscription, data: ModificationIn
+) -> ModificationRequest:
+    """ "Transmettre une demande de modification": vehicles, or an offering at the same site."""
+    check_active(sub)
+    if data.offering_id is None and data.vehicle_ids is None:
+        raise field_error("offering_id", "missing")
+    if data.offering_id is not None:
+        offering = await catalog.require_visible_offering(session, data.offering_id, account_id)
+        if offering.site_id != sub.site_id:
+            raise OfferingNotFound("offering_id")
+    if data.vehicle_ids is not None:
+        await vehicles.owned_set(session, account_id, data.vehicle_ids)
+    if await repo.pending_modification(session, sub.id) is not None:
+        raise ModificationPending()
+    row = ModificationRequest(
+        id=str(uuid.uuid4()),
+        subscription_id=sub.id,
+        account_id=account_id,
+        offering_id=data.offering_id,
+        vehicle_ids=json.dumps(data.vehicle_ids) if data.vehicle_ids is not None else None,
+    )
+    session.add(row)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise ModificationPending() from exc
+    return row
+
+
+async def withdraw_modification(session: AsyncSession, modification_id: str) -> None:
+    """Give up a modification the workflow could not be told about."""
+    row = await repo.modification(session, modification_id)
+    if row is not None and row.status == "pending":
+        row.status, row.decided_at = "withdrawn", utcnow()
+
+
+async def require_pending_modification(
+    session: AsyncSession, modification_id: str
+) -> ModificationRequest:
+    row = await repo.modification(session, modification_id)
+    if row is None:
+        raise ModificationNotFound()
+    if row.status != "pending":
+        raise ModificationNotPending()
+    return row

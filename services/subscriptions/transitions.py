@@ -1,0 +1,219 @@
+"""State changes the workflow's activities make, each idempotent by its key and audited.
+
+A repeat of a key answers the subscription as it is now, changing nothing. Each change locks the
+subscription's row first (and the offering's, when it takes a space), so concurrent calls queue.
+"""
+
+import json
+from collections.abc import Awaitable, Callable
+from datetime import date, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.db import utcnow
+from services.subscriptions import repository as repo
+from services.subscriptions.clock import today
+from services.subscriptions.errors import (
+    InvalidTransition,
+    ModificationNotFound,
+    ModificationNotPending,
+    OfferingFull,
+    OfferingNotFound,
+    SubscriptionNotFound,
+    field_error,
+)
+from services.subscriptions.models import (
+    AuditEntry,
+    ModificationRequest,
+    Subscription,
+    SubscriptionVehicle,
+    Vehicle,
+)
+from services.subscriptions.plates import PlateIndex
+from services.subscriptions.schemas import TransitionIn
+
+Handler = Callable[[AsyncSession, Subscription, TransitionIn], Awaitable[str | None]]
+PENDING, ACTIVE = ("pending_approval",), ("active",)
+
+
+def actor_role(sub: Subscription, actor: str) -> str:
+    """`system` for the workflow, `user` for the subscriber, `operator` for anyone else."""
+    if actor == "system":
+        return "system"
+    return "user" if actor == sub.account_id else "operator"
+
+
+def audit(
+    session: AsyncSession,
+    sub: Subscription,
+    actor: str,
+    action: str,
+    from_status: str | None,
+    detail: str | None = None,
+    key: str | None = None,
+) -> None:
+    """Record who changed what, from which state to which."""
+    session.add(
+        AuditEntry(
+            subscription_id=sub.id,
+            actor=actor,
+            actor_role=actor_role(sub, actor),
+            action=action,
+            from_status=from_status,
+            to_status=sub.status,
+            detail=detail,
+            idempotency_key=key,
+        )
+    )
+
+
+def effective_cancellation(requested: date, notice_days: int, now: date | None = None) -> date:
+    """The later of the chosen date and today + the notice."""
+    return max(requested, (now or today()) + timedelta(days=notice_days))
+
+
+async def ensure_space(session: AsyncSession, offering_id: int) -> None:
+    """Refuse when the offering's active subscriptions fill its capacity (under a row lock)."""
+    offering = await repo.lock_offering(session, offering_id)
+    if offering is None:
+        raise OfferingNotFound()
+    if await repo.active_count(session, offering_id) >= offering.capacity:
+        raise OfferingFull()
+
+
+async def _approve(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
+    await ensure_space(session, sub.offering_id)
+    sub.status, sub.decided_at = "active", utcnow()
+    sub.start_date = max(sub.requested_start, today())
+    return None
+
+
+async def _refuse(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
+    if not (data.reason and data.reason.strip()):
+        raise field_error("reason", "reason_required")
+    sub.status, sub.decided_at, sub.refusal_reason = "refused", utcnow(), data.reason.strip()
+    return data.reason.strip()
+
+
+def _simple(status: str) -> Handler:
+    async def handler(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
+        sub.status = status
+        return data.reason
+
+    return handler
+
+
+async def _schedule(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
+    if data.date is None:
+        raise field_error("date", "missing")
+    sub.cancellation_requested_for = data.date
+    sub.cancellation_effective = effective_cancellation(data.date, sub.notice_days)
+    return f"requested {data.date.isoformat()}, effective {sub.cancellation_effective.isoformat()}"
+
+
+async def _unschedule(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
+    if sub.cancellation_effective is None:
+        raise InvalidTransition()
+    sub.cancellation_requested_for = sub.cancellation_effective = None
+    return None
+
+
+async def _end(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
+    sub.status = "ended"
+    sub.end_date = data.date or sub.cancellation_effective or today()
+    return None
+
+
+async def _pending_modification(
+    session: AsyncSession, sub: Subscription, data: TransitionIn
+) -> ModificationRequest:
+    row = await repo.modification(session, data.modification_id or "")
+    if row is None or row.subscription_id != sub.id:
+        raise ModificationNotFound("modification_id")
+    if row.status != "pending":
+        raise ModificationNotPending()
+    return row
+
+
+async def _apply_modification(
+    session: AsyncSession, sub: Subscription, data: TransitionIn
+) -> str | None:
+    row = await _pending_modification(session, sub, data)
+    if row.offering_id is not None and row.offering_id != sub.offering_id:
+        await ensure_space(session, row.offering_id)
+        offering = await repo.lock_offering(session, row.offering_id)
+        assert offering is not None
+        sub.offering_id, sub.offering = offering.id, offering
+        sub.billing_mode, sub.monthly_price_cents = (
+            offering.billing_mode,
+            offering.monthly_price_cents,
+        )
+        sub.notice_days = offering.notice_days
+    if row.vehicle_ids:
+        await _replace_vehicles(session, sub, json.loads(row.vehicle_ids))
+    if row.vehicle_update:
+        change = json.loads(row.vehicle_update)
+        vehicle = await session.get(Vehicle, change.pop("vehicle_id"))
+        if vehicle is not None:
+            for field, value in change.items():
+                setattr(vehicle, field, value)
+    row.status, row.decided_at = "applied", utcnow()
+    return f"modification {row.id}"
+
+
+async def _replace_vehicles(session: AsyncSession, sub: Subscription, ids: list[str]) -> None:
+    # Links kept are reused: deleting and re-adding the same key in one flush would collide.
+    current = {link.vehicle_id: link for link in sub.vehicles}
+    links = []
+    for position, vehicle_id in enumerate(ids, 1):
+        vehicle = await session.get(Vehicle, vehicle_id)
+        if vehicle is None or vehicle.account_id != sub.account_id:
+            continue  # deleted since the request: the others still apply
+        link = current.get(vehicle_id) or SubscriptionVehicle(vehicle_id=vehicle_id)
+        link.position = position
+        links.append(link)
+    if not links:
+        raise InvalidTransition()
+    sub.vehicles = links
+
+
+async def _refuse_modification(
+    session: AsyncSession, sub: Subscription, data: TransitionIn
+) -> str | None:
+    row = await _pending_modification(session, sub, data)
+    row.status, row.decided_at, row.reason = "refused", utcnow(), data.reason
+    return f"modification {row.id}: {data.reason or ''}".strip()
+
+
+TRANSITIONS: dict[str, tuple[tuple[str, ...], Handler]] = {
+    "approve": (PENDING, _approve),
+    "refuse": (PENDING, _refuse),
+    "withdraw": (PENDING, _simple("withdrawn")),
+    "expire": (PENDING, _simple("expired")),
+    "schedule_cancellation": (ACTIVE, _schedule),
+    "withdraw_cancellation": (ACTIVE, _unschedule),
+    "end": (ACTIVE, _end),
+    "apply_modification": (ACTIVE, _apply_modification),
+    "refuse_modification": ((*ACTIVE, "ended"), _refuse_modification),
+}
+
+
+async def apply(
+    session: AsyncSession, plates: PlateIndex, subscription_id: str, data: TransitionIn
+) -> Subscription:
+    """Make one state change once: a repeat of its key changes nothing."""
+    sub = await repo.subscription(session, subscription_id, lock=True)
+    if sub is None:
+        raise SubscriptionNotFound()
+    if await repo.audit_by_key(session, data.idempotency_key) is not None:
+        return sub
+    allowed, handler = TRANSITIONS[data.action]
+    if sub.status not in allowed:
+        raise InvalidTransition(current_status=sub.status)
+    from_status = sub.status
+    detail = await handler(session, sub, data)
+    audit(session, sub, data.actor, data.action, from_status, detail, data.idempotency_key)
+    await session.flush()
+    plates.invalidate_after_commit(session)
+    await session.refresh(sub)
+    return sub

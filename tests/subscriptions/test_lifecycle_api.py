@@ -1,0 +1,244 @@
+"""The request journey end to end: the API starts the real workflow on the dev server, operators
+decide through updates, and the workflow writes back through the internal endpoints."""
+
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from servicekit.settings import PlatformSettings
+from services.subscriptions.clock import today
+from services.subscriptions.config import SubscriptionsSettings
+from services.subscriptions.main import create_app
+from tests.subscriptions.conftest import identity_verifier
+from tests.subscriptions.factories import (
+    GATINEAU_DAS,
+    HULL_DAS,
+    SUBSCRIPTIONS,
+    add_vehicle,
+    offering,
+    request_body,
+    vehicle_body,
+)
+from tests.support.waiting import eventually
+from workflows.registry import WORKFLOWS
+
+REGISTERED = any(
+    getattr(w, "__temporal_workflow_definition").name == "SubscriptionWorkflow" for w in WORKFLOWS
+)
+needs_workflow = pytest.mark.skipif(not REGISTERED, reason="SubscriptionWorkflow not registered")
+
+
+async def submit(client, user, offering_id=HULL_DAS, start=None, vehicles=None):
+    vehicles = vehicles or [(await add_vehicle(client, user))["id"]]
+    body = request_body(offering_id, vehicles)
+    if start is not None:
+        body["requested_start"] = start.isoformat()
+    response = await client.post("/v1/subscriptions", headers=user.headers, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def decide(client, operator, subscription_id, decision="approve", reason=None):
+    return await client.post(
+        f"/v1/operator/subscriptions/{subscription_id}/decision",
+        headers=operator.headers,
+        json={"decision": decision, "reason": reason},
+    )
+
+
+@pytest.fixture
+async def user(users):
+    return await users()
+
+
+@pytest.fixture
+async def operator(users):
+    return await users(role="operator")
+
+
+@needs_workflow
+async def test_a_request_approved_by_an_operator_becomes_active_with_its_contract(
+    client, user, operator
+):
+    sub = await submit(client, user, start=today())
+
+    queue = await client.get("/v1/operator/requests", headers=operator.headers)
+    assert sub["id"] in [r["id"] for r in queue.json()]
+    detail = await client.get(f"/v1/operator/subscriptions/{sub['id']}", headers=operator.headers)
+    assert detail.json()["workflow_id"] == f"subscription-{sub['id']}"
+    assert detail.json()["account_id"] == user.id
+
+    by_user = await decide(client, user, sub["id"])
+    assert by_user.status_code == 403
+    approved = await decide(client, operator, sub["id"])
+
+    assert approved.status_code == 200, approved.text
+    assert (approved.json()["status"], approved.json()["start_date"]) == (
+        "active",
+        today().isoformat(),
+    )
+
+    async def contract_ready() -> bool:
+        mine = await client.get(f"/v1/subscriptions/{sub['id']}", headers=user.headers)
+        return bool(mine.json()["has_contract"])
+
+    await eventually(contract_ready)
+    pdf = await client.get(f"/v1/subscriptions/{sub['id']}/contract", headers=user.headers)
+    assert pdf.content.startswith(b"%PDF")
+    again = await decide(client, operator, sub["id"])
+    assert (again.status_code, again.json()["error"]) == (409, "not_pending")
+
+
+@needs_workflow
+async def test_a_refusal_needs_a_reason_and_is_shown_to_the_user(client, user, operator):
+    sub = await submit(client, user)
+
+    missing = await decide(client, operator, sub["id"], "refuse")
+    assert (missing.status_code, missing.json()["errors"][0]["code"]) == (422, "reason_required")
+    refused = await decide(client, operator, sub["id"], "refuse", "Aucune place disponible")
+    assert refused.status_code == 200, refused.text
+    mine = await client.get(f"/v1/subscriptions/{sub['id']}", headers=user.headers)
+    assert (mine.json()["status"], mine.json()["refusal_reason"]) == (
+        "refused",
+        "Aucune place disponible",
+    )
+
+
+@needs_workflow
+async def test_the_user_withdraws_a_pending_request(client, user):
+    sub = await submit(client, user)
+    url = f"/v1/subscriptions/{sub['id']}/withdrawal"
+
+    withdrawn = await client.post(url, headers=user.headers, json={})
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["status"] == "withdrawn"
+    assert withdrawn.json()["status_label"]["fr"] == "Annulée"
+    again = await client.post(url, headers=user.headers, json={})
+    assert (again.status_code, again.json()["error"]) == (409, "not_pending")
+
+
+@needs_workflow
+async def test_a_full_offering_is_reported_to_the_operator(client, users, operator, ids):
+    made = await offering(client, operator, ids.next(), capacity=1)
+    first = await submit(client, await users(), made["id"])
+    second = await submit(client, await users(), made["id"])
+
+    assert (await decide(client, operator, first["id"])).status_code == 200
+    full = await decide(client, operator, second["id"])
+    assert (full.status_code, full.json()["error"]) == (409, "offering_full")
+
+
+@needs_workflow
+async def test_a_cancellation_is_scheduled_with_the_notice_then_withdrawn(client, user, operator):
+    sub = await submit(client, user, start=today())
+    await decide(client, operator, sub["id"])
+    url = f"/v1/subscriptions/{sub['id']}/cancellation"
+    soon = today() + timedelta(days=2)
+
+    preview = await client.post(
+        f"{url}/preview", headers=user.headers, json={"date": soon.isoformat()}
+    )
+    expected = (today() + timedelta(days=30)).isoformat()
+    assert preview.json() == {
+        "requested": soon.isoformat(),
+        "effective": expected,
+        "notice_days": 30,
+    }
+    scheduled = await client.post(url, headers=user.headers, json={"date": soon.isoformat()})
+    assert scheduled.status_code == 200, scheduled.text
+    assert scheduled.json()["cancellation_effective"] == expected
+
+    withdrawn = await client.delete(url, headers=user.headers)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["cancellation_effective"] is None
+    again = await client.delete(url, headers=user.headers)
+    assert (again.status_code, again.json()["error"]) == (409, "no_cancellation")
+
+
+@needs_workflow
+async def test_a_change_of_vehicles_is_applied_once_an_operator_approves(client, user, operator):
+    first, second = await add_vehicle(client, user), await add_vehicle(client, user)
+    sub = await submit(client, user, GATINEAU_DAS, today(), [first["id"]])
+    await decide(client, operator, sub["id"])
+
+    requested = await client.post(
+        f"/v1/subscriptions/{sub['id']}/modifications",
+        headers=user.headers,
+        json={"vehicle_ids": [second["id"]]},
+    )
+    assert requested.status_code == 201, requested.text
+    assert requested.json()["status"] == "pending"
+    twice = await client.post(
+        f"/v1/subscriptions/{sub['id']}/modifications",
+        headers=user.headers,
+        json={"vehicle_ids": [first["id"]]},
+    )
+    assert (twice.status_code, twice.json()["error"]) == (409, "modification_pending")
+
+    decided = await client.post(
+        f"/v1/operator/modifications/{requested.json()['id']}/decision",
+        headers=operator.headers,
+        json={"decision": "approve"},
+    )
+    assert decided.status_code == 200, decided.text
+    mine = (await client.get(f"/v1/subscriptions/{sub['id']}", headers=user.headers)).json()
+    assert [v["id"] for v in mine["vehicles"]] == [second["id"]]
+    assert mine["pending_modification"] is None
+
+
+@needs_workflow
+async def test_editing_a_vehicle_of_an_active_subscription_waits_for_an_operator(
+    client, user, operator
+):
+    vehicle = await add_vehicle(client, user, plate="OLD111")
+    sub = await submit(client, user, start=today(), vehicles=[vehicle["id"]])
+    await decide(client, operator, sub["id"])
+
+    edited = await client.put(
+        f"/v1/vehicles/{vehicle['id']}", headers=user.headers, json=vehicle_body("NEW222")
+    )
+    assert edited.status_code == 202, edited.text
+    assert (await client.get("/v1/vehicles", headers=user.headers)).json()[0]["plate"] == "OLD111"
+
+    decided = await client.post(
+        f"/v1/operator/modifications/{edited.json()['modification_id']}/decision",
+        headers=operator.headers,
+        json={"decision": "approve"},
+    )
+    assert decided.status_code == 200, decided.text
+    assert (await client.get("/v1/vehicles", headers=user.headers)).json()[0]["plate"] == "NEW222"
+
+
+async def test_operators_search_by_contract_number_plate_or_account(client, users, operator):
+    user = await users()
+    vehicle = await add_vehicle(client, user)
+    sub = await submit(client, user, vehicles=[vehicle["id"]])
+    for q in (sub["contract_number"], vehicle["plate"].lower(), user.id):
+        found = await client.get("/v1/operator/search", params={"q": q}, headers=operator.headers)
+        assert sub["id"] in [s["id"] for s in found.json()], q
+    as_user = await client.get("/v1/operator/search", params={"q": user.id}, headers=user.headers)
+    assert as_user.status_code == 403
+
+
+async def test_without_temporal_a_request_is_refused_and_not_kept(
+    stack, users, platform_settings: PlatformSettings, apps, database_urls
+):
+    user = await users()
+    unreachable = platform_settings.model_copy(update={"temporal_address": "127.0.0.1:9"})
+    settings = SubscriptionsSettings(
+        database_url=database_urls["subscriptions"], temporal_connect_seconds=0.2
+    )
+    app = create_app(
+        settings, unreachable, verifier=identity_verifier(apps["identity"], unreachable)
+    )
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url=SUBSCRIPTIONS) as client:
+            vehicle = await add_vehicle(client, user)
+            body = request_body(HULL_DAS, [vehicle["id"]])
+            response = await client.post("/v1/subscriptions", headers=user.headers, json=body)
+            assert (response.status_code, response.json()["error"]) == (503, "service_unavailable")
+            assert (await client.get("/v1/subscriptions", headers=user.headers)).json() == []
+            # Reads keep working while Temporal is away.
+            assert (await client.get("/v1/sites", headers=user.headers)).status_code == 200

@@ -1,0 +1,620 @@
+"""SubscriptionWorkflow on the time-skipping server.
+
+The activities are replaced by functions registered under the real activity names. `FakeService`
+stands for the subscriptions service's database (status, dates, idempotency keys, capacity, the
+notice clause computed from the server's clock) and records every activity call, so a test can
+count emails and transitions. Every test drives its workflow to completion: a workflow left
+waiting would stop the shared server from skipping time once its worker is gone.
+
+Set `RECORD_SUBSCRIPTION_HISTORY=1` to rewrite `histories/subscription_approve_cancel.json`.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio import activity
+from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from servicekit.temporal import (
+    CONTRACT_NUMBER,
+    OFFERING_ID,
+    SITE_ID,
+    SUBSCRIPTION_ID,
+    SUBSCRIPTION_STATUS,
+)
+from workflows.registry import WORKFLOWS
+from workflows.subscription.calendar import MONTREAL, local_today, start_of_day
+from workflows.subscription.models import (
+    CancellationRequest,
+    CancellationWithdrawal,
+    CarriedState,
+    ContractInput,
+    ContractResult,
+    Decision,
+    EmailResult,
+    LifecycleState,
+    ModificationDecision,
+    ModificationRequest,
+    ServiceCentreEmailInput,
+    SubscriptionInput,
+    SubscriptionRef,
+    SubscriptionSnapshot,
+    TransitionInput,
+    UserEmailInput,
+    Withdrawal,
+    workflow_id,
+)
+from workflows.subscription.workflows import SubscriptionWorkflow
+
+HISTORY = Path(__file__).parent / "histories" / "subscription_approve_cancel.json"
+SITE, OFFERING, OTHER_OFFERING = 1534, 7117, 7118
+ACCOUNT, OPERATOR = "account-1", "operator-1"
+Handle = WorkflowHandle[SubscriptionWorkflow, LifecycleState]
+
+VALID = {  # action -> statuses it may start from (the service's rule, simplified)
+    "approve": {"pending_approval"},
+    "refuse": {"pending_approval"},
+    "withdraw": {"pending_approval"},
+    "expire": {"pending_approval"},
+    "schedule_cancellation": {"active"},
+    "withdraw_cancellation": {"active"},
+    "end": {"active"},
+    "apply_modification": {"active"},
+    "refuse_modification": {"active"},
+}
+NEXT = {
+    "approve": "active",
+    "refuse": "refused",
+    "withdraw": "withdrawn",
+    "expire": "expired",
+    "end": "ended",
+}
+
+
+@dataclass
+class Row:
+    status: str = "pending_approval"
+    requested_start: date | None = None
+    start_date: date | None = None
+    cancellation_effective: date | None = None
+    offering_id: int = OFFERING
+    billing_mode: str = "payroll"
+
+    def snapshot(self) -> SubscriptionSnapshot:
+        return SubscriptionSnapshot.model_validate(self.__dict__)
+
+
+@dataclass
+class Call:
+    name: str
+    payload: Any
+    at: datetime  # the server's clock when the activity was scheduled
+
+
+@dataclass
+class FakeService:
+    """The subscriptions service's rows, idempotency keys and capacity; every call recorded."""
+
+    notice_days: int = 30
+    full_offerings: set[int] = field(default_factory=set)
+    rows: dict[str, Row] = field(default_factory=dict)
+    answers: dict[str, SubscriptionSnapshot] = field(default_factory=dict)
+    calls: list[Call] = field(default_factory=list)
+
+    def activities(self) -> list[Callable[..., Any]]:
+        @activity.defn(name="subscription_transition")
+        async def transition(input: TransitionInput) -> SubscriptionSnapshot:
+            self._record("transition", input)
+            if input.idempotency_key in self.answers:
+                return self.answers[input.idempotency_key]
+            answer = self._transition(self.rows[input.subscription_id], input)
+            self.answers[input.idempotency_key] = answer
+            return answer
+
+        @activity.defn(name="subscription_load")
+        async def load(input: SubscriptionRef) -> SubscriptionSnapshot:
+            self._record("load", input)
+            return self.rows[input.subscription_id].snapshot()
+
+        @activity.defn(name="subscription_generate_contract")
+        async def generate_contract(input: ContractInput) -> ContractResult:
+            self._record("contract", input)
+            return ContractResult(contract_id=f"contract-{input.subscription_id}", language="fr")
+
+        @activity.defn(name="subscription_email_user")
+        async def email_user(input: UserEmailInput) -> EmailResult:
+            self._record("email", input)
+            return EmailResult(outcome="sent")
+
+        @activity.defn(name="subscription_email_service_centre")
+        async def email_service_centre(input: ServiceCentreEmailInput) -> EmailResult:
+            self._record("centre", input)
+            return EmailResult(outcome="sent")
+
+        return [transition, load, generate_contract, email_user, email_service_centre]
+
+    def _record(self, name: str, payload: Any) -> None:
+        self.calls.append(Call(name, payload, activity.info().current_attempt_scheduled_time))
+
+    def _transition(self, row: Row, input: TransitionInput) -> SubscriptionSnapshot:
+        if row.status not in VALID[input.action]:
+            raise ApplicationError("invalid", type="invalid_transition", non_retryable=True)
+        today = local_today(activity.info().current_attempt_scheduled_time)
+        if input.action == "approve":
+            if row.offering_id in self.full_offerings:
+                raise ApplicationError("full", type="offering_full", non_retryable=True)
+            row.start_date = max(row.requested_start or today, today)
+        elif input.action == "schedule_cancellation":
+            assert input.requested_date is not None
+            notice = today + timedelta(days=self.notice_days)
+            row.cancellation_effective = max(input.requested_date, notice)
+        elif input.action == "withdraw_cancellation":
+            row.cancellation_effective = None
+        elif input.action == "apply_modification":
+            row.offering_id = OTHER_OFFERING
+        row.status = NEXT.get(input.action, row.status)
+        return row.snapshot()
+
+    def named(self, name: str) -> list[Any]:
+        return [c.payload for c in self.calls if c.name == name]
+
+    def emails(self) -> list[str]:
+        return [e.kind for e in self.named("email")]
+
+    def actions(self) -> list[str]:
+        return [t.action for t in self.named("transition")]
+
+    def when(self, action: str) -> datetime:
+        [at] = [c.at for c in self.calls if c.name == "transition" and c.payload.action == action]
+        return at
+
+
+@asynccontextmanager
+async def running_worker(
+    env: WorkflowEnvironment, service: FakeService, queue: str, **options: Any
+) -> AsyncIterator[Worker]:
+    worker = Worker(
+        env.client,
+        task_queue=queue,
+        workflows=list(WORKFLOWS),
+        activities=service.activities(),
+        **options,
+    )
+    async with worker:
+        yield worker
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait (in real time, so without skipping workflow time) until `check()` holds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not check():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.02)
+
+
+def new_queue() -> str:
+    return f"subscription-tests-{uuid.uuid4()}"
+
+
+async def start(
+    env: WorkflowEnvironment,
+    service: FakeService,
+    queue: str,
+    billing: str = "payroll",
+    **kwargs: Any,
+) -> Handle:
+    subscription_id = str(uuid.uuid4())
+    carried = kwargs.get("carried_state")
+    status = carried.status if carried else "pending_approval"
+    service.rows[subscription_id] = Row(status=status, billing_mode=billing)
+    return await env.client.start_workflow(
+        SubscriptionWorkflow.run,
+        SubscriptionInput(
+            subscription_id=subscription_id,
+            contract_number="10095259",
+            site_id=SITE,
+            offering_id=OFFERING,
+            **kwargs,
+        ),
+        id=workflow_id(subscription_id),
+        task_queue=queue,
+    )
+
+
+async def decide(handle: Handle, decision: str, reason: str | None = None) -> LifecycleState:
+    return await handle.execute_update(
+        SubscriptionWorkflow.decide,
+        Decision(decision=decision, operator_id=OPERATOR, reason=reason),  # type: ignore[arg-type]
+    )
+
+
+async def cancel_at(handle: Handle, day: date) -> LifecycleState:
+    return await handle.execute_update(
+        SubscriptionWorkflow.schedule_cancellation,
+        CancellationRequest(account_id=ACCOUNT, requested_date=day),
+    )
+
+
+async def rejection(update: Any) -> str | None:
+    """The `type` an update was refused with (by its validator or its handler)."""
+    with pytest.raises(WorkflowUpdateFailedError) as failed:
+        await update
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError)
+    return cause.type
+
+
+async def attributes(handle: Handle) -> dict[str, str | None]:
+    found = (await handle.describe()).typed_search_attributes
+    keys = (SUBSCRIPTION_ID, CONTRACT_NUMBER, SUBSCRIPTION_STATUS, SITE_ID, OFFERING_ID)
+    return {key.name: found.get(key) for key in keys}
+
+
+async def today(env: WorkflowEnvironment) -> date:
+    return local_today(await env.get_current_time())
+
+
+async def end_subscription(env: WorkflowEnvironment, handle: Handle) -> LifecycleState:
+    """Cancel today (the notice clause applies) and let the workflow end."""
+    await cancel_at(handle, await today(env))
+    return await handle.result()
+
+
+async def approved(env: WorkflowEnvironment, service: FakeService, queue: str) -> Handle:
+    handle = await start(env, service, queue)
+    await decide(handle, "approve")
+    await eventually(lambda: "subscription_approved" in service.emails())
+    return handle
+
+
+async def sleep_until(env: WorkflowEnvironment, instant: datetime) -> None:
+    await env.sleep(instant - await env.get_current_time())
+
+
+async def test_approval_activates_with_the_contract(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(), new_queue()
+    async with running_worker(env, service, queue):
+        handle = await start(env, service, queue)
+        await eventually(lambda: service.emails() == ["subscription_received"])
+        assert (await handle.query(SubscriptionWorkflow.status)).status == "pending_approval"
+        assert await attributes(handle) == {
+            "SubscriptionId": handle.id.removeprefix("subscription-"),
+            "ContractNumber": "10095259",
+            "SubscriptionStatus": "pending_approval",
+            "SiteId": "1534",
+            "OfferingId": "7117",
+        }
+
+        state = await decide(handle, "approve")
+        assert state.status == "active"
+        assert state.start_date == await today(env)
+        await eventually(lambda: "subscription_approved" in service.emails())
+        assert (await attributes(handle))["SubscriptionStatus"] == "active"
+        assert await rejection(decide(handle, "approve")) == "not_pending"
+        await end_subscription(env, handle)
+
+    [approve] = [t for t in service.named("transition") if t.action == "approve"]
+    assert (approve.actor, approve.idempotency_key) == (OPERATOR, f"{handle.id}:approve:0")
+    assert [c.idempotency_key for c in service.named("contract")] == [f"{handle.id}:contract"]
+    [_, approval, *_] = service.named("email")
+    assert approval.attach_contract is True
+    assert approval.key == f"{handle.id}:email:subscription_approved"
+    contract_at = next(i for i, c in enumerate(service.calls) if c.name == "contract")
+    email_at = next(i for i, c in enumerate(service.calls) if c.payload is approval)
+    assert contract_at < email_at  # the PDF exists before the email that attaches it
+
+
+async def test_refusal_needs_a_reason_and_tells_it(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(), new_queue()
+    async with running_worker(env, service, queue):
+        handle = await start(env, service, queue)
+        assert await rejection(decide(handle, "refuse")) == "reason_required"
+        assert await rejection(decide(handle, "refuse", "  ")) == "reason_required"
+        state = await decide(handle, "refuse", "Emploi non admissible")
+        result = await handle.result()
+
+    assert state.status == result.status == "refused"
+    [refuse] = service.named("transition")
+    assert (refuse.action, refuse.reason) == ("refuse", "Emploi non admissible")
+    assert service.emails() == ["subscription_received", "subscription_refused"]
+    assert service.named("email")[1].reason == "Emploi non admissible"
+    assert service.named("contract") == []
+    assert (await attributes(handle))["SubscriptionStatus"] == "refused"
+
+
+async def test_user_withdraws_the_pending_request(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(), new_queue()
+    async with running_worker(env, service, queue):
+        handle = await start(env, service, queue)
+        state = await handle.execute_update(
+            SubscriptionWorkflow.withdraw, Withdrawal(account_id=ACCOUNT)
+        )
+        result = await handle.result()
+
+    assert state.status == result.status == "withdrawn"
+    [withdraw] = service.named("transition")
+    assert (withdraw.action, withdraw.actor) == ("withdraw", ACCOUNT)
+    assert service.emails() == ["subscription_received", "subscription_withdrawn"]
+    assert (await attributes(handle))["SubscriptionStatus"] == "withdrawn"
+
+
+async def test_service_centre_is_reminded_after_three_days(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(), new_queue()
+    async with running_worker(env, service, queue):
+        handle = await start(env, service, queue)
+        started = (await handle.describe()).start_time
+        assert started is not None
+        await env.sleep(timedelta(days=2, hours=23))
+        assert service.named("centre") == []
+        await env.sleep(timedelta(hours=2))
+        await eventually(lambda: len(service.named("centre")) == 1)
+        assert (await handle.query(SubscriptionWorkflow.status)).status == "pending_approval"
+        await handle.execute_update(SubscriptionWorkflow.withdraw, Withdrawal(account_id=ACCOUNT))
+        await handle.result()
+
+    [reminder] = service.named("centre")
+    assert reminder.kind == "subscription_reminder"
+    assert (reminder.contract_number, reminder.waiting_days) == ("10095259", 3)
+    [at] = [c.at for c in service.calls if c.name == "centre"]
+    assert timedelta(days=3) <= at - started < timedelta(days=3, minutes=1)
+
+
+async def test_undecided_request_expires_after_thirty_days(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(), new_queue()
+    async with running_worker(env, service, queue):
+        handle = await start(env, service, queue)
+        result = await handle.result()  # skips the thirty days
+        started = (await handle.describe()).start_time
+        assert started is not None
+
+    assert result.status == "expired"
+    assert service.actions() == ["expire"]
+    assert service.named("transition")[0].actor == "system"
+    assert timedelta(days=30) <= service.when("expire") - started < timedelta(days=30, minutes=1)
+    assert service.emails() == ["subscription_received", "subscription_expired"]
+    assert len(service.named("centre")) == 1  # the reminder came first
+    assert (await attributes(handle))["SubscriptionStatus"] == "expired"
+
+
+async def test_full_offering_keeps_the_request_pending(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(full_offerings={OFFERING}), new_queue()
+    async with running_worker(env, service, queue):
+        handle = await start(env, service, queue)
+        assert await rejection(decide(handle, "approve")) == "offering_full"
+        state = await handle.query(SubscriptionWorkflow.status)
+        assert (state.status, state.error) == ("pending_approval", "offering_full")
+        assert (await attributes(handle))["SubscriptionStatus"] == "pending_approval"
+
+        refused = await decide(handle, "refuse", "Aucune place disponible")
+        result = await handle.result()
+
+    assert (refused.status, refused.error) == ("refused", None)
+    assert result.status == "refused"
+    assert service.actions() == ["approve", "refuse"]
+    assert service.named("contract") == []
+    assert service.emails() == ["subscription_received", "subscription_refused"]
+
+
+async def test_approval_after_a_space_frees_up_uses_a_new_key(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(full_offerings={OFFERING}), new_queue()
+    async with running_worker(env, service, queue):
+        handle = await start(env, service, queue)
+        assert await rejection(decide(handle, "approve")) == "offering_full"
+        service.full_offerings.clear()
+        assert (await decide(handle, "approve")).status == "active"
+        await end_subscription(env, handle)
+
+    keys = [t.idempotency_key for t in service.named("transition") if t.action == "approve"]
+    assert keys == [f"{handle.id}:approve:0", f"{handle.id}:approve:1"]
+
+
+async def test_cancellation_waits_for_the_notice_clause(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(notice_days=30), new_queue()
+    now = (await env.get_current_time()).astimezone(MONTREAL)
+    year = now.year if (now.month, now.day) < (1, 10) else now.year + 1
+    await sleep_until(env, datetime.combine(date(year, 1, 10), time(12), MONTREAL))
+    async with running_worker(env, service, queue):
+        handle = await approved(env, service, queue)
+        assert await rejection(cancel_at(handle, date(year, 1, 9))) == "date_in_past"
+
+        state = await cancel_at(handle, date(year, 1, 15))  # on Jan 10, 30 days' notice
+        assert state.cancellation_effective == date(year, 2, 9)
+        await eventually(lambda: "subscription_cancellation_scheduled" in service.emails())
+
+        await sleep_until(env, datetime.combine(date(year, 2, 8), time(23), MONTREAL))
+        assert (await handle.query(SubscriptionWorkflow.status)).status == "active"
+        assert "end" not in service.actions()
+        result = await handle.result()
+
+    assert result.status == "ended"
+    midnight = start_of_day(date(year, 2, 9))
+    assert midnight <= service.when("end") < midnight + timedelta(minutes=1)
+    assert service.emails() == [
+        "subscription_received",
+        "subscription_approved",
+        "subscription_cancellation_scheduled",
+        "subscription_ended",
+    ]
+    assert service.named("email")[2].effective_date == date(year, 2, 9)
+    assert service.named("email")[3].effective_date == date(year, 2, 9)
+    assert (await attributes(handle))["SubscriptionStatus"] == "ended"
+    if os.environ.get("RECORD_SUBSCRIPTION_HISTORY"):
+        HISTORY.parent.mkdir(exist_ok=True)
+        HISTORY.write_text((await handle.fetch_history()).to_json())
+
+
+async def test_a_moved_cancellation_date_moves_the_timer(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(notice_days=30), new_queue()
+    async with running_worker(env, service, queue):
+        handle = await approved(env, service, queue)
+        first = (await cancel_at(handle, await today(env))).cancellation_effective
+        assert first is not None
+        later = first + timedelta(days=120)  # months ahead, across a DST change
+        assert (await cancel_at(handle, later)).cancellation_effective == later
+
+        await sleep_until(env, start_of_day(first) + timedelta(days=1))
+        assert (await handle.query(SubscriptionWorkflow.status)).status == "active"
+        result = await handle.result()
+
+    assert result.status == "ended"
+    assert start_of_day(later) <= service.when("end") < start_of_day(later) + timedelta(minutes=1)
+    keys = [t.idempotency_key for t in service.named("transition")]
+    assert f"{handle.id}:schedule_cancellation:0" in keys
+    assert f"{handle.id}:schedule_cancellation:1" in keys
+
+
+async def test_user_withdraws_a_scheduled_cancellation(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(notice_days=30), new_queue()
+    async with running_worker(env, service, queue):
+        handle = await approved(env, service, queue)
+        withdraw = SubscriptionWorkflow.withdraw_cancellation
+        nothing = handle.execute_update(withdraw, CancellationWithdrawal(account_id=ACCOUNT))
+        assert await rejection(nothing) == "no_cancellation"
+        effective = (await cancel_at(handle, await today(env))).cancellation_effective
+        assert effective is not None
+
+        state = await handle.execute_update(withdraw, CancellationWithdrawal(account_id=ACCOUNT))
+        assert state.cancellation_effective is None
+        await sleep_until(env, start_of_day(effective) + timedelta(days=2))
+        assert (await handle.query(SubscriptionWorkflow.status)).status == "active"
+        assert "end" not in service.actions()
+        await end_subscription(env, handle)
+
+    keys = [t.idempotency_key for t in service.named("transition")][1:]
+    assert keys == [
+        f"{handle.id}:schedule_cancellation:0",
+        f"{handle.id}:withdraw_cancellation:0",
+        f"{handle.id}:schedule_cancellation:1",
+        f"{handle.id}:end",
+    ]
+    assert service.emails().count("subscription_cancellation_withdrawn") == 1
+
+
+async def test_modifications_are_applied_or_refused(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(), new_queue()
+    request, decide_mod = (
+        SubscriptionWorkflow.request_modification,
+        SubscriptionWorkflow.decide_modification,
+    )
+    async with running_worker(env, service, queue):
+        handle = await approved(env, service, queue)
+        state = await handle.execute_update(
+            request, ModificationRequest(account_id=ACCOUNT, modification_id="m1")
+        )
+        assert state.pending_modification_id == "m1"
+        again = handle.execute_update(
+            request, ModificationRequest(account_id=ACCOUNT, modification_id="m2")
+        )
+        assert await rejection(again) == "modification_pending"
+        state = await handle.execute_update(
+            decide_mod,
+            ModificationDecision(decision="approve", operator_id=OPERATOR, modification_id="m1"),
+        )
+        assert state.pending_modification_id is None
+        assert (await attributes(handle))["OfferingId"] == str(OTHER_OFFERING)
+
+        await handle.execute_update(
+            request, ModificationRequest(account_id=ACCOUNT, modification_id="m2")
+        )
+        unknown = ModificationDecision(
+            decision="approve", operator_id=OPERATOR, modification_id="m9"
+        )
+        assert (
+            await rejection(handle.execute_update(decide_mod, unknown))
+            == "modification_not_pending"
+        )
+        no_reason = ModificationDecision(
+            decision="refuse", operator_id=OPERATOR, modification_id="m2"
+        )
+        assert await rejection(handle.execute_update(decide_mod, no_reason)) == "reason_required"
+        refusal = no_reason.model_copy(update={"reason": "Véhicule non admissible"})
+        await handle.execute_update(decide_mod, refusal)
+        await eventually(lambda: "subscription_modification_refused" in service.emails())
+        await end_subscription(env, handle)
+
+    [applied] = [t for t in service.named("transition") if t.action == "apply_modification"]
+    assert (applied.modification_id, applied.idempotency_key) == (
+        "m1",
+        f"{handle.id}:apply_modification:m1",
+    )
+    assert [c.modification_id for c in service.named("centre")] == ["m1", "m2"]
+    [refusal] = [t for t in service.named("transition") if t.action == "refuse_modification"]
+    assert (refusal.modification_id, refusal.reason) == ("m2", "Véhicule non admissible")
+    assert refusal.idempotency_key == f"{handle.id}:refuse_modification:m2"
+    [refused] = [e for e in service.named("email") if e.kind == "subscription_modification_refused"]
+    assert refused.reason == "Véhicule non admissible"
+    assert service.emails().count("subscription_modification_applied") == 1
+
+
+async def test_worker_restart_repeats_no_email_or_transition(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(), new_queue()
+    # The time-skipping server never moves a task off a stopped worker's sticky queue (a real
+    # server does after 10 s), so the first worker keeps no cache and takes no sticky queue.
+    async with running_worker(env, service, queue, max_cached_workflows=0):
+        handle = await approved(env, service, queue)
+
+    async with running_worker(env, service, queue):  # replays the history from the start
+        state = await cancel_at(handle, await today(env))
+        assert state.status == "active"
+        result = await handle.result()
+
+    assert result.status == "ended"
+    assert service.actions() == ["approve", "schedule_cancellation", "end"]
+    assert service.emails() == [
+        "subscription_received",
+        "subscription_approved",
+        "subscription_cancellation_scheduled",
+        "subscription_ended",
+    ]
+    assert len(service.named("contract")) == 1
+
+
+async def test_a_continued_subscription_keeps_its_state(env: WorkflowEnvironment) -> None:
+    service, queue = FakeService(), new_queue()
+    effective = await today(env) + timedelta(days=10)
+    carried = CarriedState(
+        status="active",
+        start_date=date(2026, 1, 1),
+        billing_mode="payroll",
+        cancellation_effective=effective,
+        cancellations=2,
+    )
+    async with running_worker(env, service, queue):
+        handle = await start(env, service, queue, carried_state=carried)
+        state = await handle.query(SubscriptionWorkflow.status)
+        assert (state.status, state.cancellation_effective) == ("active", effective)
+        result = await handle.result()
+
+    assert result.status == "ended"
+    assert service.emails() == ["subscription_ended"]  # no second "request received"
+    assert start_of_day(effective) <= service.when("end")
+    assert (await attributes(handle))["SubscriptionStatus"] == "ended"
+
+
+async def test_pre_authorized_debit_stops_at_the_payments_seam(env: WorkflowEnvironment) -> None:
+    # The service refuses `pad` requests until payments exists; were one approved anyway, the
+    # workflow fails visibly rather than pretend to bill it.
+    service, queue = FakeService(), new_queue()
+    async with running_worker(env, service, queue):
+        handle = await start(env, service, queue, billing="pad")
+        assert (await decide(handle, "approve")).status == "active"
+        with pytest.raises(WorkflowFailureError) as failed:
+            await handle.result()
+
+    cause = failed.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "payments_unavailable"
+    assert service.named("contract") == []
+    assert service.emails() == ["subscription_received"]

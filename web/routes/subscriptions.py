@@ -1,0 +1,703 @@
+"""Subscriptions: "Créer un nouvel abonnement" steps 1-4 and 6, MON ABONNEMENT, cancellation and
+modification requests, the contract download.
+
+The request being built lives in the encrypted session (`Session.journey`): ids, the chosen date
+and the employee number only. Each step is a plain form (GET forms to narrow the catalog, POST
+forms to move on), so every page works without JavaScript.
+"""
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from web.csrf import require_csrf
+from web.dependencies import Account, AccountDep
+from web.forms import error_context, is_form_error, see_other
+from web.i18n import long_date, money, pick, translator
+from web.identity_client import ApiError
+from web.routes.account import display_phone
+from web.subscriptions_client import SubscriptionsClient
+from web.templating import TEMPLATES, render
+
+router = APIRouter(dependencies=[Depends(require_csrf)])
+
+MONTREAL = ZoneInfo("America/Montreal")
+ADD = "/ajouter-un-abonnement"
+MINE = "/mon-abonnement"
+STATUSES = ("pending_approval", "active", "refused", "withdrawn", "expired", "ended")
+
+
+def get_subscriptions(request: Request) -> SubscriptionsClient:
+    """The subscriptions client the app holds."""
+    client: SubscriptionsClient = request.app.state.subscriptions
+    return client
+
+
+SubscriptionsDep = Annotated[SubscriptionsClient, Depends(get_subscriptions)]
+
+
+def today() -> date:
+    """Today in Québec (the dates a person picks are Montréal dates)."""
+    return datetime.now(MONTREAL).date()
+
+
+def parse_date(text: str) -> date | None:
+    """A `YYYY-MM-DD` date, or None."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def as_int(value: object) -> int | None:
+    """A form or query value as an id, or None."""
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+# Display helpers, available to every template.
+def site_label(site: dict[str, Any]) -> str:
+    """`CISSS Outaouais - 116 Boul Lionel-Émond, J8Y 1W7, Gatineau, QC` (the id is shown apart)."""
+    parts = [str(site.get(k)) for k in ("name", "address") if site.get(k)]
+    return " - ".join(parts)
+
+
+def offering_label(offering: dict[str, Any]) -> str:
+    """`1461 - Hôpital de Hull - Employé CISSSO (#7117)`."""
+    return f"{offering.get('code')} - {offering.get('name')} (#{offering.get('id')})"
+
+
+def localized(item: dict[str, Any] | None, stem: str, language: str) -> str:
+    """`item[stem_fr]` or `item[stem_en]`, French when the other is empty."""
+    item = item or {}
+    french = str(item.get(f"{stem}_fr") or "")
+    return (str(item.get(f"{stem}_en") or "") or french) if language == "en" else french
+
+
+def status_label(subscription: dict[str, Any], language: str) -> str:
+    """The status as the service labels it, else as the portal does."""
+    label = subscription.get("status_label")
+    if isinstance(label, dict) and label.get("fr"):
+        return pick({"fr": str(label["fr"]), "en": str(label.get("en") or "")}, language)
+    status = str(subscription.get("status"))
+    key = f"status.{status}"
+    return translator(language)(key) if status in STATUSES else status
+
+
+TEMPLATES.env.globals.update(
+    money=money,
+    long_date=long_date,
+    site_label=site_label,
+    offering_label=offering_label,
+    localized=localized,
+    status_label=status_label,
+)
+
+
+# The journey kept in the session
+def journey(account: Account) -> dict[str, Any]:
+    """The request being built (a copy; `save_journey` stores it)."""
+    held = account.session.journey
+    return dict(held) if isinstance(held, dict) else {}
+
+
+def save_journey(account: Account, values: dict[str, Any]) -> None:
+    """Store the request being built in the session."""
+    account.session.journey = values
+
+
+async def find_site(account: Account, subs: SubscriptionsClient, site_id: Any) -> dict[str, Any]:
+    """A site by id, or an empty dict."""
+    for site in await account.call(subs.sites):
+        if site.get("id") == site_id:
+            return dict(site)
+    return {}
+
+
+async def find_offering(
+    account: Account,
+    subs: SubscriptionsClient,
+    site_id: int,
+    offering_id: Any,
+    category_id: int | None = None,
+) -> dict[str, Any]:
+    """An offering of a site the caller may see, or an empty dict."""
+    for offering in await account.call(subs.offerings, site_id, category_id):
+        if offering.get("id") == offering_id:
+            return dict(offering)
+    return {}
+
+
+def sites_by_establishment(sites: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
+    """Sites grouped under their establishment, in the service's order."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for site in sites:
+        groups.setdefault(str(site.get("establishment") or ""), []).append(site)
+    return list(groups.items())
+
+
+# Step 1: site, category, offering, start date, consents
+async def _step1_context(
+    account: Account,
+    subs: SubscriptionsClient,
+    site_id: int | None,
+    category_id: int | None,
+    offering_id: int | None,
+) -> dict[str, Any]:
+    sites = await account.call(subs.sites)
+    site = next((s for s in sites if s.get("id") == site_id), None)
+    categories: list[dict[str, Any]] = []
+    offerings: list[dict[str, Any]] = []
+    if site is not None:
+        categories = await account.call(subs.categories, site["id"])
+        if len(categories) == 1 and category_id is None:
+            category_id = categories[0]["id"]
+        if not any(c.get("id") == category_id for c in categories):
+            category_id = None
+        if category_id is not None:
+            offerings = await account.call(subs.offerings, site["id"], category_id)
+    if len(offerings) == 1 and offering_id is None:
+        offering_id = offerings[0]["id"]
+    return {
+        "site_groups": sites_by_establishment(sites),
+        "site": site,
+        "categories": categories,
+        "category_id": category_id if site is not None else None,
+        "offerings": offerings,
+        "offering_id": offering_id,
+        "today": today().isoformat(),
+    }
+
+
+@router.get(ADD)
+async def step1(
+    request: Request,
+    account: AccountDep,
+    subs: SubscriptionsDep,
+    site_id: str = "",
+    category_id: str = "",
+    offering_id: str = "",
+) -> Response:
+    """ "1. Sélectionnez un stationnement ou une organisation", then the category, the offering."""
+    held = journey(account)
+    if not (site_id or category_id or offering_id) and held.get("site_id"):
+        site, category, offering = (
+            held.get("site_id"),
+            held.get("category_id"),
+            held.get("offering_id"),
+        )
+    else:
+        site, category, offering = as_int(site_id), as_int(category_id), as_int(offering_id)
+    context = await _step1_context(account, subs, site, category, offering)
+    context["values"] = {
+        "start_date": held.get("start") or context["today"],
+        "accept_terms": held.get("accept_terms"),
+        "understand_approval": held.get("understand_approval"),
+    }
+    return render(request, "subscriptions/step1.html", context)
+
+
+@router.post(ADD)
+async def choose_offering(
+    request: Request, account: AccountDep, subs: SubscriptionsDep
+) -> Response:
+    """ "Sélectionner cet abonnement": checked here, then kept in the session."""
+    form = await request.form()
+    site_id, category_id = as_int(form.get("site_id")), as_int(form.get("category_id"))
+    offering_id = as_int(form.get("offering_id"))
+    start_text = str(form.get("start_date") or "")
+    accept, understand = bool(form.get("accept_terms")), bool(form.get("understand_approval"))
+    t = translator(account.session.language)
+    context = await _step1_context(account, subs, site_id, category_id, offering_id)
+    errors: dict[str, str] = {}
+    if context["site"] is None:
+        errors["site_id"] = t("journey.error.site")
+    if not any(o.get("id") == offering_id for o in context["offerings"]):
+        errors["offering_id"] = t("journey.error.offering")
+    start = parse_date(start_text)
+    if start is None:
+        errors["start_date"] = t("journey.error.start_date")
+    elif start < today():
+        errors["start_date"] = t("journey.error.start_past")
+    if not accept:
+        errors["accept_terms"] = t("journey.error.consent")
+    if not understand:
+        errors["understand_approval"] = t("journey.error.consent")
+    if errors:
+        context["errors"] = errors
+        context["values"] = {
+            "start_date": start_text,
+            "accept_terms": accept,
+            "understand_approval": understand,
+        }
+        return render(request, "subscriptions/step1.html", context, status_code=422)
+    held = journey(account)
+    if held.get("offering_id") != offering_id:
+        held.pop("employee_number", None)
+    held.update(
+        site_id=site_id,
+        category_id=context["category_id"],
+        offering_id=offering_id,
+        start=start_text,
+        accept_terms=True,
+        understand_approval=True,
+    )
+    save_journey(account, held)
+    return see_other(f"{ADD}/vehicules")
+
+
+# Step 2: vehicles
+def vehicle_form_values(form: Any) -> dict[str, str]:
+    """The vehicle form's fields, trimmed."""
+    return {k: str(form.get(k) or "").strip() for k in ("year", "make", "model", "color", "plate")}
+
+
+VEHICLE_FIELD_OF_CODE = {
+    "plate_invalid": "plate",
+    "plate_duplicate": "plate",
+    "year_invalid": "year",
+}
+
+
+def vehicle_error_context(exc: ApiError, language: str) -> dict[str, Any]:
+    """A refused vehicle: the message next to its field (plate, year...), else over the form."""
+    context = error_context(exc, language)
+    field = VEHICLE_FIELD_OF_CODE.get(exc.code)
+    if field and not context["errors"]:
+        context = {"errors": {field: pick(exc.message, language)}, "form_error": None}
+    return context
+
+
+def vehicle_body(values: dict[str, str]) -> dict[str, Any]:
+    """The API body of the vehicle form (the year as a number when it is one)."""
+    body: dict[str, Any] = dict(values)
+    year = as_int(values["year"])
+    body["year"] = year if year is not None else values["year"]
+    return body
+
+
+async def _step2_page(
+    request: Request,
+    account: Account,
+    subs: SubscriptionsClient,
+    extra: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    vehicles = await account.call(subs.vehicles)
+    held = journey(account)
+    selected = [v for v in held.get("vehicle_ids") or [] if any(x["id"] == v for x in vehicles)]
+    if not selected and len(vehicles) == 1:
+        selected = [vehicles[0]["id"]]
+    context: dict[str, Any] = {"vehicles": vehicles, "selected": selected}
+    context.update(extra or {})
+    return render(request, "subscriptions/step2.html", context, status_code=status)
+
+
+@router.get(f"{ADD}/vehicules")
+async def step2(request: Request, account: AccountDep, subs: SubscriptionsDep) -> Response:
+    """Choose 1 or 2 of the account's vehicles, or add one ("Ajouter un véhicule")."""
+    if not journey(account).get("offering_id"):
+        return see_other(ADD)
+    return await _step2_page(request, account, subs, {"adding": request.query_params.get("ajout")})
+
+
+@router.post(f"{ADD}/vehicules/ajout")
+async def step2_add_vehicle(
+    request: Request, account: AccountDep, subs: SubscriptionsDep
+) -> Response:
+    """ "Enregistrer mon véhicule": register it and select it for this request."""
+    values = vehicle_form_values(await request.form())
+    try:
+        created = await account.call(subs.add_vehicle, vehicle_body(values))
+    except ApiError as exc:
+        if not is_form_error(exc):
+            raise
+        context = vehicle_error_context(exc, account.session.language)
+        context.update(values=values, adding=True)
+        return await _step2_page(request, account, subs, context, exc.status)
+    held = journey(account)
+    chosen = [v for v in held.get("vehicle_ids") or [] if v != created.get("id")]
+    held["vehicle_ids"] = [*chosen, created.get("id")][-2:]
+    save_journey(account, held)
+    account.session.notice = "notice.vehicle_added"
+    return see_other(f"{ADD}/vehicules")
+
+
+@router.post(f"{ADD}/vehicules")
+async def choose_vehicles(
+    request: Request, account: AccountDep, subs: SubscriptionsDep
+) -> Response:
+    """ "Continuer à l'étape suivante" with 1 or 2 vehicles."""
+    form = await request.form()
+    chosen = [str(v) for v in form.getlist("vehicle_ids")]
+    vehicles = await account.call(subs.vehicles)
+    known = {v["id"] for v in vehicles}
+    ids = [v for v in chosen if v in known]
+    t = translator(account.session.language)
+    if not 1 <= len(ids) <= 2:
+        held = journey(account)
+        held["vehicle_ids"] = ids
+        save_journey(account, held)
+        errors = {"vehicle_ids": t("journey.error.vehicles")}
+        return await _step2_page(request, account, subs, {"errors": errors}, 422)
+    held = journey(account)
+    held["vehicle_ids"] = ids
+    save_journey(account, held)
+    return see_other(f"{ADD}/informations")
+
+
+# Step 3: personal and additional information
+PERSONAL_FIELDS = (
+    ("first_name", "profile.first_name"),
+    ("last_name", "profile.last_name"),
+    ("address_line1", "profile.address_line1"),
+    ("apartment", "profile.apartment"),
+    ("address_line2", "profile.address_line2"),
+    ("city", "profile.city"),
+    ("province", "profile.province"),
+    ("postal_code", "profile.postal_code"),
+    ("home_phone", "journey.home_phone"),
+    ("mobile_phone", "profile.mobile_phone"),
+    ("work_phone", "profile.work_phone"),
+    ("work_phone_ext", "journey.work_phone_ext"),
+)
+
+
+async def _step3_page(
+    request: Request, account: Account, extra: dict[str, Any] | None = None, status: int = 200
+) -> Response:
+    me = await account.call(account.identity.me)
+    profile = me.get("profile") or {}
+    personal = []
+    for name, key in PERSONAL_FIELDS:
+        value = str(profile.get(name) or "")
+        personal.append((name, key, display_phone(value) if "phone" in name else value))
+    context: dict[str, Any] = {
+        "me": me,
+        "personal": personal,
+        "values": {"employee_number": journey(account).get("employee_number") or ""},
+    }
+    context.update(extra or {})
+    return render(request, "subscriptions/step3.html", context, status_code=status)
+
+
+@router.get(f"{ADD}/informations")
+async def step3(request: Request, account: AccountDep) -> Response:
+    """ "Complétez les informations nécessaires à l'abonnement"."""
+    held = journey(account)
+    if not held.get("offering_id"):
+        return see_other(ADD)
+    if not held.get("vehicle_ids"):
+        return see_other(f"{ADD}/vehicules")
+    return await _step3_page(request, account)
+
+
+@router.post(f"{ADD}/informations")
+async def additional_information(request: Request, account: AccountDep) -> Response:
+    """ "Mettre à jour": the employee number (or "résident")."""
+    form = await request.form()
+    employee_number = str(form.get("employee_number") or "").strip()
+    t = translator(account.session.language)
+    errors: dict[str, str] = {}
+    if not employee_number:
+        errors["employee_number"] = t("journey.error.employee_number")
+    elif len(employee_number) > 50:
+        errors["employee_number"] = t("journey.error.employee_number_long")
+    me = await account.call(account.identity.me)
+    if errors or not me.get("profile_complete"):
+        extra: dict[str, Any] = {"errors": errors, "values": {"employee_number": employee_number}}
+        if not me.get("profile_complete"):
+            extra["form_error"] = t("journey.error.profile_incomplete")
+        return await _step3_page(request, account, extra, 422)
+    held = journey(account)
+    held["employee_number"] = employee_number
+    save_journey(account, held)
+    return see_other(f"{ADD}/recapitulatif")
+
+
+# Step 4: summary and submission
+async def _summary(account: Account, subs: SubscriptionsClient) -> dict[str, Any] | str:
+    """What the summary shows, or the step to go back to when something is missing."""
+    held = journey(account)
+    if not held.get("offering_id"):
+        return ADD
+    if not held.get("vehicle_ids"):
+        return f"{ADD}/vehicules"
+    if not held.get("employee_number"):
+        return f"{ADD}/informations"
+    site = await find_site(account, subs, held["site_id"])
+    offering = await find_offering(account, subs, held["site_id"], held["offering_id"])
+    if not site or not offering:
+        return ADD
+    vehicles = [v for v in await account.call(subs.vehicles) if v["id"] in held["vehicle_ids"]]
+    if not vehicles:
+        return f"{ADD}/vehicules"
+    return {
+        "site": site,
+        "offering": offering,
+        "vehicles": vehicles,
+        "start": held["start"],
+        "employee_number": held["employee_number"],
+    }
+
+
+@router.get(f"{ADD}/recapitulatif")
+async def step4(request: Request, account: AccountDep, subs: SubscriptionsDep) -> Response:
+    """ "Récapitulatif de votre abonnement"."""
+    summary = await _summary(account, subs)
+    if isinstance(summary, str):
+        return see_other(summary)
+    return render(request, "subscriptions/step4.html", summary)
+
+
+STEP_OF_FIELD = {
+    "requested_start": ADD,
+    "accept_terms": ADD,
+    "understand_approval": ADD,
+    "offering_id": ADD,
+    "vehicle_ids": f"{ADD}/vehicules",
+    "employee_number": f"{ADD}/informations",
+}
+
+
+@router.post(f"{ADD}/recapitulatif")
+async def submit(request: Request, account: AccountDep, subs: SubscriptionsDep) -> Response:
+    """ "Transmettre ma demande": the request goes to the subscriptions service."""
+    summary = await _summary(account, subs)
+    if isinstance(summary, str):
+        return see_other(summary)
+    held = journey(account)
+    body = {
+        "offering_id": held["offering_id"],
+        "requested_start": held["start"],
+        "accept_terms": bool(held.get("accept_terms")),
+        "understand_approval": bool(held.get("understand_approval")),
+        "vehicle_ids": [v["id"] for v in summary["vehicles"]],
+        "employee_number": held["employee_number"],
+    }
+    try:
+        created = await account.call(subs.create_subscription, body)
+    except ApiError as exc:
+        if not is_form_error(exc):
+            raise
+        language = account.session.language
+        t = translator(language)
+        step = STEP_OF_FIELD.get(exc.field or "")
+        summary.update(
+            form_error=pick(exc.message, language),
+            error_code=exc.code,
+            fix_url=step,
+            payment_required=exc.code == "payment_required",
+        )
+        if exc.code == "payment_required":
+            summary["form_error"] = t("journey.error.payment_required")
+        return render(request, "subscriptions/step4.html", summary, status_code=exc.status)
+    account.session.journey = None
+    account.session.notice = "notice.request_sent"
+    return see_other(f"{MINE}/{created['id']}")
+
+
+# Step 6 and MON ABONNEMENT
+@router.get(MINE)
+async def my_subscriptions(
+    request: Request, account: AccountDep, subs: SubscriptionsDep
+) -> Response:
+    """The account's subscription, or the list when there are several."""
+    found = await account.call(subs.subscriptions)
+    if len(found) == 1:
+        return see_other(f"{MINE}/{found[0]['id']}")
+    return render(request, "subscriptions/list.html", {"subscriptions": found})
+
+
+@router.get(f"{MINE}/annulation")
+async def cancellation_form(
+    request: Request, account: AccountDep, subs: SubscriptionsDep, abonnement: str = ""
+) -> Response:
+    """ "Transmettre une demande d'annulation": the service and the date."""
+    context = await _cancellation_context(account, subs)
+    context["values"] = {"subscription_id": abonnement, "date": ""}
+    if len(context["cancellable"]) == 1:
+        context["values"]["subscription_id"] = context["cancellable"][0]["id"]
+    return render(request, "subscriptions/cancel.html", context)
+
+
+async def _cancellation_context(account: Account, subs: SubscriptionsClient) -> dict[str, Any]:
+    found = await account.call(subs.subscriptions)
+    cancellable = [
+        s for s in found if s.get("status") == "active" and not s.get("cancellation_effective")
+    ]
+    return {"cancellable": cancellable, "today": today().isoformat()}
+
+
+@router.post(f"{MINE}/annulation")
+async def cancellation(request: Request, account: AccountDep, subs: SubscriptionsDep) -> Response:
+    """First the effective date the notice clause gives (preview), then, confirmed, the request."""
+    form = await request.form()
+    subscription_id = str(form.get("subscription_id") or "")
+    chosen = str(form.get("date") or "").strip()
+    confirmed = form.get("confirm") == "yes"
+    language = account.session.language
+    t = translator(language)
+    context = await _cancellation_context(account, subs)
+    context["values"] = {"subscription_id": subscription_id, "date": chosen}
+    errors: dict[str, str] = {}
+    if not any(s["id"] == subscription_id for s in context["cancellable"]):
+        errors["subscription_id"] = t("cancel.error.service")
+    picked = parse_date(chosen)
+    if picked is None:
+        errors["date"] = t("journey.error.start_date")
+    elif picked < today():
+        errors["date"] = t("cancel.error.past")
+    if errors:
+        context["errors"] = errors
+        return render(request, "subscriptions/cancel.html", context, status_code=422)
+    try:
+        if not confirmed:
+            preview = await account.call(subs.cancellation_preview, subscription_id, chosen)
+            context["preview"] = preview
+            return render(request, "subscriptions/cancel.html", context)
+        await account.call(subs.cancel, subscription_id, chosen)
+    except ApiError as exc:
+        if not is_form_error(exc):
+            raise
+        context.update(error_context(exc, language, rename={"requested": "date"}))
+        return render(request, "subscriptions/cancel.html", context, status_code=exc.status)
+    account.session.notice = "notice.cancellation_sent"
+    return see_other(f"{MINE}/{subscription_id}")
+
+
+@router.get(f"{MINE}/{{subscription_id}}")
+async def subscription_detail(
+    request: Request, account: AccountDep, subs: SubscriptionsDep, subscription_id: str
+) -> Response:
+    """ "Détails de l'abonnement"."""
+    found = await account.call(subs.subscription, subscription_id)
+    others = await account.call(subs.subscriptions)
+    context = {"sub": found, "several": len(others) > 1}
+    return render(request, "subscriptions/detail.html", context)
+
+
+@router.get(f"{MINE}/{{subscription_id}}/annuler-la-demande")
+async def withdrawal_confirm(
+    request: Request, account: AccountDep, subs: SubscriptionsDep, subscription_id: str
+) -> Response:
+    """ "Annuler cette demande de service": ask for confirmation first."""
+    found = await account.call(subs.subscription, subscription_id)
+    return render(request, "subscriptions/withdraw.html", {"sub": found})
+
+
+@router.post(f"{MINE}/{{subscription_id}}/annuler-la-demande")
+async def withdrawal(
+    request: Request, account: AccountDep, subs: SubscriptionsDep, subscription_id: str
+) -> Response:
+    """Withdraw the pending request."""
+    try:
+        await account.call(subs.withdraw, subscription_id)
+    except ApiError as exc:
+        if not is_form_error(exc) or exc.status == 404:
+            raise
+        found = await account.call(subs.subscription, subscription_id)
+        context = {"sub": found, "form_error": pick(exc.message, account.session.language)}
+        return render(request, "subscriptions/withdraw.html", context, status_code=exc.status)
+    account.session.notice = "notice.request_withdrawn"
+    return see_other(f"{MINE}/{subscription_id}")
+
+
+@router.post(f"{MINE}/{{subscription_id}}/annulation/retrait")
+async def withdraw_cancellation(
+    request: Request, account: AccountDep, subs: SubscriptionsDep, subscription_id: str
+) -> Response:
+    """Withdraw a scheduled cancellation before its date."""
+    try:
+        await account.call(subs.withdraw_cancellation, subscription_id)
+    except ApiError as exc:
+        if not is_form_error(exc) or exc.status == 404:
+            raise
+        found = await account.call(subs.subscription, subscription_id)
+        context = {"sub": found, "form_error": pick(exc.message, account.session.language)}
+        return render(request, "subscriptions/detail.html", context, status_code=exc.status)
+    account.session.notice = "notice.cancellation_withdrawn"
+    return see_other(f"{MINE}/{subscription_id}")
+
+
+@router.get(f"{MINE}/{{subscription_id}}/contrat")
+async def contract(account: AccountDep, subs: SubscriptionsDep, subscription_id: str) -> Response:
+    """ "Télécharger mon contrat" (PDF)."""
+    found = await account.call(subs.subscription, subscription_id)
+    content = await account.call(subs.contract, subscription_id)
+    name = f"contrat-{found.get('contract_number') or subscription_id}.pdf"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(content, media_type="application/pdf", headers=headers)
+
+
+# "Transmettre une demande de modification"
+async def _modification_page(
+    request: Request,
+    account: Account,
+    subs: SubscriptionsClient,
+    sub: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    site_id = (sub.get("site") or {}).get("id") or sub.get("site_id")
+    offerings = await account.call(subs.offerings, site_id) if site_id else []
+    current_vehicles = [v.get("id") for v in sub.get("vehicles") or []]
+    current_offering = (sub.get("offering") or {}).get("id") or sub.get("offering_id")
+    context: dict[str, Any] = {
+        "sub": sub,
+        "offerings": offerings,
+        "vehicles": await account.call(subs.vehicles),
+        "selected_offering": current_offering,
+        "selected_vehicles": current_vehicles,
+    }
+    context.update(extra or {})
+    return render(request, "subscriptions/modify.html", context, status_code=status)
+
+
+@router.get(f"{MINE}/{{subscription_id}}/modification")
+async def modification_form(
+    request: Request, account: AccountDep, subs: SubscriptionsDep, subscription_id: str
+) -> Response:
+    """Change of vehicles or of offering at the same site."""
+    sub = await account.call(subs.subscription, subscription_id)
+    return await _modification_page(request, account, subs, sub)
+
+
+@router.post(f"{MINE}/{{subscription_id}}/modification")
+async def modification(
+    request: Request, account: AccountDep, subs: SubscriptionsDep, subscription_id: str
+) -> Response:
+    """Send the modification request; an operator decides it."""
+    sub = await account.call(subs.subscription, subscription_id)
+    form = await request.form()
+    offering_id = as_int(form.get("offering_id"))
+    vehicle_ids = sorted({str(x) for x in form.getlist("vehicle_ids") if x})
+    current_offering = (sub.get("offering") or {}).get("id") or sub.get("offering_id")
+    current_vehicles = sorted(str(v.get("id")) for v in sub.get("vehicles") or [])
+    change: dict[str, Any] = {}
+    if offering_id and offering_id != current_offering:
+        change["offering_id"] = offering_id
+    if vehicle_ids != current_vehicles:
+        change["vehicle_ids"] = vehicle_ids
+    t = translator(account.session.language)
+    extra: dict[str, Any] = {"selected_offering": offering_id, "selected_vehicles": vehicle_ids}
+    if not change:
+        extra["form_error"] = t("modify.error.nothing")
+        return await _modification_page(request, account, subs, sub, extra, 422)
+    if "vehicle_ids" in change and not 1 <= len(vehicle_ids) <= 2:
+        extra["errors"] = {"vehicle_ids": t("journey.error.vehicles")}
+        return await _modification_page(request, account, subs, sub, extra, 422)
+    try:
+        await account.call(subs.request_modification, subscription_id, change)
+    except ApiError as exc:
+        if not is_form_error(exc) or exc.status == 404:
+            raise
+        extra.update(error_context(exc, account.session.language))
+        return await _modification_page(request, account, subs, sub, extra, exc.status)
+    account.session.notice = "notice.modification_sent"
+    return see_other(f"{MINE}/{subscription_id}")

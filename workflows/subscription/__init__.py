@@ -1,0 +1,1 @@
+"""The subscription lifecycle: request, decision, contract, cancellation, modification."""

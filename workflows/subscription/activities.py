@@ -1,0 +1,272 @@
+"""Activities of the subscription lifecycle, over the subscriptions and identity internal APIs.
+
+Every state change goes to the subscriptions service (the source of truth) with the workflow's
+idempotency key. Email addresses are looked up here, at send time, from identity: they only live
+in this process's memory while a message is built, and never reach the workflow, a log line or
+an error message.
+"""
+
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import quote
+
+import aiosmtplib
+import httpx
+from pydantic import BaseModel, ConfigDict
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from servicekit.mail import MailSettings, build_message, send
+from servicekit.settings import PlatformSettings
+from workflows.subscription.emails import EmailDetails, render_subscription_email
+from workflows.subscription.models import (
+    ContractInput,
+    ContractResult,
+    EmailResult,
+    ServiceCentreEmailInput,
+    SubscriptionRef,
+    SubscriptionSnapshot,
+    TransitionInput,
+    UserEmailInput,
+)
+from workflows.subscription.settings import WorkflowSettings
+
+# A 404 for a subscription right after its request may be the request's transaction not yet
+# committed: retry this many attempts before concluding it does not exist.
+NOT_FOUND_ATTEMPTS = 5
+# 4xx answers a retry may fix: a timeout, throttling, or a service token being rotated.
+RETRYABLE_4XX = frozenset({401, 403, 408, 425, 429})
+PDF = "application/pdf"
+
+
+class ServiceSubscription(BaseModel):
+    """The parts of the service's subscription JSON the activities read (extra keys ignored)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str
+    account_id: str | None = None
+    contract_number: str
+    status: str
+    start_date: Any = None
+    cancellation_effective: Any = None
+    billing_mode: str | None = None
+    offering_id: int | None = None
+    offering: dict[str, Any] | None = None  # the public shape (transitions answer it)
+    offering_name: str | None = None  # the internal shape (GET /internal/v1/subscriptions/{id})
+
+    def snapshot(self) -> SubscriptionSnapshot:
+        offering_id = self.offering_id
+        if offering_id is None and self.offering and isinstance(self.offering.get("id"), int):
+            offering_id = self.offering["id"]
+        return SubscriptionSnapshot.model_validate(
+            {
+                "status": self.status,
+                "start_date": self.start_date,
+                "cancellation_effective": self.cancellation_effective,
+                "billing_mode": self.billing_mode,
+                "offering_id": offering_id,
+            }
+        )
+
+    def service_name(self) -> str | None:
+        name = self.offering_name or (self.offering or {}).get("name")
+        return name if isinstance(name, str) else None
+
+
+class AccountContact(BaseModel):
+    """Identity's internal account answer, reduced to what an email needs."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    email: str
+    language: str = "fr"
+    profile: dict[str, Any] | None = None
+
+    def first_name(self) -> str | None:
+        name = (self.profile or {}).get("first_name")
+        return name if isinstance(name, str) else None
+
+
+def error_code(response: httpx.Response) -> str:
+    """The stable `error` code of a platform error body, or an empty string."""
+    try:
+        body: Any = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("error", "")) if isinstance(body, dict) else ""
+
+
+def http_failure(service: str, response: httpx.Response) -> ApplicationError:
+    """The error for an unexpected answer: final for 4xx no retry fixes, retryable otherwise.
+
+    Only the status and the service's error code are kept (a body could hold personal data);
+    the code becomes the error's `type`, so the workflow can tell `offering_full` apart.
+    """
+    code = error_code(response)
+    status = response.status_code
+    final = 400 <= status < 500 and status not in RETRYABLE_4XX
+    return ApplicationError(
+        f"{service} answered HTTP {status} {code}".strip(),
+        type=code or f"{service}_http_{status}",
+        non_retryable=final,
+    )
+
+
+class SubscriptionActivities:
+    """The lifecycle's activities; the worker injects the HTTP client and the settings."""
+
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        settings: PlatformSettings,
+        mail: MailSettings,
+        workflow_settings: WorkflowSettings,
+    ) -> None:
+        self._http = http
+        self._subscriptions = settings.subscriptions_url.rstrip("/")
+        self._identity = settings.identity_url.rstrip("/")
+        self._headers = {"X-Service-Token": settings.service_token}
+        self._mail = mail
+        self._service_centre = workflow_settings.service_centre_email
+
+    @activity.defn(name="subscription_transition")
+    async def transition(self, input: TransitionInput) -> SubscriptionSnapshot:
+        """Ask the service for one state change; it answers the subscription as it now stands."""
+        body: dict[str, Any] = {
+            "action": input.action,
+            "actor": input.actor,
+            "idempotency_key": input.idempotency_key,
+        }
+        if input.reason is not None:
+            body["reason"] = input.reason
+        if input.requested_date is not None:
+            body["date"] = input.requested_date.isoformat()
+        if input.modification_id is not None:
+            body["modification_id"] = input.modification_id
+        url = self._subscription_url(input.subscription_id, "/transitions")
+        response = await self._http.post(url, json=body, headers=self._headers)
+        if response.status_code != 200:
+            raise http_failure("subscriptions", response)
+        activity.logger.info("subscription transition %s done", input.action)
+        return ServiceSubscription.model_validate(response.json()).snapshot()
+
+    @activity.defn(name="subscription_load")
+    async def load(self, input: SubscriptionRef) -> SubscriptionSnapshot:
+        """The subscription as the service has it (the workflow resynchronises from it)."""
+        return (await self._fetch_subscription(input.subscription_id)).snapshot()
+
+    @activity.defn(name="subscription_generate_contract")
+    async def generate_contract(self, input: ContractInput) -> ContractResult:
+        """Have the service generate (once) and store the contract PDF."""
+        url = self._subscription_url(input.subscription_id, "/contract")
+        body = {"idempotency_key": input.idempotency_key}
+        response = await self._http.post(url, json=body, headers=self._headers)
+        if response.status_code != 200:
+            raise http_failure("subscriptions", response)
+        return ContractResult.model_validate(response.json())
+
+    @activity.defn(name="subscription_email_user")
+    async def email_user(self, input: UserEmailInput) -> EmailResult:
+        """Email the account holder in their language, with the contract PDF when asked."""
+        subscription = await self._fetch_subscription(input.subscription_id)
+        contact = await self._fetch_contact(subscription.account_id)
+        if contact is None:
+            activity.logger.warning("account not found; no %s email sent", input.kind)
+            return EmailResult(outcome="account_not_found")
+        snapshot = subscription.snapshot()
+        details = EmailDetails(
+            contract_number=subscription.contract_number,
+            subscription_id=subscription.id,
+            first_name=contact.first_name(),
+            offering_name=subscription.service_name(),
+            start_date=snapshot.start_date if input.kind != "subscription_received" else None,
+            reason=input.reason,
+            effective_date=input.effective_date,
+        )
+        email = render_subscription_email(input.kind, contact.language, details)
+        attachments = []
+        if input.attach_contract:
+            pdf = await self._fetch_contract(input.subscription_id)
+            attachments.append((f"contrat-{subscription.contract_number}.pdf", PDF, pdf))
+        message = build_message(
+            self._mail,
+            to=contact.email,
+            subject=email.subject,
+            text=email.text,
+            html=email.html,
+            message_key=input.key,
+            attachments=attachments,
+        )
+        await self._send(message)
+        activity.logger.info("subscription email sent (%s)", input.kind)
+        return EmailResult(outcome="sent")
+
+    @activity.defn(name="subscription_email_service_centre")
+    async def email_service_centre(self, input: ServiceCentreEmailInput) -> EmailResult:
+        """Write to the service centre (in French) about a request waiting for it."""
+        details = EmailDetails(
+            contract_number=input.contract_number,
+            subscription_id=input.subscription_id,
+            waiting_days=input.waiting_days,
+            modification_id=input.modification_id,
+        )
+        email = render_subscription_email(input.kind, "fr", details)
+        message = build_message(
+            self._mail,
+            to=self._service_centre,
+            subject=f"{email.subject} ({input.contract_number})",
+            text=email.text,
+            html=email.html,
+            message_key=input.key,
+        )
+        await self._send(message)
+        activity.logger.info("service centre email sent (%s)", input.kind)
+        return EmailResult(outcome="sent")
+
+    def _subscription_url(self, subscription_id: str, suffix: str = "") -> str:
+        sid = quote(subscription_id, safe="")
+        return f"{self._subscriptions}/internal/v1/subscriptions/{sid}{suffix}"
+
+    async def _fetch_subscription(self, subscription_id: str) -> ServiceSubscription:
+        response = await self._http.get(
+            self._subscription_url(subscription_id), headers=self._headers
+        )
+        if response.status_code == 404 and activity.info().attempt < NOT_FOUND_ATTEMPTS:
+            raise ApplicationError("subscription not found (yet)", type="SubscriptionNotFound")
+        if response.status_code != 200:
+            raise http_failure("subscriptions", response)
+        return ServiceSubscription.model_validate(response.json())
+
+    async def _fetch_contact(self, account_id: str | None) -> AccountContact | None:
+        if not account_id:
+            return None
+        url = f"{self._identity}/internal/v1/accounts/{quote(account_id, safe='')}"
+        response = await self._http.get(url, headers=self._headers)
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise http_failure("identity", response)
+        return AccountContact.model_validate(response.json())
+
+    async def _fetch_contract(self, subscription_id: str) -> bytes:
+        url = self._subscription_url(subscription_id, "/contract")
+        response = await self._http.get(url, headers=self._headers)
+        if response.status_code != 200:
+            # A 404 here is a contract not stored yet: retryable, the contract step precedes us.
+            error = http_failure("subscriptions", response)
+            if response.status_code == 404:
+                raise ApplicationError(str(error.message), type="ContractNotFound")
+            raise error
+        return response.content
+
+    async def _send(self, message: EmailMessage) -> None:
+        """Hand the message to SMTP; failures become retryable errors without the SMTP text."""
+        try:
+            await send(self._mail, message)
+        except aiosmtplib.SMTPException as exc:
+            # SMTP replies can echo the recipient: keep only the class and the reply code.
+            code = getattr(exc, "code", "")
+            raise ApplicationError(
+                f"SMTP delivery failed: {type(exc).__name__} {code}".strip(), type="SMTPError"
+            ) from None

@@ -1,0 +1,172 @@
+"""The subscription emails: subjects, labels and rendering in the account's language.
+
+The templates live beside the account emails (`workflows/emails/templates/{fr,en}/subscription_*`)
+and share their layout; labels follow the user guide ("Numéro de contrat", "Statut de
+l'abonnement", "Début de l'abonnement: Jour de l'approbation").
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from workflows.emails.render import BRAND, TEMPLATES, RenderedEmail, language_of
+from workflows.subscription.models import (
+    ServiceCentreEmailKind,
+    SubscriptionState,
+    UserEmailKind,
+)
+
+SUBJECTS: dict[str, dict[str, str]] = {
+    "subscription_received": {
+        "fr": "Votre demande d'abonnement a été reçue",
+        "en": "Your subscription request was received",
+    },
+    "subscription_approved": {
+        "fr": "Votre demande d'abonnement a été approuvée",
+        "en": "Your subscription request was approved",
+    },
+    "subscription_refused": {
+        "fr": "Votre demande d'abonnement a été refusée",
+        "en": "Your subscription request was refused",
+    },
+    "subscription_withdrawn": {
+        "fr": "Votre demande d'abonnement a été annulée",
+        "en": "Your subscription request was withdrawn",
+    },
+    "subscription_expired": {
+        "fr": "Votre demande d'abonnement a expiré",
+        "en": "Your subscription request expired",
+    },
+    "subscription_cancellation_scheduled": {
+        "fr": "Votre demande d'annulation a été reçue",
+        "en": "Your cancellation request was received",
+    },
+    "subscription_cancellation_withdrawn": {
+        "fr": "Votre demande d'annulation a été retirée",
+        "en": "Your cancellation request was withdrawn",
+    },
+    "subscription_ended": {
+        "fr": "Votre abonnement est terminé",
+        "en": "Your subscription has ended",
+    },
+    "subscription_modification_applied": {
+        "fr": "Votre demande de modification a été approuvée",
+        "en": "Your modification request was approved",
+    },
+    "subscription_modification_refused": {
+        "fr": "Votre demande de modification a été refusée",
+        "en": "Your modification request was refused",
+    },
+    "subscription_reminder": {
+        "fr": "Rappel : demande d'abonnement en attente d'approbation",
+        "en": "Reminder: subscription request pending approval",
+    },
+    "subscription_modification_requested": {
+        "fr": "Nouvelle demande de modification d'abonnement",
+        "en": "New subscription modification request",
+    },
+}
+
+# The status each email reports (by kind, not by the service's current status: a delayed
+# "request received" still says "En attente d'approbation").
+KIND_STATUS: dict[str, SubscriptionState] = {
+    "subscription_received": "pending_approval",
+    "subscription_approved": "active",
+    "subscription_refused": "refused",
+    "subscription_withdrawn": "withdrawn",
+    "subscription_expired": "expired",
+    "subscription_cancellation_scheduled": "active",
+    "subscription_cancellation_withdrawn": "active",
+    "subscription_ended": "ended",
+    "subscription_modification_applied": "active",
+    "subscription_modification_refused": "active",
+    "subscription_reminder": "pending_approval",
+    "subscription_modification_requested": "active",
+}
+
+STATUS_LABELS: dict[SubscriptionState, dict[str, str]] = {
+    "pending_approval": {"fr": "En attente d'approbation", "en": "Pending approval"},
+    "active": {"fr": "Actif", "en": "Active"},
+    "refused": {"fr": "Refusée", "en": "Refused"},
+    "withdrawn": {"fr": "Annulée", "en": "Withdrawn"},
+    "expired": {"fr": "Expirée", "en": "Expired"},
+    "ended": {"fr": "Terminé", "en": "Ended"},
+}
+START_ON_APPROVAL = {"fr": "Jour de l'approbation", "en": "Day of approval"}
+NO_END = {"fr": "Indéterminée", "en": "Not set"}
+MONTHS = {
+    "fr": (
+        "janvier", "février", "mars", "avril", "mai", "juin",
+        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+    ),
+    "en": (
+        "January", "February", "March", "April", "May", "June",
+        "July", "August", "September", "October", "November", "December",
+    ),
+}  # fmt: skip
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+@dataclass(frozen=True)
+class EmailDetails:
+    """What a subscription email shows; ids and dates, plus the name it greets."""
+
+    contract_number: str
+    subscription_id: str = ""
+    first_name: str | None = None
+    offering_name: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    reason: str | None = None
+    effective_date: date | None = None
+    waiting_days: int | None = None
+    modification_id: str | None = None
+
+
+def format_date(day: date, lang: str) -> str:
+    """`9 février 2027` / `1er août 2022` in French, `February 9, 2027` in English."""
+    month = MONTHS[lang][day.month - 1]
+    if lang == "en":
+        return f"{month} {day.day}, {day.year}"
+    return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
+
+
+def render_subscription_email(
+    kind: UserEmailKind | ServiceCentreEmailKind, language: str | None, details: EmailDetails
+) -> RenderedEmail:
+    """The subscription email of `kind` in the account's language (French if unknown)."""
+    lang = language_of(language)
+    subject = SUBJECTS[kind][lang]
+    end = details.end_date or details.effective_date
+    context = {
+        "lang": lang,
+        "brand": BRAND,
+        "subject": subject,
+        "first_name": (details.first_name or "").strip(),
+        "contract_number": details.contract_number,
+        "subscription_id": details.subscription_id,
+        "offering_name": details.offering_name,
+        "status_label": STATUS_LABELS[KIND_STATUS[kind]][lang],
+        "start_label": (
+            format_date(details.start_date, lang) if details.start_date else START_ON_APPROVAL[lang]
+        ),
+        "end_label": format_date(end, lang) if end else NO_END[lang],
+        "reason": details.reason,
+        "effective_label": (
+            format_date(details.effective_date, lang) if details.effective_date else None
+        ),
+        "waiting_days": details.waiting_days,
+        "modification_id": details.modification_id,
+    }
+    text = _env.get_template(f"{lang}/{kind}.txt").render(context)
+    html = _env.get_template(f"{lang}/{kind}.html").render(context)
+    return RenderedEmail(subject=subject, text=text, html=html, language=lang)

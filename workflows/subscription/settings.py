@@ -1,0 +1,11 @@
+"""Settings of the workflows themselves (env prefix `WORKFLOWS_`)."""
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class WorkflowSettings(BaseSettings):
+    """Where the lifecycles write to besides the account holder."""
+
+    model_config = SettingsConfigDict(env_prefix="WORKFLOWS_", env_file=".env", extra="ignore")
+
+    service_centre_email: str = "centre-de-service@parking.localhost"

@@ -1,0 +1,98 @@
+"""How the workflow calls each activity: timeouts, retries, and reading their failures.
+
+No `maximum_attempts`: while a service or SMTP is down the step waits, retried every few
+minutes at most, and nothing is lost; the idempotency keys make every retry harmless. What no
+retry can fix comes back as a non-retryable `ApplicationError` whose `type` is the service's
+error code (`offering_full`, `invalid_transition`, ...).
+"""
+
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.subscription.activities import SubscriptionActivities
+    from workflows.subscription.models import (
+        ContractInput,
+        ContractResult,
+        EmailResult,
+        ServiceCentreEmailInput,
+        SubscriptionRef,
+        SubscriptionSnapshot,
+        TransitionInput,
+        UserEmailInput,
+    )
+
+SERVICE_TIMEOUT = timedelta(seconds=30)
+CONTRACT_TIMEOUT = timedelta(seconds=60)  # renders a PDF
+EMAIL_TIMEOUT = timedelta(seconds=60)
+SERVICE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=5),
+)
+EMAIL_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+)
+
+
+def failure_type(error: ActivityError) -> str:
+    """The `type` of the error an activity failed with (the service's code), or a generic one."""
+    cause = error.cause
+    if isinstance(cause, ApplicationError) and cause.type:
+        return cause.type
+    return "activity_failed"
+
+
+async def transition(input: TransitionInput) -> SubscriptionSnapshot:
+    """One state change in the subscriptions service."""
+    return await workflow.execute_activity_method(
+        SubscriptionActivities.transition,
+        input,
+        start_to_close_timeout=SERVICE_TIMEOUT,
+        retry_policy=SERVICE_RETRY,
+    )
+
+
+async def load(subscription_id: str) -> SubscriptionSnapshot:
+    """The subscription as the service has it."""
+    return await workflow.execute_activity_method(
+        SubscriptionActivities.load,
+        SubscriptionRef(subscription_id=subscription_id),
+        start_to_close_timeout=SERVICE_TIMEOUT,
+        retry_policy=SERVICE_RETRY,
+    )
+
+
+async def generate_contract(input: ContractInput) -> ContractResult:
+    """Generate and store the contract PDF (once per key)."""
+    return await workflow.execute_activity_method(
+        SubscriptionActivities.generate_contract,
+        input,
+        start_to_close_timeout=CONTRACT_TIMEOUT,
+        retry_policy=SERVICE_RETRY,
+    )
+
+
+async def email_user(input: UserEmailInput) -> EmailResult:
+    """An email to the account holder."""
+    return await workflow.execute_activity_method(
+        SubscriptionActivities.email_user,
+        input,
+        start_to_close_timeout=EMAIL_TIMEOUT,
+        retry_policy=EMAIL_RETRY,
+    )
+
+
+async def email_service_centre(input: ServiceCentreEmailInput) -> EmailResult:
+    """An email to the service centre."""
+    return await workflow.execute_activity_method(
+        SubscriptionActivities.email_service_centre,
+        input,
+        start_to_close_timeout=EMAIL_TIMEOUT,
+        retry_policy=EMAIL_RETRY,
+    )
