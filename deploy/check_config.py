@@ -33,11 +33,13 @@ from services.identity.config import IdentitySettings  # noqa: E402
 from services.payments.config import PaymentsSettings  # noqa: E402
 from services.subscriptions.config import SubscriptionsSettings  # noqa: E402
 from web.config import WebSettings  # noqa: E402
+from workflows.subscription.settings import WorkflowSettings  # noqa: E402
 
 SETTINGS: list[type[BaseSettings]] = [
     PlatformSettings,
     MailSettings,
     IdentitySettings,
+    WorkflowSettings,
     SubscriptionsSettings,
     PaymentsSettings,
     MailcatcherSettings,

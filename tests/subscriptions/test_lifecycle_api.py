@@ -242,3 +242,24 @@ async def test_without_temporal_a_request_is_refused_and_not_kept(
             assert (await client.get("/v1/subscriptions", headers=user.headers)).json() == []
             # Reads keep working while Temporal is away.
             assert (await client.get("/v1/sites", headers=user.headers)).status_code == 200
+
+
+@needs_workflow
+async def test_operators_find_the_lifecycle_by_contract_number_and_status(
+    client, user, operator, temporal_env
+):
+    sub = await submit(client, user, start=today())
+    await decide(client, operator, sub["id"])
+    query = (
+        f"ContractNumber = '{sub['contract_number']}' AND SubscriptionStatus = 'active'"
+        f" AND SiteId = '{sub['site']['id']}'"
+    )
+
+    async def found() -> list[str]:
+        return [w.id async for w in temporal_env.client.list_workflows(query)]
+
+    assert await eventually(found) == [f"subscription-{sub['id']}"]
+    pending = (
+        f"ContractNumber = '{sub['contract_number']}' AND SubscriptionStatus = 'pending_approval'"
+    )
+    assert [w.id async for w in temporal_env.client.list_workflows(pending)] == []

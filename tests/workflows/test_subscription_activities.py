@@ -1,155 +1,37 @@
-"""The real subscription activities over HTTP and SMTP.
+"""The real subscription activities, one behaviour at a time, against the real subscriptions and
+identity apps (in-process, real databases) and the suite's real SMTP server.
 
-The subscriptions and identity internal APIs are stood in for by an `httpx.MockTransport` that
-follows docs/subscriptions-api.md and docs/identity-api.md (the subscriptions service does not
-implement its transitions yet); the emails go to a real SMTP server (aiosmtpd).
+Every subscription, account and catalog row is made by the services themselves; what a test
+checks afterwards is the service's own state (its internal endpoint, `audit_entries`,
+`contracts`) and the messages the SMTP server received. Wiring: `subscription_services`.
 """
 
+import io
 import json
 import logging
-import socket
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import date
-from email import policy
+from datetime import date, timedelta
 from email.message import EmailMessage
-from email.parser import BytesParser
 from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
-from temporalio.exceptions import ApplicationError
-from temporalio.testing import ActivityEnvironment
+from pypdf import PdfReader
 
-from servicekit.mail import MailSettings
-from servicekit.settings import PlatformSettings
-from workflows.subscription.activities import SubscriptionActivities
+from services.subscriptions.clock import today
+from tests.workflows import subscription_services
+from tests.workflows.subscription_services import Real, change, refused_with, run
+from workflows.subscription.activities import http_failure
 from workflows.subscription.models import (
     ContractInput,
     ServiceCentreEmailInput,
     SubscriptionRef,
-    TransitionInput,
+    SubscriptionSnapshot,
     UserEmailInput,
 )
-from workflows.subscription.settings import WorkflowSettings
 
-SUBSCRIPTIONS, IDENTITY = "http://subscriptions.test", "http://identity.test"
-TOKEN = "service-token-for-tests"
-SID, ACCOUNT, CONTRACT = "3f1c0b7e-sub", "acc-42", "10095259"
-ADDRESS = "lea.tremblay@example.org"
-CENTRE = "centre@example.org"
-PDF = b"%PDF-1.4 contrat de test"
+real = subscription_services.real  # the shared fixture
 
-
-class Inbox:
-    """aiosmtpd handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
-        message = BytesParser(policy=policy.default).parsebytes(envelope.original_content or b"")
-        assert isinstance(message, EmailMessage)
-        self.messages.append(([str(r) for r in envelope.rcpt_tos], message))
-        return "250 OK"
-
-
-@dataclass
-class Services:
-    """The two internal APIs: canned answers, and every request they received."""
-
-    language: str = "fr"
-    account_found: bool = True
-    transition_answer: tuple[int, dict[str, Any]] | None = None
-    requests: list[httpx.Request] = field(default_factory=list)
-
-    def handle(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        if request.headers.get("X-Service-Token") != TOKEN:
-            return httpx.Response(401, json={"error": "service_token_invalid"})
-        path, method = request.url.path, request.method
-        if request.url.host == "identity.test":
-            if path == f"/internal/v1/accounts/{ACCOUNT}" and self.account_found:
-                return httpx.Response(200, json=self.account())
-            return httpx.Response(404, json={"error": "account_not_found"})
-        base = f"/internal/v1/subscriptions/{SID}"
-        if (method, path) == ("GET", base):
-            return httpx.Response(200, json=self.internal())
-        if (method, path) == ("POST", f"{base}/transitions"):
-            status, body = self.transition_answer or (200, self.subscription())
-            return httpx.Response(status, json=body)
-        if (method, path) == ("POST", f"{base}/contract"):
-            return httpx.Response(200, json={"contract_id": "c-1", "language": self.language})
-        if (method, path) == ("GET", f"{base}/contract"):
-            return httpx.Response(200, content=PDF, headers={"content-type": "application/pdf"})
-        return httpx.Response(404, json={"error": "not_found"})
-
-    def account(self) -> dict[str, Any]:
-        return {
-            "id": ACCOUNT,
-            "email": ADDRESS,
-            "role": "user",
-            "language": self.language,
-            "verified": True,
-            "profile": {"first_name": "Léa", "last_name": "Tremblay"},
-        }
-
-    def internal(self) -> dict[str, Any]:
-        """`GET /internal/v1/subscriptions/{id}`: flat offering fields."""
-        public = self.subscription()
-        del public["offering"]
-        return public | {"offering_id": 7117, "offering_name": "Hôpital de Hull - Employé CISSSO"}
-
-    def subscription(self) -> dict[str, Any]:
-        """The public `Subscription` shape the transitions endpoint answers."""
-        return {
-            "id": SID,
-            "account_id": ACCOUNT,
-            "contract_number": CONTRACT,
-            "status": "active",
-            "start_date": "2027-01-12",
-            "cancellation_effective": None,
-            "billing_mode": "payroll",
-            "offering": {"id": 7117, "name": "Hôpital de Hull - Employé CISSSO"},
-        }
-
-
-@pytest.fixture(scope="module")
-def inbox() -> Iterator[tuple[Inbox, int]]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port, server_hostname="test")
-    controller.start()
-    try:
-        yield handler, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def services() -> Services:
-    return Services()
-
-
-@pytest.fixture
-def activities(services: Services, inbox: tuple[Inbox, int]) -> Iterator[SubscriptionActivities]:
-    inbox[0].messages.clear()
-    http = httpx.AsyncClient(transport=httpx.MockTransport(services.handle))
-    settings = PlatformSettings(
-        subscriptions_url=SUBSCRIPTIONS, identity_url=IDENTITY, service_token=TOKEN
-    )
-    mail = MailSettings(host="127.0.0.1", port=inbox[1], timeout=5.0)
-    yield SubscriptionActivities(
-        http, settings, mail, WorkflowSettings(service_centre_email=CENTRE)
-    )
-
-
-def run(activity: Any, arg: Any) -> Any:
-    return ActivityEnvironment().run(activity, arg)
+HULL_CISSSO = "Hôpital de Hull - Employé CISSSO"
 
 
 def body(message: EmailMessage, subtype: str) -> str:
@@ -158,176 +40,277 @@ def body(message: EmailMessage, subtype: str) -> str:
     return str(part.get_content())
 
 
-def email(kind: str, **fields: Any) -> UserEmailInput:
+def email(sid: str, kind: str, **fields: Any) -> UserEmailInput:
     return UserEmailInput.model_validate(
-        {"subscription_id": SID, "kind": kind, "key": f"subscription-{SID}:email:{kind}"} | fields
+        {"subscription_id": sid, "kind": kind, "key": f"subscription-{sid}:email:{kind}"} | fields
     )
 
 
+async def sent(real: Real, address: str, activity: Any, arg: Any) -> tuple[Any, list[Any]]:
+    """Run the activity; its result and the messages `address` received meanwhile."""
+    before = len(real.inbox(address))
+    result = await run(activity, arg)
+    return result, real.inbox(address)[before:]
+
+
 async def test_request_received_email_in_french(
-    activities: SubscriptionActivities,
-    inbox: tuple[Inbox, int],
-    caplog: pytest.LogCaptureFixture,
+    real: Real, caplog: pytest.LogCaptureFixture
 ) -> None:
+    user = await real.users()
+    sid = await real.pending(user, await real.offering(name=HULL_CISSSO))
+    contract_number = (await real.internal(sid))["contract_number"]
+    caplog.clear()
     caplog.set_level(logging.DEBUG)
-    result = await run(activities.email_user, email("subscription_received"))
+
+    result, [message] = await sent(
+        real, user.email, real.activities.email_user, email(sid, "subscription_received")
+    )
 
     assert result.outcome == "sent"
-    [(recipients, message)] = inbox[0].messages
-    assert recipients == [ADDRESS]
+    assert message["To"] == user.email
     assert message["Subject"] == "Votre demande d'abonnement a été reçue"
     text, page = body(message, "plain"), body(message, "html")
     assert text.startswith("Bonjour Léa,")
     for label in (
-        f"Numéro de contrat : {CONTRACT}",
+        f"Numéro de contrat : {contract_number}",
         "Statut de l'abonnement : En attente d'approbation",
         "Début de l'abonnement : Jour de l'approbation",
         "Fin de l'abonnement : Indéterminée",
-        "Service : Hôpital de Hull - Employé CISSSO",
+        f"Service : {HULL_CISSSO}",
     ):
         assert label in text
     assert "En attente d&#39;approbation" in page and 'lang="fr"' in page
-    assert message.get_payload() and not list(message.iter_attachments())
+    assert not list(message.iter_attachments())
     logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("mail"))
-    assert ADDRESS not in logged
+    assert "subscription email sent (subscription_received)" in logged
+    assert user.email not in logged
 
 
-async def test_approval_email_attaches_the_contract_pdf(
-    activities: SubscriptionActivities, services: Services, inbox: tuple[Inbox, int]
-) -> None:
-    await run(activities.email_user, email("subscription_approved", attach_contract=True))
+async def test_approval_email_attaches_the_contract_pdf(real: Real) -> None:
+    user = await real.users()
+    start = date(today().year + 1, 1, 12)
+    sid = await real.active(user, start=start)
+    contract_number = (await real.internal(sid))["contract_number"]
+    key = f"subscription-{sid}:contract"
+    await run(
+        real.activities.generate_contract, ContractInput(subscription_id=sid, idempotency_key=key)
+    )
 
-    [(_, message)] = inbox[0].messages
+    approved = email(sid, "subscription_approved", attach_contract=True)
+    _, [message] = await sent(real, user.email, real.activities.email_user, approved)
+
     [attachment] = list(message.iter_attachments())
-    assert attachment.get_filename() == f"contrat-{CONTRACT}.pdf"
+    assert attachment.get_filename() == f"contrat-{contract_number}.pdf"
     assert attachment.get_content_type() == "application/pdf"
-    assert attachment.get_content() == PDF
-    assert "Début de l'abonnement : 12 janvier 2027" in body(message, "plain")
+    pdf = attachment.get_content()
+    stored = await real.contract_row(sid)
+    assert stored is not None and pdf == stored["pdf"]  # the service's stored contract
+    assert pdf.startswith(b"%PDF")
+    pages = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert contract_number in pages
+    assert f"Début de l'abonnement : 12 janvier {start.year}" in body(message, "plain")
     assert "Statut de l'abonnement : Actif" in body(message, "plain")
-    assert all(r.headers["X-Service-Token"] == TOKEN for r in services.requests)
 
 
-async def test_english_account_gets_english_emails(
-    activities: SubscriptionActivities, services: Services, inbox: tuple[Inbox, int]
-) -> None:
-    services.language = "en"
+async def test_english_account_gets_english_emails(real: Real) -> None:
+    user = await real.users(language="en")  # language set through identity's profile API
+    sid = await real.active(user)
+    requested = date(today().year + 2, 2, 9)
+    scheduled = await run(
+        real.activities.transition,
+        change(sid, "schedule_cancellation", actor=user.id, requested_date=requested),
+    )
+    assert scheduled.cancellation_effective == requested
+
     kind = "subscription_cancellation_scheduled"
-    await run(activities.email_user, email(kind, effective_date=date(2027, 2, 9)))
+    notice = email(sid, kind, effective_date=scheduled.cancellation_effective)
+    _, [message] = await sent(real, user.email, real.activities.email_user, notice)
 
-    [(_, message)] = inbox[0].messages
     assert message["Subject"] == "Your cancellation request was received"
     text = body(message, "plain")
-    assert "your subscription will end on February 9, 2027" in text
-    assert "Subscription end: February 9, 2027" in text
+    assert f"your subscription will end on February 9, {requested.year}" in text
+    assert f"Subscription end: February 9, {requested.year}" in text
 
 
-async def test_refusal_email_carries_the_reason(
-    activities: SubscriptionActivities, inbox: tuple[Inbox, int]
-) -> None:
-    await run(activities.email_user, email("subscription_refused", reason="Aucune place <libre>"))
+async def test_refusal_email_carries_the_reason(real: Real) -> None:
+    user = await real.users()
+    sid = await real.pending(user)
+    reason = "Aucune place <libre>"
+    refused = await run(real.activities.transition, change(sid, "refuse", reason=reason))
+    assert refused.status == "refused"
+    assert (await real.internal(sid))["refusal_reason"] == reason
 
-    [(_, message)] = inbox[0].messages
+    notice = email(sid, "subscription_refused", reason=reason)
+    _, [message] = await sent(real, user.email, real.activities.email_user, notice)
+
     assert "Motif : Aucune place <libre>" in body(message, "plain")
     assert "Aucune place &lt;libre&gt;" in body(message, "html")
 
 
-async def test_a_deleted_account_gets_no_email(
-    activities: SubscriptionActivities, services: Services, inbox: tuple[Inbox, int]
-) -> None:
-    services.account_found = False
-    result = await run(activities.email_user, email("subscription_ended"))
+async def test_a_deleted_account_gets_no_email(real: Real) -> None:
+    user = await real.users()
+    sid = await real.pending(user)
+    await run(real.activities.transition, change(sid, "withdraw", actor=user.id))
+    await real.delete_account(user)  # allowed once nothing is pending or active
+
+    result, received = await sent(
+        real, user.email, real.activities.email_user, email(sid, "subscription_withdrawn")
+    )
 
     assert result.outcome == "account_not_found"
-    assert inbox[0].messages == []
+    assert received == []
 
 
-async def test_service_centre_reminder_goes_to_the_configured_address(
-    activities: SubscriptionActivities, inbox: tuple[Inbox, int]
-) -> None:
+async def test_service_centre_reminder_goes_to_the_configured_address(real: Real) -> None:
+    user = await real.users()
+    sid = await real.pending(user)
+    contract_number = (await real.internal(sid))["contract_number"]
     reminder = ServiceCentreEmailInput(
-        subscription_id=SID,
-        contract_number=CONTRACT,
+        subscription_id=sid,
+        contract_number=contract_number,
         kind="subscription_reminder",
-        key=f"subscription-{SID}:email:subscription_reminder",
+        key=f"subscription-{sid}:email:subscription_reminder",
         waiting_days=3,
     )
-    await run(activities.email_service_centre, reminder)
 
-    [(recipients, message)] = inbox[0].messages
-    assert recipients == [CENTRE]
+    _, [message] = await sent(real, real.centre, real.activities.email_service_centre, reminder)
+
+    assert message["To"] == real.centre
     assert message["Subject"] == (
-        f"Rappel : demande d'abonnement en attente d'approbation ({CONTRACT})"
+        f"Rappel : demande d'abonnement en attente d'approbation ({contract_number})"
     )
     assert "attend une décision depuis 3 jours" in body(message, "plain")
-    assert ADDRESS not in message.as_string()
+    assert user.email not in message.as_string()
+    assert len(real.inbox(user.email)) == 1  # only identity's sign-up email
 
 
-async def test_transition_sends_the_action_date_and_key(
-    activities: SubscriptionActivities, services: Services
-) -> None:
-    change = TransitionInput(
-        subscription_id=SID,
-        action="schedule_cancellation",
-        actor=ACCOUNT,
-        idempotency_key=f"subscription-{SID}:schedule_cancellation:0",
-        requested_date=date(2027, 1, 15),
+async def test_transition_sends_the_action_date_and_key(real: Real) -> None:
+    user = await real.users()
+    offering_id = await real.offering()
+    start = today() + timedelta(days=5)
+    sid = await real.active(user, offering_id, start=start)
+    trail = await real.audit_trail(sid)
+    key = f"subscription-{sid}:schedule_cancellation:0"
+    requested = date(today().year + 2, 3, 17)  # beyond the notice: takes effect as asked
+    schedule = change(sid, "schedule_cancellation", key, actor=user.id, requested_date=requested)
+
+    snapshot = await run(real.activities.transition, schedule)
+
+    assert snapshot == SubscriptionSnapshot(
+        status="active",
+        start_date=start,
+        cancellation_effective=requested,
+        billing_mode="payroll",
+        offering_id=offering_id,
     )
-    snapshot = await run(activities.transition, change)
-
-    [request] = services.requests
-    assert json.loads(request.content) == {
+    stored = await real.internal(sid)
+    assert stored["cancellation_effective"] == requested.isoformat()
+    [*before, entry] = await real.audit_trail(sid)
+    assert before == trail
+    assert {k: entry[k] for k in ("action", "actor", "actor_role", "idempotency_key")} == {
         "action": "schedule_cancellation",
-        "actor": ACCOUNT,
-        "idempotency_key": f"subscription-{SID}:schedule_cancellation:0",
-        "date": "2027-01-15",
+        "actor": user.id,
+        "actor_role": "user",
+        "idempotency_key": key,
     }
-    assert (snapshot.status, snapshot.offering_id, snapshot.billing_mode) == (
-        "active",
-        7117,
-        "payroll",
-    )
-    assert snapshot.start_date == date(2027, 1, 12)
+    assert (entry["from_status"], entry["to_status"]) == ("active", "active")
+    assert entry["detail"] == f"requested {requested}, effective {requested}"
+
+    later = schedule.model_copy(update={"requested_date": requested + timedelta(days=40)})
+    assert await run(real.activities.transition, later) == snapshot  # same key: nothing changes
+    assert await real.internal(sid) == stored
+    assert await real.audit_trail(sid) == [*before, entry]
+
+
+async def _full(real: Real) -> tuple[Any, Any]:
+    offering_id = await real.offering(capacity=1)
+    await real.active(await real.users(), offering_id)
+    waiting = await real.pending(await real.users(), offering_id)
+    return real.activities.transition, change(waiting, "approve")
+
+
+async def _already_active(real: Real) -> tuple[Any, Any]:
+    sid = await real.active(await real.users())
+    return real.activities.transition, change(sid, "approve")
+
+
+async def _refusal_without_reason(real: Real) -> tuple[Any, Any]:
+    sid = await real.pending(await real.users())
+    return real.activities.transition, change(sid, "refuse")
+
+
+async def _wrong_service_token(real: Real) -> tuple[Any, Any]:
+    sid = await real.pending(await real.users())
+    activities = real.activities_with(service_token="not-the-platform-token")
+    return activities.transition, change(sid, "approve")
+
+
+async def _identity_lost_the_account(real: Real) -> tuple[Any, Any]:
+    user = await real.users()
+    sid = await real.active(user)
+    await real.purge_account_row(user)  # the contract's subscriber cannot be looked up
+    contract = ContractInput(subscription_id=sid, idempotency_key=f"subscription-{sid}:contract")
+    return real.activities.generate_contract, contract
 
 
 @pytest.mark.parametrize(
-    ("status", "code", "final"),
+    ("setup", "status", "code", "final"),
     [
-        (409, "offering_full", True),
-        (409, "invalid_transition", True),
-        (422, "reason_required", True),
-        (503, "unavailable", False),
-        (429, "throttled", False),
-        (401, "service_token_invalid", False),
+        (_full, 409, "offering_full", True),
+        (_already_active, 409, "invalid_transition", True),
+        (_refusal_without_reason, 422, "validation_failed", True),
+        (_wrong_service_token, 401, "invalid_service_token", False),
+        (_identity_lost_the_account, 503, "identity_unavailable", False),
     ],
+    ids=lambda v: v.__name__.strip("_") if callable(v) else None,
 )
 async def test_service_refusals_become_typed_errors(
-    activities: SubscriptionActivities,
-    services: Services,
-    status: int,
-    code: str,
-    final: bool,
+    real: Real, setup: Any, status: int, code: str, final: bool
 ) -> None:
-    services.transition_answer = (status, {"error": code, "message": {"fr": ADDRESS}})
-    change = TransitionInput(subscription_id=SID, action="approve", actor="op", idempotency_key="k")
+    activity, arg = await setup(real)
+    sid = arg.subscription_id
+    stored, trail = await real.internal(sid), await real.audit_trail(sid)
 
-    with pytest.raises(ApplicationError) as raised:
-        await run(activities.transition, change)
+    error = await refused_with(activity, arg)
 
-    assert (raised.value.type, raised.value.non_retryable) == (code, final)
-    assert ADDRESS not in str(raised.value)  # the body is never echoed
+    assert (error.type, error.non_retryable) == (code, final)
+    assert error.message == f"subscriptions answered HTTP {status} {code}"  # no body echoed
+    assert await real.internal(sid) == stored
+    assert await real.audit_trail(sid) == trail
 
 
-async def test_contract_and_load_use_the_internal_endpoints(
-    activities: SubscriptionActivities, services: Services
-) -> None:
+def test_throttling_is_retried() -> None:
+    """No service here throttles its internal API: the classification is checked directly."""
+    throttled = httpx.Response(429, json={"error": "throttled", "message": {"fr": "x@y.org"}})
+    error = http_failure("subscriptions", throttled)
+    assert (error.type, error.non_retryable) == ("throttled", False)
+    assert "x@y.org" not in str(error)
+
+
+async def test_contract_and_load_use_the_internal_endpoints(real: Real) -> None:
+    user = await real.users()
+    sid = await real.active(user)
+    real.requests.clear()
+
     contract = await run(
-        activities.generate_contract, ContractInput(subscription_id=SID, idempotency_key="k:c")
+        real.activities.generate_contract, ContractInput(subscription_id=sid, idempotency_key="k:c")
     )
-    snapshot = await run(activities.load, SubscriptionRef(subscription_id=SID))
+    snapshot = await run(real.activities.load, SubscriptionRef(subscription_id=sid))
 
-    assert (contract.contract_id, contract.language) == ("c-1", "fr")
-    assert snapshot.status == "active"
-    post, get = services.requests
-    assert (post.method, post.url.path) == ("POST", f"/internal/v1/subscriptions/{SID}/contract")
+    stored = await real.contract_row(sid)
+    assert stored is not None
+    assert (contract.contract_id, contract.language) == (stored["id"], "fr")
+    assert stored["idempotency_key"] == "k:c" and stored["pdf"].startswith(b"%PDF")
+    internal = await real.internal(sid)
+    assert snapshot == SubscriptionSnapshot(
+        status="active",
+        start_date=date.fromisoformat(internal["start_date"]),
+        billing_mode=internal["billing_mode"],
+        offering_id=internal["offering_id"],
+    )
+    post, get = real.requests
+    assert (post.method, post.url.path) == ("POST", f"/internal/v1/subscriptions/{sid}/contract")
     assert json.loads(post.content) == {"idempotency_key": "k:c"}
-    assert (get.method, get.url.path) == ("GET", f"/internal/v1/subscriptions/{SID}")
+    assert (get.method, get.url.path) == ("GET", f"/internal/v1/subscriptions/{sid}")
+    again = ContractInput(subscription_id=sid, idempotency_key="k:c")
+    assert await run(real.activities.generate_contract, again) == contract  # issued once

@@ -1,0 +1,523 @@
+"""The embedded stack, for the benches: free ports, a temporary data folder, migrations, honcho
+in its own process group, readiness, the mail catcher's API, and a clean stop.
+
+`bench/accounts.py` and `bench/subscriptions.py` share these; neither asserts anything.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import unquote
+
+import httpx
+import psutil
+
+T = TypeVar("T")
+
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+VENV_BIN = ROOT / ".venv" / "bin"
+HOST = "127.0.0.1"
+
+# The embedded mode's fixed ports (Procfile, mailcatcher and Temporal dev-server defaults).
+PORTS = {
+    8000: "web",
+    8001: "identity",
+    8002: "subscriptions",
+    8003: "payments",
+    1025: "mail catcher (SMTP)",
+    8025: "mail catcher (HTTP)",
+    7233: "Temporal frontend",
+    8233: "Temporal Web UI",
+}
+IDENTITY = f"http://{HOST}:8001"
+MAIL = f"http://{HOST}:8025"
+# Component -> URL answering when it is up; the worker is detected by a delivered email instead.
+HTTP_CHECKS = {
+    "web": f"http://{HOST}:8000/healthz",
+    "identity": f"{IDENTITY}/readyz",
+    "subscriptions": f"http://{HOST}:8002/readyz",
+    "payments": f"http://{HOST}:8003/readyz",
+    "mail": f"{MAIL}/healthz",
+    "temporal_ui": f"http://{HOST}:8233/",
+}
+COMPONENTS = [*HTTP_CHECKS, "worker"]
+PROCFILE_NAMES = ["temporal", "mail", "identity", "subscriptions", "payments", "worker", "web"]
+# Which Procfile entry a process of the tree belongs to, from its command line.
+PROCESS_KEYWORDS = [
+    ("temporal", ("temporal_dev", "start-dev")),
+    ("mail", ("mailcatcher",)),
+    ("identity", ("services.identity",)),
+    ("subscriptions", ("services.subscriptions",)),
+    ("payments", ("services.payments",)),
+    ("worker", ("workflows.worker",)),
+    ("web", ("web.main",)),
+]
+PASSWORD = "Bench-passphrase-7f3k"
+LINK_TOKEN = re.compile(r"/verification\?token=([^\s\"'<>&]+)")
+POLL_SECONDS = 0.01  # the mail poller's period: the resolution of the email latencies
+
+
+class BenchError(Exception):
+    """A step that the rest of the run cannot do without."""
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100) of the values, None when there are none."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def summary_ms(values_s: list[float]) -> dict[str, Any]:
+    """Count, p50, p99, max and mean of durations given in seconds, in milliseconds."""
+
+    def ms(value: float | None) -> float | None:
+        return None if value is None else round(value * 1000, 1)
+
+    return {
+        "count": len(values_s),
+        "p50_ms": ms(percentile(values_s, 50)),
+        "p99_ms": ms(percentile(values_s, 99)),
+        "max_ms": ms(max(values_s) if values_s else None),
+        "mean_ms": ms(statistics.fmean(values_s) if values_s else None),
+    }
+
+
+def busy_ports() -> list[str]:
+    """The fixed ports that something else already holds."""
+    busy = []
+    for port, name in PORTS.items():
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((HOST, port))
+            except OSError:
+                busy.append(f"{port} ({name})")
+    return busy
+
+
+def executable(name: str) -> str:
+    """The project venv's executable, or the one next to this interpreter."""
+    candidate = VENV_BIN / name
+    return str(candidate if candidate.exists() else Path(sys.executable).parent / name)
+
+
+def stack_env(data: Path) -> dict[str, str]:
+    """The environment that sends every database, key, mail and Temporal file into `data`."""
+    env = dict(os.environ)
+    env.update(
+        IDENTITY_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'identity.db'}",
+        SUBSCRIPTIONS_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'subscriptions.db'}",
+        PAYMENTS_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'payments.db'}",
+        IDENTITY_SIGNING_KEY_PATH=str(data / "identity" / "signing-key.pem"),
+        MAILCATCHER_STORE_DIR=str(data / "mail"),
+        PLATFORM_DATA_DIR=str(data),  # deploy/embedded/temporal_dev.py puts temporal.db here
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def web_preflight(env: dict[str, str]) -> str | None:
+    """None when the web app builds; otherwise why (honcho would stop everything if it died)."""
+    code = "from web.main import create_app; create_app()"
+    try:
+        done = subprocess.run(
+            [executable("python"), "-c", code],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return "building web.main:create_app() took more than 60 s"
+    if done.returncode == 0:
+        return None
+    lines = (done.stderr or done.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit status {done.returncode}"
+
+
+def classify(proc: psutil.Process) -> str:
+    """The Procfile entry a process belongs to (honcho itself otherwise)."""
+    try:
+        cmdline = " ".join(proc.cmdline())
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return "gone"
+    for name, keywords in PROCESS_KEYWORDS:
+        if any(k in cmdline for k in keywords):
+            return name
+    return "honcho"
+
+
+def tree(pid: int) -> list[psutil.Process]:
+    """The process and all its descendants still alive."""
+    try:
+        root = psutil.Process(pid)
+        return [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        return []
+
+
+def tree_memory(pid: int) -> dict[str, Any]:
+    """RSS (and PSS, which does not count shared pages twice) of the tree, per Procfile entry."""
+    per: dict[str, dict[str, float]] = {}
+    total_rss = total_pss = 0
+    count = 0
+    for proc in tree(pid):
+        try:
+            info = proc.memory_full_info()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        pss = getattr(info, "pss", 0)
+        name = classify(proc)
+        entry = per.setdefault(name, {"processes": 0, "rss_mib": 0.0, "pss_mib": 0.0})
+        entry["processes"] += 1
+        entry["rss_mib"] += info.rss / 2**20
+        entry["pss_mib"] += pss / 2**20
+        total_rss += info.rss
+        total_pss += pss
+        count += 1
+    for entry in per.values():
+        entry["rss_mib"] = round(entry["rss_mib"], 1)
+        entry["pss_mib"] = round(entry["pss_mib"], 1)
+    return {
+        "processes": count,
+        "rss_mib": round(total_rss / 2**20, 1),
+        "pss_mib": round(total_pss / 2**20, 1),
+        "by_component": dict(sorted(per.items(), key=lambda kv: -kv[1]["rss_mib"])),
+    }
+
+
+# --------------------------------------------------------------------------- the mail poller
+
+
+@dataclass
+class Arrival:
+    """When a message for one recipient became visible in the catcher's API."""
+
+    seen: float  # time.monotonic() of the poll that first listed it
+    message_id: str
+    created: str  # the catcher's own timestamp (wall clock, ms)
+
+
+@dataclass
+class Mailbox:
+    """One poller for the whole run: recipient -> first arrival, instead of a poller per email.
+
+    It polls the cheap `/api/v1/info` message count and only lists the newest messages when
+    the count grew, so polling fast does not load the catcher being measured.
+    """
+
+    http: httpx.AsyncClient
+    arrivals: dict[str, Arrival] = field(default_factory=dict)
+    known: int = 0
+    polls: int = 0
+    errors: int = 0
+    _task: asyncio.Task[None] | None = None
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        seen_ids: set[str] = set()
+        while True:
+            try:
+                await self._poll(seen_ids)
+            except (httpx.HTTPError, ValueError, KeyError):
+                self.errors += 1
+            await asyncio.sleep(POLL_SECONDS)
+
+    async def _poll(self, seen_ids: set[str]) -> None:
+        self.polls += 1
+        info = (await self.http.get(f"{MAIL}/api/v1/info")).json()
+        total = int(info["Messages"])
+        if total <= self.known:
+            return
+        now = time.monotonic()
+        limit = total - self.known + 10
+        page = await self.http.get(f"{MAIL}/api/v1/messages", params={"limit": limit})
+        for message in page.json()["messages"]:
+            if message["ID"] in seen_ids:
+                continue
+            seen_ids.add(message["ID"])
+            for to in message["To"]:
+                address = to["Address"].lower()
+                if address not in self.arrivals:
+                    self.arrivals[address] = Arrival(now, message["ID"], message["Created"])
+        self.known = len(seen_ids)
+        self._changed.set()
+
+    async def wait_for(self, addresses: set[str], deadline: float) -> set[str]:
+        """Wait until every address has mail or the deadline passes; return those still missing."""
+        while True:
+            missing = {a for a in addresses if a not in self.arrivals}
+            remaining = deadline - time.monotonic()
+            if not missing or remaining <= 0:
+                return missing
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 1.0))
+
+
+# --------------------------------------------------------------------------- accounts and readiness
+
+
+async def signup(http: httpx.AsyncClient, email: str) -> httpx.Response:
+    body = {"email": email, "password": PASSWORD, "password_confirmation": PASSWORD}
+    return await http.post(f"{IDENTITY}/v1/accounts", json={**body, "language": "fr"})
+
+
+async def answers(http: httpx.AsyncClient, name: str, url: str) -> bool:
+    try:
+        response = await http.get(url)
+    except httpx.HTTPError:
+        return False
+    return response.status_code < 500 if name == "temporal_ui" else response.status_code == 200
+
+
+async def wait_for_startup(
+    http: httpx.AsyncClient,
+    mailbox: Mailbox,
+    honcho: subprocess.Popen[bytes],
+    launched: float,
+    expected: list[str],
+    probe: str,
+    deadline: float,
+) -> dict[str, float | None]:
+    """Seconds from the launch to each component answering (None: not within the deadline)."""
+    ready: dict[str, float | None] = {name: None for name in expected}
+    probe_sent: float | None = None
+    while time.monotonic() < deadline:
+        if honcho.poll() is not None:
+            raise BenchError(f"honcho exited early (status {honcho.returncode})")
+        pending = [n for n in expected if n in HTTP_CHECKS and ready[n] is None]
+        results = await asyncio.gather(*(answers(http, n, HTTP_CHECKS[n]) for n in pending))
+        now = time.monotonic()
+        for name, ok in zip(pending, results, strict=True):
+            if ok:
+                ready[name] = now - launched
+                if name == "mail":
+                    mailbox.start()
+        if probe_sent is None and ready["identity"] is not None and ready["mail"] is not None:
+            with contextlib.suppress(httpx.HTTPError):
+                if (await signup(http, probe)).status_code == 202:
+                    probe_sent = time.monotonic()
+        if probe_sent is not None and ready["worker"] is None and probe in mailbox.arrivals:
+            ready["worker"] = mailbox.arrivals[probe].seen - launched
+        if all(v is not None for v in ready.values()):
+            break
+        await asyncio.sleep(0.05)
+    return ready
+
+
+async def run_pool(count: int, concurrency: int, job: Callable[[int], Awaitable[None]]) -> float:
+    """Run job(0..count-1) on `concurrency` workers; return the wall time in seconds."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(count):
+        queue.put_nowait(i)
+
+    async def worker() -> None:
+        while True:
+            try:
+                i = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            await job(i)
+
+    started = time.monotonic()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.monotonic() - started
+
+
+async def verify(http: httpx.AsyncClient, mailbox: Mailbox, emails: list[str]) -> list[str]:
+    """Follow the verification link of each account's email; return the verified addresses."""
+    verified = []
+    for email in emails:
+        message = await http.get(f"{MAIL}/api/v1/message/{mailbox.arrivals[email].message_id}")
+        found = LINK_TOKEN.search(message.json().get("Text", ""))
+        if not found:
+            continue
+        token = unquote(found.group(1))
+        response = await http.post(f"{IDENTITY}/v1/accounts/verification", json={"token": token})
+        if response.status_code == 200:
+            verified.append(email)
+    return verified
+
+
+# --------------------------------------------------------------------------- start and stop
+
+
+def migrate(env: dict[str, str]) -> None:
+    done = subprocess.run(
+        [executable("python"), "-m", "servicekit.migrate", "identity", "subscriptions", "payments"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise BenchError(f"migrations failed:\n{done.stderr or done.stdout}")
+
+
+def stop(honcho: subprocess.Popen[bytes], started: list[psutil.Process]) -> str:
+    """SIGINT to the group we started, then SIGTERM, then SIGKILL; leftovers by their own pid."""
+    how = "already exited"
+    for sig, wait in ((signal.SIGINT, 20), (signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        if honcho.poll() is not None:
+            break
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(honcho.pid, sig)  # honcho leads its own session: its group is ours alone
+        how = signal.Signals(sig).name
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            honcho.wait(timeout=wait)
+    # honcho starts each entry in a session of its own and may return while one still finishes
+    # its graceful shutdown: give them time, then end what is left of ours, by pid.
+    _, alive = psutil.wait_procs([p for p in started if p.is_running()], timeout=15)
+    names = sorted({classify(p) for p in alive})
+    for proc in alive:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.terminate()
+    _, alive_still = psutil.wait_procs(alive, timeout=5)
+    for proc in alive_still:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            proc.kill()
+    if alive:
+        how += f"; {len(alive)} leftover process(es) terminated by pid ({', '.join(names)})"
+    return how
+
+
+def fmt(value: Any, unit: str = "") -> str:
+    return "-" if value is None else f"{value}{unit}"
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+    }
+
+
+def require_free_ports() -> None:
+    """Exit before anything starts when a fixed port of the embedded mode is taken."""
+    busy = busy_ports()
+    if busy:
+        raise SystemExit(
+            "bench: these ports must be free (is `make run` or another stack running?): "
+            + ", ".join(busy)
+        )
+
+
+@dataclass
+class Running:
+    """The stack a bench started: its environment, data folder and honcho process."""
+
+    env: dict[str, str]
+    data: Path
+    honcho: subprocess.Popen[bytes]
+    launched: float  # time.monotonic() just before honcho was started
+    expected: list[str]  # the components to wait for (web is left out when it cannot start)
+    started: list[psutil.Process] = field(default_factory=list)
+
+    def run(self, main: Coroutine[Any, Any, T]) -> T:
+        """asyncio.run(main), remembering the process tree for the stop while it still lives."""
+        return asyncio.run(self._remembering(main))
+
+    async def _remembering(self, main: Coroutine[Any, Any, T]) -> T:
+        try:
+            return await main
+        finally:
+            self.started.extend(tree(self.honcho.pid))
+
+
+@contextlib.contextmanager
+def embedded_stack(
+    results: dict[str, Any],
+    prefix: str,
+    log_name: str,
+    prepare: Callable[[dict[str, str]], None] | None = None,
+) -> Iterator[Running]:
+    """Migrate a fresh temporary data folder, run `prepare(env)`, start honcho, yield; then stop
+    the process group, keep honcho's log as bench/results/`log_name` and remove the folder.
+
+    A BenchError raised inside is recorded as results["error"]; results["shutdown"] says how the
+    stack stopped.
+    """
+    data = Path(tempfile.mkdtemp(prefix=prefix))
+    log_path = data / "honcho.log"
+    honcho: subprocess.Popen[bytes] | None = None
+    running: Running | None = None
+    try:
+        env = stack_env(data)
+        migrate(env)
+        if prepare is not None:
+            prepare(env)
+        expected = list(COMPONENTS)
+        names = list(PROCFILE_NAMES)
+        web_problem = web_preflight(env)
+        if web_problem:
+            expected.remove("web")
+            names.remove("web")
+            results["web_not_ready"] = web_problem
+        (data / "empty.env").write_text("")  # so a developer's .env cannot redirect the stack
+        command = [executable("honcho"), "start", "-f", "Procfile", "-e", str(data / "empty.env")]
+        if web_problem:
+            command += names
+        with log_path.open("wb") as log:
+            launched = time.monotonic()
+            honcho = subprocess.Popen(
+                command,
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        running = Running(env, data, honcho, launched, expected)
+        yield running
+    except BenchError as exc:
+        results["error"] = str(exc)
+    finally:
+        if honcho is not None:
+            started = running.started if running else []
+            started.extend(p for p in tree(honcho.pid) if p not in started)
+            results["shutdown"] = stop(honcho, started)
+        if log_path.exists():
+            RESULTS.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(log_path, RESULTS / log_name)
+        shutil.rmtree(data, ignore_errors=True)
