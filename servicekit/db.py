@@ -1,6 +1,7 @@
 """Database plumbing every service shares: declarative base, engine, one transaction per request."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -92,12 +93,9 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
-async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One session per request, committed on success, rolled back on error.
-
-    Every app keeps its sessionmaker in `app.state.sessionmaker`.
-    """
-    maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+@asynccontextmanager
+async def transaction(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session committed on success and rolled back on error (kept for `keep_changes` errors)."""
     async with maker() as session:
         try:
             yield session
@@ -108,6 +106,12 @@ async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
         except BaseException:
             await session.rollback()
             raise
+
+
+async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request; every app keeps its sessionmaker in `app.state`."""
+    async with transaction(request.app.state.sessionmaker) as session:
+        yield session
 
 
 # scope="function": the commit happens before the response is sent, so a failed commit is

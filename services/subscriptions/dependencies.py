@@ -9,7 +9,8 @@ from fastapi import Depends, Header, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.auth import current_principal, service_token_matches
-from servicekit.errors import DomainError, Forbidden
+from servicekit.db import transaction
+from servicekit.errors import Forbidden
 from servicekit.settings import PlatformSettings
 from services.subscriptions.config import SubscriptionsSettings
 from services.subscriptions.contract import Fonts
@@ -37,16 +38,8 @@ class Components:
         An update's workflow writes back through the internal endpoints: the request must not
         hold a transaction (on SQLite, the write lock) while it waits for the outcome.
         """
-        async with self.sessions() as session:
-            try:
-                yield session
-                await session.commit()
-            except DomainError as exc:
-                await (session.commit() if exc.keep_changes else session.rollback())
-                raise
-            except BaseException:
-                await session.rollback()
-                raise
+        async with transaction(self.sessions) as session:
+            yield session
 
 
 def components(request: Request) -> Components:

@@ -7,13 +7,13 @@ they are never logged, never returned to the workflow and never put in an error 
 from typing import Any
 from urllib.parse import quote
 
-import aiosmtplib
 import httpx
 from pydantic import BaseModel
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from servicekit.mail import MailSettings, build_message, send
+from servicekit.mail import MailSettings, build_message
+from workflows.emails.delivery import deliver
 from workflows.emails.render import render_email
 from workflows.registration.models import (
     AccountEmailInput,
@@ -122,11 +122,4 @@ class AccountEmailActivities:
             html=email.html,
             message_key=input.key,
         )
-        try:
-            await send(self._mail, message)
-        except aiosmtplib.SMTPException as exc:
-            # SMTP replies can echo the recipient: keep only the class and the reply code.
-            code = getattr(exc, "code", "")
-            raise ApplicationError(
-                f"SMTP delivery failed: {type(exc).__name__} {code}".strip(), type="SMTPError"
-            ) from None
+        await deliver(self._mail, message)

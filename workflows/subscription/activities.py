@@ -10,14 +10,14 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import quote
 
-import aiosmtplib
 import httpx
 from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from servicekit.mail import MailSettings, build_message, send
+from servicekit.mail import MailSettings, build_message
 from servicekit.settings import PlatformSettings
+from workflows.emails.delivery import deliver
 from workflows.subscription.emails import EmailDetails, render_subscription_email
 from workflows.subscription.models import (
     ContractInput,
@@ -262,11 +262,4 @@ class SubscriptionActivities:
 
     async def _send(self, message: EmailMessage) -> None:
         """Hand the message to SMTP; failures become retryable errors without the SMTP text."""
-        try:
-            await send(self._mail, message)
-        except aiosmtplib.SMTPException as exc:
-            # SMTP replies can echo the recipient: keep only the class and the reply code.
-            code = getattr(exc, "code", "")
-            raise ApplicationError(
-                f"SMTP delivery failed: {type(exc).__name__} {code}".strip(), type="SMTPError"
-            ) from None
+        await deliver(self._mail, message)
