@@ -5,8 +5,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.datastructures import Headers
 
 from servicekit.auth import current_principal, service_token_matches
 from servicekit.db import transaction
@@ -49,17 +50,10 @@ def components(request: Request) -> Components:
 ComponentsDep = Annotated[Components, Depends(components)]
 
 
-async def plate_reader(
-    parts: ComponentsDep,
-    x_service_token: Annotated[str | None, Header()] = None,
-    authorization: Annotated[str | None, Header()] = None,
-) -> None:
+async def authorize_plate_reader(parts: Components, headers: Headers) -> None:
     """Cameras and enforcement (service token) or an operator may check a plate."""
-    if service_token_matches(x_service_token, parts.platform.service_token):
+    if service_token_matches(headers.get("x-service-token"), parts.platform.service_token):
         return
-    principal = await current_principal(authorization)
+    principal = await current_principal(headers.get("authorization"))
     if not principal.is_operator:
         raise Forbidden()
-
-
-PlateReader = Depends(plate_reader)

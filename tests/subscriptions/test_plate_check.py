@@ -105,3 +105,14 @@ async def test_only_the_service_token_or_an_operator_may_check(client, users, st
     assert (anonymous.status_code, wrong.status_code, as_user.status_code) == (401, 401, 403)
     as_operator = await client.get("/v1/plate-check", params=params, headers=operator.headers)
     assert as_operator.status_code == 200
+
+
+async def test_a_missing_or_malformed_site_is_named_in_the_error(client, stack):
+    for params, code in (
+        ({"plate": "ABC123"}, "missing"),
+        ({"site_id": "x1", "plate": "A1"}, "int_parsing"),
+    ):
+        bad = await client.get("/v1/plate-check", params=params, headers=stack.internal)
+        body = bad.json()
+        assert (bad.status_code, body["field"], body["errors"][0]["code"]) == (422, "site_id", code)
+        assert body["message"]["fr"] != body["message"]["en"]
