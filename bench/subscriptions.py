@@ -14,10 +14,11 @@ What it does, on loopback only (the stack's start and stop are `bench/stack.py`'
    operator approves them through the decision endpoint; then `GET /v1/plate-check` (service
    token) at 50 concurrent for a bounded time, side by side with a bare FastAPI endpoint returning
    a constant (defined here, `bare_app`, served by the same uvicorn with the same settings: one
-   worker, `--log-level warning`, on a free port). Both load generators (httpx.AsyncClient with a
-   pool of 50 keep-alive connections, and raw asyncio HTTP/1.1 on 50 keep-alive connections) are
-   run against both endpoints; the headline uses the generator that drives the bare endpoint
-   faster, i.e. the one that is less of a bottleneck.
+   worker, `--log-level warning`, on a free port). The load generator is `wrk` (C; `wrk -t1 -c50
+   -d10s --latency`, after a discarded warm-up run), which leaves the 2 CPUs to the servers; when
+   wrk is not installed, a raw asyncio HTTP/1.1 generator (50 keep-alive connections) stands in,
+   and the report says which ran (`--generator all` runs wrk, raw asyncio and httpx side by side).
+   `--only plate` or `--only lifecycle` measures one part.
 4. Lifecycle: N requests (`POST /v1/subscriptions` by the users), each approved by the operator
    (`POST /v1/operator/subscriptions/{id}/decision`), polled until `active` with its contract
    issued; C in flight. Side by side with N minimal workflows (one no-op activity each, defined
@@ -34,10 +35,13 @@ import asyncio
 import contextlib
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -279,7 +283,138 @@ async def load_raw(
                 await writer.wait_closed()
 
 
-GENERATORS = {"httpx": load_httpx, "raw-asyncio": load_raw}
+# wrk's Lua hooks: rotate through the paths (the -H headers go with wrk.format), and print the
+# exact percentiles and error counts as one JSON line once the run is over.
+WRK_SCRIPT = """
+local paths = {%s}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", paths[(n %% #paths) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests":%%d,"duration_us":%%d,"connect":%%d,"read":%%d,"write":%%d,'
+    .. '"status":%%d,"timeout":%%d,"p50_us":%%d,"p99_us":%%d,"p999_us":%%d,"max_us":%%d,'
+    .. '"mean_us":%%.1f}\\n',
+    summary.requests, summary.duration, e.connect, e.read, e.write, e.status, e.timeout,
+    latency:percentile(50), latency:percentile(99), latency:percentile(99.9), latency.max,
+    latency.mean))
+end
+"""
+WRK_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+def wrk_ms(text: str) -> float:
+    """wrk's `4.90ms`, `812.00us`, `1.02s` in milliseconds."""
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text.strip())
+    if not match:
+        raise BenchError(f"unexpected wrk duration {text!r}")
+    return float(match.group(1)) * WRK_UNITS[match.group(2)]
+
+
+def parse_wrk(output: str, window: float) -> dict[str, Any]:
+    """Requests/s and the latency distribution's 50% and 99% lines of wrk's report, with the
+    exact figures (p99.9, errors) of the Lua `done` hook."""
+    rate = re.search(r"^Requests/sec:\s+([\d.]+)", output, re.M)
+    p50 = re.search(r"^\s+50%\s+(\S+)", output, re.M)
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.M)
+    extra = re.search(r"^WRK_JSON (\{.*\})$", output, re.M)
+    if not (rate and p50 and p99 and extra):
+        raise BenchError(f"could not read wrk's report:\n{output}")
+    hook = json.loads(extra.group(1))
+    socket_errors = hook["connect"] + hook["read"] + hook["write"] + hook["timeout"]
+    errors = hook["status"] + socket_errors
+    statuses = {"2xx/3xx": hook["requests"] - hook["status"]}
+    if hook["status"]:
+        statuses["non-2xx/3xx"] = hook["status"]
+    for kind in ("connect", "read", "write", "timeout"):
+        if hook[kind]:
+            statuses[f"socket {kind}"] = hook[kind]
+    seconds = hook["duration_us"] / 1e6
+    ok = hook["requests"] - hook["status"]
+    return {
+        "requests_ok": ok,
+        "errors": errors,
+        "statuses": statuses,
+        "window_s": round(seconds, 2) if seconds else window,
+        # wrk's own figure counts every completed request; ok/s is the same unless errors
+        "requests_per_s": round(float(rate.group(1)), 1),
+        "ok_per_s": round(ok / seconds, 1) if seconds else None,
+        "latency": {
+            "count": hook["requests"],
+            "p50_ms": round(wrk_ms(p50.group(1)), 2),
+            "p99_ms": round(wrk_ms(p99.group(1)), 2),
+            "max_ms": round(hook["max_us"] / 1000, 1),
+            "mean_ms": round(hook["mean_us"] / 1000, 2),
+        },
+        "p999_ms": round(hook["p999_us"] / 1000, 2),
+    }
+
+
+async def load_wrk(
+    port: int, paths: list[str], headers: dict[str, str], args: argparse.Namespace
+) -> dict[str, Any]:
+    """wrk (C, epoll): `wrk -t1 -c<concurrency> -d<duration>s --latency -H ... URL`, after a
+    discarded warm-up run of the same shape; the paths rotate through a Lua `request` hook."""
+    wrk = shutil.which("wrk")
+    assert wrk is not None
+    quoted = ", ".join(json.dumps(p) for p in paths)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % quoted)
+    try:
+        outputs = []
+        for seconds in (max(1, round(args.warmup)), max(1, round(args.duration))):
+            command = [
+                wrk,
+                "-t1",
+                f"-c{args.concurrency}",
+                f"-d{seconds}s",
+                "--latency",
+                "--timeout",
+                "10s",
+                "-s",
+                script.name,
+            ]
+            for name, value in headers.items():
+                command += ["-H", f"{name}: {value}"]
+            command.append(f"http://{HOST}:{port}{paths[0]}")
+            proc = await asyncio.create_subprocess_exec(
+                *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+            )
+            out, _ = await proc.communicate()
+            if proc.returncode != 0:
+                raise BenchError(f"wrk exited with {proc.returncode}:\n{out.decode()}")
+            outputs.append(out.decode())
+    finally:
+        os.unlink(script.name)
+    result = parse_wrk(outputs[-1], args.duration)
+    result["command"] = (
+        f"wrk -t1 -c{args.concurrency} -d{max(1, round(args.duration))}s --latency --timeout 10s"
+        f" -H 'X-Service-Token: ...' -s <rotating {len(paths)} path(s)> URL"
+    )
+    return result
+
+
+GENERATORS = {"wrk": load_wrk, "raw-asyncio": load_raw, "httpx": load_httpx}
+
+
+def generators(choice: str) -> list[str]:
+    """`auto`: wrk when installed, else the raw asyncio generator; `all`: every one available;
+    or a comma-separated list."""
+    have_wrk = shutil.which("wrk") is not None
+    if choice == "auto":
+        return ["wrk"] if have_wrk else ["raw-asyncio"]
+    names = list(GENERATORS) if choice == "all" else [c.strip() for c in choice.split(",")]
+    unknown = [n for n in names if n not in GENERATORS]
+    if unknown:
+        raise SystemExit(f"bench: unknown generator(s) {unknown}; known: {list(GENERATORS)}")
+    if "wrk" in names and not have_wrk:
+        if choice != "all":
+            raise SystemExit("bench: wrk is not installed (apt-get install wrk)")
+        names.remove("wrk")
+    return names
 
 
 # --------------------------------------------------------------------------- setup calls
@@ -463,14 +598,21 @@ async def measure_plate_check(
             "bare_fastapi": (port, ["/constant"]),
         }
         runs: dict[str, dict[str, Any]] = {}
-        for generator, load in GENERATORS.items():
+        used = generators(args.generator)
+        for generator in used:
             for target, (target_port, paths) in targets.items():
+                load = GENERATORS[generator]
                 runs[f"{generator}/{target}"] = await load(target_port, paths, service, args)
                 await asyncio.sleep(1)  # let both servers settle between runs
     finally:
         stop_bare(bare)
-    # The generator that drives the bare endpoint faster is the lesser bottleneck.
-    best = max(GENERATORS, key=lambda g: runs[f"{g}/bare_fastapi"]["requests_per_s"])
+    # wrk when it ran (C, leaves the CPUs to the servers); otherwise the generator that drives
+    # the bare endpoint faster, i.e. the lesser bottleneck.
+    best = (
+        "wrk"
+        if "wrk" in used
+        else max(used, key=lambda g: runs[f"{g}/bare_fastapi"]["requests_per_s"])
+    )
     plate, ref = runs[f"{best}/plate_check"], runs[f"{best}/bare_fastapi"]
     return {
         "concurrency": args.concurrency,
@@ -478,6 +620,7 @@ async def measure_plate_check(
         "window_s": args.duration,
         "plates": len(plates),
         "uvicorn": "1 worker, --log-level warning (h11, asyncio loop), same binary for both",
+        "generators": used,
         "runs": runs,
         "headline_generator": best,
         "throughput_ratio": round(plate["requests_per_s"] / ref["requests_per_s"], 3)
@@ -687,26 +830,33 @@ async def measure(args: argparse.Namespace, stack: Running, results: dict[str, A
                 raise BenchError(f"not ready within {args.startup_timeout} s: {', '.join(down)}")
 
             setup_started = time.monotonic()
+            plate, lifecycle = args.only in (None, "plate"), args.only in (None, "lifecycle")
             operator = User(OPERATOR_EMAIL)
             await log_in(http, operator)
-            offerings_needed = -(-args.subscriptions // args.users)
-            offerings = await create_offerings(
-                http, operator, offerings_needed, capacity=args.subscriptions * 2
-            )
-            plate_users = await open_accounts(
-                http,
-                mailbox,
-                [f"bench-{run_id}-plate-{i}@example.org" for i in range(args.plate_users)],
-                vehicles_each=2,
-                concurrency=args.plate_users,
-            )
-            users = await open_accounts(
-                http,
-                mailbox,
-                [f"bench-{run_id}-{i:04d}@example.org" for i in range(args.users)],
-                vehicles_each=1,
-                concurrency=args.setup_concurrency,
-            )
+            offerings: list[int] = []
+            if lifecycle:
+                offerings_needed = -(-args.subscriptions // args.users)
+                offerings = await create_offerings(
+                    http, operator, offerings_needed, capacity=args.subscriptions * 2
+                )
+            plate_users: list[User] = []
+            if plate:
+                plate_users = await open_accounts(
+                    http,
+                    mailbox,
+                    [f"bench-{run_id}-plate-{i}@example.org" for i in range(args.plate_users)],
+                    vehicles_each=2,
+                    concurrency=args.plate_users,
+                )
+            users: list[User] = []
+            if lifecycle:
+                users = await open_accounts(
+                    http,
+                    mailbox,
+                    [f"bench-{run_id}-{i:04d}@example.org" for i in range(args.users)],
+                    vehicles_each=1,
+                    concurrency=args.setup_concurrency,
+                )
             plates = await plate_subscriptions(http, operator, plate_users, service)
             results["setup"] = {
                 "seconds": round(time.monotonic() - setup_started, 1),
@@ -718,17 +868,21 @@ async def measure(args: argparse.Namespace, stack: Running, results: dict[str, A
         finally:
             await mailbox.stop()  # no poller competing for the CPUs during the measurements
 
-        results["plate_check"] = await measure_plate_check(args, stack.env, plates, service)
+        if plate:
+            results["plate_check"] = await measure_plate_check(args, stack.env, plates, service)
 
-        await log_in(http, operator)  # fresh tokens (identity's last 10 minutes)
-        await run_pool(len(users), 10, lambda i: log_in(http, users[i]))
-        results["lifecycle"] = await measure_lifecycle(http, operator, users, offerings, args)
-    results["minimal_workflows"] = await measure_minimal_workflows(args)
+        if lifecycle:
+            await log_in(http, operator)  # fresh tokens (identity's last 10 minutes)
+            await run_pool(len(users), 10, lambda i: log_in(http, users[i]))
+            results["lifecycle"] = await measure_lifecycle(http, operator, users, offerings, args)
+    if lifecycle:
+        results["minimal_workflows"] = await measure_minimal_workflows(args)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.users < 1 or args.subscriptions < 1:
         raise SystemExit("bench: --users and --subscriptions must be positive")
+    generators(args.generator)  # an unknown or missing generator stops the run before the stack
     require_free_ports()
     results: dict[str, Any] = {
         "bench": "subscriptions",
@@ -781,17 +935,19 @@ def report(results: dict[str, Any]) -> str:
             lines.append(load_row(name, r) + "  ms")
         best = pc["headline_generator"]
         runs = pc["runs"]
+        used = pc.get("generators", [best])
         lines.append(
-            "  load generators on the bare endpoint: "
+            "  load generator(s): "
             + ", ".join(
-                f"{g} {runs[f'{g}/bare_fastapi']['requests_per_s']} req/s" for g in GENERATORS
+                f"{g} (bare endpoint {runs[f'{g}/bare_fastapi']['requests_per_s']} req/s)"
+                for g in used
             )
-            + f" -> {min(GENERATORS, key=lambda g: runs[f'{g}/bare_fastapi']['requests_per_s'])}"
-            " is the bottleneck at this concurrency"
+            + ("" if "wrk" in used else "; wrk not installed: raw asyncio fallback")
         )
         plate = pc["runs"][f"{best}/plate_check"]
+        why = "C, leaves the CPUs to the servers" if best == "wrk" else "drives the bare faster"
         lines.append(
-            f"  headline ({best}, the generator that drives the bare endpoint faster): "
+            f"  headline ({best}, {why}): "
             f"plate check at {fmt(pc['throughput_ratio'] and round(pc['throughput_ratio'] * 100))}"
             f"% of the bare endpoint's req/s, p99 {plate['latency']['p99_ms']} ms "
             f"(target: p99 < 10 ms, >= 70%)"
@@ -856,6 +1012,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--active-timeout", type=float, default=120.0)
     parser.add_argument("--setup-concurrency", type=int, default=5)
     parser.add_argument("--startup-timeout", type=float, default=120.0)
+    parser.add_argument(
+        "--only", choices=("plate", "lifecycle"), help="measure only the plate check or lifecycle"
+    )
+    parser.add_argument(
+        "--generator",
+        default="auto",
+        help="plate check load generator(s): auto (wrk when installed, else raw-asyncio), all, "
+        f"or a comma-separated list of {', '.join(GENERATORS)}",
+    )
     return parser.parse_args(argv)
 
 

@@ -1,6 +1,8 @@
 """Money rules from RULES.md: integer cents, prices taxes included, GST and QST backed out."""
 
+import calendar
 from dataclasses import dataclass
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 GST_RATE = Decimal("5")
@@ -28,6 +30,17 @@ def back_out_taxes(total_cents: int) -> TaxBreakdown:
     gst = _round_half_up(total * GST_RATE / COMBINED)
     qst = _round_half_up(total * QST_RATE / COMBINED)
     return TaxBreakdown(total_cents, total_cents - gst - qst, gst, qst)
+
+
+def prorate(monthly_cents: int, start: date) -> int:
+    """The first period's price: from `start` to the last day of its month, both included.
+
+    Rule: round_half_up(monthly × days_used / days_in_month), where days_used counts `start` and
+    the month's last day (a start on the 1st pays the full month, on the last day one day).
+    """
+    days_in_month = calendar.monthrange(start.year, start.month)[1]
+    days_used = days_in_month - start.day + 1
+    return _round_half_up(Decimal(monthly_cents) * days_used / days_in_month)
 
 
 def format_cents(cents: int, language: str = "fr") -> str:

@@ -21,6 +21,7 @@ from services.subscriptions.main import create_app as create_subscriptions
 from tests.support.databases import kind, provision
 from tests.support.mail import SmtpServer
 from tests.support.temporal import start_dev_server
+from tests.support.verifier import identity_verifier
 from workflows.registry import WORKFLOWS, build_activities
 
 IDENTITY, SUBSCRIPTIONS = "http://identity.test", "http://subscriptions.test"
@@ -82,7 +83,11 @@ async def apps(
     platform_settings: PlatformSettings,
     identity_settings: IdentitySettings,
 ) -> AsyncIterator[dict[str, FastAPI]]:
-    """Identity and subscriptions, started, reaching each other over in-process HTTP."""
+    """Identity and subscriptions, started, reaching each other over in-process HTTP.
+
+    Subscriptions verifies identity's tokens and starts its workflows on the session's task
+    queue, which the `worker` fixture serves.
+    """
     async with AsyncExitStack() as stack:
         apps: dict[str, FastAPI] = {}
         mounts = {
@@ -90,16 +95,18 @@ async def apps(
             f"{SUBSCRIPTIONS}/": httpx.ASGITransport(app=_Lazy(apps, "subscriptions")),
         }
         http = await stack.enter_async_context(httpx.AsyncClient(mounts=mounts))
-        apps["subscriptions"] = await _started(
-            stack,
-            create_subscriptions(
-                SubscriptionsSettings(database_url=database_urls["subscriptions"])
-            ),
-        )
         apps["identity"] = await _started(
             stack,
             create_identity(identity_settings, platform_settings, temporal_env.client, http),
         )
+        subscriptions = create_subscriptions(
+            SubscriptionsSettings(database_url=database_urls["subscriptions"]),
+            platform_settings,
+            temporal_env.client,
+            http,
+            identity_verifier(apps["identity"], platform_settings),
+        )
+        apps["subscriptions"] = await _started(stack, subscriptions)
         apps["http"] = http  # type: ignore[assignment]
         yield apps
 

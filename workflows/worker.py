@@ -2,7 +2,9 @@
 
 import asyncio
 import logging
+import os
 import signal
+import sys
 from datetime import timedelta
 
 import httpx
@@ -58,3 +60,11 @@ async def main() -> None:
 
 if __name__ == "__main__":
     asyncio.run(main())
+    # Everything durable is done: the worker drained and the HTTP client closed. The SDK's native
+    # threads may still call into Python while the interpreter finalizes, which aborts the
+    # process ("Fatal Python error: PyGILState_Release") with a non-zero status; skip
+    # finalization so a clean stop is reported as one.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

@@ -11,6 +11,15 @@ class PaymentsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PAYMENTS_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///.data/payments.db"
+    # Cheque specimens, named by the server; a folder no web server serves.
+    specimen_dir: str = ".data/specimens"
+    # Unicode TrueType fonts for invoices and receipts (fpdf2's Latin-1 core fonts when absent).
+    document_font: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    document_font_bold: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+    # A duplicate charge waits this long for the first call's outcome before answering 409.
+    charge_wait_seconds: float = 30.0
+    # A charge still pending after this long (its caller crashed) is resumed by the next call.
+    charge_stale_seconds: float = 120.0
 
 
 @lru_cache

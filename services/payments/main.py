@@ -5,27 +5,62 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from servicekit.auth import configure_verifier, default_verifier
+from servicekit.auth import TokenVerifier, configure_verifier, default_verifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
+from servicekit.settings import PlatformSettings
+from services.payments import (
+    billing_endpoints,
+    internal_endpoints,
+    method_endpoints,
+)
+from services.payments.claims import endpoints as claim_endpoints
 from services.payments.config import PaymentsSettings, get_settings
+from services.payments.dependencies import Components
+from services.payments.gateway import PaymentGateway, SandboxGateway
+from services.subscriptions.contract import available_fonts
+
+ROUTERS = (
+    method_endpoints.router,
+    method_endpoints.agreement_router,
+    billing_endpoints.router,
+    billing_endpoints.operator_router,
+    internal_endpoints.router,
+    claim_endpoints.router,
+)
 
 
-def create_app(settings: PaymentsSettings | None = None) -> FastAPI:
-    """Build the app; tests inject settings."""
+def create_app(
+    settings: PaymentsSettings | None = None,
+    platform: PlatformSettings | None = None,
+    gateway: PaymentGateway | None = None,
+    verifier: TokenVerifier | None = None,
+) -> FastAPI:
+    """Build the app; tests inject settings, a gateway and a token verifier."""
     settings = settings or get_settings()
+    platform = platform or PlatformSettings()
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.sessionmaker = make_sessionmaker(engine)
-        configure_verifier(default_verifier())
+        sessions = make_sessionmaker(engine)
+        configure_verifier(verifier or default_verifier(platform))
+        parts = Components(
+            settings=settings,
+            sessions=sessions,
+            # The embedded sandbox unless a real processor's adapter is given.
+            gateway=gateway or SandboxGateway(sessions),
+            fonts=available_fonts(settings.document_font, settings.document_font_bold),
+        )
+        app.state.sessionmaker, app.state.components = sessions, parts
+        app.state.gateway = parts.gateway
         yield
         await engine.dispose()
 
     app = FastAPI(title="Payments", version="1", lifespan=lifespan)
     install_error_handlers(app)
     app.include_router(health_router(lambda: engine))
-
+    for router in ROUTERS:
+        app.include_router(router)
     return app

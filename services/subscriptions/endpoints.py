@@ -37,12 +37,25 @@ async def owner_view(parts: Components, principal_id: str, subscription_id: str)
 
 @router.post("", status_code=201, response_model=SubscriptionOut)
 async def request_subscription(
-    body: SubscriptionIn, session: SessionDep, parts: ComponentsDep, principal: CurrentPrincipal
+    body: SubscriptionIn, parts: ComponentsDep, principal: CurrentPrincipal
 ) -> SubscriptionOut:
-    """Transmettre ma demande: pending approval, contract number assigned, workflow started."""
-    sub = await service.request(session, parts.settings, principal.account_id, body)
-    await parts.lifecycle.start(service.workflow_input(sub, parts.settings))
-    return await subscription_out(session, sub)
+    """Transmettre ma demande: pending approval, contract number assigned, workflow started.
+
+    The request is committed before the workflow starts (its first activity reads it), and no
+    transaction is open while Temporal answers; a start that fails removes the request again.
+    """
+    await parts.lifecycle.client()  # 503 before anything is written while Temporal is away
+    async with parts.transaction() as session:
+        sub = await service.request(session, parts.settings, principal.account_id, body)
+        created = await subscription_out(session, sub)
+        start = service.workflow_input(sub, parts.settings)
+    try:
+        await parts.lifecycle.start(start)
+    except Exception:
+        async with parts.transaction() as session:
+            await service.discard_request(session, sub.id)
+        raise
+    return created
 
 
 @router.get("", response_model=list[SubscriptionOut])

@@ -30,6 +30,12 @@ async def active_subscriptions(account_id: str, session: SessionDep) -> dict[str
     return {"count": await repo.count_blocking(session, account_id)}
 
 
+@router.get("/accounts/{account_id}/plates")
+async def account_plates(account_id: str, session: SessionDep) -> dict[str, list[str]]:
+    """The plates of the account's vehicles (payments shows the claim notices on them)."""
+    return {"plates": sorted({v.plate for v in await repo.vehicles_of(session, account_id)})}
+
+
 @router.get("/subscriptions/{subscription_id}", response_model=InternalSubscriptionOut)
 async def subscription(subscription_id: str, session: SessionDep) -> InternalSubscriptionOut:
     """The subscription as the workflow needs it."""
@@ -47,11 +53,11 @@ async def transition(
 
 @router.post("/subscriptions/{subscription_id}/contract", response_model=ContractOut)
 async def issue_contract(
-    subscription_id: str, body: ContractIn, session: SessionDep, parts: ComponentsDep
+    subscription_id: str, body: ContractIn, parts: ComponentsDep
 ) -> ContractOut:
-    """Generate (once per key) and store the contract PDF."""
+    """Generate (once per key) and store the contract PDF (no transaction open meanwhile)."""
     found = await issuing.issue(
-        session, parts.identity, parts.fonts, subscription_id, body.idempotency_key
+        parts.sessions, parts.identity, parts.fonts, subscription_id, body.idempotency_key
     )
     return ContractOut(contract_id=found.id, language=found.language)
 

@@ -1,16 +1,19 @@
 """Issuing the contract: its terms from the subscription, the PDF made once and kept."""
 
-import asyncio
 import uuid
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import anyio.to_thread
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from servicekit.db import transaction
 from services.subscriptions import repository as repo
 from services.subscriptions.clock import today
 from services.subscriptions.contract import ContractTerms, Fonts, VehicleTerms, render
 from services.subscriptions.errors import InvalidTransition, SubscriptionNotFound
 from services.subscriptions.models import Contract, Subscription
 from services.subscriptions.ports import IdentityPort, Subscriber
+
+ISSUE_ATTEMPTS = 3  # renders before giving up when modifications keep landing meanwhile
 
 
 def terms_of(sub: Subscription, subscriber: Subscriber) -> ContractTerms:
@@ -45,11 +48,54 @@ def terms_of(sub: Subscription, subscriber: Subscriber) -> ContractTerms:
 
 
 async def issue(
-    session: AsyncSession, identity: IdentityPort, fonts: Fonts, subscription_id: str, key: str
+    sessions: async_sessionmaker[AsyncSession],
+    identity: IdentityPort,
+    fonts: Fonts,
+    subscription_id: str,
+    key: str,
 ) -> Contract:
     """The contract of an active subscription: the same key returns the stored one; a new key
-    (after an applied modification) issues it again with the current terms."""
-    sub = await repo.subscription(session, subscription_id, lock=True)
+    (after an applied modification) issues it again with the current terms.
+
+    No transaction is open while identity answers or the PDF renders (in a thread): on SQLite
+    every transaction holds the database's write lock, and a render of a few hundred
+    milliseconds under it made every other request of the service queue behind it. The terms
+    are read in one short transaction, the PDF made outside, then stored in another that checks
+    again under the row lock (the key and the terms) before writing.
+    """
+    for _ in range(ISSUE_ATTEMPTS):
+        async with transaction(sessions) as session:
+            sub = await _issuable(session, subscription_id, key)
+            if isinstance(sub, Contract):
+                return sub
+            account_id = sub.account_id
+        subscriber = await identity.subscriber(account_id)
+        terms = terms_of(sub, subscriber)
+        pdf = await anyio.to_thread.run_sync(render, terms, subscriber.language, fonts)
+        async with transaction(sessions) as session:
+            sub = await _issuable(session, subscription_id, key, lock=True)
+            if isinstance(sub, Contract):
+                return sub  # a concurrent call with the same key stored it meanwhile
+            if terms_of(sub, subscriber) != terms:
+                continue  # a modification was applied while rendering: render again
+            existing = await repo.contract_of(session, sub.id)
+            contract = existing or Contract(id=str(uuid.uuid4()), subscription_id=sub.id)
+            contract.language, contract.pdf, contract.idempotency_key = (
+                subscriber.language,
+                pdf,
+                key,
+            )
+            session.add(contract)
+            await session.flush()
+            return contract
+    raise InvalidTransition(current_status="active")
+
+
+async def _issuable(
+    session: AsyncSession, subscription_id: str, key: str, *, lock: bool = False
+) -> Subscription | Contract:
+    """The stored contract when it has this key already, else the active subscription."""
+    sub = await repo.subscription(session, subscription_id, lock=lock)
     if sub is None:
         raise SubscriptionNotFound()
     existing = await repo.contract_of(session, sub.id)
@@ -57,10 +103,4 @@ async def issue(
         return existing
     if sub.status != "active":
         raise InvalidTransition(current_status=sub.status)
-    subscriber = await identity.subscriber(sub.account_id)
-    pdf = await asyncio.to_thread(render, terms_of(sub, subscriber), subscriber.language, fonts)
-    contract = existing or Contract(id=str(uuid.uuid4()), subscription_id=sub.id)
-    contract.language, contract.pdf, contract.idempotency_key = subscriber.language, pdf, key
-    session.add(contract)
-    await session.flush()
-    return contract
+    return sub

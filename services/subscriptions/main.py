@@ -28,13 +28,16 @@ from services.subscriptions.lifecycle import Lifecycle
 from services.subscriptions.plates import PlateIndex
 from services.subscriptions.ports import IdentityPort
 
+# FastAPI matches a path against the included routes one by one, in this order: the plate check
+# (cameras, many calls a second) comes first, so it is found after a couple of comparisons
+# instead of after every route of the API (a third of its CPU time, measured in bench/).
 ROUTERS = (
+    operator_endpoints.plate_router,
     catalog_endpoints.router,
     catalog_endpoints.operator_router,
     vehicle_endpoints.router,
     endpoints.router,
     operator_endpoints.router,
-    operator_endpoints.plate_router,
     internal_endpoints.router,
 )
 

@@ -9,6 +9,7 @@ import secrets
 import uuid
 from datetime import date
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -92,6 +93,11 @@ async def request(
     transitions.audit(session, sub, account_id, "request", None)
     await session.flush()
     return sub
+
+
+async def discard_request(session: AsyncSession, subscription_id: str) -> None:
+    """Remove a request whose workflow could not be started (its rows go with it)."""
+    await session.execute(delete(Subscription).where(Subscription.id == subscription_id))
 
 
 def workflow_input(sub: Subscription, settings: SubscriptionsSettings) -> SubscriptionInput:

@@ -10,7 +10,6 @@ from servicekit.settings import PlatformSettings
 from services.subscriptions.clock import today
 from services.subscriptions.config import SubscriptionsSettings
 from services.subscriptions.main import create_app
-from tests.subscriptions.conftest import identity_verifier
 from tests.subscriptions.factories import (
     GATINEAU_DAS,
     HULL_DAS,
@@ -20,6 +19,7 @@ from tests.subscriptions.factories import (
     request_body,
     vehicle_body,
 )
+from tests.support.verifier import identity_verifier
 from tests.support.waiting import eventually
 from workflows.registry import WORKFLOWS
 

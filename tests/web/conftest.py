@@ -8,26 +8,20 @@ own email address, and every browser has its own address (identity throttles per
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from servicekit.auth import KeySet, TokenVerifier
-from servicekit.mail import MailSettings
 from servicekit.settings import PlatformSettings
 from services.identity.config import IdentitySettings
-from services.subscriptions.config import SubscriptionsSettings
-from services.subscriptions.main import create_app as create_subscriptions
+from services.subscriptions import seed
 from tests.support.mail import SmtpServer
 from tests.support.service_rows import set_role
 from tests.web.support import Account, open_account, sample_profile
 from web.config import WebSettings
 from web.main import create_app
-from workflows.registry import WORKFLOWS, build_activities
 
 
 @pytest.fixture
@@ -57,52 +51,12 @@ async def identity_http(
 
 @pytest.fixture(scope="session")
 async def subscriptions_app(
-    apps: dict[str, FastAPI],
-    temporal_env: WorkflowEnvironment,
-    platform_settings: PlatformSettings,
-    database_urls: dict[str, str],
-    smtp: SmtpServer,
-) -> AsyncIterator[FastAPI]:
-    """The real subscriptions app, fully wired: it verifies identity's tokens, reaches identity
-    over ASGI and starts its workflows on a task queue of its own, served by its own worker with
-    the real activities (contract PDF, emails to the session's SMTP server).
-
-    (The session's `apps["subscriptions"]` has no Temporal client nor verifier.)"""
-    platform = platform_settings.model_copy(
-        update={"temporal_task_queue": f"web-{uuid.uuid4().hex[:8]}"}
-    )
-    keys = KeySet()
-    keys.load(apps["identity"].state.components.key.jwks())
-    verifier = TokenVerifier(keys, platform.token_issuer, platform.token_audience)
-    holder: dict[str, FastAPI] = {}
-
-    async def lazy(scope, receive, send):  # type: ignore[no-untyped-def]
-        await holder["app"](scope, receive, send)
-
-    async with AsyncExitStack() as exits:
-        mounts = {
-            f"{platform.identity_url}/": httpx.ASGITransport(app=apps["identity"]),
-            f"{platform.subscriptions_url}/": httpx.ASGITransport(app=lazy),
-        }
-        http = await exits.enter_async_context(httpx.AsyncClient(mounts=mounts))
-        app = create_subscriptions(
-            SubscriptionsSettings(database_url=database_urls["subscriptions"]),
-            platform,
-            temporal_env.client,
-            http,
-            verifier,
-        )
-        holder["app"] = app
-        await exits.enter_async_context(app.router.lifespan_context(app))
-        mail = MailSettings(host="127.0.0.1", port=smtp.port)
-        worker = Worker(
-            temporal_env.client,
-            task_queue=platform.temporal_task_queue,
-            workflows=list(WORKFLOWS),
-            activities=build_activities(http, platform, mail),
-        )
-        await exits.enter_async_context(worker)
-        yield app
+    apps: dict[str, FastAPI], worker: Worker, database_urls: dict[str, str]
+) -> FastAPI:
+    """The session's subscriptions app (fully wired in tests/conftest.py, served by the session's
+    worker), with the seed catalog loaded."""
+    await seed.main(database_urls["subscriptions"])
+    return apps["subscriptions"]
 
 
 @pytest.fixture

@@ -39,9 +39,10 @@ async def start_test_server() -> WorkflowEnvironment:
     return environment
 
 
-@pytest_asyncio.fixture(scope="session")
+@pytest_asyncio.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """The server the workflow tests run on."""
+    """A fresh server for each test: a workflow an earlier test left with a task nobody polls
+    would stop time skipping for every test after it (seen as intermittent hangs)."""
     environment = await start_test_server()
     try:
         yield environment

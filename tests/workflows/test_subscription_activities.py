@@ -86,6 +86,20 @@ async def test_request_received_email_in_french(
     assert user.email not in logged
 
 
+async def test_a_late_request_received_email_still_reads_as_received(real: Real) -> None:
+    """A retry delivered after the approval must not announce the approved start date."""
+    user = await real.users()
+    sid = await real.active(user, start=date(today().year + 1, 1, 12))
+
+    _, [message] = await sent(
+        real, user.email, real.activities.email_user, email(sid, "subscription_received")
+    )
+
+    text = body(message, "plain")
+    assert "Début de l'abonnement : Jour de l'approbation" in text
+    assert "Statut de l'abonnement : En attente d'approbation" in text
+
+
 async def test_approval_email_attaches_the_contract_pdf(real: Real) -> None:
     user = await real.users()
     start = date(today().year + 1, 1, 12)

@@ -64,7 +64,9 @@ async def test_worker_process_serves_workflows_and_stops_on_sigterm(
 
         process.send_signal(signal.SIGTERM)
         await wait_for_line(process.stderr, "shutting down the worker", timeout=10)
-        assert await asyncio.wait_for(process.wait(), timeout=40) == 0
+        code = await asyncio.wait_for(process.wait(), timeout=40)
+        rest = (await process.stderr.read()).decode(errors="replace")
+        assert code == 0, rest[-3000:]
     finally:
         if process.returncode is None:
             process.kill()

@@ -1,0 +1,109 @@
+"""Card-number rules from RULES.md (PCI DSS): Luhn check, brand, and a scanner for stray numbers."""
+
+import re
+from datetime import date
+from typing import Literal
+
+from pydantic_core import PydanticCustomError
+
+from servicekit.messages import CATALOG, Message, message
+
+Brand = Literal["visa", "mastercard", "amex", "discover", "unknown"]
+
+MIN_DIGITS, MAX_DIGITS = 13, 19
+# A run of digits that may hold single spaces or dashes between them ("4242 4242-4242 4242").
+_RUN = re.compile(r"\d(?:[ -]?\d)*")
+_SEPARATORS = re.compile(r"[ -]")
+
+
+def digits_of(number: str) -> str:
+    """The digits of a number typed with spaces or dashes (`4242 4242` -> `42424242`)."""
+    return _SEPARATORS.sub("", number.strip())
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether a string of digits passes the Luhn (mod 10) check."""
+    if not digits.isdigit():
+        return False
+    total = 0
+    for index, char in enumerate(reversed(digits)):
+        value = int(char)
+        if index % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def is_card_number(number: str) -> bool:
+    """13 to 19 digits (spaces or dashes allowed) passing the Luhn check."""
+    digits = digits_of(number)
+    return MIN_DIGITS <= len(digits) <= MAX_DIGITS and luhn_valid(digits)
+
+
+def brand_of(number: str) -> Brand:
+    """The card brand from its leading digits (IIN ranges)."""
+    digits = digits_of(number)
+    two, four = int(digits[:2] or 0), int(digits[:4] or 0)
+    if digits.startswith("4"):
+        return "visa"
+    if 51 <= two <= 55 or 2221 <= four <= 2720:
+        return "mastercard"
+    if two in (34, 37):
+        return "amex"
+    if digits.startswith(("6011", "65")) or 644 <= int(digits[:3] or 0) <= 649:
+        return "discover"
+    return "unknown"
+
+
+def _grouped_like_a_card(run: str) -> bool:
+    """Digits typed in groups read as a card only in card-like groups (`4242 4242 ...`,
+    `3782 822463 10005`): a first group of 4, then groups of 3 to 6. A UUID's `8-4-4-4-12`
+    digits never match, so identifiers are not mistaken for card numbers."""
+    groups = _SEPARATORS.split(run)
+    if len(groups) == 1:
+        return True
+    return len(groups[0]) == 4 and all(3 <= len(g) <= 6 for g in groups[1:])
+
+
+def contains_card_number(text: str) -> bool:
+    """Whether `text` holds a Luhn-valid run of 13-19 digits (spaces or dashes allowed inside,
+    in card-like groups)."""
+    for match in _RUN.finditer(text):
+        run = match.group()
+        if is_card_number(run) and _grouped_like_a_card(run):
+            return True
+    return False
+
+
+# Validators for card forms (pydantic `AfterValidator`s), raising stable codes. ---------------
+
+CARD_MESSAGES: dict[str, Message] = {
+    "card_number_invalid": message("Numéro de carte invalide.", "Invalid card number."),
+    "card_expired": message("La carte est expirée.", "The card has expired."),
+    "cvv_invalid": message("Code de sécurité (CVV) invalide.", "Invalid security code (CVV)."),
+}
+# Registered with the shared catalog so 422 answers carry these messages in both languages.
+for _code, _text in CARD_MESSAGES.items():
+    CATALOG.setdefault(_code, _text)
+
+_CVV = re.compile(r"^\d{3,4}$")
+
+
+def normalize_card_number(value: str) -> str:
+    """Digits only, 13-19 of them, Luhn-valid; `card_number_invalid` otherwise."""
+    digits = digits_of(value)
+    if not is_card_number(digits):
+        raise PydanticCustomError("card_number_invalid", "Invalid card number.")
+    return digits
+
+
+def check_cvv(value: str) -> str:
+    """Three or four digits; `cvv_invalid` otherwise (checked, then forgotten)."""
+    if not _CVV.match(value.strip()):
+        raise PydanticCustomError("cvv_invalid", "Invalid security code.")
+    return value.strip()
+
+
+def expired(month: int, year: int, today: date) -> bool:
+    """A card is valid through the last day of its expiry month."""
+    return (year, month) < (today.year, today.month)

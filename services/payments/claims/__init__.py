@@ -1,0 +1,1 @@
+"""Claim notices ("PAYER UN AVIS DE RÉCLAMATION"): created by operators, paid by anyone."""

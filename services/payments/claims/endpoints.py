@@ -1,0 +1,99 @@
+"""Claim notices ("PAYER UN AVIS DE RÉCLAMATION"): operators issue, anyone finds and pays."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, Query, Response, UploadFile
+
+from servicekit.auth import CurrentPrincipal, OperatorPrincipal
+from servicekit.db import SessionDep
+from services.payments.claims import csv_import, receipt, service
+from services.payments.claims import repository as repo
+from services.payments.claims.dependencies import GatewayDep, SessionsDep, SubscriptionsDep
+from services.payments.claims.models import ClaimNotice
+from services.payments.claims.schemas import (
+    ClaimNoticeIn,
+    ClaimNoticeOut,
+    ImportResult,
+    LookupIn,
+    PayIn,
+    PaymentOut,
+)
+
+operator_router = APIRouter(prefix="/v1/operator/claim-notices", tags=["claim notices"])
+public_router = APIRouter(prefix="/v1/claim-notices", tags=["claim notices"])
+
+
+def notice_out(notice: ClaimNotice) -> ClaimNoticeOut:
+    return ClaimNoticeOut.model_validate(
+        {
+            "number": notice.number,
+            "plate": notice.plate,
+            "site_id": notice.site_id,
+            "issued_on": notice.issued_on,
+            "amount_cents": notice.amount_cents,
+            "due_on": notice.due_on,
+            "status": service.shown_status(notice),
+            "paid_at": notice.paid_at,
+        }
+    )
+
+
+@operator_router.post("", status_code=201, response_model=ClaimNoticeOut)
+async def create_notice(
+    body: ClaimNoticeIn, session: SessionDep, operator: OperatorPrincipal
+) -> ClaimNoticeOut:
+    """Issue one claim notice (409 `claim_number_taken` when the number exists)."""
+    return notice_out(await service.create(session, operator.account_id, body))
+
+
+@operator_router.post("/import", response_model=ImportResult)
+async def import_notices(
+    file: Annotated[UploadFile, File()], session: SessionDep, operator: OperatorPrincipal
+) -> ImportResult:
+    """Import a CSV: all lines or none, every bad line reported with its field and code."""
+    content = await file.read(csv_import.MAX_BYTES + 1)
+    return await csv_import.import_csv(session, operator.account_id, content)
+
+
+@public_router.post("/lookup", response_model=ClaimNoticeOut)
+async def lookup(body: LookupIn, session: SessionDep) -> ClaimNoticeOut:
+    """Find a notice by its number and plate (both must match; no login)."""
+    return notice_out(await service.find(session, body.number, body.plate))
+
+
+@public_router.post("/pay", response_model=PaymentOut)
+async def pay(body: PayIn, sessions: SessionsDep, gateway: GatewayDep) -> PaymentOut:
+    """Pay a notice by card, once (409 `claim_already_paid`, 402 `card_declined`; no login)."""
+    paid = await service.pay(sessions, gateway, body)
+    return PaymentOut(
+        receipt_id=paid.id,
+        receipt_number=paid.number,
+        amount_cents=paid.amount_cents,
+        paid_at=paid.paid_at,
+    )
+
+
+@public_router.get("/receipts/{receipt_id}")
+async def receipt_pdf(
+    receipt_id: str, plate: Annotated[str, Query(max_length=20)], session: SessionDep
+) -> Response:
+    """The receipt PDF, for whoever knows the notice's plate (French, then English)."""
+    found, notice = await service.receipt_for(session, receipt_id, plate)
+    headers = {"Content-Disposition": f'attachment; filename="recu-{found.number}.pdf"'}
+    return Response(receipt.render(found, notice), media_type="application/pdf", headers=headers)
+
+
+@public_router.get("/mine", response_model=list[ClaimNoticeOut])
+async def my_notices(
+    session: SessionDep, principal: CurrentPrincipal, subscriptions: SubscriptionsDep
+) -> list[ClaimNoticeOut]:
+    """Notices on the caller's registered plates (asked of subscriptions)."""
+    plates = await subscriptions.plates(principal.account_id)
+    if not plates:
+        return []
+    return [notice_out(n) for n in await repo.on_plates(session, plates)]
+
+
+router = APIRouter()
+router.include_router(operator_router)
+router.include_router(public_router)

@@ -1,0 +1,101 @@
+"""Claim notices' request and response bodies (pydantic v2)."""
+
+from datetime import date, datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from servicekit.cards import check_cvv, expired, normalize_card_number
+from servicekit.formats import normalize_email, normalize_plate
+from services.payments.gateway import CardDetails
+
+NoticeNumber = Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9-]+$")]
+Plate = Annotated[str, Field(max_length=20), AfterValidator(normalize_plate)]
+MAX_AMOUNT_CENTS = 10_000_000  # 100 000 $: a typo guard, far above any parking claim
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClaimNoticeIn(Strict):
+    """One notice as an operator issues it (amount in cents, taxes as issued)."""
+
+    number: NoticeNumber
+    plate: Plate
+    site_id: int = Field(ge=1)
+    issued_on: date
+    amount_cents: int = Field(gt=0, le=MAX_AMOUNT_CENTS)
+    due_on: date
+
+    @model_validator(mode="after")
+    def _due_after_issue(self) -> Self:
+        if self.due_on < self.issued_on:
+            raise PydanticCustomError("due_before_issue", "The due date precedes the issue date.")
+        return self
+
+
+class ClaimNoticeOut(BaseModel):
+    number: str
+    plate: str
+    site_id: int
+    issued_on: date
+    amount_cents: int
+    due_on: date
+    status: Literal["unpaid", "paid"]
+    paid_at: datetime | None = None
+
+
+class ImportLineError(BaseModel):
+    line: int
+    field: str
+    code: str
+
+
+class ImportResult(BaseModel):
+    imported: int
+    errors: list[ImportLineError]
+
+
+class LookupIn(Strict):
+    """What the payer reads on the notice; the plate is normalised, a bad one simply not found."""
+
+    number: str = Field(max_length=30)
+    plate: str = Field(max_length=20)
+
+
+class CardIn(Strict):
+    """A card as typed; Luhn-checked, expiry checked, CVV checked, then only tokenised."""
+
+    holder_name: str = Field(min_length=1, max_length=100)
+    number: Annotated[str, Field(max_length=30), AfterValidator(normalize_card_number)]
+    exp_month: int = Field(ge=1, le=12)
+    exp_year: int = Field(ge=2000, le=2100)
+    cvv: Annotated[str, Field(max_length=4), AfterValidator(check_cvv)]
+
+    @model_validator(mode="after")
+    def _not_expired(self) -> Self:
+        if expired(self.exp_month, self.exp_year, date.today()):
+            raise PydanticCustomError("card_expired", "The card has expired.")
+        return self
+
+    def details(self) -> CardDetails:
+        """The card for the gateway."""
+        return CardDetails(self.holder_name, self.number, self.exp_month, self.exp_year, self.cvv)
+
+    def __repr_args__(self):  # type: ignore[no-untyped-def]
+        # Never print the number or the CVV, even in a validation traceback.
+        yield "holder_name", self.holder_name
+
+
+class PayIn(LookupIn):
+    card: CardIn
+    email: Annotated[str, AfterValidator(normalize_email)] | None = None
+
+
+class PaymentOut(BaseModel):
+    receipt_id: str
+    receipt_number: str
+    amount_cents: int
+    paid_at: datetime

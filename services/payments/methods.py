@@ -1,0 +1,181 @@
+"""Payment methods: a tokenised card, or a bank account with its PAD agreement and specimen."""
+
+import asyncio
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.cards import digits_of, is_card_number
+from servicekit.db import utcnow
+from services.payments import repository as repo
+from services.payments import specimens
+from services.payments.errors import MethodInUse, MethodNotFound, NotACard, field_error
+from services.payments.gateway import (
+    CardDetails,
+    CardExpired,
+    CardNumberInvalid,
+    CardToken,
+    PaymentGateway,
+)
+from services.payments.models import PaymentMethod
+from services.payments.pad_agreement import agreement
+from services.payments.schemas import CardIn
+
+INSTITUTION = re.compile(r"^\d{3}$")
+TRANSIT = re.compile(r"^\d{5}$")
+ACCOUNT = re.compile(r"^\d{7,12}$")
+CVV = re.compile(r"^\d{3,4}$")
+
+
+@dataclass(frozen=True)
+class PadIn:
+    """The bank-account form, already read from its multipart body."""
+
+    holder_name: str
+    institution: str
+    transit: str
+    account: str
+    agreement_accepted: bool
+    agreement_version: str
+    payer_type: str
+    specimen: bytes | None
+
+
+def _checked_card(body: CardIn, today: date) -> CardDetails:
+    """Luhn, expiry and CVV checked before anything reaches the gateway (RULES.md, cards)."""
+    if not is_card_number(body.number):
+        raise CardNumberInvalid("number")
+    if (body.exp_year, body.exp_month) < (today.year, today.month):
+        raise CardExpired("exp_year")
+    if not CVV.match(body.cvv):
+        raise field_error("cvv", "cvv_invalid")
+    number = digits_of(body.number)
+    return CardDetails(body.holder_name.strip(), number, body.exp_month, body.exp_year, body.cvv)
+
+
+def _apply_token(row: PaymentMethod, holder_name: str, token: CardToken) -> None:
+    row.holder_name, row.gateway_token, row.brand = holder_name, token.token, token.brand
+    row.last4, row.exp_month, row.exp_year = token.last4, token.exp_month, token.exp_year
+    row.updated_at = utcnow()
+
+
+async def add_card(
+    session: AsyncSession, gateway: PaymentGateway, account_id: str, body: CardIn
+) -> PaymentMethod:
+    """Soumettre: tokenise the card and keep only the token, brand, last 4 and expiry."""
+    card = _checked_card(body, date.today())
+    token = await gateway.tokenize(card)
+    row = PaymentMethod(id=str(uuid.uuid4()), account_id=account_id, kind="card")
+    _apply_token(row, card.holder_name, token)
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def replace_card(
+    session: AsyncSession,
+    gateway: PaymentGateway,
+    account_id: str,
+    method_id: str,
+    body: CardIn,
+) -> PaymentMethod:
+    """Mettre à jour la carte de crédit: the same method, a new token; the next charge uses it.
+
+    The gateway is called before the first query: the request's transaction (on SQLite, the
+    write lock) must not be open while the gateway writes in its own.
+    """
+    card = _checked_card(body, date.today())
+    token = await gateway.tokenize(card)
+    row = await require(session, method_id, account_id)
+    if row.kind != "card":
+        raise NotACard()
+    _apply_token(row, card.holder_name, token)
+    await session.flush()
+    return row
+
+
+def _check_bank(form: PadIn) -> None:
+    for field, pattern, rule in (
+        ("institution", INSTITUTION, "institution_invalid"),
+        ("transit", TRANSIT, "transit_invalid"),
+        ("account", ACCOUNT, "account_invalid"),
+    ):
+        if not pattern.match(getattr(form, field)):
+            raise field_error(field, rule)
+    if not form.agreement_accepted:
+        raise field_error("agreement_accepted", "agreement_required")
+    if agreement(form.agreement_version) is None:
+        raise field_error("agreement_version", "agreement_version_invalid")
+    if form.specimen is None:
+        raise field_error("specimen", "specimen_required")
+
+
+async def add_pad(
+    session: AsyncSession, specimen_dir: str, account_id: str, form: PadIn
+) -> PaymentMethod:
+    """Ajouter: the bank account, the agreement accepted now in the version shown, the specimen."""
+    _check_bank(form)
+    assert form.specimen is not None
+    media_type, extension = specimens.sniff(form.specimen)
+    name = await asyncio.to_thread(specimens.save, specimen_dir, form.specimen, extension)
+    now = utcnow()
+    row = PaymentMethod(
+        id=str(uuid.uuid4()),
+        account_id=account_id,
+        kind="pad",
+        holder_name=form.holder_name.strip(),
+        institution=form.institution,
+        transit=form.transit,
+        account_number=form.account,
+        payer_type=form.payer_type,
+        agreement_version=form.agreement_version,
+        agreement_accepted_at=now,
+        specimen_file=name,
+        specimen_media_type=media_type,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    try:
+        await session.flush()
+    except BaseException:
+        await asyncio.to_thread(specimens.delete, specimen_dir, name)
+        raise
+    return row
+
+
+async def require(session: AsyncSession, method_id: str, account_id: str | None) -> PaymentMethod:
+    """The caller's live method (an operator passes None), else the same 404 for everyone."""
+    row = await repo.method(session, method_id, account_id)
+    if row is None:
+        raise MethodNotFound()
+    return row
+
+
+async def specimen(
+    session: AsyncSession, specimen_dir: str, method_id: str, account_id: str | None
+) -> tuple[bytes, str, str]:
+    """(content, media type, download name) of a method's specimen."""
+    row = await require(session, method_id, account_id)
+    if row.specimen_file is None or row.specimen_media_type is None:
+        raise MethodNotFound()
+    content = await asyncio.to_thread(specimens.read, specimen_dir, row.specimen_file)
+    extension = row.specimen_file.rsplit(".", 1)[-1]
+    return content, row.specimen_media_type, f"specimen-{row.id[:8]}.{extension}"
+
+
+async def delete(session: AsyncSession, specimen_dir: str, method_id: str, account_id: str) -> None:
+    """Remove a method not paying a current period; its specimen file goes with it."""
+    row = await require(session, method_id, account_id)
+    if await repo.pays_current_period(session, row.id, date.today()):
+        raise MethodInUse()
+    row.deleted_at = utcnow()
+    row.gateway_token = None
+    row.account_number = None
+    name, row.specimen_file = row.specimen_file, None
+    await session.flush()
+    if name:
+        await asyncio.to_thread(specimens.delete, specimen_dir, name)

@@ -1,0 +1,41 @@
+"""The sandbox gateway's own tables: what a processor keeps on its side, never the card number."""
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from servicekit.db import utcnow
+from services.payments.models import Base
+
+
+class SandboxCard(Base):
+    """A tokenised test card: its token, brand, last 4 digits, expiry and scripted behaviour."""
+
+    __tablename__ = "sandbox_cards"
+
+    token: Mapped[str] = mapped_column(String(40), primary_key=True)
+    brand: Mapped[str] = mapped_column(String(12))
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[int] = mapped_column(Integer)
+    exp_year: Mapped[int] = mapped_column(Integer)
+    behaviour: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("behaviour IN ('capture', 'decline')", "behaviour"),)
+
+
+class SandboxCharge(Base):
+    """A charge the sandbox answered, once per idempotency key (a repeat gets the same answer)."""
+
+    __tablename__ = "sandbox_charges"
+
+    reference: Mapped[str] = mapped_column(String(40), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    token: Mapped[str] = mapped_column(ForeignKey("sandbox_cards.token"))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(10))
+    decline_code: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("status IN ('captured', 'declined')", "status"),)

@@ -1,0 +1,124 @@
+"""Payments' request and response bodies (pydantic v2)."""
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MethodKind = Literal["card", "pad"]
+ChargeStatus = Literal["paid", "declined", "recorded"]
+InvoiceStatus = Literal["paid", "unpaid", "credited", "payroll"]
+AdjustmentKind = Literal["payment", "credit"]
+PayerType = Literal["personal", "business"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CardIn(Strict):
+    """What the card form sends; the number and CVV only reach the gateway."""
+
+    holder_name: str = Field(min_length=1, max_length=200)
+    number: str = Field(min_length=1, max_length=40)
+    exp_month: int = Field(ge=1, le=12)
+    exp_year: int = Field(ge=2000, le=2100)
+    cvv: str = Field(min_length=1, max_length=8)
+
+
+class AgreementOut(BaseModel):
+    version: str
+    accepted_at: datetime
+
+
+class MethodOut(BaseModel):
+    """A payment method as its owner sees it: never a card number, only an account's last 4."""
+
+    id: str
+    kind: MethodKind
+    holder_name: str
+    brand: str | None = None
+    last4: str | None = None
+    exp_month: int | None = None
+    exp_year: int | None = None
+    institution: str | None = None
+    transit: str | None = None
+    account_last4: str | None = None
+    payer_type: PayerType | None = None
+    agreement: AgreementOut | None = None
+    has_specimen: bool = False
+    created_at: datetime
+
+
+class PadAgreementOut(BaseModel):
+    version: str
+    text_fr: str
+    text_en: str
+
+
+class ChargeIn(Strict):
+    """A charge the billing workflow asks for; the key is derived from subscription and period."""
+
+    idempotency_key: str = Field(min_length=8, max_length=200)
+    account_id: str = Field(min_length=1, max_length=36)
+    subscription_id: str = Field(min_length=1, max_length=36)
+    payment_method_id: str | None = Field(default=None, max_length=36)
+    period_start: date
+    period_end: date
+    amount_cents: int = Field(ge=0, le=100_000_000)
+    description: str = Field(min_length=1, max_length=300)
+
+
+class ChargeOut(BaseModel):
+    id: str
+    status: ChargeStatus
+    amount_cents: int
+    invoice_id: str
+    decline_code: str | None = None
+
+
+class BalanceOut(BaseModel):
+    balance_cents: int
+
+
+class InvoiceOut(BaseModel):
+    id: str
+    number: str
+    period_start: date
+    period_end: date
+    subscription_id: str
+    description: str
+    total_cents: int
+    pretax_cents: int
+    gst_cents: int
+    qst_cents: int
+    status: InvoiceStatus
+    receipt_number: str | None = None
+    created_at: datetime
+
+
+class AdjustmentIn(Strict):
+    kind: AdjustmentKind
+    amount_cents: int = Field(gt=0, le=100_000_000)
+    reason: str = Field(max_length=1000)
+
+
+class AdjustmentOut(BaseModel):
+    id: str
+    account_id: str
+    kind: AdjustmentKind
+    amount_cents: int
+    reason: str
+    operator_id: str
+    created_at: datetime
+    balance_cents: int
+
+
+class AccountBillingOut(BaseModel):
+    """What an operator sees of one account."""
+
+    account_id: str
+    balance_cents: int
+    invoices: list[InvoiceOut]
+    methods: list[MethodOut]
+    adjustments: list[AdjustmentOut]

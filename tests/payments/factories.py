@@ -1,0 +1,85 @@
+"""Small factories for the payments tests: card and bank forms, charges, the test stack."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+
+from servicekit.settings import PlatformSettings
+from services.payments.config import PaymentsSettings
+from tests.subscriptions.factories import User
+
+PAYMENTS = "http://payments.test"
+VISA, MASTERCARD, AMEX = "4242 4242 4242 4242", "5555555555554444", "378282246310005"
+DECLINED_AT_TOKENISE, DECLINES_CHARGES = "4000000000000002", "4000000000000341"
+EXPIRED_AT_TOKENISE = "4000000000000069"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@dataclass
+class PaymentsStack:
+    app: FastAPI
+    settings: PaymentsSettings
+    platform: PlatformSettings
+
+    @property
+    def internal(self) -> dict[str, str]:
+        return {"X-Service-Token": self.platform.service_token}
+
+
+def card_body(number: str = VISA, **changes: Any) -> dict[str, Any]:
+    year = date.today().year + 2
+    return {
+        "holder_name": "Léa Tremblay",
+        "number": number,
+        "exp_month": 12,
+        "exp_year": year,
+        "cvv": "123",
+    } | changes
+
+
+def pad_form(**changes: Any) -> dict[str, str]:
+    return {
+        "holder_name": "Léa Tremblay",
+        "institution": "815",
+        "transit": "30000",
+        "account": "1234567",
+        "agreement_accepted": "true",
+        "agreement_version": "2026-01",
+    } | changes
+
+
+async def add_card(client: httpx.AsyncClient, user: User, number: str = VISA) -> dict[str, Any]:
+    response = await client.post(
+        "/v1/payment-methods/card", json=card_body(number), headers=user.headers
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def add_pad(
+    client: httpx.AsyncClient, user: User, content: bytes = PDF, name: str = "cheque.pdf"
+) -> httpx.Response:
+    return await client.post(
+        "/v1/payment-methods/pad",
+        data=pad_form(),
+        files={"specimen": (name, content, "application/pdf")},
+        headers=user.headers,
+    )
+
+
+def charge_body(user: User, method_id: str | None, amount: int = 6500, **changes: Any) -> dict:
+    return {
+        "idempotency_key": f"sub-{uuid.uuid4().hex}:2028-03",
+        "account_id": user.id,
+        "subscription_id": str(uuid.uuid4()),
+        "payment_method_id": method_id,
+        "period_start": "2028-03-01",
+        "period_end": "2028-03-31",
+        "amount_cents": amount,
+        "description": "Abonnement 7116 - mars 2028",
+    } | changes
