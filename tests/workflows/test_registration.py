@@ -19,6 +19,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from servicekit.temporal import ACCOUNT_ID, REGISTRATION_STATUS
+from tests.workflows.helpers import eventually
+from tests.workflows.helpers import running_worker as shared_worker
 from workflows.registration.models import (
     AccountEmailInput,
     AccountEmailResult,
@@ -32,7 +34,6 @@ from workflows.registration.workflows import (
     AccountEmailWorkflow,
     RegistrationWorkflow,
 )
-from workflows.registry import WORKFLOWS
 
 SEVEN_DAYS = timedelta(days=7)
 
@@ -74,25 +75,8 @@ class FakeIdentity:
 async def running_worker(
     env: WorkflowEnvironment, identity: FakeIdentity, task_queue: str, **options: Any
 ) -> AsyncIterator[Worker]:
-    worker = Worker(
-        env.client,
-        task_queue=task_queue,
-        workflows=list(WORKFLOWS),
-        activities=identity.activities(),
-        **options,
-    )
-    async with worker:
+    async with shared_worker(env, identity.activities(), task_queue, **options) as worker:
         yield worker
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Wait (in real time, so without skipping workflow time) until `check()` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 async def start_registration(

@@ -9,7 +9,6 @@ waiting would stop the shared server from skipping time once its worker is gone.
 Set `RECORD_SUBSCRIPTION_HISTORY=1` to rewrite `histories/subscription_approve_cancel.json`.
 """
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -33,7 +32,8 @@ from servicekit.temporal import (
     SUBSCRIPTION_ID,
     SUBSCRIPTION_STATUS,
 )
-from workflows.registry import WORKFLOWS
+from tests.workflows.helpers import eventually
+from tests.workflows.helpers import running_worker as shared_worker
 from workflows.subscription.calendar import MONTREAL, local_today, start_of_day
 from workflows.subscription.models import (
     CancellationRequest,
@@ -184,25 +184,8 @@ class FakeService:
 async def running_worker(
     env: WorkflowEnvironment, service: FakeService, queue: str, **options: Any
 ) -> AsyncIterator[Worker]:
-    worker = Worker(
-        env.client,
-        task_queue=queue,
-        workflows=list(WORKFLOWS),
-        activities=service.activities(),
-        **options,
-    )
-    async with worker:
+    async with shared_worker(env, service.activities(), queue, **options) as worker:
         yield worker
-
-
-async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
-    """Wait (in real time, so without skipping workflow time) until `check()` holds."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not check():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.02)
 
 
 def new_queue() -> str:

@@ -6,6 +6,7 @@ and the employee number only. Each step is a plain form (GET forms to narrow the
 forms to move on), so every page works without JavaScript.
 """
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -596,16 +597,15 @@ async def withdrawal(
     request: Request, account: AccountDep, subs: SubscriptionsDep, subscription_id: str
 ) -> Response:
     """Withdraw the pending request."""
-    try:
-        await account.call(subs.withdraw, subscription_id)
-    except ApiError as exc:
-        if not is_form_error(exc) or exc.status == 404:
-            raise
-        found = await account.call(subs.subscription, subscription_id)
-        context = {"sub": found, "form_error": pick(exc.message, account.session.language)}
-        return render(request, "subscriptions/withdraw.html", context, status_code=exc.status)
-    account.session.notice = "notice.request_withdrawn"
-    return see_other(f"{MINE}/{subscription_id}")
+    return await _act_on_subscription(
+        request,
+        account,
+        subs,
+        subscription_id,
+        action=subs.withdraw,
+        page="subscriptions/withdraw.html",
+        notice="notice.request_withdrawn",
+    )
 
 
 @router.post(f"{MINE}/{{subscription_id}}/annulation/retrait")
@@ -613,15 +613,38 @@ async def withdraw_cancellation(
     request: Request, account: AccountDep, subs: SubscriptionsDep, subscription_id: str
 ) -> Response:
     """Withdraw a scheduled cancellation before its date."""
+    return await _act_on_subscription(
+        request,
+        account,
+        subs,
+        subscription_id,
+        action=subs.withdraw_cancellation,
+        page="subscriptions/detail.html",
+        notice="notice.cancellation_withdrawn",
+    )
+
+
+async def _act_on_subscription(
+    request: Request,
+    account: Account,
+    subs: SubscriptionsClient,
+    subscription_id: str,
+    *,
+    action: Callable[..., Awaitable[Any]],
+    page: str,
+    notice: str,
+) -> Response:
+    """Run one action on a subscription: back to its page with a notice, or the page again with
+    the service's refusal (a 404 stays a 404)."""
     try:
-        await account.call(subs.withdraw_cancellation, subscription_id)
+        await account.call(action, subscription_id)
     except ApiError as exc:
         if not is_form_error(exc) or exc.status == 404:
             raise
         found = await account.call(subs.subscription, subscription_id)
         context = {"sub": found, "form_error": pick(exc.message, account.session.language)}
-        return render(request, "subscriptions/detail.html", context, status_code=exc.status)
-    account.session.notice = "notice.cancellation_withdrawn"
+        return render(request, page, context, status_code=exc.status)
+    account.session.notice = notice
     return see_other(f"{MINE}/{subscription_id}")
 
 
