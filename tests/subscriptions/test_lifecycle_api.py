@@ -130,7 +130,9 @@ async def test_a_full_offering_is_reported_to_the_operator(client, users, operat
 
 
 @needs_workflow
-async def test_a_cancellation_is_scheduled_with_the_notice_then_withdrawn(client, user, operator):
+async def test_a_cancellation_is_scheduled_with_the_notice_then_withdrawn(
+    client, user, operator, temporal_env
+):
     sub = await submit(client, user, start=today())
     await decide(client, operator, sub["id"])
     url = f"/v1/subscriptions/{sub['id']}/cancellation"
@@ -148,6 +150,9 @@ async def test_a_cancellation_is_scheduled_with_the_notice_then_withdrawn(client
     scheduled = await client.post(url, headers=user.headers, json={"date": soon.isoformat()})
     assert scheduled.status_code == 200, scheduled.text
     assert scheduled.json()["cancellation_effective"] == expected
+    # What the operator sees in the Web UI: a durable timer firing at the effective date.
+    fires_in = await eventually(lambda: _timer_after_cancellation(temporal_env, sub["id"]))
+    assert timedelta(days=29) < fires_in <= timedelta(days=30)
 
     withdrawn = await client.delete(url, headers=user.headers)
     assert withdrawn.status_code == 200, withdrawn.text
@@ -263,3 +268,15 @@ async def test_operators_find_the_lifecycle_by_contract_number_and_status(
         f"ContractNumber = '{sub['contract_number']}' AND SubscriptionStatus = 'pending_approval'"
     )
     assert [w.id async for w in temporal_env.client.list_workflows(pending)] == []
+
+
+async def _timer_after_cancellation(temporal_env, subscription_id: str) -> timedelta | None:
+    """How far ahead the cancellation timer fires, once the workflow has started it (its
+    history, as the Web UI shows it; the 3-day reminder timer of the pending phase is shorter)."""
+    handle = temporal_env.client.get_workflow_handle(f"subscription-{subscription_id}")
+    timers = [
+        event.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
+        async for event in handle.fetch_history_events()
+        if event.HasField("timer_started_event_attributes")
+    ]
+    return timers[-1] if timers and timers[-1] > timedelta(days=28) else None
