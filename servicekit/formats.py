@@ -1,6 +1,7 @@
 """Québec/Canada formats from RULES.md: postal codes, provinces, phones, plates, emails."""
 
 import re
+from datetime import date
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -70,3 +71,20 @@ def normalize_plate(value: str) -> str:
     if not PLATE.match(compact):
         raise PydanticCustomError("plate_invalid", "Invalid licence plate.")
     return compact
+
+
+MONTHS = {
+    "fr": (
+        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+    ).split(),
+    "en": (
+        "January February March April May June July August September October November December"
+    ).split(),
+}
+
+
+def long_date(day: date, language: str) -> str:
+    """`9 février 2027`, `1er août 2022` (French) or `February 9, 2027` (English)."""
+    if language == "en":
+        return f"{MONTHS['en'][day.month - 1]} {day.day}, {day.year}"
+    return f"{'1er' if day.day == 1 else day.day} {MONTHS['fr'][day.month - 1]} {day.year}"

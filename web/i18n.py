@@ -1,8 +1,11 @@
 """UI strings, French first, and the language of a page."""
 
 from collections.abc import Callable
+from datetime import date
 
+from servicekit import formats
 from servicekit.messages import Message
+from servicekit.money import format_cents
 
 DEFAULT_LANGUAGE = "fr"
 
@@ -840,57 +843,15 @@ def translator(language: str) -> Callable[..., str]:
     return t
 
 
-MONTHS: dict[str, tuple[str, ...]] = {
-    "fr": (
-        "janvier",
-        "février",
-        "mars",
-        "avril",
-        "mai",
-        "juin",
-        "juillet",
-        "août",
-        "septembre",
-        "octobre",
-        "novembre",
-        "décembre",
-    ),
-    "en": (
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ),
-}
-
-
 def money(cents: int | None, language: str) -> str:
     """An amount in dollars as a person of that language writes it: `65,00 $` or `$65.00`."""
-    value = int(cents or 0)
-    sign, value = ("-" if value < 0 else ""), abs(value)
-    dollars, rest = divmod(value, 100)
-    if language == "en":
-        return f"{sign}${dollars:,}.{rest:02d}"
-    grouped = f"{dollars:,}".replace(",", " ")
-    return f"{sign}{grouped},{rest:02d} $"
+    return format_cents(int(cents or 0), "en" if language == "en" else "fr")
 
 
 def long_date(value: object, language: str) -> str:
-    """`2023-09-01` (or a datetime's ISO form) as `1 septembre 2023` / `September 1, 2023`."""
-    text = str(value or "")[:10]
+    """`2023-09-01` (or a datetime's ISO form) as `1er septembre 2023` / `September 1, 2023`."""
     try:
-        year, month, day = (int(part) for part in text.split("-"))
-        name = MONTHS["en" if language == "en" else "fr"][month - 1]
-    except (ValueError, IndexError):
+        day = date.fromisoformat(str(value or "")[:10])
+    except ValueError:
         return str(value or "")
-    if language == "en":
-        return f"{name} {day}, {year}"
-    return f"{day} {name} {year}"
+    return formats.long_date(day, "en" if language == "en" else "fr")

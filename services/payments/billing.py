@@ -6,12 +6,12 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import Principal
+from servicekit.pdf import Fonts
 from services.payments import documents
 from services.payments import repository as repo
 from services.payments.errors import InvoiceNotFound, ReceiptNotFound, field_error
 from services.payments.models import Adjustment, Invoice, LedgerEntry
 from services.payments.schemas import AdjustmentIn
-from services.subscriptions.contract import Fonts
 
 
 def scope(principal: Principal) -> str | None:

@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from servicekit.pdf import Fonts
 from services.payments.config import PaymentsSettings
 from services.payments.gateway import PaymentGateway
-from services.subscriptions.contract import Fonts
 
 
 @dataclass

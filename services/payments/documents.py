@@ -3,9 +3,11 @@
 The page layout and fonts are the contract's (`services.subscriptions.contract`), reused as is.
 """
 
+from servicekit import pdf
+from servicekit.formats import long_date
 from servicekit.money import format_cents
+from servicekit.pdf import OPERATOR, Fonts, Lines
 from services.payments.models import Invoice
-from services.subscriptions.contract import OPERATOR, Fonts, Lines, _date, _Pdf
 
 STATUS = {
     "paid": ("Payée", "Paid"),
@@ -40,12 +42,12 @@ def _header(invoice: Invoice, lang: str, receipt: bool) -> Lines:
         title = f"{'Reçu' if fr else 'Receipt'} {invoice.receipt_number}"
     else:
         title = f"{'Facture' if fr else 'Invoice'} {invoice.number}"
-    period = f"{_date(invoice.period_start, lang)} - {_date(invoice.period_end, lang)}"
+    period = f"{long_date(invoice.period_start, lang)} - {long_date(invoice.period_end, lang)}"
     return [
         ("h", title if fr else f"{title} (English version)"),
         ("p", OPERATOR),
         _line(lang, "Facture", "Invoice", invoice.number),
-        _line(lang, "Date", "Date", _date(invoice.created_at.date(), lang)),
+        _line(lang, "Date", "Date", long_date(invoice.created_at.date(), lang)),
         _line(lang, "Description", "Description", invoice.description),
         _line(lang, "Période", "Period", period),
         _line(lang, "Statut", "Status", STATUS[invoice.status][0 if fr else 1]),
@@ -56,7 +58,7 @@ def _payment(invoice: Invoice, lang: str) -> Lines:
     if invoice.paid_at is None:
         return []
     fr = lang == "fr"
-    paid = _date(invoice.paid_at.date(), lang)
+    paid = long_date(invoice.paid_at.date(), lang)
     method = METHOD.get(invoice.method_kind or "")
     if method and invoice.method_last4:
         paid += f" - {method[0 if fr else 1]} ****{invoice.method_last4}"
@@ -70,11 +72,7 @@ def _lines(invoice: Invoice, lang: str, receipt: bool) -> Lines:
 
 def render(invoice: Invoice, fonts: Fonts, receipt: bool = False, compress: bool = True) -> bytes:
     """The invoice (or its receipt) PDF, French then English (CPU-bound: run in a thread)."""
-    pdf = _Pdf(fonts)
-    pdf.set_compression(compress)
     number = invoice.receipt_number if receipt else invoice.number
-    pdf.set_title(f"{'Reçu' if receipt else 'Facture'} {number}")
-    pdf.set_author(OPERATOR)
-    pdf.write_lines(_lines(invoice, "fr", receipt))
-    pdf.write_lines(_lines(invoice, "en", receipt))
-    return bytes(pdf.output())
+    title = f"{'Reçu' if receipt else 'Facture'} {number}"
+    pages = [_lines(invoice, "fr", receipt), _lines(invoice, "en", receipt)]
+    return pdf.render(title, pages, fonts, compress)

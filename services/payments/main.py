@@ -9,6 +9,7 @@ from servicekit.auth import TokenVerifier, configure_verifier, default_verifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
+from servicekit.pdf import available_fonts
 from servicekit.settings import PlatformSettings
 from services.payments import (
     billing_endpoints,
@@ -19,7 +20,6 @@ from services.payments.claims import endpoints as claim_endpoints
 from services.payments.config import PaymentsSettings, get_settings
 from services.payments.dependencies import Components
 from services.payments.gateway import PaymentGateway, SandboxGateway
-from services.subscriptions.contract import available_fonts
 
 ROUTERS = (
     method_endpoints.router,

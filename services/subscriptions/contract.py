@@ -6,19 +6,12 @@ whose language is English receives the French contract with its English version 
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
-from fpdf import FPDF
-
+from servicekit import pdf
+from servicekit.formats import long_date
 from servicekit.money import back_out_taxes, format_cents
+from servicekit.pdf import OPERATOR, Fonts, Lines
 
-MONTHS_FR = (
-    "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-).split()
-MONTHS_EN = (
-    "January February March April May June July August September October November December"
-).split()
-OPERATOR = "Société Parc-Auto du Québec (SPAQ)"
 LATE_INTEREST = "18"
 
 
@@ -56,27 +49,12 @@ class ContractTerms:
     issued_on: date
 
 
-@dataclass(frozen=True)
-class Fonts:
-    regular: str | None
-    bold: str | None
-
-
-def _date(day: date, language: str) -> str:
-    if language == "en":
-        return f"{MONTHS_EN[day.month - 1]} {day.day}, {day.year}"
-    return f"{day.day} {MONTHS_FR[day.month - 1]} {day.year}"
-
-
 def _billing(mode: str, language: str) -> str:
     if language == "en":
         return "Monthly - " + ("payroll deduction" if mode == "payroll" else "pre-authorized debit")
     return "Mensuel - " + (
         "DAS (Déduction à la source)" if mode == "payroll" else "Prélèvement préautorisé"
     )
-
-
-Lines = list[tuple[str, str]]  # (kind, text): "h" title, "s" section, "p" paragraph
 
 
 def _parties_fr(t: ContractTerms) -> Lines:
@@ -110,7 +88,7 @@ def _service_fr(t: ContractTerms) -> Lines:
             f"TPS (5 %) : {format_cents(taxes.gst_cents)}; "
             f"TVQ (9,975 %) : {format_cents(taxes.qst_cents)}",
         ),
-        ("p", f"Début de l'abonnement : {_date(t.start_date, 'fr')}"),
+        ("p", f"Début de l'abonnement : {long_date(t.start_date, 'fr')}"),
         ("p", "Fin de l'abonnement : Indéterminée"),
         ("s", "Véhicules"),
         *[
@@ -155,7 +133,7 @@ def _clauses_fr(t: ContractTerms) -> Lines:
         ("s", "Paiement"),
         ("p", f"Tout solde impayé porte intérêt au taux de {LATE_INTEREST} % par année."),
         ("s", "Approbation"),
-        ("p", f"Abonnement approuvé par la SPAQ. Contrat émis le {_date(t.issued_on, 'fr')}."),
+        ("p", f"Abonnement approuvé par la SPAQ. Contrat émis le {long_date(t.issued_on, 'fr')}."),
     ]
 
 
@@ -191,7 +169,7 @@ def _service_en(t: ContractTerms) -> Lines:
             f"GST (5%): {format_cents(taxes.gst_cents, 'en')}; "
             f"QST (9.975%): {format_cents(taxes.qst_cents, 'en')}",
         ),
-        ("p", f"Subscription start: {_date(t.start_date, 'en')}"),
+        ("p", f"Subscription start: {long_date(t.start_date, 'en')}"),
         ("p", "Subscription end: Indefinite"),
         ("s", "Vehicles"),
         *[("p", f"Plate {v.plate} - {v.make} {v.model} {v.year}, {v.color}") for v in t.vehicles],
@@ -233,7 +211,7 @@ def _clauses_en(t: ContractTerms) -> Lines:
         ("s", "Payment"),
         ("p", f"Any unpaid balance bears interest at {LATE_INTEREST}% per year."),
         ("s", "Approval"),
-        ("p", f"Subscription approved by SPAQ. Contract issued on {_date(t.issued_on, 'en')}."),
+        ("p", f"Subscription approved by SPAQ. Contract issued on {long_date(t.issued_on, 'en')}."),
     ]
 
 
@@ -243,43 +221,8 @@ def _lines(t: ContractTerms, language: str) -> Lines:
     return _parties_fr(t) + _service_fr(t) + _access_fr(t) + _clauses_fr(t)
 
 
-class _Pdf(FPDF):
-    def __init__(self, fonts: Fonts) -> None:
-        super().__init__(format="Letter")
-        self.set_margins(20, 20, 20)
-        self.set_auto_page_break(True, margin=20)
-        if fonts.regular and fonts.bold:
-            self.add_font("Body", "", fonts.regular)
-            self.add_font("Body", "B", fonts.bold)
-            self.body_font = "Body"
-        else:  # the core fonts cover Latin-1, so every French accent
-            self.body_font = "Helvetica"
-
-    def write_lines(self, lines: Lines) -> None:
-        self.add_page()
-        for kind, text in lines:
-            size, style, gap = {"h": (16, "B", 4), "s": (12, "B", 3), "p": (10, "", 1)}[kind]
-            if kind == "s":
-                self.ln(3)
-            self.set_font(self.body_font, style, size)
-            self.multi_cell(0, size * 0.5 + gap, text, new_x="LMARGIN", new_y="NEXT")
-
-
-def available_fonts(regular: str, bold: str) -> Fonts:
-    """The configured TrueType fonts when both exist on this machine."""
-    if Path(regular).is_file() and Path(bold).is_file():
-        return Fonts(regular, bold)
-    return Fonts(None, None)
-
-
 def render(terms: ContractTerms, language: str, fonts: Fonts, compress: bool = True) -> bytes:
     """The contract PDF: French, then English when `language` is "en" (CPU-bound: run in a
     thread)."""
-    pdf = _Pdf(fonts)
-    pdf.set_compression(compress)
-    pdf.set_title(f"Contrat {terms.contract_number}")
-    pdf.set_author(OPERATOR)
-    pdf.write_lines(_lines(terms, "fr"))
-    if language == "en":
-        pdf.write_lines(_lines(terms, "en"))
-    return bytes(pdf.output())
+    pages = [_lines(terms, "fr")] + ([_lines(terms, "en")] if language == "en" else [])
+    return pdf.render(f"Contrat {terms.contract_number}", pages, fonts, compress)

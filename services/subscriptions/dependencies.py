@@ -12,9 +12,9 @@ from starlette.datastructures import Headers
 from servicekit.auth import current_principal, service_token_matches
 from servicekit.db import transaction
 from servicekit.errors import Forbidden
+from servicekit.pdf import Fonts
 from servicekit.settings import PlatformSettings
 from services.subscriptions.config import SubscriptionsSettings
-from services.subscriptions.contract import Fonts
 from services.subscriptions.lifecycle import Lifecycle
 from services.subscriptions.plates import PlateIndex
 from services.subscriptions.ports import IdentityPort

@@ -12,6 +12,7 @@ from servicekit.auth import TokenVerifier, configure_verifier, default_verifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
+from servicekit.pdf import available_fonts
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
 from services.subscriptions import (
@@ -22,7 +23,6 @@ from services.subscriptions import (
     vehicle_endpoints,
 )
 from services.subscriptions.config import SubscriptionsSettings, get_settings
-from services.subscriptions.contract import available_fonts
 from services.subscriptions.dependencies import Components
 from services.subscriptions.lifecycle import Lifecycle
 from services.subscriptions.plates import PlateIndex

@@ -10,7 +10,8 @@ import pytest
 from pypdf import PdfReader
 
 from servicekit.money import back_out_taxes
-from services.subscriptions.contract import ContractTerms, Fonts, VehicleTerms, render
+from servicekit.pdf import Fonts
+from services.subscriptions.contract import ContractTerms, VehicleTerms, render
 from tests.subscriptions.factories import (
     GATINEAU_DAS,
     HULL_DAS,
@@ -174,7 +175,7 @@ def terms(**changes) -> ContractTerms:
 def test_the_core_fonts_render_french_accents_when_no_truetype_font_is_installed():
     pdf = render(terms(), "fr", Fonts(None, None))
     text = " ".join(text_of(pdf).split())
-    assert "Émile Côté-François" in text and "Début de l'abonnement : 1 septembre 2023" in text
+    assert "Émile Côté-François" in text and "Début de l'abonnement : 1er septembre 2023" in text
     assert "prend effet à la date choisie" in text
     assert "préavis de 45 jours" in text and "Prélèvement" not in text
 

@@ -4,10 +4,10 @@ from datetime import date
 
 import pytest
 
+from servicekit.formats import long_date
 from workflows.subscription.emails import (
     SUBJECTS,
     EmailDetails,
-    format_date,
     render_subscription_email,
 )
 
@@ -57,6 +57,6 @@ def test_reasons_are_escaped_in_html_only() -> None:
 
 
 def test_dates_in_each_language() -> None:
-    assert format_date(date(2027, 2, 9), "fr") == "9 février 2027"
-    assert format_date(date(2022, 8, 1), "fr") == "1er août 2022"
-    assert format_date(date(2027, 2, 9), "en") == "February 9, 2027"
+    assert long_date(date(2027, 2, 9), "fr") == "9 février 2027"
+    assert long_date(date(2022, 8, 1), "fr") == "1er août 2022"
+    assert long_date(date(2027, 2, 9), "en") == "February 9, 2027"

@@ -10,6 +10,7 @@ from datetime import date
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from servicekit.formats import long_date
 from workflows.emails.render import BRAND, TEMPLATES, RenderedEmail, language_of
 from workflows.subscription.models import (
     ServiceCentreEmailKind,
@@ -95,16 +96,6 @@ STATUS_LABELS: dict[SubscriptionState, dict[str, str]] = {
 }
 START_ON_APPROVAL = {"fr": "Jour de l'approbation", "en": "Day of approval"}
 NO_END = {"fr": "Indéterminée", "en": "Not set"}
-MONTHS = {
-    "fr": (
-        "janvier", "février", "mars", "avril", "mai", "juin",
-        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
-    ),
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
-    ),
-}  # fmt: skip
 
 _env = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -132,14 +123,6 @@ class EmailDetails:
     modification_id: str | None = None
 
 
-def format_date(day: date, lang: str) -> str:
-    """`9 février 2027` / `1er août 2022` in French, `February 9, 2027` in English."""
-    month = MONTHS[lang][day.month - 1]
-    if lang == "en":
-        return f"{month} {day.day}, {day.year}"
-    return f"{'1er' if day.day == 1 else day.day} {month} {day.year}"
-
-
 def render_subscription_email(
     kind: UserEmailKind | ServiceCentreEmailKind, language: str | None, details: EmailDetails
 ) -> RenderedEmail:
@@ -157,12 +140,12 @@ def render_subscription_email(
         "offering_name": details.offering_name,
         "status_label": STATUS_LABELS[KIND_STATUS[kind]][lang],
         "start_label": (
-            format_date(details.start_date, lang) if details.start_date else START_ON_APPROVAL[lang]
+            long_date(details.start_date, lang) if details.start_date else START_ON_APPROVAL[lang]
         ),
-        "end_label": format_date(end, lang) if end else NO_END[lang],
+        "end_label": long_date(end, lang) if end else NO_END[lang],
         "reason": details.reason,
         "effective_label": (
-            format_date(details.effective_date, lang) if details.effective_date else None
+            long_date(details.effective_date, lang) if details.effective_date else None
         ),
         "waiting_days": details.waiting_days,
         "modification_id": details.modification_id,

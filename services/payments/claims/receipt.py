@@ -3,15 +3,13 @@
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from fpdf import FPDF
-
+from servicekit import pdf
 from servicekit.money import format_cents
+from servicekit.pdf import CORE_FONTS, Lines
 from services.payments.claims.models import ClaimNotice, ClaimReceipt
 
-OPERATOR = "Société Parc-Auto du Québec (SPAQ)"
 MONTREAL = ZoneInfo("America/Montreal")
 BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express"}
-Lines = list[tuple[str, str]]
 
 
 def _day(day: date | datetime) -> str:
@@ -51,15 +49,5 @@ def _lines(receipt: ClaimReceipt, notice: ClaimNotice, language: str) -> Lines:
 
 def render(receipt: ClaimReceipt, notice: ClaimNotice) -> bytes:
     """The receipt, French first then English (CPU-bound but tiny)."""
-    pdf = FPDF(format="Letter")
-    pdf.set_margins(20, 20, 20)
-    pdf.set_title(f"Reçu {receipt.number}")
-    pdf.set_author(OPERATOR)
-    pdf.add_page()
-    for language in ("fr", "en"):
-        for kind, text in _lines(receipt, notice, language):
-            size, style = (16, "B") if kind == "h" else (11, "")
-            pdf.set_font("Helvetica", style, size)
-            pdf.multi_cell(0, size * 0.55 + 2, text, new_x="LMARGIN", new_y="NEXT")
-        pdf.ln(8)
-    return bytes(pdf.output())
+    pages = [_lines(receipt, notice, "fr"), _lines(receipt, notice, "en")]
+    return pdf.render(f"Reçu {receipt.number}", pages, CORE_FONTS)
