@@ -16,6 +16,9 @@ from servicekit.mail import MailSettings
 from servicekit.settings import PlatformSettings
 from services.identity.config import IdentitySettings
 from services.identity.main import create_app as create_identity
+from services.payments.claims.ports import SubscriptionsPort
+from services.payments.config import PaymentsSettings
+from services.payments.main import create_app as create_payments
 from services.subscriptions.config import SubscriptionsSettings
 from services.subscriptions.main import create_app as create_subscriptions
 from tests.support.databases import kind, provision
@@ -25,6 +28,7 @@ from tests.support.verifier import identity_verifier
 from workflows.registry import WORKFLOWS, build_activities
 
 IDENTITY, SUBSCRIPTIONS = "http://identity.test", "http://subscriptions.test"
+PAYMENTS = "http://payments.test"
 
 
 def pytest_report_header() -> str:
@@ -58,6 +62,7 @@ def platform_settings() -> PlatformSettings:
     return PlatformSettings(
         identity_url=IDENTITY,
         subscriptions_url=SUBSCRIPTIONS,
+        payments_url=PAYMENTS,
         temporal_task_queue=f"tests-{uuid.uuid4().hex[:8]}",
         public_web_origin="https://portal.test",
     )
@@ -68,6 +73,17 @@ def identity_settings(tmp_path_factory: pytest.TempPathFactory, database_urls: d
     return IdentitySettings(
         database_url=database_urls["identity"],
         signing_key_path=str(tmp_path_factory.mktemp("keys") / "signing-key.pem"),
+    )
+
+
+@pytest.fixture(scope="session")
+def payments_settings(
+    tmp_path_factory: pytest.TempPathFactory, database_urls: dict[str, str]
+) -> PaymentsSettings:
+    return PaymentsSettings(
+        database_url=database_urls["payments"],
+        specimen_dir=str(tmp_path_factory.mktemp("specimens")),
+        charge_wait_seconds=20.0,
     )
 
 
@@ -82,17 +98,19 @@ async def apps(
     temporal_env: WorkflowEnvironment,
     platform_settings: PlatformSettings,
     identity_settings: IdentitySettings,
+    payments_settings: PaymentsSettings,
 ) -> AsyncIterator[dict[str, FastAPI]]:
-    """Identity and subscriptions, started, reaching each other over in-process HTTP.
+    """Identity, subscriptions and payments, started, reaching each other over in-process HTTP.
 
-    Subscriptions verifies identity's tokens and starts its workflows on the session's task
-    queue, which the `worker` fixture serves.
+    Subscriptions and payments verify identity's tokens; subscriptions starts its workflows on
+    the session's task queue, which the `worker` fixture serves.
     """
     async with AsyncExitStack() as stack:
         apps: dict[str, FastAPI] = {}
         mounts = {
             f"{IDENTITY}/": httpx.ASGITransport(app=_Lazy(apps, "identity")),
             f"{SUBSCRIPTIONS}/": httpx.ASGITransport(app=_Lazy(apps, "subscriptions")),
+            f"{PAYMENTS}/": httpx.ASGITransport(app=_Lazy(apps, "payments")),
         }
         http = await stack.enter_async_context(httpx.AsyncClient(mounts=mounts))
         apps["identity"] = await _started(
@@ -107,6 +125,13 @@ async def apps(
             identity_verifier(apps["identity"], platform_settings),
         )
         apps["subscriptions"] = await _started(stack, subscriptions)
+        payments = create_payments(
+            payments_settings,
+            platform_settings,
+            verifier=identity_verifier(apps["identity"], platform_settings),
+        )
+        payments.state.subscriptions = SubscriptionsPort(http, platform_settings)
+        apps["payments"] = await _started(stack, payments)
         apps["http"] = http  # type: ignore[assignment]
         yield apps
 

@@ -16,30 +16,19 @@ from temporalio.worker import Worker
 
 from servicekit.settings import PlatformSettings
 from services.payments.config import PaymentsSettings
-from services.payments.main import create_app
 from tests.payments.factories import PAYMENTS, PaymentsStack
 from tests.subscriptions.factories import UserFactory
 from tests.support.mail import SmtpServer
-from tests.support.verifier import identity_verifier
 
 
 @pytest.fixture(scope="session")
-async def payments(
+def payments(
     apps: dict[str, FastAPI],
     platform_settings: PlatformSettings,
-    database_urls: dict[str, str],
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[PaymentsStack]:
-    settings = PaymentsSettings(
-        database_url=database_urls["payments"],
-        specimen_dir=str(tmp_path_factory.mktemp("specimens")),
-        charge_wait_seconds=20.0,
-    )
-    app = create_app(
-        settings, platform_settings, verifier=identity_verifier(apps["identity"], platform_settings)
-    )
-    async with app.router.lifespan_context(app):
-        yield PaymentsStack(app, settings, platform_settings)
+    payments_settings: PaymentsSettings,
+) -> PaymentsStack:
+    """The session's payments app (tests/conftest.py), started with identity and subscriptions."""
+    return PaymentsStack(apps["payments"], payments_settings, platform_settings)
 
 
 @pytest.fixture
