@@ -17,6 +17,7 @@ from web.dependencies import LoginRequired, RefreshCoordinator
 from web.forms import see_other
 from web.i18n import pick, translator
 from web.identity_client import ApiError, IdentityClient
+from web.payments_client import PaymentsClient
 from web.routes import (
     account,
     auth,
@@ -41,8 +42,9 @@ def create_app(
     settings: WebSettings | None = None,
     identity_client: httpx.AsyncClient | None = None,
     subscriptions_client: httpx.AsyncClient | None = None,
+    payments_client: httpx.AsyncClient | None = None,
 ) -> FastAPI:
-    """The web app; it opens its own clients to identity and subscriptions unless given (tests)."""
+    """The web app; it opens its own clients to the three services unless given (tests)."""
     s = settings or get_settings()
 
     @asynccontextmanager
@@ -59,6 +61,11 @@ def create_app(
                     httpx.AsyncClient(base_url=s.platform.subscriptions_url, timeout=timeout)
                 )
                 app.state.subscriptions = SubscriptionsClient(http, s.platform.service_token)
+            if payments_client is None:
+                http = await stack.enter_async_context(
+                    httpx.AsyncClient(base_url=s.platform.payments_url, timeout=timeout)
+                )
+                app.state.payments = PaymentsClient(http, s.platform.service_token)
             yield
 
     app = FastAPI(
@@ -73,6 +80,8 @@ def create_app(
         app.state.subscriptions = SubscriptionsClient(
             subscriptions_client, s.platform.service_token
         )
+    if payments_client is not None:
+        app.state.payments = PaymentsClient(payments_client, s.platform.service_token)
     app.add_middleware(SessionMiddleware, settings=s)
     app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

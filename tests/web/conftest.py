@@ -1,5 +1,5 @@
-"""Fixtures of the web tests: the web app over ASGI, wired to the real identity and subscriptions
-apps over ASGI.
+"""Fixtures of the web tests: the web app over ASGI, wired to the real identity, subscriptions and
+payments apps over ASGI.
 
 Identity is the session's started app (real database, Temporal, worker, SMTP), so every page
 shows what identity itself answered. Accounts are opened through identity's API, each with its
@@ -72,14 +72,30 @@ async def subscriptions_http(
 
 
 @pytest.fixture
+async def payments_http(
+    apps: dict[str, FastAPI], platform_settings: PlatformSettings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The client the web app uses to reach the session's real payments app, over ASGI."""
+    transport = httpx.ASGITransport(app=apps["payments"])
+    async with httpx.AsyncClient(
+        transport=transport, base_url=platform_settings.payments_url
+    ) as http:
+        yield http
+
+
+@pytest.fixture
 def web_app(
     web_settings: WebSettings,
     identity_http: httpx.AsyncClient,
     subscriptions_http: httpx.AsyncClient,
+    payments_http: httpx.AsyncClient,
 ) -> FastAPI:
-    """The web front end with the identity and subscriptions clients injected."""
+    """The web front end with the identity, subscriptions and payments clients injected."""
     return create_app(
-        web_settings, identity_client=identity_http, subscriptions_client=subscriptions_http
+        web_settings,
+        identity_client=identity_http,
+        subscriptions_client=subscriptions_http,
+        payments_client=payments_http,
     )
 
 

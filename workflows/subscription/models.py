@@ -18,9 +18,11 @@ WITHDRAW_CANCELLATION = "withdraw_cancellation"
 REQUEST_MODIFICATION = "request_modification"
 DECIDE_MODIFICATION = "decide_modification"
 STATUS_QUERY = "status"
+# Signal the subscriptions service sends when the user updated the card: retry what is owed now.
+PAYMENT_METHOD_UPDATED = "payment_method_updated"
 
 SubscriptionState = Literal[
-    "pending_approval", "active", "refused", "withdrawn", "expired", "ended"
+    "pending_approval", "active", "in_arrears", "refused", "withdrawn", "expired", "ended"
 ]
 
 
@@ -83,6 +85,12 @@ class CancellationWithdrawal(BaseModel):
     account_id: str
 
 
+class PaymentMethodUpdated(BaseModel):
+    """The user replaced the card ("Mettre à jour la carte de crédit")."""
+
+    account_id: str
+
+
 class ModificationRequest(BaseModel):
     """A change of vehicles or of offering at the same site, recorded by the service first."""
 
@@ -113,6 +121,8 @@ TransitionAction = Literal[
     "end",
     "apply_modification",
     "refuse_modification",
+    "fall_into_arrears",
+    "recover",
 ]
 # Emails to the account holder (rendered in the account's language).
 UserEmailKind = Literal[
