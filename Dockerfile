@@ -27,11 +27,12 @@ RUN pip install . \
     && rm -rf /src
 
 # /app: the working directory (no .env in the image: settings come from the environment).
-# /var/lib/platform/identity: where identity keeps its signing key (a volume in compose); made
-# here so a fresh named volume starts owned by the non-root user.
-RUN mkdir -p /app /var/lib/platform/identity \
+# /var/lib/platform/identity: where identity keeps its signing key, /var/lib/platform/payments:
+# cheque specimens and export files (volumes in compose); made here so a fresh named volume
+# starts owned by the non-root user.
+RUN mkdir -p /app /var/lib/platform/identity /var/lib/platform/payments \
     && chown -R platform:platform /app /var/lib/platform \
-    && chmod 700 /var/lib/platform/identity
+    && chmod 700 /var/lib/platform/identity /var/lib/platform/payments
 WORKDIR /app
 USER platform
 

@@ -38,8 +38,17 @@ def prorate(monthly_cents: int, start: date) -> int:
     Rule: round_half_up(monthly × days_used / days_in_month), where days_used counts `start` and
     the month's last day (a start on the 1st pays the full month, on the last day one day).
     """
-    days_in_month = calendar.monthrange(start.year, start.month)[1]
-    days_used = days_in_month - start.day + 1
+    last = date(start.year, start.month, calendar.monthrange(start.year, start.month)[1])
+    return prorate_span(monthly_cents, start, last)
+
+
+def prorate_span(monthly_cents: int, first: date, last: date) -> int:
+    """The price of the days `first` to `last` (both included) of one month, by the same rule:
+    round_half_up(monthly × days / days_in_month); the whole month is exactly the monthly price."""
+    if (first.year, first.month) != (last.year, last.month) or last < first:
+        raise ValueError("a prorated span lies within one month")
+    days_in_month = calendar.monthrange(first.year, first.month)[1]
+    days_used = (last - first).days + 1
     return _round_half_up(Decimal(monthly_cents) * days_used / days_in_month)
 
 

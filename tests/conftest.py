@@ -83,6 +83,7 @@ def payments_settings(
     return PaymentsSettings(
         database_url=database_urls["payments"],
         specimen_dir=str(tmp_path_factory.mktemp("specimens")),
+        export_dir=str(tmp_path_factory.mktemp("exports")),
         charge_wait_seconds=20.0,
     )
 

@@ -476,6 +476,169 @@ STRINGS: dict[str, Message] = {
     },
     "payment.payroll": {"fr": "Déduction à la source", "en": "Payroll deduction"},
     "payment.pad": {"fr": "Prélèvement préautorisé", "en": "Pre-authorized debit"},
+    # Step 5 "Ajouter une carte de crédit", the card update, invoices (labels of the seed)
+    "payment.card": {"fr": "Carte de crédit", "en": "Credit card"},
+    "payment.pad_account": {"fr": "Prélèvement pré-autorisé", "en": "Pre-authorized debit"},
+    "pay.title": {"fr": "Ajouter une carte de crédit", "en": "Add a credit card"},
+    "pay.step": {"fr": "ÉTAPE 4 DE 4", "en": "STEP 4 OF 4"},
+    "pay.cancel_request": {"fr": "Annuler la demande", "en": "Cancel the request"},
+    "pay.your_subscription": {"fr": "VOTRE ABONNEMENT", "en": "YOUR SUBSCRIPTION"},
+    "pay.service": {"fr": "Service", "en": "Service"},
+    "pay.monthly": {"fr": "Mensualité du service", "en": "Monthly price of the service"},
+    "pay.current_period": {
+        "fr": "Prix pour la période en cours",
+        "en": "Price for the current period",
+    },
+    "pay.period": {"fr": "du {start} au {end}", "en": "from {start} to {end}"},
+    "pay.pretax": {"fr": "Prix avant taxes", "en": "Pre-tax price"},
+    "pay.gst": {"fr": "TPS (5 %)", "en": "GST (5%)"},
+    "pay.qst": {"fr": "TVQ (9,975 %)", "en": "QST (9.975%)"},
+    "pay.prorated_note": {
+        "fr": "La première période est calculée au prorata des jours restants du mois; elle est "
+        "facturée à l'approbation de votre demande.",
+        "en": "The first period is prorated to the days left in the month; it is billed when "
+        "your request is approved.",
+    },
+    "pay.method_title": {
+        "fr": "1. Sélectionnez votre méthode de paiement",
+        "en": "1. Select your payment method",
+    },
+    "pay.method_card": {"fr": "Carte de crédit", "en": "Credit card"},
+    "pay.method_pad": {"fr": "Prélèvement pré-auto.", "en": "Pre-auth. debit"},
+    "pay.show_method": {"fr": "Afficher ce formulaire", "en": "Show this form"},
+    "pay.details_title": {
+        "fr": "2. Rajoutez vos informations bancaires",
+        "en": "2. Add your banking information",
+    },
+    "pay.account_details": {"fr": "Détails du compte", "en": "Account details"},
+    "pay.holder": {"fr": "Nom du titulaire", "en": "Holder's name"},
+    "pay.card_number": {"fr": "No. de carte", "en": "Card number"},
+    "pay.expiry": {"fr": "Date d'expiration", "en": "Expiry date"},
+    "pay.month": {"fr": "Mois", "en": "Month"},
+    "pay.year": {"fr": "Année", "en": "Year"},
+    "pay.cvv": {"fr": "CVV", "en": "CVV"},
+    "pay.cvv_hint": {
+        "fr": "Les 3 ou 4 chiffres au dos de la carte. Ils ne sont jamais conservés.",
+        "en": "The 3 or 4 digits on the back of the card. They are never kept.",
+    },
+    "pay.card_consent": {
+        "fr": "J'autorise la SPAQ à prélever chaque mois la mensualité de mon abonnement sur "
+        "cette carte de crédit.",
+        "en": "I authorize SPAQ to charge my subscription's monthly price to this credit card "
+        "every month.",
+    },
+    "pay.submit": {"fr": "Soumettre", "en": "Submit"},
+    "pay.institution": {"fr": "Numéro de l'institution", "en": "Institution number"},
+    "pay.transit": {"fr": "Numéro de transit", "en": "Transit number"},
+    "pay.account": {"fr": "Numéro de compte", "en": "Account number"},
+    "pay.specimen": {"fr": "Spécimen de chèque", "en": "Cheque specimen"},
+    "pay.specimen_hint": {
+        "fr": "Un fichier PDF, PNG ou JPEG de 5 Mo au plus.",
+        "en": "A PDF, PNG or JPEG file of 5 MB at most.",
+    },
+    "pay.browse": {"fr": "Parcourir", "en": "Browse"},
+    "pay.no_file": {"fr": "Aucun fichier choisi", "en": "No file chosen"},
+    "pay.payer_type": {"fr": "Type de prélèvement", "en": "Type of debit"},
+    "pay.payer_personal": {"fr": "Personnel", "en": "Personal"},
+    "pay.payer_business": {"fr": "Entreprise", "en": "Business"},
+    "pay.agreement_title": {
+        "fr": "Accord de prélèvement préautorisé",
+        "en": "Pre-authorized debit agreement",
+    },
+    "pay.agreement_accept": {
+        "fr": "J'ai lu l'accord de prélèvement préautorisé ci-dessus et j'y consens.",
+        "en": "I have read the pre-authorized debit agreement above and I consent to it.",
+    },
+    "pay.add": {"fr": "Ajouter", "en": "Add"},
+    "pay.help_title": {"fr": "Obtenir de l'aide", "en": "Get help"},
+    "pay.cheque_alt": {
+        "fr": "Un chèque annulé et l'emplacement de ses numéros",
+        "en": "A void cheque and where its numbers are",
+    },
+    "pay.legend_1": {
+        "fr": "Adresse de l'institution financière",
+        "en": "Address of the financial institution",
+    },
+    "pay.legend_2": {"fr": "Numéro de transit", "en": "Transit number"},
+    "pay.legend_3": {"fr": "Numéro de l'institution", "en": "Institution number"},
+    "pay.legend_4": {"fr": "Numéro de compte", "en": "Account number"},
+    "pay.legend_5": {"fr": "Chiffre vérificateur", "en": "Check digit"},
+    "pay.error.required": {"fr": "Champ requis", "en": "Required field"},
+    "pay.error.expiry": {
+        "fr": "Choisissez le mois et l'année d'expiration.",
+        "en": "Choose the expiry month and year.",
+    },
+    "pay.error.card_number": {"fr": "Numéro de carte invalide.", "en": "Invalid card number."},
+    "pay.error.card_expired": {"fr": "La carte est expirée.", "en": "The card has expired."},
+    "pay.error.cvv": {
+        "fr": "Le CVV compte 3 ou 4 chiffres.",
+        "en": "The CVV has 3 or 4 digits.",
+    },
+    "pay.error.agreement": {
+        "fr": "Vous devez accepter l'accord de prélèvement préautorisé.",
+        "en": "You must accept the pre-authorized debit agreement.",
+    },
+    "pay.error.specimen_required": {
+        "fr": "Joignez un spécimen de chèque.",
+        "en": "Attach a cheque specimen.",
+    },
+    "pay.error.specimen_too_large": {
+        "fr": "Le spécimen ne peut dépasser 5 Mo.",
+        "en": "The specimen cannot exceed 5 MB.",
+    },
+    "notice.request_abandoned": {
+        "fr": "Votre demande a été annulée; elle n'a pas été transmise.",
+        "en": "Your request was cancelled; it was not sent.",
+    },
+    "status.in_arrears": {"fr": "En retard de paiement", "en": "In arrears"},
+    "detail.update_card": {
+        "fr": "Mettre à jour la carte de crédit",
+        "en": "Update the credit card",
+    },
+    "detail.arrears_notice": {
+        "fr": "Le paiement de votre abonnement a été refusé à plusieurs reprises et votre solde "
+        "est en souffrance. Mettez à jour votre carte de crédit pour régler le solde et "
+        "rétablir l'accès au stationnement.",
+        "en": "Your subscription's payment was declined several times and your balance is "
+        "overdue. Update your credit card to pay the balance and restore access to the parking.",
+    },
+    "detail.invoices": {"fr": "Factures et reçus", "en": "Invoices and receipts"},
+    "card.title": {"fr": "Mettre à jour la carte de crédit", "en": "Update the credit card"},
+    "card.current": {"fr": "Carte actuelle", "en": "Current card"},
+    "card.intro": {
+        "fr": "La nouvelle carte remplace la carte actuelle pour les prochains paiements de cet "
+        "abonnement; un solde impayé y est porté aussitôt.",
+        "en": "The new card replaces the current one for this subscription's next payments; an "
+        "unpaid balance is charged to it at once.",
+    },
+    "card.not_a_card": {
+        "fr": "Cet abonnement n'est pas payé par carte de crédit.",
+        "en": "This subscription is not paid by credit card.",
+    },
+    "notice.card_updated": {
+        "fr": "Votre carte de crédit a été mise à jour.",
+        "en": "Your credit card has been updated.",
+    },
+    "invoices.title": {"fr": "Factures et reçus", "en": "Invoices and receipts"},
+    "menu.invoices": {"fr": "FACTURES ET REÇUS", "en": "INVOICES AND RECEIPTS"},
+    "invoices.none": {
+        "fr": "Aucune facture pour le moment.",
+        "en": "No invoice for now.",
+    },
+    "invoices.number": {"fr": "Numéro", "en": "Number"},
+    "invoices.period": {"fr": "Période", "en": "Period"},
+    "invoices.total": {"fr": "Total (TTC)", "en": "Total (taxes incl.)"},
+    "invoices.pretax": {"fr": "Avant taxes", "en": "Pre-tax"},
+    "invoices.gst": {"fr": "TPS", "en": "GST"},
+    "invoices.qst": {"fr": "TVQ", "en": "QST"},
+    "invoices.status": {"fr": "Statut", "en": "Status"},
+    "invoices.documents": {"fr": "Documents", "en": "Documents"},
+    "invoices.invoice_pdf": {"fr": "Facture (PDF)", "en": "Invoice (PDF)"},
+    "invoices.receipt_pdf": {"fr": "Reçu (PDF)", "en": "Receipt (PDF)"},
+    "invoice.status.paid": {"fr": "Payée", "en": "Paid"},
+    "invoice.status.unpaid": {"fr": "Impayée", "en": "Unpaid"},
+    "invoice.status.credited": {"fr": "Créditée", "en": "Credited"},
+    "invoice.status.payroll": {"fr": "Déduction à la source", "en": "Payroll deduction"},
     # Vehicles ("Ajoutez un véhicule", "Mes véhicules")
     "vehicles.title": {"fr": "Véhicules", "en": "Vehicles"},
     "vehicles.page_title": {"fr": "Mes véhicules", "en": "My vehicles"},
@@ -791,6 +954,164 @@ STRINGS: dict[str, Message] = {
     "notice.request_refused": {
         "fr": "La demande a été refusée.",
         "en": "The request has been refused.",
+    },
+    # "PAYER UN AVIS DE RÉCLAMATION" (claim notices)
+    "claims.title": {"fr": "Payer un avis de réclamation", "en": "Pay a claim notice"},
+    "claims.lookup_title": {"fr": "Trouver votre avis", "en": "Find your notice"},
+    "claims.intro": {
+        "fr": "Inscrivez le numéro de l'avis et le numéro d'immatriculation qui y figurent, "
+        "puis cliquez sur « Continuer ».",
+        "en": "Enter the notice number and the licence plate number shown on it, then click "
+        "“Continue”.",
+    },
+    "claims.number": {"fr": "Numéro de l'avis", "en": "Notice number"},
+    "claims.plate": {"fr": "Numéro d'immatriculation", "en": "Licence plate number"},
+    "claims.plate_hint": {
+        "fr": "Sans le tiret ni le dernier chiffre du certificat d'immatriculation.",
+        "en": "Without the dash and the last digit of the registration certificate.",
+    },
+    "claims.required": {"fr": "Champ requis.", "en": "This field is required."},
+    "claims.not_found": {
+        "fr": "Aucun avis ne correspond à ce numéro et à ce numéro d'immatriculation. Vérifiez "
+        "les deux numéros inscrits sur l'avis.",
+        "en": "No notice matches this number and this licence plate. Check both numbers "
+        "printed on the notice.",
+    },
+    "claims.notice_title": {"fr": "Avis de réclamation {number}", "en": "Claim notice {number}"},
+    "claims.notice_details": {"fr": "Détails de l'avis", "en": "Notice details"},
+    "claims.site": {"fr": "Stationnement", "en": "Parking lot"},
+    "claims.issued_on": {"fr": "Date de l'avis", "en": "Notice date"},
+    "claims.amount": {"fr": "Montant", "en": "Amount"},
+    "claims.due_on": {"fr": "Date d'échéance", "en": "Due date"},
+    "claims.status": {"fr": "Statut", "en": "Status"},
+    "claims.status.unpaid": {"fr": "À payer", "en": "Unpaid"},
+    "claims.status.paid": {"fr": "Payé", "en": "Paid"},
+    "claims.paid_at": {"fr": "Payé le", "en": "Paid on"},
+    "claims.paid_note": {
+        "fr": "Cet avis est déjà payé; vous n'avez rien à faire.",
+        "en": "This notice is already paid; there is nothing more to do.",
+    },
+    "claims.card_title": {"fr": "Payer par carte de crédit", "en": "Pay by credit card"},
+    "claims.holder_name": {"fr": "Nom du titulaire", "en": "Cardholder name"},
+    "claims.card_number": {"fr": "No. de carte", "en": "Card number"},
+    "claims.expiry": {"fr": "Date d'expiration", "en": "Expiry date"},
+    "claims.expiry_hint": {"fr": "MM/AA", "en": "MM/YY"},
+    "claims.expiry_invalid": {
+        "fr": "Date d'expiration invalide (MM/AA).",
+        "en": "Invalid expiry date (MM/YY).",
+    },
+    "claims.cvv": {"fr": "CVV", "en": "CVV"},
+    "claims.email": {
+        "fr": "Adresse courriel pour le reçu (facultatif)",
+        "en": "Email address for the receipt (optional)",
+    },
+    "claims.pay": {"fr": "Payer {amount}", "en": "Pay {amount}"},
+    "claims.cancel": {"fr": "Annuler", "en": "Cancel"},
+    "claims.already_paid": {
+        "fr": "Cet avis est déjà payé : aucun montant n'a été porté à votre carte.",
+        "en": "This notice is already paid: your card was not charged.",
+    },
+    "claims.nothing_charged": {
+        "fr": "Le paiement n'a pas été effectué : aucun montant n'a été porté à votre carte.",
+        "en": "The payment was not made: your card was not charged.",
+    },
+    "claims.receipt_title": {"fr": "Paiement reçu", "en": "Payment received"},
+    "claims.receipt_body": {
+        "fr": "Votre paiement de {amount} pour l'avis {number} a été reçu le {date}. Merci.",
+        "en": "Your payment of {amount} for notice {number} was received on {date}. Thank you.",
+    },
+    "claims.receipt_number": {"fr": "Numéro de reçu", "en": "Receipt number"},
+    "claims.receipt_download": {
+        "fr": "Télécharger le reçu (PDF)",
+        "en": "Download the receipt (PDF)",
+    },
+    "claims.another": {"fr": "Payer un autre avis", "en": "Pay another notice"},
+    "claims.mine_title": {"fr": "Mes avis de réclamation", "en": "My claim notices"},
+    "claims.mine_intro": {
+        "fr": "Les avis émis pour les plaques des véhicules enregistrés à votre dossier.",
+        "en": "The notices issued for the plates of the vehicles registered in your file.",
+    },
+    "claims.mine_none": {
+        "fr": "Aucun avis de réclamation pour vos véhicules.",
+        "en": "No claim notice for your vehicles.",
+    },
+    "claims.pay_this": {"fr": "Payer", "en": "Pay"},
+    # Operator console: claim notices and an account's billing
+    "opclaims.title": {"fr": "Avis de réclamation", "en": "Claim notices"},
+    "opclaims.create_title": {"fr": "Émettre un avis", "en": "Issue a notice"},
+    "opclaims.create": {"fr": "Créer l'avis", "en": "Create the notice"},
+    "opclaims.amount_hint": {"fr": "En dollars, ex. : 45,00", "en": "In dollars, e.g. 45.00"},
+    "opclaims.amount_invalid": {
+        "fr": "Montant invalide (un montant positif, ex. : 45,00).",
+        "en": "Invalid amount (a positive amount, e.g. 45.00).",
+    },
+    "opclaims.site_required": {
+        "fr": "Choisissez un stationnement.",
+        "en": "Choose a parking lot.",
+    },
+    "opclaims.import_title": {"fr": "Importer un fichier CSV", "en": "Import a CSV file"},
+    "opclaims.import_hint": {
+        "fr": "Une ligne d'en-tête : number,plate,site_id,issued_on,amount_cents,due_on "
+        "(dates AAAA-MM-JJ, montant en cents). Toutes les lignes sont importées, ou aucune.",
+        "en": "A header line: number,plate,site_id,issued_on,amount_cents,due_on "
+        "(dates YYYY-MM-DD, amount in cents). Every line is imported, or none.",
+    },
+    "opclaims.file": {"fr": "Fichier CSV", "en": "CSV file"},
+    "opclaims.file_required": {"fr": "Choisissez un fichier CSV.", "en": "Choose a CSV file."},
+    "opclaims.import": {"fr": "Importer", "en": "Import"},
+    "opclaims.import_result": {"fr": "Résultat de l'importation", "en": "Import result"},
+    "opclaims.imported": {"fr": "{count} avis importé(s).", "en": "{count} notice(s) imported."},
+    "opclaims.import_failed": {
+        "fr": "Aucun avis n'a été importé : corrigez les lignes suivantes, puis réessayez.",
+        "en": "No notice was imported: fix the following lines, then try again.",
+    },
+    "opclaims.line": {"fr": "Ligne", "en": "Line"},
+    "opclaims.field": {"fr": "Champ", "en": "Field"},
+    "opclaims.error": {"fr": "Erreur", "en": "Error"},
+    "notice.claim_created": {
+        "fr": "L'avis de réclamation a été créé.",
+        "en": "The claim notice has been created.",
+    },
+    "opbilling.title": {"fr": "Facturation du compte", "en": "Account billing"},
+    "opbilling.account": {"fr": "Compte", "en": "Account"},
+    "opbilling.balance": {"fr": "Solde", "en": "Balance"},
+    "opbilling.methods": {"fr": "Méthodes de paiement", "en": "Payment methods"},
+    "opbilling.method": {"fr": "Méthode de paiement", "en": "Payment method"},
+    "opbilling.method.card": {"fr": "Carte de crédit", "en": "Credit card"},
+    "opbilling.method.pad": {"fr": "Prélèvement pré-autorisé", "en": "Pre-authorized debit"},
+    "opbilling.no_method": {
+        "fr": "Aucune méthode de paiement au dossier.",
+        "en": "No payment method on file.",
+    },
+    "opbilling.invoices": {"fr": "Factures", "en": "Invoices"},
+    "opbilling.no_invoices": {"fr": "Aucune facture.", "en": "No invoice."},
+    "opbilling.invoice_number": {"fr": "Numéro", "en": "Number"},
+    "opbilling.period": {"fr": "Période", "en": "Period"},
+    "opbilling.total": {"fr": "Total (TTC)", "en": "Total (taxes incl.)"},
+    "opbilling.status.paid": {"fr": "Payée", "en": "Paid"},
+    "opbilling.status.unpaid": {"fr": "Impayée", "en": "Unpaid"},
+    "opbilling.status.credited": {"fr": "Créditée", "en": "Credited"},
+    "opbilling.status.payroll": {"fr": "Déduction à la source", "en": "Payroll deduction"},
+    "opbilling.download": {"fr": "Télécharger", "en": "Download"},
+    "opbilling.adjust_title": {
+        "fr": "Enregistrer un paiement manuel ou un crédit",
+        "en": "Record a manual payment or a credit",
+    },
+    "opbilling.kind": {"fr": "Type", "en": "Type"},
+    "opbilling.kind.payment": {"fr": "Paiement manuel", "en": "Manual payment"},
+    "opbilling.kind.credit": {"fr": "Crédit", "en": "Credit"},
+    "opbilling.kind_required": {
+        "fr": "Choisissez le type d'ajustement.",
+        "en": "Choose the kind of adjustment.",
+    },
+    "opbilling.amount": {"fr": "Montant ($)", "en": "Amount ($)"},
+    "opbilling.reason": {"fr": "Raison (obligatoire)", "en": "Reason (mandatory)"},
+    "opbilling.submit": {"fr": "Enregistrer", "en": "Record"},
+    "opbilling.adjustments": {"fr": "Ajustements", "en": "Adjustments"},
+    "opbilling.link": {"fr": "Facturation du compte", "en": "Account billing"},
+    "notice.adjustment_recorded": {
+        "fr": "L'ajustement a été enregistré.",
+        "en": "The adjustment has been recorded.",
     },
     # Errors
     "error.title": {"fr": "Une erreur est survenue", "en": "An error occurred"},

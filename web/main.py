@@ -21,8 +21,11 @@ from web.payments_client import PaymentsClient
 from web.routes import (
     account,
     auth,
+    billing,
+    claims,
     codec,
     operator,
+    operator_billing,
     password_reset,
     portal,
     registration,
@@ -93,9 +96,12 @@ def create_app(
         portal,
         settings_routes,
         codec,
+        billing,  # before subscriptions: /mon-abonnement/factures is not a subscription id
         subscriptions,
         vehicles,
         operator,
+        operator_billing,
+        claims,
     )
     for module in routers:
         app.include_router(module.router)

@@ -64,5 +64,120 @@ class PaymentsClient:
         return response.json() if response.content else None
 
     # --- Payment methods, balance, invoices and receipts (step 5, card update) ---------------
+    @staticmethod
+    def attachment_name(response: httpx.Response, default: str) -> str:
+        """The file name of a service's `Content-Disposition`, reduced to safe characters."""
+        given = response.headers.get("content-disposition", "").partition('filename="')[2]
+        name = "".join(c if c.isalnum() or c in "._-" else "_" for c in given.partition('"')[0])
+        return name if name.endswith(".pdf") and not name.startswith(".") else default
+
+    async def pad_agreement(self, ip: str, token: str, version: str | None = None) -> JSON:
+        """The PAD agreement text `{version, text_fr, text_en}`, the current one by default."""
+        found: JSON = await self._json(
+            "GET", "/v1/pad-agreement", ip, token, params={"version": version}
+        )
+        return found
+
+    async def add_card(self, ip: str, token: str, card: JSON) -> JSON:
+        """ "Soumettre": the card is tokenised; the answer holds brand, last 4 and expiry."""
+        created: JSON = await self._json("POST", "/v1/payment-methods/card", ip, token, body=card)
+        return created
+
+    async def add_pad(
+        self, ip: str, token: str, bank: dict[str, str], specimen: tuple[str, bytes, str]
+    ) -> JSON:
+        """ "Ajouter": a bank account, its accepted agreement and the cheque specimen."""
+        files: Files = {"specimen": specimen}
+        created: JSON = await self._json(
+            "POST", "/v1/payment-methods/pad", ip, token, form=bank, files=files
+        )
+        return created
+
+    async def payment_methods(self, ip: str, token: str) -> list[JSON]:
+        """The caller's payment methods on file."""
+        found: list[JSON] = await self._json("GET", "/v1/payment-methods", ip, token)
+        return found
+
+    async def replace_card(self, ip: str, token: str, method_id: str, card: JSON) -> JSON:
+        """ "Mettre à jour la carte de crédit": the same method, the new card's token."""
+        path = f"/v1/payment-methods/{method_id}/card"
+        answer: JSON = await self._json("PUT", path, ip, token, body=card)
+        return answer
+
+    async def delete_method(self, ip: str, token: str, method_id: str) -> None:
+        """Remove a method (and its specimen file)."""
+        await self._call("DELETE", f"/v1/payment-methods/{method_id}", ip, token)
+
+    async def balance(self, ip: str, token: str) -> int:
+        """ "Solde": what the caller owes, in cents (negative: a credit)."""
+        found: JSON = await self._json("GET", "/v1/balance", ip, token)
+        return int(found.get("balance_cents") or 0)
+
+    async def invoices(self, ip: str, token: str) -> list[JSON]:
+        """The caller's invoices, newest first."""
+        found: list[JSON] = await self._json("GET", "/v1/invoices", ip, token)
+        return found
+
+    async def invoice_pdf(self, ip: str, token: str, invoice_id: str) -> tuple[bytes, str]:
+        """An invoice's PDF and the file name the service gives it."""
+        response = await self._call("GET", f"/v1/invoices/{invoice_id}/pdf", ip, token)
+        return response.content, self.attachment_name(response, f"facture-{invoice_id[:8]}.pdf")
+
+    async def receipt_pdf(self, ip: str, token: str, receipt_id: str) -> tuple[bytes, str]:
+        """A paid invoice's receipt PDF and its file name."""
+        response = await self._call("GET", f"/v1/receipts/{receipt_id}/pdf", ip, token)
+        return response.content, self.attachment_name(response, f"recu-{receipt_id[:8]}.pdf")
 
     # --- Claim notices and the operators' payment views ---------------------------------------
+    async def lookup_claim(self, ip: str, number: str, plate: str) -> JSON:
+        """A claim notice by its number and plate (anonymous; 404 `claim_not_found`)."""
+        body = {"number": number, "plate": plate}
+        found: JSON = await self._json("POST", "/v1/claim-notices/lookup", ip, None, body=body)
+        return found
+
+    async def pay_claim(
+        self, ip: str, number: str, plate: str, card: JSON, email: str | None
+    ) -> JSON:
+        """Pay a notice by card (anonymous): `{receipt_id, receipt_number, amount_cents, ...}`."""
+        body = {"number": number, "plate": plate, "card": card, "email": email or None}
+        paid: JSON = await self._json("POST", "/v1/claim-notices/pay", ip, None, body=body)
+        return paid
+
+    async def claim_receipt_pdf(self, ip: str, receipt_id: str, plate: str) -> bytes:
+        """The PDF of a claim notice's receipt, for whoever knows the plate."""
+        path = f"/v1/claim-notices/receipts/{receipt_id}"
+        response = await self._call("GET", path, ip, None, params={"plate": plate})
+        return response.content
+
+    async def my_claims(self, ip: str, token: str) -> list[JSON]:
+        """Notices on the caller's registered plates."""
+        found: list[JSON] = await self._json("GET", "/v1/claim-notices/mine", ip, token)
+        return found
+
+    async def create_claim(self, ip: str, token: str, notice: JSON) -> JSON:
+        """Issue one claim notice (operators; 409 `claim_number_taken`)."""
+        path = "/v1/operator/claim-notices"
+        created: JSON = await self._json("POST", path, ip, token, body=notice)
+        return created
+
+    async def import_claims(self, ip: str, token: str, filename: str, content: bytes) -> JSON:
+        """Import notices from a CSV (operators): `{imported, errors: [{line, field, code}]}`."""
+        files = {"file": (filename or "avis.csv", content, "text/csv")}
+        path = "/v1/operator/claim-notices/import"
+        result: JSON = await self._json("POST", path, ip, token, files=files)
+        return result
+
+    async def account_billing(self, ip: str, token: str, account_id: str) -> JSON:
+        """An account's balance, invoices, methods and adjustments (operators)."""
+        path = f"/v1/operator/accounts/{account_id}/billing"
+        found: JSON = await self._json("GET", path, ip, token)
+        return found
+
+    async def adjust_account(
+        self, ip: str, token: str, account_id: str, kind: str, amount_cents: int, reason: str
+    ) -> JSON:
+        """Record a manual payment or a credit with its reason (operators; 422 on `reason`)."""
+        path = f"/v1/operator/accounts/{account_id}/adjustments"
+        body = {"kind": kind, "amount_cents": amount_cents, "reason": reason}
+        answer: JSON = await self._json("POST", path, ip, token, body=body)
+        return answer

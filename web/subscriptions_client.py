@@ -144,6 +144,11 @@ class SubscriptionsClient:
         answer: JSON = await self._json("POST", path, ip, token, body=change)
         return answer
 
+    async def payment_method_updated(self, ip: str, token: str, subscription_id: str) -> None:
+        """Tell the subscription its card was replaced: outstanding invoices are retried now."""
+        path = f"/v1/subscriptions/{subscription_id}/payment-method-updated"
+        await self._call("POST", path, ip, token, body={})
+
     async def contract(self, ip: str, token: str, subscription_id: str) -> bytes:
         """The contract PDF."""
         path = f"/v1/subscriptions/{subscription_id}/contract"

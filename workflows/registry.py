@@ -10,9 +10,12 @@ import httpx
 
 from servicekit.mail import MailSettings
 from servicekit.settings import PlatformSettings
+from workflows.exports.activities import ExportActivities
+from workflows.exports.workflows import ExportWorkflow
 from workflows.registration.activities import AccountEmailActivities
 from workflows.registration.workflows import AccountEmailWorkflow, RegistrationWorkflow
 from workflows.subscription.activities import SubscriptionActivities
+from workflows.subscription.billing_activities import BillingActivities
 from workflows.subscription.settings import WorkflowSettings
 from workflows.subscription.workflows import SubscriptionWorkflow
 
@@ -20,6 +23,7 @@ WORKFLOWS: Sequence[type] = (
     RegistrationWorkflow,
     AccountEmailWorkflow,
     SubscriptionWorkflow,
+    ExportWorkflow,
 )
 
 
@@ -34,6 +38,8 @@ def build_activities(
     subscriptions = SubscriptionActivities(
         http, settings, mail, workflow_settings or WorkflowSettings()
     )
+    billing = BillingActivities(http, settings)
+    exports = ExportActivities(http, settings)
     return [
         accounts.send_account_email,
         accounts.expire_unverified_account,
@@ -42,4 +48,9 @@ def build_activities(
         subscriptions.generate_contract,
         subscriptions.email_user,
         subscriptions.email_service_centre,
+        billing.charge,
+        billing.credit,
+        billing.payment_method,
+        exports.cpa005,
+        exports.payroll,
     ]

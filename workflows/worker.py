@@ -13,7 +13,9 @@ from temporalio.worker import Worker
 from servicekit.mail import MailSettings
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
+from workflows.exports.schedules import ensure_schedules
 from workflows.registry import WORKFLOWS, build_activities
+from workflows.subscription.settings import WorkflowSettings
 
 log = logging.getLogger("workflows.worker")
 
@@ -31,6 +33,9 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
 async def run_worker(settings: PlatformSettings, mail: MailSettings, stop: asyncio.Event) -> None:
     """Run the worker until `stop` is set, then let running activities finish."""
     client = await connect(settings, wait_seconds=CONNECT_WAIT_SECONDS)  # retries until then
+    if WorkflowSettings().export_schedules:
+        scheduled = await ensure_schedules(client, settings.temporal_task_queue)
+        log.info("export schedules in place: %s", ", ".join(scheduled))
     async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
         worker = Worker(
             client,

@@ -3,15 +3,16 @@
 import asyncio
 import uuid
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import Principal
 from servicekit.pdf import Fonts
 from services.payments import documents
 from services.payments import repository as repo
-from services.payments.errors import InvoiceNotFound, ReceiptNotFound, field_error
+from services.payments.errors import InvoiceNotFound, KeyReused, ReceiptNotFound, field_error
 from services.payments.models import Adjustment, Invoice, LedgerEntry
-from services.payments.schemas import AdjustmentIn
+from services.payments.schemas import AdjustmentIn, CreditIn
 
 
 def scope(principal: Principal) -> str | None:
@@ -48,29 +49,70 @@ async def receipt_pdf(
     return pdf, f"recu-receipt-{invoice.receipt_number}.pdf"
 
 
+SYSTEM = "system"  # the operator id of what the platform records by itself (audited alike)
+
+
 async def adjust(
     session: AsyncSession, operator: Principal, account_id: str, body: AdjustmentIn
 ) -> Adjustment:
     """A manual payment or credit, with its reason: lowers the balance, kept as the audit."""
-    reason = body.reason.strip()
-    if not reason:
-        raise field_error("reason", "reason_required")
     row = Adjustment(
         id=str(uuid.uuid4()),
         account_id=account_id,
         kind=body.kind,
         amount_cents=body.amount_cents,
-        reason=reason,
+        reason=_reason(body.reason),
         operator_id=operator.account_id,
     )
+    return await _record(session, row)
+
+
+async def credit(session: AsyncSession, body: CreditIn) -> Adjustment:
+    """A credit the platform grants, once per key: a repeat (even concurrent) gets the first."""
+    found = await repo.adjustment_by_key(session, body.idempotency_key)
+    if found is None:
+        row = Adjustment(
+            id=str(uuid.uuid4()),
+            account_id=body.account_id,
+            subscription_id=body.subscription_id,
+            kind="credit",
+            amount_cents=body.amount_cents,
+            reason=_reason(body.reason),
+            operator_id=SYSTEM,
+            idempotency_key=body.idempotency_key,
+        )
+        try:
+            async with session.begin_nested():
+                return await _record(session, row)
+        except IntegrityError:  # a concurrent call with the key committed first
+            found = await repo.adjustment_by_key(session, body.idempotency_key)
+    assert found is not None
+    if (found.account_id, found.subscription_id, found.amount_cents) != (
+        body.account_id,
+        body.subscription_id,
+        body.amount_cents,
+    ):
+        raise KeyReused()
+    return found
+
+
+def _reason(text: str) -> str:
+    reason = text.strip()
+    if not reason:
+        raise field_error("reason", "reason_required")
+    return reason
+
+
+async def _record(session: AsyncSession, row: Adjustment) -> Adjustment:
+    """The adjustment and its ledger entry (a payment or a credit lowers the balance)."""
     session.add(row)
     await session.flush()
     session.add(
         LedgerEntry(
             id=str(uuid.uuid4()),
-            account_id=account_id,
+            account_id=row.account_id,
             kind="adjustment",
-            amount_cents=-body.amount_cents,
+            amount_cents=-row.amount_cents,
             adjustment_id=row.id,
         )
     )

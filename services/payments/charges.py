@@ -4,6 +4,10 @@ The charge row is written first (status `pending`, unique key) and committed bef
 is called: of concurrent duplicates, one inserts it and the others read it and wait for its
 final state. The gateway call carries the same key, so when the caller dies between the gateway
 and the final write, the next call with the key resumes the attempt and gets the same answer.
+
+A charge with `invoice_id` is a retry of that unpaid invoice (`services.payments.retries`): the
+row points at the invoice from the start, and its outcome updates the invoice instead of
+writing one.
 """
 
 import asyncio
@@ -19,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from servicekit.db import transaction, utcnow
 from servicekit.money import back_out_taxes
 from services.payments import repository as repo
+from services.payments import retries
 from services.payments.config import PaymentsSettings
-from services.payments.errors import ChargeInProgress, ChargeMismatch, MethodNotFound
+from services.payments.errors import ChargeInProgress, KeyReused, MethodNotFound
 from services.payments.gateway import PaymentGateway
 from services.payments.models import Charge, Invoice, LedgerEntry, PaymentMethod
 from services.payments.schemas import ChargeIn, ChargeOut
@@ -38,13 +43,15 @@ class Outcome:
     decline_code: str | None = None
     method_kind: str | None = None
     method_last4: str | None = None
+    # A retry that found nothing owed (invoice paid, or balance covered by an operator's payment).
+    settled_before: bool = False
 
 
 async def charge(
     sessions: Sessions, gateway: PaymentGateway, settings: PaymentsSettings, body: ChargeIn
 ) -> ChargeOut:
     """Charge once per key: a repeat, even concurrent, answers the first charge's result."""
-    row, ours = await _start(sessions, body)
+    row, ours = await _start(sessions, settings, body)
     if not ours:
         row, ours = await _wait_or_take_over(sessions, settings, row)
         if not ours:
@@ -71,32 +78,46 @@ def _out(row: Charge) -> ChargeOut:
 
 
 def _same_request(row: Charge, body: ChargeIn) -> bool:
-    return (row.account_id, row.subscription_id, row.amount_cents, row.payment_method_id) == (
+    retry_of = row.invoice_id if body.invoice_id is not None else None
+    return (
+        row.account_id,
+        row.subscription_id,
+        row.amount_cents,
+        row.payment_method_id,
+        retry_of,
+    ) == (
         body.account_id,
         body.subscription_id,
         body.amount_cents,
         body.payment_method_id,
+        body.invoice_id,
     )
 
 
-async def _start(sessions: Sessions, body: ChargeIn) -> tuple[Charge, bool]:
+async def _start(
+    sessions: Sessions, settings: PaymentsSettings, body: ChargeIn
+) -> tuple[Charge, bool]:
     """(the charge row, whether this call inserted it)."""
     try:
         async with transaction(sessions) as session:
+            if body.invoice_id is not None:  # callers of one retry queue on the invoice row
+                await retries.locked_invoice(session, body)
             existing = await repo.charge_by_key(session, body.idempotency_key)
             if existing is None:
-                return await _insert(session, body), True
+                return await _insert(session, settings, body), True
     except IntegrityError:  # a concurrent call inserted the key first
         pass
     async with transaction(sessions) as session:
         existing = await repo.charge_by_key(session, body.idempotency_key)
     assert existing is not None
     if not _same_request(existing, body):
-        raise ChargeMismatch()
+        raise KeyReused()
     return existing, False
 
 
-async def _insert(session: AsyncSession, body: ChargeIn) -> Charge:
+async def _insert(session: AsyncSession, settings: PaymentsSettings, body: ChargeIn) -> Charge:
+    if body.invoice_id is not None:
+        await retries.refuse_if_under_way(session, settings, body.invoice_id)
     if body.payment_method_id is not None:
         if await repo.method(session, body.payment_method_id, body.account_id) is None:
             raise MethodNotFound("payment_method_id")
@@ -128,9 +149,14 @@ async def _wait_or_take_over(
 
 async def _attempt(sessions: Sessions, gateway: PaymentGateway, row: Charge) -> Outcome:
     """Ask the gateway (cards) or record the debit (PAD, collected by the CPA-005 file)."""
-    if row.payment_method_id is None:
+    retry = row.invoice_id is not None  # a first charge gets its invoice only when it ends
+    if row.payment_method_id is None and not retry:
         return Outcome("recorded")
     async with transaction(sessions) as session:
+        if retry and await retries.already_settled(session, row):
+            return Outcome("paid", settled_before=True)
+        if row.payment_method_id is None:  # a retry needs a method to pay with
+            return Outcome("declined", decline_code="payment_method_missing")
         method = await repo.method(session, row.payment_method_id, row.account_id)
     if method is None:  # deleted since the subscription chose it: the user must pick another
         return Outcome("declined", decline_code="payment_method_missing")
@@ -163,8 +189,18 @@ async def _finish(sessions: Sessions, charge_id: str, outcome: Outcome) -> Charg
         row = (await session.scalars(query.execution_options(populate_existing=True))).one()
         if row.status != "pending":
             return row
-        invoice = await _invoice(session, row, outcome)
-        row.status, row.invoice_id, row.completed_at = outcome.status, invoice.id, utcnow()
+        if row.invoice_id is None:
+            row.invoice_id = (await _invoice(session, row, outcome)).id
+        else:
+            await retries.settle(
+                session,
+                row,
+                paid=outcome.status == "paid",
+                settled_before=outcome.settled_before,
+                method=(outcome.method_kind, outcome.method_last4),
+            )
+        row.status, row.completed_at = outcome.status, utcnow()
+        row.settled_before = outcome.settled_before
         row.decline_code, row.gateway_reference = outcome.decline_code, outcome.reference
         await session.flush()
         return row

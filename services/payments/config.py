@@ -20,6 +20,16 @@ class PaymentsSettings(BaseSettings):
     charge_wait_seconds: float = 30.0
     # A charge still pending after this long (its caller crashed) is resumed by the next call.
     charge_stale_seconds: float = 120.0
+    # Export files (CPA-005 PAD debits, payroll CSVs); a folder no web server serves.
+    export_dir: str = ".data/exports"
+    # The originator of the CPA-005 PAD file, as the bank assigned it (embedded-mode placeholders).
+    cpa005_originator_id: str = "SPAQ000001"
+    cpa005_short_name: str = "SPAQ"
+    cpa005_long_name: str = "Societe parc-auto du Quebec"
+    cpa005_return_institution: str = "815"
+    cpa005_return_transit: str = "30000"
+    cpa005_return_account: str = "1234567"
+    cpa005_data_centre: str = "81510"
 
 
 @lru_cache

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from servicekit.pdf import Fonts
 from services.payments.config import PaymentsSettings
 from services.payments.gateway import PaymentGateway
+from services.payments.ports import PlatformPort
 
 
 @dataclass
@@ -17,6 +18,7 @@ class Components:
     sessions: async_sessionmaker[AsyncSession]
     gateway: PaymentGateway
     fonts: Fonts
+    platform: PlatformPort  # subscriptions and identity, for the payroll export
 
 
 def components(request: Request) -> Components:
@@ -24,3 +26,10 @@ def components(request: Request) -> Components:
 
 
 ComponentsDep = Annotated[Components, Depends(components)]
+
+
+def platform_port(request: Request) -> PlatformPort:
+    return components(request).platform
+
+
+PlatformDep = Annotated[PlatformPort, Depends(platform_port)]

@@ -58,10 +58,39 @@ class ChargeInProgress(Conflict):
     en = "This charge is being processed; try again in a moment."
 
 
-class ChargeMismatch(Conflict):
+class KeyReused(Conflict):
     code = "idempotency_key_reused"
-    fr = "Cette clé d'idempotence a déjà servi pour un autre paiement."
-    en = "This idempotency key was already used for another charge."
+    fr = "Cette clé d'idempotence a déjà servi pour une autre opération."
+    en = "This idempotency key was already used for another operation."
+
+
+class ChargeMismatch(Conflict):
+    """A retry must ask for exactly what its invoice is owed: anything else is a caller's bug."""
+
+    code = "charge_mismatch"
+    fr = "Le montant ne correspond pas au total de la facture."
+    en = "The amount does not match the invoice total."
+
+
+class InvoiceNotPayable(Conflict):
+    code = "invoice_not_payable"
+    fr = "Cette facture ne se paie pas par carte ou prélèvement."
+    en = "This invoice is not paid by card or debit."
+
+
+class ExportDataInvalid(Conflict):
+    """A row the export format refuses (the detail names the field): fix the data, run again."""
+
+    code = "export_data_invalid"
+    fr = "Une donnée ne peut être écrite dans le fichier d'exportation."
+    en = "A value cannot be written to the export file."
+
+
+class SourceUnavailable(DomainError):
+    status_code = 503
+    code = "service_unavailable"
+    fr = "Service momentanément indisponible; réessayez dans un instant."
+    en = "Service temporarily unavailable; try again in a moment."
 
 
 # Field rules of payments, with their bilingual messages (rendered like validation errors).

@@ -3,9 +3,19 @@
 from fastapi import APIRouter
 
 from servicekit.auth import ServiceCaller
-from services.payments import charges
+from servicekit.db import SessionDep
+from services.payments import billing, charges, methods
+from services.payments import repository as repo
 from services.payments.dependencies import ComponentsDep
-from services.payments.schemas import ChargeIn, ChargeOut
+from services.payments.schemas import (
+    ChargeIn,
+    ChargeOut,
+    CreditIn,
+    CreditOut,
+    MethodSummaryOut,
+    OutstandingOut,
+    UnpaidInvoiceOut,
+)
 
 router = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[ServiceCaller])
 
@@ -14,3 +24,33 @@ router = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[Servi
 async def charge(body: ChargeIn, parts: ComponentsDep) -> ChargeOut:
     """Charge once per idempotency key; a repeat (even concurrent) answers the first result."""
     return await charges.charge(parts.sessions, parts.gateway, parts.settings, body)
+
+
+@router.post("/credits", status_code=201, response_model=CreditOut)
+async def credit(body: CreditIn, session: SessionDep) -> CreditOut:
+    """A credit on the balance (audited, by `system`); a repeated key answers the first."""
+    row = await billing.credit(session, body)
+    return CreditOut(id=row.id, amount_cents=row.amount_cents)
+
+
+@router.get("/payment-methods/{method_id}", response_model=MethodSummaryOut)
+async def payment_method(method_id: str, account_id: str, session: SessionDep) -> MethodSummaryOut:
+    """One of the account's live methods (another account's is the same 404 as a missing one)."""
+    row = await methods.require(session, method_id, account_id)
+    return MethodSummaryOut(
+        id=row.id,
+        kind=row.kind,
+        brand=row.brand,
+        last4=row.last4,
+        account_last4=row.account_number[-4:] if row.account_number else None,
+    )
+
+
+@router.get("/accounts/{account_id}/outstanding", response_model=OutstandingOut)
+async def outstanding(account_id: str, session: SessionDep) -> OutstandingOut:
+    """What the account owes: its balance and the unpaid invoices the workflow retries."""
+    unpaid = await repo.unpaid_invoices(session, account_id)
+    return OutstandingOut(
+        balance_cents=await repo.balance(session, account_id),
+        unpaid_invoices=[UnpaidInvoiceOut.model_validate(i, from_attributes=True) for i in unpaid],
+    )

@@ -3,6 +3,7 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 
 from servicekit.auth import TokenVerifier, configure_verifier, default_verifier
@@ -17,9 +18,12 @@ from services.payments import (
     method_endpoints,
 )
 from services.payments.claims import endpoints as claim_endpoints
+from services.payments.claims.ports import SubscriptionsPort
 from services.payments.config import PaymentsSettings, get_settings
 from services.payments.dependencies import Components
+from services.payments.exports import endpoints as export_endpoints
 from services.payments.gateway import PaymentGateway, SandboxGateway
+from services.payments.ports import PlatformPort
 
 ROUTERS = (
     method_endpoints.router,
@@ -27,6 +31,7 @@ ROUTERS = (
     billing_endpoints.router,
     billing_endpoints.operator_router,
     internal_endpoints.router,
+    export_endpoints.router,
     claim_endpoints.router,
 )
 
@@ -36,8 +41,9 @@ def create_app(
     platform: PlatformSettings | None = None,
     gateway: PaymentGateway | None = None,
     verifier: TokenVerifier | None = None,
+    http: httpx.AsyncClient | None = None,
 ) -> FastAPI:
-    """Build the app; tests inject settings, a gateway and a token verifier."""
+    """Build the app; tests inject settings, a gateway, a token verifier and an HTTP client."""
     settings = settings or get_settings()
     platform = platform or PlatformSettings()
     engine = make_engine(settings.database_url)
@@ -46,16 +52,22 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sessions = make_sessionmaker(engine)
         configure_verifier(verifier or default_verifier(platform))
+        own_http = http or httpx.AsyncClient(timeout=10.0)
         parts = Components(
             settings=settings,
             sessions=sessions,
             # The embedded sandbox unless a real processor's adapter is given.
             gateway=gateway or SandboxGateway(sessions),
             fonts=available_fonts(settings.document_font, settings.document_font_bold),
+            platform=PlatformPort(own_http, platform),
         )
         app.state.sessionmaker, app.state.components = sessions, parts
         app.state.gateway = parts.gateway
+        if getattr(app.state, "subscriptions", None) is None:  # unless a test set its own
+            app.state.subscriptions = SubscriptionsPort(own_http, platform)
         yield
+        if http is None:
+            await own_http.aclose()
         await engine.dispose()
 
     app = FastAPI(title="Payments", version="1", lifespan=lifespan)

@@ -7,12 +7,14 @@ from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
     Integer,
     String,
     Text,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -92,7 +94,12 @@ class Charge(Base):
     status: Mapped[str] = mapped_column(String(10), default="pending")
     decline_code: Mapped[str | None] = mapped_column(String(40))
     gateway_reference: Mapped[str | None] = mapped_column(String(100))
-    invoice_id: Mapped[str | None] = mapped_column(String(36))
+    # The invoice this charge created, or (a retry) the unpaid invoice it pays again; an
+    # invoice's `charge_id` stays its first charge.
+    invoice_id: Mapped[str | None] = mapped_column(String(36), index=True)
+    # A retry that found its invoice already settled: `paid`, but no money moved (no gateway
+    # call, no debit in the CPA-005 file).
+    settled_before: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # When the current attempt started: a pending charge whose attempt is stale (a crash between
     # the gateway and the final write) is taken over by the next call with the same key.
     attempt_started_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -136,7 +143,8 @@ class Invoice(Base):
 
 
 class Adjustment(Base):
-    """A manual payment or credit an operator recorded, with the reason (the audit record)."""
+    """A manual payment or credit, with the reason (the audit record): an operator's, or a
+    credit the billing workflow asked for (`operator_id` "system", unique idempotency key)."""
 
     __tablename__ = "adjustments"
 
@@ -146,6 +154,8 @@ class Adjustment(Base):
     amount_cents: Mapped[int] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(Text)
     operator_id: Mapped[str] = mapped_column(String(36))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    subscription_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (

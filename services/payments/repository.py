@@ -74,6 +74,18 @@ async def claim_stale(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def live_retry_of(session: AsyncSession, invoice_id: str, since: datetime) -> bool:
+    """Whether a retry of the invoice is pending and its attempt started after `since`."""
+    query = select(
+        exists().where(
+            Charge.invoice_id == invoice_id,
+            Charge.status == "pending",
+            Charge.attempt_started_at >= since,
+        )
+    )
+    return bool(await session.scalar(query))
+
+
 async def next_number(session: AsyncSession, series: str) -> int:
     """The next number of a series; the row lock serialises concurrent callers."""
     result = await session.execute(
@@ -115,10 +127,64 @@ async def balance(session: AsyncSession, account_id: str) -> int:
     return int(await session.scalar(query) or 0)
 
 
+async def unpaid_invoices(session: AsyncSession, account_id: str) -> Sequence[Invoice]:
+    """The account's unpaid invoices, oldest period first (the order they are retried in)."""
+    query = (
+        select(Invoice)
+        .where(Invoice.account_id == account_id, Invoice.status == "unpaid")
+        .order_by(Invoice.period_start, Invoice.number)
+    )
+    return (await session.scalars(query)).all()
+
+
+async def adjustment_by_key(session: AsyncSession, key: str) -> Adjustment | None:
+    query = select(Adjustment).where(Adjustment.idempotency_key == key)
+    return await session.scalar(query.execution_options(populate_existing=True))
+
+
 async def adjustments_of(session: AsyncSession, account_id: str) -> Sequence[Adjustment]:
     query = (
         select(Adjustment)
         .where(Adjustment.account_id == account_id)
         .order_by(Adjustment.created_at.desc())
+    )
+    return (await session.scalars(query)).all()
+
+
+# Exports -------------------------------------------------------------------------------------
+
+
+async def pad_debits(
+    session: AsyncSession, start: datetime, end: datetime
+) -> Sequence[tuple[Charge, PaymentMethod, Invoice]]:
+    """Paid PAD charges completed in [start, end), with their bank account and invoice."""
+    query = (
+        select(Charge, PaymentMethod, Invoice)
+        .join(PaymentMethod, PaymentMethod.id == Charge.payment_method_id)
+        .join(Invoice, Invoice.id == Charge.invoice_id)
+        .where(
+            Charge.status == "paid",
+            Charge.settled_before.is_(False),  # nothing to collect
+            PaymentMethod.kind == "pad",
+            Charge.amount_cents > 0,
+            Charge.completed_at >= start,
+            Charge.completed_at < end,
+        )
+        .order_by(Charge.completed_at, Charge.id)
+    )
+    return [(c, m, i) for c, m, i in (await session.execute(query)).all()]
+
+
+async def recorded_charges(session: AsyncSession, first: date, last: date) -> Sequence[Charge]:
+    """Payroll deductions (`recorded`) whose period starts between `first` and `last`."""
+    query = (
+        select(Charge)
+        .where(
+            Charge.status == "recorded",
+            Charge.period_start >= first,
+            Charge.period_start <= last,
+            Charge.amount_cents > 0,
+        )
+        .order_by(Charge.period_start, Charge.id)
     )
     return (await session.scalars(query)).all()

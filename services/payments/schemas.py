@@ -67,6 +67,8 @@ class ChargeIn(Strict):
     period_end: date
     amount_cents: int = Field(ge=0, le=100_000_000)
     description: str = Field(min_length=1, max_length=300)
+    # A retry of this unpaid invoice: no new invoice, `amount_cents` must be its total.
+    invoice_id: str | None = Field(default=None, min_length=1, max_length=36)
 
 
 class ChargeOut(BaseModel):
@@ -79,6 +81,62 @@ class ChargeOut(BaseModel):
 
 class BalanceOut(BaseModel):
     balance_cents: int
+
+
+class CreditIn(Strict):
+    """A credit the billing workflow grants (the unused days of a period billed in full)."""
+
+    idempotency_key: str = Field(min_length=8, max_length=200)
+    account_id: str = Field(min_length=1, max_length=36)
+    subscription_id: str = Field(min_length=1, max_length=36)
+    amount_cents: int = Field(gt=0, le=100_000_000)
+    reason: str = Field(max_length=1000)
+
+
+class CreditOut(BaseModel):
+    id: str
+    amount_cents: int
+
+
+class MethodSummaryOut(BaseModel):
+    """What another service may know of a method: its kind and last digits, never more."""
+
+    id: str
+    kind: MethodKind
+    brand: str | None = None
+    last4: str | None = None
+    account_last4: str | None = None
+
+
+class UnpaidInvoiceOut(BaseModel):
+    id: str
+    subscription_id: str
+    period_start: date
+    total_cents: int
+
+
+class OutstandingOut(BaseModel):
+    balance_cents: int
+    unpaid_invoices: list[UnpaidInvoiceOut]
+
+
+class Cpa005In(Strict):
+    day: date
+
+
+class Cpa005Out(BaseModel):
+    path: str
+    count: int
+    total_cents: int
+
+
+class PayrollIn(Strict):
+    period: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+class PayrollOut(BaseModel):
+    files: list[str]
+    rows: int
 
 
 class InvoiceOut(BaseModel):

@@ -11,8 +11,9 @@ class SubscriptionsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SUBSCRIPTIONS_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///.data/subscriptions.db"
-    # Until the payments service exists, only payroll-deduction (DAS) offerings can be requested.
-    payments_enabled: bool = False
+    # False turns online payment off: `pad` offerings are refused (409 payment_required) and
+    # only payroll-deduction (DAS) offerings can be requested.
+    payments_enabled: bool = True
     # The service centre is reminded after this many days; nobody deciding expires the request.
     reminder_after_days: int = 3
     expire_after_days: int = 30

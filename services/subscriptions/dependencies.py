@@ -17,7 +17,7 @@ from servicekit.settings import PlatformSettings
 from services.subscriptions.config import SubscriptionsSettings
 from services.subscriptions.lifecycle import Lifecycle
 from services.subscriptions.plates import PlateIndex
-from services.subscriptions.ports import IdentityPort
+from services.subscriptions.ports import IdentityPort, PaymentsPort
 
 
 @dataclass
@@ -30,6 +30,7 @@ class Components:
     lifecycle: Lifecycle
     plates: PlateIndex
     identity: IdentityPort
+    payments: PaymentsPort
     fonts: Fonts
 
     @asynccontextmanager

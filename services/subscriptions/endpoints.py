@@ -9,8 +9,8 @@ from fastapi import APIRouter, Response
 from servicekit.auth import CurrentPrincipal
 from servicekit.db import SessionDep
 from servicekit.errors import DomainError
+from services.subscriptions import payment_methods, service
 from services.subscriptions import repository as repo
-from services.subscriptions import service
 from services.subscriptions.dependencies import Components, ComponentsDep
 from services.subscriptions.errors import ContractNotFound
 from services.subscriptions.schemas import (
@@ -42,9 +42,13 @@ async def request_subscription(
     """Transmettre ma demande: pending approval, contract number assigned, workflow started.
 
     The request is committed before the workflow starts (its first activity reads it), and no
-    transaction is open while Temporal answers; a start that fails removes the request again.
+    transaction is open while Temporal or payments answers; a start that fails removes the
+    request again.
     """
     await parts.lifecycle.client()  # 503 before anything is written while Temporal is away
+    await payment_methods.verify(
+        parts.sessions, parts.payments, parts.settings, principal.account_id, body
+    )
     async with parts.transaction() as session:
         sub = await service.request(session, parts.settings, principal.account_id, body)
         created = await subscription_out(session, sub)
@@ -105,7 +109,7 @@ async def cancel(
 ) -> SubscriptionOut:
     """Envoyer la demande d'annulation: effective at the later of the date and today + notice."""
     async with parts.transaction() as session:
-        service.check_active(await service.require_owned(session, principal, subscription_id))
+        service.check_running(await service.require_owned(session, principal, subscription_id))
     request = wf.CancellationRequest(account_id=principal.account_id, requested_date=body.date)
     await parts.lifecycle.update(subscription_id, wf.SCHEDULE_CANCELLATION, request)
     return await owner_view(parts, principal.account_id, subscription_id)
@@ -122,6 +126,19 @@ async def withdraw_cancellation(
     withdrawal = wf.CancellationWithdrawal(account_id=principal.account_id)
     await parts.lifecycle.update(subscription_id, wf.WITHDRAW_CANCELLATION, withdrawal)
     return await owner_view(parts, principal.account_id, subscription_id)
+
+
+@router.post("/{subscription_id}/payment-method-updated", status_code=202)
+async def payment_method_updated(
+    subscription_id: str, parts: ComponentsDep, principal: CurrentPrincipal
+) -> Response:
+    """Mettre à jour la carte de crédit: the workflow retries what is owed at once (202: it
+    does so in its own time; the new card itself is saved with the payments service)."""
+    async with parts.transaction() as session:
+        service.check_running(await service.require_owned(session, principal, subscription_id))
+    updated = wf.PaymentMethodUpdated(account_id=principal.account_id)
+    await parts.lifecycle.signal(subscription_id, wf.PAYMENT_METHOD_UPDATED, updated)
+    return Response(status_code=202)
 
 
 @router.post("/{subscription_id}/modifications", status_code=201, response_model=ModificationOut)

@@ -1,6 +1,9 @@
 """Subscriptions' domain errors, each with a stable code (the workflow uses the same codes)."""
 
+from typing import Any
+
 from servicekit.errors import DomainError, FieldError, NotFound
+from servicekit.messages import message
 
 
 class SiteNotFound(NotFound):
@@ -80,15 +83,51 @@ class DuplicateRequest(Conflict):
 
 
 class PaymentRequired(Conflict):
+    """Only while `SUBSCRIPTIONS_PAYMENTS_ENABLED` is false (payments turned off)."""
+
     code = "payment_required"
     fr = (
-        "Le paiement en ligne n'est pas encore offert : seuls les abonnements en déduction "
-        "à la source (DAS) peuvent être demandés pour le moment."
+        "Le paiement en ligne n'est pas offert pour le moment : seuls les abonnements en "
+        "déduction à la source (DAS) peuvent être demandés."
     )
     en = (
-        "Online payment is not available yet: only payroll-deduction (DAS) subscriptions "
-        "can be requested for now."
+        "Online payment is not available at the moment: only payroll-deduction (DAS) "
+        "subscriptions can be requested."
     )
+
+
+class PaymentMethodError(FieldError):
+    """A 422 on `payment_method_id`, shaped like a validation error, whose bilingual message
+    lives here (servicekit's catalog holds only the codes every service shares)."""
+
+    rule_code = "payment_method_invalid"
+
+    def __init__(self) -> None:
+        super().__init__("payment_method_id", self.rule_code)
+
+    def body(self) -> dict[str, Any]:
+        """The validation body, with this error's own message."""
+        body = super().body()
+        body["message"] = body["errors"][0]["message"] = message(self.fr, self.en)
+        return body
+
+
+class PaymentMethodRequired(PaymentMethodError):
+    rule_code = "payment_method_required"
+    fr = "Choisissez le mode de paiement (carte de crédit ou débit préautorisé)."
+    en = "Choose the payment method (credit card or pre-authorized debit)."
+
+
+class PaymentMethodNotFound(PaymentMethodError):
+    rule_code = "payment_method_not_found"
+    fr = "Mode de paiement introuvable."
+    en = "Payment method not found."
+
+
+class PaymentMethodNotApplicable(PaymentMethodError):
+    rule_code = "payment_method_not_applicable"
+    fr = "Cet abonnement est payé par déduction à la source : aucun mode de paiement."
+    en = "This subscription is paid by payroll deduction: no payment method applies."
 
 
 class NotPending(Conflict):
@@ -136,6 +175,13 @@ class ModificationNotPending(Conflict):
 class IdentityUnavailable(DomainError):
     status_code = 503
     code = "identity_unavailable"
+    fr = "Service momentanément indisponible; réessayez dans un instant."
+    en = "Service temporarily unavailable; try again in a moment."
+
+
+class PaymentsUnavailable(DomainError):
+    status_code = 503
+    code = "payments_unavailable"
     fr = "Service momentanément indisponible; réessayez dans un instant."
     en = "Service temporarily unavailable; try again in a moment."
 

@@ -26,7 +26,8 @@ router = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[Servi
 
 @router.get("/accounts/{account_id}/active-subscriptions")
 async def active_subscriptions(account_id: str, session: SessionDep) -> dict[str, int]:
-    """How many pending or active subscriptions the account has (identity asks before deleting)."""
+    """How many pending, active or in-arrears subscriptions the account has (identity asks
+    before deleting: one in arrears still owes money)."""
     return {"count": await repo.count_blocking(session, account_id)}
 
 

@@ -11,7 +11,7 @@ from services.subscriptions import repository as repo
 from services.subscriptions.clock import today
 from services.subscriptions.contract import ContractTerms, VehicleTerms, render
 from services.subscriptions.errors import InvalidTransition, SubscriptionNotFound
-from services.subscriptions.models import Contract, Subscription
+from services.subscriptions.models import RUNNING_STATUSES, Contract, Subscription
 from services.subscriptions.ports import IdentityPort, Subscriber
 
 ISSUE_ATTEMPTS = 3  # renders before giving up when modifications keep landing meanwhile
@@ -95,13 +95,14 @@ async def issue(
 async def _issuable(
     session: AsyncSession, subscription_id: str, key: str, *, lock: bool = False
 ) -> Subscription | Contract:
-    """The stored contract when it has this key already, else the active subscription."""
+    """The stored contract when it has this key already, else the running subscription (in
+    arrears too: the workflow's contract step may come after the first declines)."""
     sub = await repo.subscription(session, subscription_id, lock=lock)
     if sub is None:
         raise SubscriptionNotFound()
     existing = await repo.contract_of(session, sub.id)
     if existing is not None and existing.idempotency_key == key:
         return existing
-    if sub.status != "active":
+    if sub.status not in RUNNING_STATUSES:
         raise InvalidTransition(current_status=sub.status)
     return sub

@@ -1,4 +1,5 @@
-"""Subscriptions' side of the subscription lifecycle: it starts the workflow and sends updates.
+"""Subscriptions' side of the subscription lifecycle: it starts the workflow, sends updates
+and signals.
 
 The workflow decides and waits; it writes every state change back through the internal
 transitions endpoint, so the database stays the source of truth.
@@ -31,7 +32,8 @@ ClientFactory = Callable[[], Awaitable[Client]]
 
 
 class Lifecycle:
-    """Starts `SubscriptionWorkflow` and runs its updates; errors come back as domain errors."""
+    """Starts `SubscriptionWorkflow`, runs its updates and sends its signals; errors come back
+    as domain errors."""
 
     def __init__(self, client: Client | ClientFactory, task_queue: str) -> None:
         self._client = client if isinstance(client, Client) else None
@@ -86,6 +88,18 @@ class Lifecycle:
         if state.error:
             raise error_for_code(state.error)
         return state
+
+    async def signal(self, subscription_id: str, name: str, arg: BaseModel) -> None:
+        """Tell the workflow a fact it acts on in its own time (nothing to wait for)."""
+        client = await self.client()
+        handle = client.get_workflow_handle(workflow_id_of(subscription_id))
+        try:
+            await handle.signal(name, arg)
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:  # the lifecycle is over
+                raise InvalidTransition() from exc
+            log.warning("signal %s not delivered: %s", name, exc.status)
+            raise WorkflowUnavailable() from exc
 
 
 def _refusal(exc: WorkflowUpdateFailedError) -> DomainError:

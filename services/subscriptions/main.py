@@ -26,7 +26,7 @@ from services.subscriptions.config import SubscriptionsSettings, get_settings
 from services.subscriptions.dependencies import Components
 from services.subscriptions.lifecycle import Lifecycle
 from services.subscriptions.plates import PlateIndex
-from services.subscriptions.ports import IdentityPort
+from services.subscriptions.ports import IdentityPort, PaymentsPort
 
 # FastAPI matches a path against the included routes one by one, in this order: the plate check
 # (cameras, many calls a second) comes first, so it is found after a couple of comparisons
@@ -60,6 +60,7 @@ def _components(
         lifecycle=Lifecycle(temporal or connect_temporal, platform.temporal_task_queue),
         plates=PlateIndex(),
         identity=IdentityPort(http, platform),
+        payments=PaymentsPort(http, platform),
         fonts=available_fonts(settings.contract_font, settings.contract_font_bold),
     )
 

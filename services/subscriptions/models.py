@@ -25,9 +25,20 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, date: Date}
 
 
-# A subscription in one of these states keeps its account from being deleted.
-BLOCKING_STATUSES = ("pending_approval", "active")
-STATUSES = ("pending_approval", "active", "refused", "withdrawn", "expired", "ended")
+# A subscription in one of these states keeps its account from being deleted (and its vehicles
+# and its offering's space): one in arrears still owes money and may become active again.
+BLOCKING_STATUSES = ("pending_approval", "active", "in_arrears")
+# A running subscription: it holds a space of its offering and can be cancelled or ended.
+RUNNING_STATUSES = ("active", "in_arrears")
+STATUSES = (
+    "pending_approval",
+    "active",
+    "in_arrears",
+    "refused",
+    "withdrawn",
+    "expired",
+    "ended",
+)
 MAX_VEHICLES = 2
 
 
@@ -146,6 +157,8 @@ class Subscription(Base):
     billing_mode: Mapped[str] = mapped_column(String(8))
     monthly_price_cents: Mapped[int] = mapped_column(Integer)
     notice_days: Mapped[int] = mapped_column(Integer)
+    # The payments service's method a `pad` subscription is debited from (None for payroll).
+    payment_method_id: Mapped[str | None] = mapped_column(String(36))
     refusal_reason: Mapped[str | None] = mapped_column(String(500))
     cancellation_requested_for: Mapped[date | None]
     cancellation_effective: Mapped[date | None]

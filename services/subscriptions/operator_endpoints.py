@@ -26,7 +26,9 @@ from workflows.subscription import models as wf
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
 plate_router = APIRouter(prefix="/v1", tags=["plate check"])
-QueueStatus = Literal["pending_approval", "active", "refused", "withdrawn", "expired", "ended"]
+QueueStatus = Literal[
+    "pending_approval", "active", "in_arrears", "refused", "withdrawn", "expired", "ended"
+]
 
 
 async def detail(parts: Components, subscription_id: str) -> OperatorSubscriptionOut:

@@ -2,11 +2,12 @@
 
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import quote
 
 import httpx
 
 from servicekit.settings import PlatformSettings
-from services.subscriptions.errors import IdentityUnavailable
+from services.subscriptions.errors import IdentityUnavailable, PaymentsUnavailable
 
 
 @dataclass(frozen=True)
@@ -40,3 +41,50 @@ class IdentityPort:
         name = " ".join(p for p in (profile.get("first_name"), profile.get("last_name")) if p)
         language: Literal["fr", "en"] = "en" if data.get("language") == "en" else "fr"
         return Subscriber(account_id, name or str(data.get("email", "")), language)
+
+
+@dataclass(frozen=True)
+class PaymentMethod:
+    """A payment method as the payments service describes it (never the card number)."""
+
+    id: str
+    kind: str
+    brand: str | None
+    last4: str | None
+
+
+class PaymentsPort:
+    """The payments service, asked whether a payment method is one of an account's."""
+
+    def __init__(self, http: httpx.AsyncClient, settings: PlatformSettings) -> None:
+        self.http = http
+        self.settings = settings
+
+    async def method(self, account_id: str, method_id: str) -> PaymentMethod | None:
+        """The account's method with this id; None when it is missing or another account's."""
+        path = f"/internal/v1/payment-methods/{quote(method_id, safe='')}"
+        url = f"{self.settings.payments_url}{path}"
+        try:
+            response = await self.http.get(
+                url,
+                params={"account_id": account_id},
+                headers={"X-Service-Token": self.settings.service_token},
+            )
+            if _not_theirs(response):
+                return None
+            response.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise PaymentsUnavailable() from exc
+        data = response.json()
+        return PaymentMethod(data["id"], data["kind"], data.get("brand"), data.get("last4"))
+
+
+def _not_theirs(response: httpx.Response) -> bool:
+    """Payments' own answer for a method that is missing or another account's: a 404 from a
+    wrong URL (payments not deployed yet) is an outage, not a reason to blame the user."""
+    if response.status_code != 404:
+        return False
+    try:
+        return bool(response.json().get("error") == "payment_method_not_found")
+    except ValueError:
+        return False

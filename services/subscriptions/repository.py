@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.subscriptions.models import (
     BLOCKING_STATUSES,
+    RUNNING_STATUSES,
     AuditEntry,
     Contract,
     ModificationRequest,
@@ -67,8 +68,9 @@ async def lock_offering(session: AsyncSession, offering_id: int) -> Offering | N
 
 
 async def active_count(session: AsyncSession, offering_id: int) -> int:
+    """The spaces taken: a subscription in arrears keeps its space (it may recover)."""
     query = select(func.count()).where(
-        Subscription.offering_id == offering_id, Subscription.status == "active"
+        Subscription.offering_id == offering_id, Subscription.status.in_(RUNNING_STATUSES)
     )
     return int(await session.scalar(query) or 0)
 
@@ -106,7 +108,7 @@ async def subscriptions_with_vehicle(
 
 
 async def count_blocking(session: AsyncSession, account_id: str) -> int:
-    """Pending or active subscriptions of an account."""
+    """Pending, active or in-arrears subscriptions of an account."""
     query = select(func.count()).where(
         Subscription.account_id == account_id, Subscription.status.in_(BLOCKING_STATUSES)
     )

@@ -13,7 +13,9 @@ from services.subscriptions.clock import today
 AccessType = Literal["card", "plate"]
 BillingMode = Literal["pad", "payroll"]
 Visibility = Literal["public", "restricted"]
-Status = Literal["pending_approval", "active", "refused", "withdrawn", "expired", "ended"]
+Status = Literal[
+    "pending_approval", "active", "in_arrears", "refused", "withdrawn", "expired", "ended"
+]
 FIRST_YEAR = 1950
 
 
@@ -63,6 +65,7 @@ Plate = Annotated[str, Field(max_length=20), AfterValidator(normalize_plate)]
 Text = Annotated[str, Field(min_length=1, max_length=60)]
 VehicleIds = Annotated[list[Annotated[str, Field(max_length=36)]], AfterValidator(_one_or_two)]
 FutureDate = Annotated[date, AfterValidator(_date_not_past)]
+MethodId = Annotated[str | None, Field(max_length=36)]
 
 
 # Catalog -------------------------------------------------------------------------------------
@@ -175,6 +178,8 @@ class SubscriptionIn(Strict):
     understand_approval: Consent = Field(default=False, validate_default=True)
     vehicle_ids: VehicleIds = Field(default_factory=list, validate_default=True)
     employee_number: Annotated[str, Field(min_length=1, max_length=50)]
+    # Step 5: required for a `pad` offering (one of the caller's methods), absent for payroll.
+    payment_method_id: MethodId = None
 
 
 class CancellationIn(Strict):
@@ -232,6 +237,7 @@ class SubscriptionOut(BaseModel):
     billing_mode: BillingMode
     monthly_price_cents: int
     notice_days: int
+    payment_method_id: str | None
     vehicles: list[VehicleOut]
     refusal_reason: str | None
     cancellation_requested_for: date | None
@@ -288,6 +294,8 @@ Action = Literal[
     "end",
     "apply_modification",
     "refuse_modification",
+    "fall_into_arrears",
+    "recover",
 ]
 
 
@@ -318,12 +326,15 @@ class InternalSubscriptionOut(BaseModel):
     status: Status
     site_id: int
     site_name: str
+    establishment: str
     site_address: str
     access_type: AccessType
     offering_id: int
     offering_code: str
     offering_name: str
     billing_mode: BillingMode
+    payment_method_id: str | None
+    employee_number: str
     monthly_price_cents: int
     notice_days: int
     requested_start: date

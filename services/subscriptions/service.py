@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import Principal
 from servicekit.db import utcnow
-from services.subscriptions import catalog, transitions, vehicles
+from services.subscriptions import catalog, payment_methods, transitions, vehicles
 from services.subscriptions import repository as repo
 from services.subscriptions.config import SubscriptionsSettings
 from services.subscriptions.errors import (
@@ -28,11 +28,11 @@ from services.subscriptions.errors import (
     NotPending,
     OfferingFull,
     OfferingNotFound,
-    PaymentRequired,
     SubscriptionNotFound,
     field_error,
 )
 from services.subscriptions.models import (
+    RUNNING_STATUSES,
     ModificationRequest,
     Subscription,
     SubscriptionVehicle,
@@ -57,10 +57,13 @@ async def _new_contract_number(session: AsyncSession) -> str:
 async def request(
     session: AsyncSession, settings: SubscriptionsSettings, account_id: str, data: SubscriptionIn
 ) -> Subscription:
-    """Record a request ("Transmettre ma demande"): pending approval, with a contract number."""
+    """Record a request ("Transmettre ma demande"): pending approval, with a contract number.
+
+    The payment method's owner was checked with the payments service beforehand
+    (`payment_methods.verify`); its rules are checked again here, against the offering read now.
+    """
     offering = await catalog.require_visible_offering(session, data.offering_id, account_id)
-    if offering.billing_mode == "pad" and not settings.payments_enabled:
-        raise PaymentRequired("offering_id")
+    payment_methods.check_rules(settings, offering.billing_mode, data.payment_method_id)
     chosen = await vehicles.owned_set(session, account_id, data.vehicle_ids)
     if await repo.open_request_exists(session, account_id, offering.id):
         raise DuplicateRequest("offering_id")
@@ -80,6 +83,7 @@ async def request(
         billing_mode=offering.billing_mode,
         monthly_price_cents=offering.monthly_price_cents,
         notice_days=offering.notice_days,
+        payment_method_id=data.payment_method_id,
         vehicles=[SubscriptionVehicle(vehicle=v, position=i) for i, v in enumerate(chosen, 1)],
     )
     session.add(sub)
@@ -139,15 +143,22 @@ def check_active(sub: Subscription) -> None:
         raise NotActive()
 
 
+def check_running(sub: Subscription) -> None:
+    """Active or in arrears: arrears never end a subscription, so it can still be cancelled
+    and its card updated (which retries what is owed)."""
+    if sub.status not in RUNNING_STATUSES:
+        raise NotActive()
+
+
 def check_cancellation_scheduled(sub: Subscription) -> None:
-    check_active(sub)
+    check_running(sub)
     if sub.cancellation_effective is None:
         raise NoCancellation()
 
 
 def preview_cancellation(sub: Subscription, requested: date) -> CancellationPreview:
     """The effective date the notice clause gives, shown before the user confirms."""
-    check_active(sub)
+    check_running(sub)
     effective = transitions.effective_cancellation(requested, sub.notice_days)
     return CancellationPreview(
         requested=requested, effective=effective, notice_days=sub.notice_days

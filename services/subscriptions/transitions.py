@@ -23,6 +23,7 @@ from services.subscriptions.errors import (
     field_error,
 )
 from services.subscriptions.models import (
+    RUNNING_STATUSES,
     AuditEntry,
     ModificationRequest,
     Subscription,
@@ -33,7 +34,9 @@ from services.subscriptions.plates import PlateIndex
 from services.subscriptions.schemas import TransitionIn
 
 Handler = Callable[[AsyncSession, Subscription, TransitionIn], Awaitable[str | None]]
-PENDING, ACTIVE = ("pending_approval",), ("active",)
+PENDING, ACTIVE, ARREARS = ("pending_approval",), ("active",), ("in_arrears",)
+# Arrears never end a subscription by themselves: the user or an operator still cancels it.
+RUNNING = RUNNING_STATUSES
 
 
 def actor_role(sub: Subscription, actor: str) -> str:
@@ -190,11 +193,14 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], Handler]] = {
     "refuse": (PENDING, _refuse),
     "withdraw": (PENDING, _simple("withdrawn")),
     "expire": (PENDING, _simple("expired")),
-    "schedule_cancellation": (ACTIVE, _schedule),
-    "withdraw_cancellation": (ACTIVE, _unschedule),
-    "end": (ACTIVE, _end),
+    "schedule_cancellation": (RUNNING, _schedule),
+    "withdraw_cancellation": (RUNNING, _unschedule),
+    "end": (RUNNING, _end),
     "apply_modification": (ACTIVE, _apply_modification),
-    "refuse_modification": ((*ACTIVE, "ended"), _refuse_modification),
+    "refuse_modification": ((*RUNNING, "ended"), _refuse_modification),
+    # The workflow's billing: the 4th decline of a card, then every outstanding invoice paid.
+    "fall_into_arrears": (ACTIVE, _simple("in_arrears")),
+    "recover": (ARREARS, _simple("active")),
 }
 
 

@@ -60,6 +60,9 @@ class Stack:
             "MAILCATCHER_SMTP_PORT": str(self.ports["smtp"]),
             "MAILCATCHER_HTTP_PORT": str(self.ports["mail"]),
             "MAILCATCHER_STORE_DIR": str(self.folder / "mail"),
+            # The payments service's files stay in this run's folder, not the repository's .data.
+            "PAYMENTS_SPECIMEN_DIR": str(self.folder / "specimens"),
+            "PAYMENTS_EXPORT_DIR": str(self.folder / "exports"),
         }
 
     def commands(self) -> dict[str, list[str]]:

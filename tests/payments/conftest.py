@@ -109,3 +109,25 @@ class NoticeFactory:
 @pytest.fixture
 def notices(payments: PaymentsStack) -> NoticeFactory:
     return NoticeFactory(payments)
+
+
+# Billing's internal API and the export jobs --------------------------------------------------
+
+
+@pytest.fixture
+def export_dir(payments: PaymentsStack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The app's export folder, a fresh one per test (the session's settings point at it)."""
+    monkeypatch.setattr(payments.settings, "export_dir", str(tmp_path / "exports"))
+    return tmp_path / "exports"
+
+
+@pytest.fixture
+def platform_port(payments: PaymentsStack, apps: dict[str, FastAPI]) -> PaymentsStack:
+    """The payments app asking the session's subscriptions and identity apps (payroll export)."""
+    from services.payments.ports import PlatformPort
+
+    payments.app.state.components.platform = PlatformPort(
+        apps["http"],  # type: ignore[arg-type]
+        payments.platform,
+    )
+    return payments

@@ -1,4 +1,5 @@
-"""Small factories for the payments tests: card and bank forms, charges, the test stack."""
+"""Small factories for the payments tests: card and bank forms, charges and retries, the
+balance, the sandbox's record of gateway calls, the test stack."""
 
 import uuid
 from dataclasses import dataclass
@@ -7,9 +8,12 @@ from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import func, select
 
+from servicekit.db import transaction
 from servicekit.settings import PlatformSettings
 from services.payments.config import PaymentsSettings
+from services.payments.sandbox_models import SandboxCharge
 from tests.subscriptions.factories import User
 
 PAYMENTS = "http://payments.test"
@@ -83,3 +87,27 @@ def charge_body(user: User, method_id: str | None, amount: int = 6500, **changes
         "amount_cents": amount,
         "description": "Abonnement 7116 - mars 2028",
     } | changes
+
+
+def retry_body(first: dict[str, Any], invoice_id: str, attempt: int, **changes: Any) -> dict:
+    """The workflow's retry of a period's invoice: the first charge's body, its own key."""
+    key = f"{first['idempotency_key']}:retry:{attempt}"
+    return first | {"idempotency_key": key, "invoice_id": invoice_id} | changes
+
+
+async def charge(client: httpx.AsyncClient, stack: PaymentsStack, body: dict[str, Any]) -> dict:
+    response = await client.post("/internal/v1/charges", json=body, headers=stack.internal)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def balance(client: httpx.AsyncClient, user: User) -> int:
+    response = await client.get("/v1/balance", headers=user.headers)
+    return int(response.json()["balance_cents"])
+
+
+async def gateway_calls(stack: PaymentsStack, key: str) -> int:
+    """How many charges the sandbox processor received with this idempotency key."""
+    async with transaction(stack.app.state.sessionmaker) as session:
+        query = select(func.count()).where(SandboxCharge.idempotency_key == key)
+        return int(await session.scalar(query) or 0)

@@ -1,7 +1,7 @@
 """The request journey end to end: the API starts the real workflow on the dev server, operators
 decide through updates, and the workflow writes back through the internal endpoints."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -22,6 +22,7 @@ from tests.subscriptions.factories import (
 from tests.support.verifier import identity_verifier
 from tests.support.waiting import eventually
 from workflows.registry import WORKFLOWS
+from workflows.subscription.models import STATUS_QUERY, LifecycleState
 
 REGISTERED = any(
     getattr(w, "__temporal_workflow_definition").name == "SubscriptionWorkflow" for w in WORKFLOWS
@@ -150,9 +151,12 @@ async def test_a_cancellation_is_scheduled_with_the_notice_then_withdrawn(
     scheduled = await client.post(url, headers=user.headers, json={"date": soon.isoformat()})
     assert scheduled.status_code == 200, scheduled.text
     assert scheduled.json()["cancellation_effective"] == expected
-    # What the operator sees in the Web UI: a durable timer firing at the effective date.
-    fires_in = await eventually(lambda: _timer_after_cancellation(temporal_env, sub["id"]))
-    assert timedelta(days=29) < fires_in <= timedelta(days=30)
+    # What the operator sees in the Web UI: the workflow holds the effective date, and its
+    # durable timer never sleeps past it (it wakes earlier when a billing day comes first).
+    held = await eventually(lambda: _cancellation_held(temporal_env, sub["id"]))
+    assert held.isoformat() == expected
+    fires_in = await eventually(lambda: _next_timer(temporal_env, sub["id"]))
+    assert timedelta(0) < fires_in <= timedelta(days=30)
 
     withdrawn = await client.delete(url, headers=user.headers)
     assert withdrawn.status_code == 200, withdrawn.text
@@ -270,13 +274,20 @@ async def test_operators_find_the_lifecycle_by_contract_number_and_status(
     assert [w.id async for w in temporal_env.client.list_workflows(pending)] == []
 
 
-async def _timer_after_cancellation(temporal_env, subscription_id: str) -> timedelta | None:
-    """How far ahead the cancellation timer fires, once the workflow has started it (its
-    history, as the Web UI shows it; the 3-day reminder timer of the pending phase is shorter)."""
+async def _cancellation_held(temporal_env, subscription_id: str) -> date | None:
+    """The effective date the running workflow waits for (its `status` query)."""
+    handle = temporal_env.client.get_workflow_handle(f"subscription-{subscription_id}")
+    state = await handle.query(STATUS_QUERY, result_type=LifecycleState)
+    return state.cancellation_effective
+
+
+async def _next_timer(temporal_env, subscription_id: str) -> timedelta | None:
+    """How far ahead the workflow's latest durable timer fires (its history, as the Web UI
+    shows it; a run just continued-as-new has none yet)."""
     handle = temporal_env.client.get_workflow_handle(f"subscription-{subscription_id}")
     timers = [
         event.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta()
         async for event in handle.fetch_history_events()
         if event.HasField("timer_started_event_attributes")
     ]
-    return timers[-1] if timers and timers[-1] > timedelta(days=28) else None
+    return timers[-1] if timers else None

@@ -132,11 +132,13 @@ async def test_a_restricted_offering_can_be_requested_once_granted(client, users
     assert response.status_code == 201, response.text
 
 
-async def test_a_pad_offering_waits_for_the_payments_service(client, user, vehicle):
+async def test_a_pad_offering_asks_for_a_payment_method(client, user, vehicle):
     body = request_body(HULL_EVENING, [vehicle["id"]])
     response = await client.post("/v1/subscriptions", headers=user.headers, json=body)
-    assert (response.status_code, response.json()["error"]) == (409, "payment_required")
-    assert "DAS" in response.json()["message"]["fr"]
+    assert (response.status_code, response.json()["errors"][0]["code"]) == (
+        422,
+        "payment_method_required",
+    )
 
 
 async def test_another_users_vehicle_cannot_be_used(client, users, user):
@@ -170,6 +172,7 @@ async def test_a_user_never_sees_another_users_subscription(client, users, user,
         ("post", "/cancellation/preview", {"date": today().isoformat()}),
         ("delete", "/cancellation", None),
         ("post", "/modifications", {"vehicle_ids": [vehicle["id"]]}),
+        ("post", "/payment-method-updated", None),
     ]:
         url = f"/v1/subscriptions/{subscription_id}{path}"
         theirs = await client.request(method, url, headers=other.headers, json=body)
@@ -207,6 +210,8 @@ async def test_a_pending_request_cannot_be_cancelled_or_modified(client, user, v
         f"{url}/modifications", headers=user.headers, json={"vehicle_ids": [vehicle["id"]]}
     )
     unschedule = await client.delete(f"{url}/cancellation", headers=user.headers)
+    card_updated = await client.post(f"{url}/payment-method-updated", headers=user.headers)
     assert (cancel.status_code, cancel.json()["error"]) == (409, "not_active")
+    assert (card_updated.status_code, card_updated.json()["error"]) == (409, "not_active")
     assert (modify.status_code, modify.json()["error"]) == (409, "not_active")
     assert (unschedule.status_code, unschedule.json()["error"]) == (409, "not_active")

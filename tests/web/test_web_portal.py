@@ -41,12 +41,14 @@ async def test_operator_sees_the_console_entry(
     assert "Demandes en attente" in console.text
 
 
-async def test_features_to_come_say_so(client: httpx.AsyncClient, user: Account) -> None:
+async def test_the_claim_notice_page_is_in_the_menu(
+    client: httpx.AsyncClient, user: Account
+) -> None:
     await login(client, user.email)
-    html = (await client.get("/payer-un-avis-de-reclamation")).text
-    assert "Bientôt disponible" in html
-    english = (await client.get("/payer-un-avis-de-reclamation?lang=en")).text
-    assert "Coming soon" in english
+    home = (await client.get("/mon-abonnement")).text
+    assert 'href="/payer-un-avis-de-reclamation"' in home
+    html = (await client.get("/payer-un-avis-de-reclamation")).text.replace("&#39;", "'")
+    assert "Numéro de l'avis" in html and "Bientôt disponible" not in html
 
 
 async def test_faq_answers_from_the_seed(client: httpx.AsyncClient, user: Account) -> None:

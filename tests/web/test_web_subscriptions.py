@@ -268,7 +268,7 @@ async def test_a_plate_site_has_no_access_document_note(
     assert "Document d'accès" not in summary
 
 
-async def test_a_pad_offering_says_payment_is_not_available_yet(
+async def test_a_pad_offering_goes_to_the_payment_step_before_any_request(
     client: httpx.AsyncClient, user: Account, catalog: Catalog
 ) -> None:
     await login(client, user.email)
@@ -285,12 +285,10 @@ async def test_a_pad_offering_says_payment_is_not_available_yet(
         "/ajouter-un-abonnement/informations", data={"csrf_token": token, "employee_number": "42"}
     )
     sent = await client.post("/ajouter-un-abonnement/recapitulatif", data={"csrf_token": token})
-    assert sent.status_code == 409
-    page = text_of(sent.text)
-    assert "le paiement en ligne n'est pas encore offert" in page
-    assert "Votre demande n'a pas été transmise." in page
-    assert 'href="/ajouter-un-abonnement"' in page  # choose another subscription
-    assert (await client.get("/mon-abonnement")).status_code == 200  # nothing was created
+    assert sent.status_code == 303
+    assert sent.headers["location"].startswith("/ajouter-un-abonnement/paiement")
+    mine = text_of((await client.get("/mon-abonnement")).text)
+    assert "En attente d'approbation" not in mine  # nothing requested before payment
 
 
 async def test_a_second_pending_request_for_the_same_offering_is_refused_clearly(

@@ -216,7 +216,9 @@ async def test_transition_sends_the_action_date_and_key(real: Real) -> None:
         cancellation_effective=requested,
         billing_mode="payroll",
         offering_id=offering_id,
+        monthly_price_cents=snapshot.monthly_price_cents,
     )
+    assert snapshot.monthly_price_cents is not None and snapshot.monthly_price_cents > 0
     stored = await real.internal(sid)
     assert stored["cancellation_effective"] == requested.isoformat()
     [*before, entry] = await real.audit_trail(sid)
@@ -321,6 +323,9 @@ async def test_contract_and_load_use_the_internal_endpoints(real: Real) -> None:
         start_date=date.fromisoformat(internal["start_date"]),
         billing_mode=internal["billing_mode"],
         offering_id=internal["offering_id"],
+        monthly_price_cents=internal["monthly_price_cents"],
+        account_id=user.id,
+        payment_method_id=None,  # payroll deduction
     )
     post, get = real.requests
     assert (post.method, post.url.path) == ("POST", f"/internal/v1/subscriptions/{sid}/contract")

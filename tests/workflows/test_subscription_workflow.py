@@ -10,261 +10,41 @@ Set `RECORD_SUBSCRIPTION_HISTORY=1` to rewrite `histories/subscription_approve_c
 """
 
 import os
-import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
 
-import pytest
-from temporalio import activity
-from temporalio.client import WorkflowFailureError, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
-from servicekit.temporal import (
-    CONTRACT_NUMBER,
-    OFFERING_ID,
-    SITE_ID,
-    SUBSCRIPTION_ID,
-    SUBSCRIPTION_STATUS,
+from tests.workflows.fake_subscriptions import (
+    ACCOUNT,
+    OFFERING,
+    OPERATOR,
+    OTHER_OFFERING,
+    FakeService,
+    approved,
+    attributes,
+    cancel_at,
+    decide,
+    end_subscription,
+    new_queue,
+    rejection,
+    running_worker,
+    sleep_until,
+    start,
+    today,
 )
 from tests.workflows.helpers import eventually
-from tests.workflows.helpers import running_worker as shared_worker
-from workflows.subscription.calendar import MONTREAL, local_today, start_of_day
+from workflows.subscription.calendar import MONTREAL, start_of_day
 from workflows.subscription.models import (
-    CancellationRequest,
     CancellationWithdrawal,
     CarriedState,
-    ContractInput,
-    ContractResult,
-    Decision,
-    EmailResult,
-    LifecycleState,
     ModificationDecision,
     ModificationRequest,
-    ServiceCentreEmailInput,
-    SubscriptionInput,
-    SubscriptionRef,
-    SubscriptionSnapshot,
-    TransitionInput,
-    UserEmailInput,
     Withdrawal,
-    workflow_id,
 )
 from workflows.subscription.workflows import SubscriptionWorkflow
 
 HISTORY = Path(__file__).parent / "histories" / "subscription_approve_cancel.json"
-SITE, OFFERING, OTHER_OFFERING = 1534, 7117, 7118
-ACCOUNT, OPERATOR = "account-1", "operator-1"
-Handle = WorkflowHandle[SubscriptionWorkflow, LifecycleState]
-
-VALID = {  # action -> statuses it may start from (the service's rule, simplified)
-    "approve": {"pending_approval"},
-    "refuse": {"pending_approval"},
-    "withdraw": {"pending_approval"},
-    "expire": {"pending_approval"},
-    "schedule_cancellation": {"active"},
-    "withdraw_cancellation": {"active"},
-    "end": {"active"},
-    "apply_modification": {"active"},
-    "refuse_modification": {"active"},
-}
-NEXT = {
-    "approve": "active",
-    "refuse": "refused",
-    "withdraw": "withdrawn",
-    "expire": "expired",
-    "end": "ended",
-}
-
-
-@dataclass
-class Row:
-    status: str = "pending_approval"
-    requested_start: date | None = None
-    start_date: date | None = None
-    cancellation_effective: date | None = None
-    offering_id: int = OFFERING
-    billing_mode: str = "payroll"
-
-    def snapshot(self) -> SubscriptionSnapshot:
-        return SubscriptionSnapshot.model_validate(self.__dict__)
-
-
-@dataclass
-class Call:
-    name: str
-    payload: Any
-    at: datetime  # the server's clock when the activity was scheduled
-
-
-@dataclass
-class FakeService:
-    """The subscriptions service's rows, idempotency keys and capacity; every call recorded."""
-
-    notice_days: int = 30
-    full_offerings: set[int] = field(default_factory=set)
-    rows: dict[str, Row] = field(default_factory=dict)
-    answers: dict[str, SubscriptionSnapshot] = field(default_factory=dict)
-    calls: list[Call] = field(default_factory=list)
-
-    def activities(self) -> list[Callable[..., Any]]:
-        @activity.defn(name="subscription_transition")
-        async def transition(input: TransitionInput) -> SubscriptionSnapshot:
-            self._record("transition", input)
-            if input.idempotency_key in self.answers:
-                return self.answers[input.idempotency_key]
-            answer = self._transition(self.rows[input.subscription_id], input)
-            self.answers[input.idempotency_key] = answer
-            return answer
-
-        @activity.defn(name="subscription_load")
-        async def load(input: SubscriptionRef) -> SubscriptionSnapshot:
-            self._record("load", input)
-            return self.rows[input.subscription_id].snapshot()
-
-        @activity.defn(name="subscription_generate_contract")
-        async def generate_contract(input: ContractInput) -> ContractResult:
-            self._record("contract", input)
-            return ContractResult(contract_id=f"contract-{input.subscription_id}", language="fr")
-
-        @activity.defn(name="subscription_email_user")
-        async def email_user(input: UserEmailInput) -> EmailResult:
-            self._record("email", input)
-            return EmailResult(outcome="sent")
-
-        @activity.defn(name="subscription_email_service_centre")
-        async def email_service_centre(input: ServiceCentreEmailInput) -> EmailResult:
-            self._record("centre", input)
-            return EmailResult(outcome="sent")
-
-        return [transition, load, generate_contract, email_user, email_service_centre]
-
-    def _record(self, name: str, payload: Any) -> None:
-        self.calls.append(Call(name, payload, activity.info().current_attempt_scheduled_time))
-
-    def _transition(self, row: Row, input: TransitionInput) -> SubscriptionSnapshot:
-        if row.status not in VALID[input.action]:
-            raise ApplicationError("invalid", type="invalid_transition", non_retryable=True)
-        today = local_today(activity.info().current_attempt_scheduled_time)
-        if input.action == "approve":
-            if row.offering_id in self.full_offerings:
-                raise ApplicationError("full", type="offering_full", non_retryable=True)
-            row.start_date = max(row.requested_start or today, today)
-        elif input.action == "schedule_cancellation":
-            assert input.requested_date is not None
-            notice = today + timedelta(days=self.notice_days)
-            row.cancellation_effective = max(input.requested_date, notice)
-        elif input.action == "withdraw_cancellation":
-            row.cancellation_effective = None
-        elif input.action == "apply_modification":
-            row.offering_id = OTHER_OFFERING
-        row.status = NEXT.get(input.action, row.status)
-        return row.snapshot()
-
-    def named(self, name: str) -> list[Any]:
-        return [c.payload for c in self.calls if c.name == name]
-
-    def emails(self) -> list[str]:
-        return [e.kind for e in self.named("email")]
-
-    def actions(self) -> list[str]:
-        return [t.action for t in self.named("transition")]
-
-    def when(self, action: str) -> datetime:
-        [at] = [c.at for c in self.calls if c.name == "transition" and c.payload.action == action]
-        return at
-
-
-@asynccontextmanager
-async def running_worker(
-    env: WorkflowEnvironment, service: FakeService, queue: str, **options: Any
-) -> AsyncIterator[Worker]:
-    async with shared_worker(env, service.activities(), queue, **options) as worker:
-        yield worker
-
-
-def new_queue() -> str:
-    return f"subscription-tests-{uuid.uuid4()}"
-
-
-async def start(
-    env: WorkflowEnvironment,
-    service: FakeService,
-    queue: str,
-    billing: str = "payroll",
-    **kwargs: Any,
-) -> Handle:
-    subscription_id = str(uuid.uuid4())
-    carried = kwargs.get("carried_state")
-    status = carried.status if carried else "pending_approval"
-    service.rows[subscription_id] = Row(status=status, billing_mode=billing)
-    return await env.client.start_workflow(
-        SubscriptionWorkflow.run,
-        SubscriptionInput(
-            subscription_id=subscription_id,
-            contract_number="10095259",
-            site_id=SITE,
-            offering_id=OFFERING,
-            **kwargs,
-        ),
-        id=workflow_id(subscription_id),
-        task_queue=queue,
-    )
-
-
-async def decide(handle: Handle, decision: str, reason: str | None = None) -> LifecycleState:
-    return await handle.execute_update(
-        SubscriptionWorkflow.decide,
-        Decision(decision=decision, operator_id=OPERATOR, reason=reason),  # type: ignore[arg-type]
-    )
-
-
-async def cancel_at(handle: Handle, day: date) -> LifecycleState:
-    return await handle.execute_update(
-        SubscriptionWorkflow.schedule_cancellation,
-        CancellationRequest(account_id=ACCOUNT, requested_date=day),
-    )
-
-
-async def rejection(update: Any) -> str | None:
-    """The `type` an update was refused with (by its validator or its handler)."""
-    with pytest.raises(WorkflowUpdateFailedError) as failed:
-        await update
-    cause = failed.value.cause
-    assert isinstance(cause, ApplicationError)
-    return cause.type
-
-
-async def attributes(handle: Handle) -> dict[str, str | None]:
-    found = (await handle.describe()).typed_search_attributes
-    keys = (SUBSCRIPTION_ID, CONTRACT_NUMBER, SUBSCRIPTION_STATUS, SITE_ID, OFFERING_ID)
-    return {key.name: found.get(key) for key in keys}
-
-
-async def today(env: WorkflowEnvironment) -> date:
-    return local_today(await env.get_current_time())
-
-
-async def end_subscription(env: WorkflowEnvironment, handle: Handle) -> LifecycleState:
-    """Cancel today (the notice clause applies) and let the workflow end."""
-    await cancel_at(handle, await today(env))
-    return await handle.result()
-
-
-async def approved(env: WorkflowEnvironment, service: FakeService, queue: str) -> Handle:
-    handle = await start(env, service, queue)
-    await decide(handle, "approve")
-    await eventually(lambda: "subscription_approved" in service.emails())
-    return handle
-
-
-async def sleep_until(env: WorkflowEnvironment, instant: datetime) -> None:
-    await env.sleep(instant - await env.get_current_time())
 
 
 async def test_approval_activates_with_the_contract(env: WorkflowEnvironment) -> None:
@@ -585,19 +365,3 @@ async def test_a_continued_subscription_keeps_its_state(env: WorkflowEnvironment
     assert service.emails() == ["subscription_ended"]  # no second "request received"
     assert start_of_day(effective) <= service.when("end")
     assert (await attributes(handle))["SubscriptionStatus"] == "ended"
-
-
-async def test_pre_authorized_debit_stops_at_the_payments_seam(env: WorkflowEnvironment) -> None:
-    # The service refuses `pad` requests until payments exists; were one approved anyway, the
-    # workflow fails visibly rather than pretend to bill it.
-    service, queue = FakeService(), new_queue()
-    async with running_worker(env, service, queue):
-        handle = await start(env, service, queue, billing="pad")
-        assert (await decide(handle, "approve")).status == "active"
-        with pytest.raises(WorkflowFailureError) as failed:
-            await handle.result()
-
-    cause = failed.value.cause
-    assert isinstance(cause, ApplicationError) and cause.type == "payments_unavailable"
-    assert service.named("contract") == []
-    assert service.emails() == ["subscription_received"]

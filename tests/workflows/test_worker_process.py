@@ -37,6 +37,7 @@ async def test_worker_process_serves_workflows_and_stops_on_sigterm(
         "PLATFORM_TEMPORAL_ADDRESS": idle_env.client.service_client.config.target_host,
         "PLATFORM_TEMPORAL_NAMESPACE": idle_env.client.namespace,
         "PLATFORM_TEMPORAL_TASK_QUEUE": queue,
+        "WORKFLOWS_EXPORT_SCHEDULES": "false",  # the time-skipping server has no schedules
         "PLATFORM_IDENTITY_URL": "http://127.0.0.1:9",  # nothing there: the email waits
     }
     process = await asyncio.create_subprocess_exec(

@@ -1,7 +1,7 @@
 """The signed-in shell: dashboard, FAQ and the features still to come.
 
 AJOUTER UN ABONNEMENT, MON ABONNEMENT and the operator console live in `subscriptions.py` and
-`operator.py`.
+`operator.py`; PAYER UN AVIS DE RÉCLAMATION in `claims.py`.
 """
 
 from typing import Any
@@ -14,10 +14,8 @@ from web.templating import render
 
 router = APIRouter()
 
-# Menu entries whose feature arrives with the payments service.
-COMING_SOON = {
-    "/payer-un-avis-de-reclamation": "menu.pay_claim",
-}
+# Menu entries whose feature is not offered yet (path: the menu label's key).
+COMING_SOON: dict[str, str] = {}
 
 
 def display_name(me: dict[str, Any]) -> str:

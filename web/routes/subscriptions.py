@@ -19,6 +19,7 @@ from web.dependencies import Account, AccountDep
 from web.forms import error_context, is_form_error, see_other
 from web.i18n import long_date, money, pick, translator
 from web.identity_client import ApiError
+from web.payment_forms import PaymentsDep, brand_label, payment_facts
 from web.routes.account import display_phone
 from web.subscriptions_client import SubscriptionsClient
 from web.templating import TEMPLATES, render
@@ -28,7 +29,16 @@ router = APIRouter(dependencies=[Depends(require_csrf)])
 MONTREAL = ZoneInfo("America/Montreal")
 ADD = "/ajouter-un-abonnement"
 MINE = "/mon-abonnement"
-STATUSES = ("pending_approval", "active", "refused", "withdrawn", "expired", "ended")
+PAYMENT_STEP = f"{ADD}/paiement"
+STATUSES = (
+    "pending_approval",
+    "active",
+    "in_arrears",
+    "refused",
+    "withdrawn",
+    "expired",
+    "ended",
+)
 
 
 def get_subscriptions(request: Request) -> SubscriptionsClient:
@@ -97,6 +107,7 @@ TEMPLATES.env.globals.update(
     offering_label=offering_label,
     localized=localized,
     status_label=status_label,
+    brand_label=brand_label,
 )
 
 
@@ -422,7 +433,7 @@ async def additional_information(request: Request, account: AccountDep) -> Respo
 
 
 # Step 4: summary and submission
-async def _summary(account: Account, subs: SubscriptionsClient) -> dict[str, Any] | str:
+async def draft_summary(account: Account, subs: SubscriptionsClient) -> dict[str, Any] | str:
     """What the summary shows, or the step to go back to when something is missing."""
     held = journey(account)
     if not held.get("offering_id"):
@@ -450,7 +461,7 @@ async def _summary(account: Account, subs: SubscriptionsClient) -> dict[str, Any
 @router.get(f"{ADD}/recapitulatif")
 async def step4(request: Request, account: AccountDep, subs: SubscriptionsDep) -> Response:
     """ "Récapitulatif de votre abonnement"."""
-    summary = await _summary(account, subs)
+    summary = await draft_summary(account, subs)
     if isinstance(summary, str):
         return see_other(summary)
     return render(request, "subscriptions/step4.html", summary)
@@ -466,14 +477,11 @@ STEP_OF_FIELD = {
 }
 
 
-@router.post(f"{ADD}/recapitulatif")
-async def submit(request: Request, account: AccountDep, subs: SubscriptionsDep) -> Response:
-    """ "Transmettre ma demande": the request goes to the subscriptions service."""
-    summary = await _summary(account, subs)
-    if isinstance(summary, str):
-        return see_other(summary)
-    held = journey(account)
-    body = {
+def request_body(
+    held: dict[str, Any], summary: dict[str, Any], payment_method_id: str | None = None
+) -> dict[str, Any]:
+    """The subscriptions API body of the request being built."""
+    body: dict[str, Any] = {
         "offering_id": held["offering_id"],
         "requested_start": held["start"],
         "accept_terms": bool(held.get("accept_terms")),
@@ -481,26 +489,49 @@ async def submit(request: Request, account: AccountDep, subs: SubscriptionsDep) 
         "vehicle_ids": [v["id"] for v in summary["vehicles"]],
         "employee_number": held["employee_number"],
     }
+    if payment_method_id is not None:
+        body["payment_method_id"] = payment_method_id
+    return body
+
+
+def refused_request_context(exc: ApiError, language: str) -> dict[str, Any]:
+    """The service's refusal of the request, with the step where it can be corrected."""
+    payment_required = exc.code == "payment_required"
+    return {
+        "form_error": translator(language)("journey.error.payment_required")
+        if payment_required
+        else pick(exc.message, language),
+        "error_code": exc.code,
+        "fix_url": STEP_OF_FIELD.get(exc.field or ""),
+        "payment_required": payment_required,
+    }
+
+
+def request_sent(account: Account, created: dict[str, Any]) -> Response:
+    """The request is in: the draft is forgotten, step 6 shows the subscription."""
+    account.session.journey = None
+    account.session.notice = "notice.request_sent"
+    return see_other(f"{MINE}/{created['id']}")
+
+
+@router.post(f"{ADD}/recapitulatif")
+async def submit(request: Request, account: AccountDep, subs: SubscriptionsDep) -> Response:
+    """ "Transmettre ma demande": a payroll (DAS) request goes to the subscriptions service; a
+    pre-authorized debit one first goes through step 5, "Ajouter une carte de crédit"."""
+    summary = await draft_summary(account, subs)
+    if isinstance(summary, str):
+        return see_other(summary)
+    if summary["offering"].get("billing_mode") == "pad":
+        return see_other(PAYMENT_STEP)
+    body = request_body(journey(account), summary)
     try:
         created = await account.call(subs.create_subscription, body)
     except ApiError as exc:
         if not is_form_error(exc):
             raise
-        language = account.session.language
-        t = translator(language)
-        step = STEP_OF_FIELD.get(exc.field or "")
-        summary.update(
-            form_error=pick(exc.message, language),
-            error_code=exc.code,
-            fix_url=step,
-            payment_required=exc.code == "payment_required",
-        )
-        if exc.code == "payment_required":
-            summary["form_error"] = t("journey.error.payment_required")
+        summary.update(refused_request_context(exc, account.session.language))
         return render(request, "subscriptions/step4.html", summary, status_code=exc.status)
-    account.session.journey = None
-    account.session.notice = "notice.request_sent"
-    return see_other(f"{MINE}/{created['id']}")
+    return request_sent(account, created)
 
 
 # Step 6 and MON ABONNEMENT
@@ -530,7 +561,9 @@ async def cancellation_form(
 async def _cancellation_context(account: Account, subs: SubscriptionsClient) -> dict[str, Any]:
     found = await account.call(subs.subscriptions)
     cancellable = [
-        s for s in found if s.get("status") == "active" and not s.get("cancellation_effective")
+        s
+        for s in found
+        if s.get("status") in ("active", "in_arrears") and not s.get("cancellation_effective")
     ]
     return {"cancellable": cancellable, "today": today().isoformat()}
 
@@ -574,12 +607,17 @@ async def cancellation(request: Request, account: AccountDep, subs: Subscription
 
 @router.get(f"{MINE}/{{subscription_id}}")
 async def subscription_detail(
-    request: Request, account: AccountDep, subs: SubscriptionsDep, subscription_id: str
+    request: Request,
+    account: AccountDep,
+    subs: SubscriptionsDep,
+    payments: PaymentsDep,
+    subscription_id: str,
 ) -> Response:
-    """ "Détails de l'abonnement"."""
+    """ "Détails de l'abonnement", with its payment method and the balance ("Solde")."""
     found = await account.call(subs.subscription, subscription_id)
     others = await account.call(subs.subscriptions)
     context = {"sub": found, "several": len(others) > 1}
+    context.update(await payment_facts(account, payments, found))
     return render(request, "subscriptions/detail.html", context)
 
 

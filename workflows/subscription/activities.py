@@ -52,6 +52,8 @@ class ServiceSubscription(BaseModel):
     cancellation_effective: Any = None
     billing_mode: str | None = None
     offering_id: int | None = None
+    monthly_price_cents: int | None = None
+    payment_method_id: str | None = None
     offering: dict[str, Any] | None = None  # the public shape (transitions answer it)
     offering_name: str | None = None  # the internal shape (GET /internal/v1/subscriptions/{id})
 
@@ -66,6 +68,9 @@ class ServiceSubscription(BaseModel):
                 "cancellation_effective": self.cancellation_effective,
                 "billing_mode": self.billing_mode,
                 "offering_id": offering_id,
+                "monthly_price_cents": self.monthly_price_cents,
+                "account_id": self.account_id,
+                "payment_method_id": self.payment_method_id,
             }
         )
 
@@ -129,6 +134,7 @@ class SubscriptionActivities:
         self._headers = {"X-Service-Token": settings.service_token}
         self._mail = mail
         self._service_centre = workflow_settings.service_centre_email
+        self._web = settings.public_web_origin.rstrip("/")
 
     @activity.defn(name="subscription_transition")
     async def transition(self, input: TransitionInput) -> SubscriptionSnapshot:
@@ -183,6 +189,11 @@ class SubscriptionActivities:
             start_date=snapshot.start_date if input.kind != "subscription_received" else None,
             reason=input.reason,
             effective_date=input.effective_date,
+            amount_cents=input.amount_cents,
+            debit_date=input.debit_date,
+            monthly_cents=input.monthly_cents,
+            next_attempt=input.next_attempt,
+            update_card_url=self._card_url(subscription.id),
         )
         email = render_subscription_email(input.kind, contact.language, details)
         attachments = []
@@ -223,6 +234,10 @@ class SubscriptionActivities:
         await self._send(message)
         activity.logger.info("service centre email sent (%s)", input.kind)
         return EmailResult(outcome="sent")
+
+    def _card_url(self, subscription_id: str) -> str:
+        """The web page where the account holder updates the card of this subscription."""
+        return f"{self._web}/mon-abonnement/{quote(subscription_id, safe='')}/carte"
 
     def _subscription_url(self, subscription_id: str, suffix: str = "") -> str:
         sid = quote(subscription_id, safe="")

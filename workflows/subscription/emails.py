@@ -2,7 +2,9 @@
 
 The templates live beside the account emails (`workflows/emails/templates/{fr,en}/subscription_*`)
 and share their layout; labels follow the user guide ("Numéro de contrat", "Statut de
-l'abonnement", "Début de l'abonnement: Jour de l'approbation").
+l'abonnement", "Début de l'abonnement: Jour de l'approbation"). Billing emails add the amounts
+(`servicekit.money.format_cents`) and, for declines, the link to update the card; never a card or
+bank account number (RULES.md, Email).
 """
 
 from dataclasses import dataclass
@@ -11,6 +13,7 @@ from datetime import date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from servicekit.formats import long_date
+from servicekit.money import format_cents
 from workflows.emails.render import BRAND, TEMPLATES, RenderedEmail, language_of
 from workflows.subscription.models import (
     ServiceCentreEmailKind,
@@ -59,6 +62,22 @@ SUBJECTS: dict[str, dict[str, str]] = {
         "fr": "Votre demande de modification a été refusée",
         "en": "Your modification request was refused",
     },
+    "payment_declined": {
+        "fr": "Paiement refusé",
+        "en": "Payment declined",
+    },
+    "subscription_in_arrears": {
+        "fr": "Votre abonnement est en retard de paiement",
+        "en": "Your subscription is in arrears",
+    },
+    "subscription_recovered": {
+        "fr": "Paiement reçu : votre abonnement est de nouveau actif",
+        "en": "Payment received: your subscription is active again",
+    },
+    "pad_prenotification": {
+        "fr": "Avis de prélèvement préautorisé",
+        "en": "Pre-authorized debit notice",
+    },
     "subscription_reminder": {
         "fr": "Rappel : demande d'abonnement en attente d'approbation",
         "en": "Reminder: subscription request pending approval",
@@ -82,6 +101,10 @@ KIND_STATUS: dict[str, SubscriptionState] = {
     "subscription_ended": "ended",
     "subscription_modification_applied": "active",
     "subscription_modification_refused": "active",
+    "payment_declined": "active",
+    "subscription_in_arrears": "in_arrears",
+    "subscription_recovered": "active",
+    "pad_prenotification": "active",
     "subscription_reminder": "pending_approval",
     "subscription_modification_requested": "active",
 }
@@ -89,10 +112,17 @@ KIND_STATUS: dict[str, SubscriptionState] = {
 STATUS_LABELS: dict[SubscriptionState, dict[str, str]] = {
     "pending_approval": {"fr": "En attente d'approbation", "en": "Pending approval"},
     "active": {"fr": "Actif", "en": "Active"},
+    "in_arrears": {"fr": "En retard de paiement", "en": "In arrears"},
     "refused": {"fr": "Refusée", "en": "Refused"},
     "withdrawn": {"fr": "Annulée", "en": "Withdrawn"},
     "expired": {"fr": "Expirée", "en": "Expired"},
     "ended": {"fr": "Terminé", "en": "Ended"},
+}
+# What a billing email cannot be sent without: a notice with no amount or no date says nothing.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "payment_declined": ("amount_cents", "update_card_url"),
+    "subscription_in_arrears": ("amount_cents", "update_card_url"),
+    "pad_prenotification": ("amount_cents", "debit_date"),
 }
 START_ON_APPROVAL = {"fr": "Jour de l'approbation", "en": "Day of approval"}
 NO_END = {"fr": "Indéterminée", "en": "Not set"}
@@ -107,9 +137,13 @@ _env = Environment(
 )
 
 
+class MissingEmailFact(ValueError):
+    """A billing email was asked for without a fact it must state (amount, date or link)."""
+
+
 @dataclass(frozen=True)
 class EmailDetails:
-    """What a subscription email shows; ids and dates, plus the name it greets."""
+    """What a subscription email shows: ids, dates, billing amounts and the name it greets."""
 
     contract_number: str
     subscription_id: str = ""
@@ -121,12 +155,28 @@ class EmailDetails:
     effective_date: date | None = None
     waiting_days: int | None = None
     modification_id: str | None = None
+    amount_cents: int | None = None
+    debit_date: date | None = None
+    monthly_cents: int | None = None
+    next_attempt: date | None = None
+    update_card_url: str | None = None
+
+
+def _money(cents: int | None, lang: str) -> str | None:
+    return format_cents(cents, lang) if cents is not None else None
+
+
+def _day(day: date | None, lang: str) -> str | None:
+    return long_date(day, lang) if day else None
 
 
 def render_subscription_email(
     kind: UserEmailKind | ServiceCentreEmailKind, language: str | None, details: EmailDetails
 ) -> RenderedEmail:
     """The subscription email of `kind` in the account's language (French if unknown)."""
+    missing = [name for name in REQUIRED.get(kind, ()) if getattr(details, name) is None]
+    if missing:
+        raise MissingEmailFact(f"{kind} without {', '.join(missing)}")
     lang = language_of(language)
     subject = SUBJECTS[kind][lang]
     end = details.end_date or details.effective_date
@@ -144,11 +194,14 @@ def render_subscription_email(
         ),
         "end_label": long_date(end, lang) if end else NO_END[lang],
         "reason": details.reason,
-        "effective_label": (
-            long_date(details.effective_date, lang) if details.effective_date else None
-        ),
+        "effective_label": _day(details.effective_date, lang),
         "waiting_days": details.waiting_days,
         "modification_id": details.modification_id,
+        "amount_label": _money(details.amount_cents, lang),
+        "monthly_label": _money(details.monthly_cents, lang),
+        "debit_label": _day(details.debit_date, lang),
+        "next_attempt_label": _day(details.next_attempt, lang),
+        "update_card_url": details.update_card_url,
     }
     text = _env.get_template(f"{lang}/{kind}.txt").render(context)
     html = _env.get_template(f"{lang}/{kind}.html").render(context)

@@ -4,7 +4,7 @@ The subscriptions service starts the workflow and sends it updates; the workflow
 write every state change back through the service's idempotent internal endpoints.
 """
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -33,6 +33,51 @@ def workflow_id(subscription_id: str) -> str:
 BillingMode = Literal["pad", "payroll"]
 
 
+class ChargedPeriod(BaseModel):
+    """The last period charged: what the final credit is computed from."""
+
+    start: date
+    end: date
+    amount_cents: int
+
+
+class Outstanding(BaseModel):
+    """A declined period's unpaid invoice, retried on its schedule until paid."""
+
+    period_start: date
+    period_end: date
+    invoice_id: str
+    amount_cents: int
+    declines: int = 1
+    first_declined_at: datetime
+    next_attempt_at: datetime
+
+
+class PadNotice(BaseModel):
+    """A PAD pre-notification sent: the periods starting `first_start` to `last_start` are
+    debited together (`amount_cents` in all) on `debit_on`, at least 10 days after the notice."""
+
+    first_start: date
+    last_start: date
+    amount_cents: int
+    debit_on: date
+
+
+class BillingState(BaseModel):
+    """The billing calendar's progress, carried from one run to the next."""
+
+    account_id: str | None = None
+    payment_method_id: str | None = None
+    monthly_cents: int | None = None
+    billed_through: date | None = None  # the last day a charge covers
+    last_period: ChargedPeriod | None = None
+    outstanding: list[Outstanding] = Field(default_factory=list)
+    notified_monthly_cents: int | None = None  # PAD: the monthly amount the last notice named
+    pad_notice: PadNotice | None = None
+    method_kind: Literal["card", "pad"] | None = None  # "pad": a bank account (Rule H1 notices)
+    arrears_count: int = 0  # times fallen into arrears: the `n` of those transitions' keys
+
+
 class CarriedState(BaseModel):
     """What continue-as-new carries from one run of an active subscription to the next."""
 
@@ -42,6 +87,7 @@ class CarriedState(BaseModel):
     cancellation_effective: date | None = None
     cancellations: int = 0  # cancellations scheduled so far: the `n` of the next keys
     pending_modification_id: str | None = None
+    billing: BillingState | None = None
 
 
 class SubscriptionInput(BaseModel):
@@ -136,6 +182,10 @@ UserEmailKind = Literal[
     "subscription_ended",
     "subscription_modification_applied",
     "subscription_modification_refused",
+    "payment_declined",
+    "subscription_in_arrears",
+    "subscription_recovered",
+    "pad_prenotification",
 ]
 # Emails to the service centre's address (from `WorkflowSettings`, rendered in French).
 ServiceCentreEmailKind = Literal["subscription_reminder", "subscription_modification_requested"]
@@ -162,6 +212,9 @@ class SubscriptionSnapshot(BaseModel):
     cancellation_effective: date | None = None
     billing_mode: BillingMode | None = None
     offering_id: int | None = None
+    monthly_price_cents: int | None = None
+    account_id: str | None = None
+    payment_method_id: str | None = None
 
 
 class ContractInput(BaseModel):
@@ -187,6 +240,12 @@ class UserEmailInput(BaseModel):
     reason: str | None = None
     effective_date: date | None = None
     attach_contract: bool = False
+    # Billing emails: the amount concerned, the debit's date (PAD pre-notification), the monthly
+    # amount after it, and when a declined charge will be tried again.
+    amount_cents: int | None = None
+    debit_date: date | None = None
+    monthly_cents: int | None = None
+    next_attempt: date | None = None
 
 
 class ServiceCentreEmailInput(BaseModel):
@@ -202,3 +261,45 @@ class ServiceCentreEmailInput(BaseModel):
 
 class EmailResult(BaseModel):
     outcome: EmailOutcome
+
+
+class ChargeInput(BaseModel):
+    """One charge (or a retry of an unpaid invoice) in the payments service, once per key."""
+
+    subscription_id: str
+    account_id: str
+    payment_method_id: str | None = None  # None: payroll deduction, recorded
+    idempotency_key: str
+    period_start: date
+    period_end: date
+    amount_cents: int
+    description: str
+    invoice_id: str | None = None  # a retry settles this unpaid invoice
+
+
+class ChargeResult(BaseModel):
+    status: Literal["paid", "declined", "recorded"]
+    invoice_id: str
+    amount_cents: int
+    decline_code: str | None = None
+
+
+class CreditInput(BaseModel):
+    """A credit on the account's balance (the unused days of the final period), once per key."""
+
+    subscription_id: str
+    account_id: str
+    idempotency_key: str
+    amount_cents: int
+    reason: str
+
+
+class PaymentMethodRef(BaseModel):
+    account_id: str
+    payment_method_id: str
+
+
+class PaymentMethodInfo(BaseModel):
+    """The kind of a payment method: a card, or a bank account ("pad") debited by CPA-005."""
+
+    kind: Literal["card", "pad"]

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.subscription.calendar import start_of_day
     from workflows.subscription.models import (
         BillingMode,
+        BillingState,
         CarriedState,
         Decision,
         LifecycleState,
@@ -35,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     )
 
 Email = UserEmailInput | ServiceCentreEmailInput
+LIVE: tuple[SubscriptionState, ...] = ("active", "in_arrears")  # a running subscription
 
 
 def rejected(code: str, message: str) -> ApplicationError:
@@ -61,6 +63,8 @@ class SubscriptionRecord:
         self._cancellation_effective = carried.cancellation_effective
         self._cancellations = carried.cancellations
         self._pending_modification_id = carried.pending_modification_id
+        # A copy: continue-as-new hands the next run this run's input object.
+        self._billing = (carried.billing or BillingState()).model_copy(deep=True)
         self._error: str | None = None  # the code of the last update the service refused
         self._approval_attempts = 0
         self._reminder_sent = False
@@ -87,6 +91,7 @@ class SubscriptionRecord:
             cancellation_effective=self._cancellation_effective,
             cancellations=self._cancellations,
             pending_modification_id=self._pending_modification_id,
+            billing=self._billing,
         )
 
     def _has_work(self) -> bool:
@@ -100,6 +105,8 @@ class SubscriptionRecord:
         self._billing_mode = snapshot.billing_mode or self._billing_mode
         if snapshot.offering_id is not None:
             self._offering_id = snapshot.offering_id
+        if snapshot.monthly_price_cents is not None and self._billing.monthly_cents is not None:
+            self._billing.monthly_cents = snapshot.monthly_price_cents  # a modification's price
         if changed:
             self._publish()
         return self._status
@@ -124,6 +131,10 @@ class SubscriptionRecord:
         reason: str | None = None,
         effective_date: date | None = None,
         attach_contract: bool = False,
+        amount_cents: int | None = None,
+        debit_date: date | None = None,
+        monthly_cents: int | None = None,
+        next_attempt: date | None = None,
     ) -> None:
         self._outbox.append(
             UserEmailInput(
@@ -133,6 +144,10 @@ class SubscriptionRecord:
                 reason=reason,
                 effective_date=effective_date,
                 attach_contract=attach_contract,
+                amount_cents=amount_cents,
+                debit_date=debit_date,
+                monthly_cents=monthly_cents,
+                next_attempt=next_attempt,
             )
         )
 
@@ -164,8 +179,13 @@ class SubscriptionRecord:
         if self._status != status:
             raise rejected(code, f"the subscription is {self._status}, not {status}")
 
+    def _require_live(self) -> None:
+        """Active or in arrears: the subscription runs (and can be cancelled)."""
+        if self._status not in LIVE:
+            raise rejected("not_active", f"the subscription is {self._status}, not active")
+
     def _require_cancellation(self) -> None:
-        self._require("active", "not_active")
+        self._require_live()
         effective = self._cancellation_effective
         if effective is None:
             raise rejected("no_cancellation", "no cancellation is scheduled")

@@ -9,3 +9,6 @@ class WorkflowSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="WORKFLOWS_", env_file=".env", extra="ignore")
 
     service_centre_email: str = "centre-de-service@parking.localhost"
+    # The worker creates the export Schedules at start (a server without schedules, such as the
+    # time-skipping test server, needs this off).
+    export_schedules: bool = True

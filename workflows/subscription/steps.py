@@ -14,10 +14,16 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.subscription.activities import SubscriptionActivities
+    from workflows.subscription.billing_activities import BillingActivities
     from workflows.subscription.models import (
+        ChargeInput,
+        ChargeResult,
         ContractInput,
         ContractResult,
+        CreditInput,
         EmailResult,
+        PaymentMethodInfo,
+        PaymentMethodRef,
         ServiceCentreEmailInput,
         SubscriptionRef,
         SubscriptionSnapshot,
@@ -95,4 +101,34 @@ async def email_service_centre(input: ServiceCentreEmailInput) -> EmailResult:
         input,
         start_to_close_timeout=EMAIL_TIMEOUT,
         retry_policy=EMAIL_RETRY,
+    )
+
+
+async def charge(input: ChargeInput) -> ChargeResult:
+    """A charge in the payments service (once per key: every retry is harmless)."""
+    return await workflow.execute_activity_method(
+        BillingActivities.charge,
+        input,
+        start_to_close_timeout=SERVICE_TIMEOUT,
+        retry_policy=SERVICE_RETRY,
+    )
+
+
+async def credit(input: CreditInput) -> None:
+    """A credit on the account's balance (once per key)."""
+    await workflow.execute_activity_method(
+        BillingActivities.credit,
+        input,
+        start_to_close_timeout=SERVICE_TIMEOUT,
+        retry_policy=SERVICE_RETRY,
+    )
+
+
+async def payment_method(input: PaymentMethodRef) -> PaymentMethodInfo:
+    """The kind of the subscription's payment method."""
+    return await workflow.execute_activity_method(
+        BillingActivities.payment_method,
+        input,
+        start_to_close_timeout=SERVICE_TIMEOUT,
+        retry_policy=SERVICE_RETRY,
     )

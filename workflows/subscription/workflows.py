@@ -8,6 +8,9 @@ Rules chosen here:
   sees "offering full" and may approve later, when a space frees up, or refuse with that reason.
 - Dates people pick are days in America/Montreal; a cancellation takes effect at midnight
   (Montréal) at the start of its effective day, computed by the service (notice clause).
+- Billing (docs/billing.md, `BillingLoop`): the first period at approval, then each period on
+  its 1st; the active phase waits for whichever comes first, the cancellation or billing, and
+  continues-as-new after each monthly period.
 """
 
 from collections.abc import Callable
@@ -18,10 +21,12 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.subscription import steps
+    from workflows.subscription.billing_loop import BillingLoop
     from workflows.subscription.calendar import local_today, start_of_day
     from workflows.subscription.models import (
         DECIDE,
         DECIDE_MODIFICATION,
+        PAYMENT_METHOD_UPDATED,
         REQUEST_MODIFICATION,
         SCHEDULE_CANCELLATION,
         STATUS_QUERY,
@@ -34,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         LifecycleState,
         ModificationDecision,
         ModificationRequest,
+        PaymentMethodUpdated,
         SubscriptionInput,
         SubscriptionSnapshot,
         TransitionAction,
@@ -41,13 +47,13 @@ with workflow.unsafe.imports_passed_through():
         UserEmailInput,
         Withdrawal,
     )
-    from workflows.subscription.record import SubscriptionRecord, rejected, require_reason
+    from workflows.subscription.record import LIVE, rejected, require_reason
 
 SYSTEM = "system"  # the actor of what the workflow's own timers do
 
 
 @workflow.defn
-class SubscriptionWorkflow(SubscriptionRecord):
+class SubscriptionWorkflow(BillingLoop):
     """Id `subscription-<id>`: the request until decided, then the subscription until it ends."""
 
     @workflow.init
@@ -61,6 +67,7 @@ class SubscriptionWorkflow(SubscriptionRecord):
             self._queue_user("subscription_received")
         await self._pending_phase()
         await self._active_phase()
+        await self._finish_billing()
         await self._flush()
         return self.status()
 
@@ -118,7 +125,7 @@ class SubscriptionWorkflow(SubscriptionRecord):
     async def schedule_cancellation(self, request: CancellationRequest) -> LifecycleState:
         """The user cancels at a date; the service applies the notice clause (or moves it)."""
         async with self._lock:
-            self._require("active", "not_active")
+            self._require_live()
             n = self._cancellations
             snapshot = await self._change(
                 "schedule_cancellation", request.account_id, n=n, date=request.requested_date
@@ -136,7 +143,7 @@ class SubscriptionWorkflow(SubscriptionRecord):
 
     @schedule_cancellation.validator
     def _validate_schedule_cancellation(self, request: CancellationRequest) -> None:
-        self._require("active", "not_active")
+        self._require_live()
         if request.requested_date < local_today(workflow.now()):
             raise rejected("date_in_past", "the cancellation date is in the past")
 
@@ -155,6 +162,12 @@ class SubscriptionWorkflow(SubscriptionRecord):
     @withdraw_cancellation.validator
     def _validate_withdraw_cancellation(self, request: CancellationWithdrawal) -> None:
         self._require_cancellation()
+
+    @workflow.signal(name=PAYMENT_METHOD_UPDATED)
+    def payment_method_updated(self, update: PaymentMethodUpdated) -> None:
+        """The user replaced the card: what is owed is tried again at once."""
+        if self._billing.outstanding:
+            self._card_updated = True
 
     @workflow.update(name=REQUEST_MODIFICATION)
     def request_modification(self, request: ModificationRequest) -> LifecycleState:
@@ -221,24 +234,49 @@ class SubscriptionWorkflow(SubscriptionRecord):
                 await self._expire()
 
     async def _active_phase(self) -> None:
-        """Live until a scheduled cancellation's day starts; continue-as-new when suggested."""
-        while self._status == "active":
+        """Live until a scheduled cancellation's day starts, billing on its days; continue-as-new
+        after each monthly period and when suggested."""
+        while self._status in LIVE:
             await self._flush()
-            if await self._continue_as_new_if_suggested():
+            if self._card_updated:
+                await self._run_billing()
+                continue
+            if await self._continue_as_new_if_due():
                 continue  # new work arrived while handlers finished
             self._timer_changed = False
-            if self._cancellation_effective is None:
+            ends_at = self._ends_at()
+            deadline = min(
+                (t for t in (ends_at, self._billing_deadline()) if t is not None), default=None
+            )
+            if deadline is None:
                 await workflow.wait_condition(self._active_news)
-            elif await self._wait_until(
-                self._active_news, start_of_day(self._cancellation_effective)
-            ):
-                await self._end()
+            elif await self._wait_until(self._active_news, deadline):
+                if ends_at is not None and workflow.now() >= ends_at:
+                    await self._end()
+                else:
+                    await self._run_billing()
+
+    async def _finish_billing(self) -> None:
+        """After the end: a PAD debit for the last days may still wait for its notice's date."""
+        while self._status == "ended":
+            charge_at = self._next_charge_at()
+            if charge_at is None:
+                return
+            if charge_at > workflow.now():
+                await workflow.sleep(charge_at - workflow.now())
+            await self._run_billing()
+            await self._flush()
+
+    def _ends_at(self) -> datetime | None:
+        effective = self._cancellation_effective
+        return start_of_day(effective) if effective is not None else None
 
     def _pending_news(self) -> bool:
         return self._status != "pending_approval" or self._has_work()
 
     def _active_news(self) -> bool:
-        return self._status != "active" or self._timer_changed or self._has_work()
+        changed = self._status not in LIVE or self._timer_changed or self._card_updated
+        return changed or self._has_work()
 
     async def _wait_until(self, news: Callable[[], bool], deadline: datetime) -> bool:
         """Wait for news or the deadline; True when the deadline came first."""
@@ -277,27 +315,12 @@ class SubscriptionWorkflow(SubscriptionRecord):
         self._queue_user("subscription_approved", attach_contract=True)
 
     async def _set_up_billing(self) -> None:
-        """Seam for the payments issue: payroll deduction (DAS) needs no billing set-up.
+        """Read the billing terms and take the first (prorated) charge (docs/billing.md).
 
-        A `pad` offering needs the payments service, which does not exist yet; the subscriptions
-        service refuses `pad` requests (`payment_required`) so none reaches this point. When
-        payments lands, call its activity here (key `self._key("billing")`).
+        Behind a patch: histories recorded before billing existed replay without it.
         """
-        if self._billing_mode == "pad":
-            raise ApplicationError(
-                "pre-authorized debit needs the payments service, which is not available",
-                type="payments_unavailable",
-                non_retryable=True,
-            )
-
-    async def _close_billing(self) -> None:
-        """Seam for the payments issue: nothing to close for payroll deduction (DAS)."""
-        if self._billing_mode == "pad":
-            raise ApplicationError(
-                "pre-authorized debit needs the payments service, which is not available",
-                type="payments_unavailable",
-                non_retryable=True,
-            )
+        if workflow.patched("billing"):
+            await self._set_up_billing_terms()
 
     def _remind(self) -> None:
         self._reminder_sent = True
@@ -313,7 +336,7 @@ class SubscriptionWorkflow(SubscriptionRecord):
     async def _end(self) -> None:
         async with self._lock:
             effective = self._cancellation_effective
-            if self._status != "active" or effective is None:
+            if self._status not in LIVE or effective is None:
                 return  # withdrawn while the timer fired
             if workflow.now() < start_of_day(effective):
                 return  # moved later while the timer fired
@@ -351,10 +374,12 @@ class SubscriptionWorkflow(SubscriptionRecord):
         self._error = None
         return snapshot
 
-    async def _system_change(self, action: TransitionAction) -> SubscriptionSnapshot:
+    async def _system_change(
+        self, action: TransitionAction, n: int | None = None
+    ) -> SubscriptionSnapshot:
         """A transition of the workflow's own timers; on a refusal, adopt the service's state."""
         try:
-            return await self._change(action, SYSTEM)
+            return await self._change(action, SYSTEM, n=n)
         except ApplicationError as error:
             self._error = None  # not an answer to anyone's update
             workflow.logger.warning("%s refused (%s): resynchronising", action, error.type)
@@ -375,12 +400,14 @@ class SubscriptionWorkflow(SubscriptionRecord):
             except ActivityError as error:  # only what no retry fixes gets here
                 workflow.logger.warning("%s not sent: %s", email.kind, steps.failure_type(error))
 
-    async def _continue_as_new_if_suggested(self) -> bool:
-        """Continue-as-new with the state carried over; False when there is nothing to do."""
-        if not workflow.info().is_continue_as_new_suggested():
+    async def _continue_as_new_if_due(self) -> bool:
+        """Continue-as-new after a monthly period or when suggested, with the state carried
+        over; False when it is not due."""
+        suggested = workflow.info().is_continue_as_new_suggested()
+        if not (self._period_closed or suggested):
             return False
         await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._has_work() or self._status != "active":
+        if self._has_work() or self._card_updated or self._status not in LIVE:
             return True
         workflow.continue_as_new(
             self._input.model_copy(

@@ -1,7 +1,8 @@
 """Claim notices' request dependencies: the app's sessions, gateway and subscriptions port.
 
-Each is read from `app.state` when the app set it (tests inject them), built on first use
-otherwise, so mounting the router is the only change `main.py` needs.
+Each is read from `app.state`: the app's lifespan builds the subscriptions port on its shared
+HTTP client unless a test set one first; it is built on first use only for an app started
+without that lifespan.
 """
 
 from typing import Annotated

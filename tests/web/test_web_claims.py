@@ -1,0 +1,173 @@
+""" "PAYER UN AVIS DE RÉCLAMATION" on the real services: an operator issues a notice through the
+console, anyone finds it by number and plate and pays it by card; "Mes avis de réclamation"."""
+
+import re
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.identity.config import IdentitySettings
+from tests.support.mail import SmtpServer
+from tests.web.claims_support import (
+    CLAIMS,
+    DECLINED,
+    find_notice,
+    issue_notice,
+    new_number,
+    new_plate,
+    operator_browser,
+    page_text,
+    pay_notice,
+)
+from tests.web.subscriptions_support import add_vehicle, make_operator
+from tests.web.support import Account, csrf, field_error, login
+
+
+@pytest.fixture
+async def console(
+    web_app: FastAPI,
+    identity: httpx.AsyncClient,
+    smtp: SmtpServer,
+    identity_settings: IdentitySettings,
+    subscriptions_app: FastAPI,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """An operator's signed-in browser (the catalog seeded, for the notice's site)."""
+    agent = await make_operator(identity, smtp, identity_settings)
+    async with operator_browser(web_app, agent) as browser:
+        yield browser
+
+
+@pytest.fixture
+async def notice(console: httpx.AsyncClient) -> tuple[str, str]:
+    """An unpaid notice of 45,00 $: (number, plate)."""
+    number, plate = new_number(), new_plate()
+    created = await issue_notice(console, number, plate)
+    assert created.status_code == 303, created.text
+    assert "L'avis de réclamation a été créé." in page_text(
+        await console.get(created.headers["location"])
+    )
+    return number, plate
+
+
+async def test_the_menu_entry_is_a_real_page(client: httpx.AsyncClient, user: Account) -> None:
+    await login(client, user.email)
+    dashboard = (await client.get("/tableau-de-bord")).text
+    assert f'href="{CLAIMS}"' in dashboard and "PAYER UN AVIS DE RÉCLAMATION" in dashboard
+    page = page_text(await client.get(CLAIMS))
+    assert "Bientôt disponible" not in page
+    assert "Numéro de l'avis" in page and "Numéro d'immatriculation" in page
+    assert "Mes avis de réclamation" in page
+
+
+async def test_anonymous_payment_receipt_then_already_paid(
+    client: httpx.AsyncClient, notice: tuple[str, str]
+) -> None:
+    number, plate = notice
+    form = await client.get(CLAIMS)
+    assert form.status_code == 200  # no login needed
+    assert "Déconnexion" not in form.text
+
+    found = page_text(await find_notice(client, number, plate.lower()))
+    for text in [number, plate, "45,00 $", "À payer", "Date d'échéance", "Stationnement"]:
+        assert text in found, text
+    for label in ["Nom du titulaire", "No. de carte", "Date d'expiration", "CVV"]:
+        assert label in found, label
+
+    paid = await pay_notice(client, number, plate, email="marie@example.org")
+    assert paid.status_code == 200, paid.text
+    receipt = page_text(paid)
+    assert "Paiement reçu" in receipt and "Numéro de reçu" in receipt
+    receipt_number = re.search(r"Numéro de reçu</dt><dd>(RA-[\w-]+)</dd>", receipt)
+    assert receipt_number, receipt[-2000:]
+    assert "4242424242424242" not in paid.text and 'value="737"' not in paid.text
+
+    download = re.search(r'action="(/payer-un-avis-de-reclamation/recus/[^"]+)"', paid.text)
+    assert download
+    token = await csrf(client, CLAIMS)
+    pdf = await client.post(download.group(1), data={"csrf_token": token, "plate": plate})
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert "attachment" in pdf.headers["content-disposition"]
+    assert pdf.content.startswith(b"%PDF")
+    wrong = await client.post(download.group(1), data={"csrf_token": token, "plate": "ZZZ999"})
+    assert wrong.status_code == 404
+
+    again = await pay_notice(client, number, plate)
+    assert again.status_code == 409
+    text = page_text(again)
+    assert "Cet avis est déjà payé : aucun montant n'a été porté à votre carte." in text
+    assert "No. de carte" not in text  # no card form for a paid notice
+    await client.get(f"{CLAIMS}?lang=en")
+    paid_en = page_text(await pay_notice(client, number, plate))
+    assert "This notice is already paid: your card was not charged." in paid_en
+    looked_up = page_text(await find_notice(client, number, plate))
+    assert "Paid" in looked_up
+
+
+async def test_a_wrong_plate_finds_nothing(
+    client: httpx.AsyncClient, notice: tuple[str, str]
+) -> None:
+    number, _ = notice
+    missing = await find_notice(client, number, "ZZZ999")
+    assert missing.status_code == 404
+    text = page_text(missing)
+    assert "Aucun avis ne correspond à ce numéro et à ce numéro d'immatriculation." in text
+    assert f'value="{number}"' in missing.text  # the form kept what was typed
+    empty = await find_notice(client, "", "")
+    assert empty.status_code == 422
+    assert field_error(page_text(empty), "number") == "Champ requis."
+
+
+async def test_a_declined_card_charges_nothing(
+    client: httpx.AsyncClient, notice: tuple[str, str]
+) -> None:
+    number, plate = notice
+    declined = await pay_notice(client, number, plate, card=DECLINED)
+    assert declined.status_code == 402
+    text = page_text(declined)
+    assert field_error(text, "card_number") == "La carte a été refusée; essayez une autre carte."
+    assert "aucun montant n'a été porté à votre carte" in text
+    assert DECLINED not in declined.text and 'value="737"' not in declined.text
+    assert 'value="Marie Tremblay"' in declined.text  # the holder's name is kept
+    assert "À payer" in page_text(await find_notice(client, number, plate))
+
+    invalid = await pay_notice(client, number, plate, card="4242424242424241", card_expiry="13/30")
+    assert invalid.status_code == 422
+    assert field_error(page_text(invalid), "card_expiry") == "Date d'expiration invalide (MM/AA)."
+    assert "4242424242424241" not in invalid.text
+    luhn = await pay_notice(client, number, plate, card="4242424242424241")
+    assert luhn.status_code == 422
+    assert field_error(page_text(luhn), "card_number") == "Numéro de carte invalide."
+    assert "4242424242424241" not in luhn.text
+
+
+async def test_my_notices_list_those_on_my_plates(
+    client: httpx.AsyncClient, user: Account, console: httpx.AsyncClient
+) -> None:
+    await login(client, user.email)
+    plate = new_plate()
+    assert (await add_vehicle(client, plate, "/parametres/vehicules")).status_code == 303
+    number, other = new_number(), new_number()
+    assert (await issue_notice(console, number, plate, "12,34")).status_code == 303
+    assert (await issue_notice(console, other, new_plate())).status_code == 303
+
+    mine = await client.get(f"{CLAIMS}/mes-avis")
+    assert mine.status_code == 200
+    text = page_text(mine)
+    assert "Mes avis de réclamation" in text
+    assert number in text and "12,34 $" in text and other not in text
+
+    token = await csrf(client, f"{CLAIMS}/mes-avis")
+    chosen = await client.post(CLAIMS, data={"csrf_token": token, "number": number, "plate": plate})
+    assert chosen.status_code == 200
+    assert "No. de carte" in page_text(chosen) and "Payer 12,34 $" in page_text(chosen)
+    assert (await pay_notice(client, number, plate)).status_code == 200
+    assert "Payé" in page_text(await client.get(f"{CLAIMS}/mes-avis"))
+
+
+async def test_my_notices_need_a_session(client: httpx.AsyncClient) -> None:
+    response = await client.get(f"{CLAIMS}/mes-avis")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/connexion"

@@ -1,0 +1,250 @@
+""" "PAYER UN AVIS DE RÉCLAMATION": find a notice by its number and plate, pay it by card, get the
+receipt; and "Mes avis de réclamation" for a signed-in account.
+
+Finding and paying need no login (the notice comes by mail to the vehicle's owner); the pages
+still have a session, hence a CSRF token. The card number and CVV go to the payments service and
+are never put back in a page, even when the form is shown again with an error.
+"""
+
+import re
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+
+from servicekit.messages import message
+from web.csrf import require_csrf
+from web.dependencies import AccountDep, ClientIp, SessionDep
+from web.forms import error_context, is_form_error
+from web.i18n import pick, translator
+from web.identity_client import ApiError
+from web.payments_client import PaymentsClient
+from web.session import Session
+from web.templating import render
+
+router = APIRouter(dependencies=[Depends(require_csrf)])
+
+CLAIMS = "/payer-un-avis-de-reclamation"
+MINE = f"{CLAIMS}/mes-avis"
+CARD_FIELDS = ("holder_name", "card_number", "card_expiry", "cvv")
+# The service's field names (`card.number`...) as the form names them.
+CARD_ERROR_FIELDS = {
+    "card.holder_name": "holder_name",
+    "card.number": "card_number",
+    "card.exp_month": "card_expiry",
+    "card.exp_year": "card_expiry",
+    "card": "card_expiry",
+    "card.cvv": "cvv",
+}
+CARD_ERROR_CODES = {
+    "card_declined": "card_number",
+    "card_number_invalid": "card_number",
+    "card_expired": "card_expiry",
+}
+EXPIRY = re.compile(r"^\s*(\d{1,2})\s*[/-]?\s*(\d{2}|\d{4})\s*$")
+# Longer than any valid value; what a form sends beyond it is cut, not echoed back.
+MAX_INPUT = 100
+RECEIPT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+RECEIPT_NOT_FOUND = message("Reçu introuvable.", "Receipt not found.")
+
+
+def get_payments(request: Request) -> PaymentsClient:
+    """The payments client the app holds."""
+    client: PaymentsClient = request.app.state.payments
+    return client
+
+
+PaymentsDep = Annotated[PaymentsClient, Depends(get_payments)]
+
+
+def parse_expiry(text: str) -> tuple[int, int] | None:
+    """`MM/AA` (or `MM/AAAA`) as (month, year), or None."""
+    match = EXPIRY.match(text)
+    if not match:
+        return None
+    month, year = int(match.group(1)), int(match.group(2))
+    year = year + 2000 if year < 100 else year
+    return (month, year) if 1 <= month <= 12 else None
+
+
+def _page(
+    request: Request,
+    session: Session,
+    template: str,
+    context: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    """A claim page, in the signed-in shell or the public one."""
+    layout = "app.html" if session.signed_in else "public.html"
+    return render(request, template, {"layout": layout, **(context or {})}, status_code=status)
+
+
+def _lookup_form(
+    request: Request,
+    session: Session,
+    values: dict[str, str],
+    extra: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    return _page(
+        request, session, "claims/lookup.html", {"values": values, **(extra or {})}, status
+    )
+
+
+def _notice_page(
+    request: Request,
+    session: Session,
+    notice: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+    status: int = 200,
+) -> Response:
+    context = {"notice": notice, "values": {}, **(extra or {})}
+    return _page(request, session, "claims/notice.html", context, status)
+
+
+def _required(values: dict[str, str], names: tuple[str, ...], language: str) -> dict[str, str]:
+    message = translator(language)("claims.required")
+    return {name: message for name in names if not values.get(name)}
+
+
+@router.get(CLAIMS)
+async def claim_page(request: Request, session: SessionDep) -> Response:
+    """The form: "Numéro de l'avis" and "Numéro d'immatriculation"."""
+    return _lookup_form(request, session, {})
+
+
+async def _find(
+    request: Request, session: Session, payments: PaymentsClient, ip: str, values: dict[str, str]
+) -> dict[str, Any] | Response:
+    """The notice, or the lookup form again with the reason it was not found."""
+    language = session.language
+    errors = _required(values, ("number", "plate"), language)
+    if errors:
+        return _lookup_form(request, session, values, {"errors": errors}, 422)
+    try:
+        return await payments.lookup_claim(ip, values["number"], values["plate"])
+    except ApiError as exc:
+        if exc.status == 404:
+            message = translator(language)("claims.not_found")
+            return _lookup_form(request, session, values, {"form_error": message}, 404)
+        if not is_form_error(exc):
+            raise
+        context = error_context(exc, language)
+        return _lookup_form(request, session, values, context, exc.status)
+
+
+@router.post(CLAIMS)
+async def lookup(
+    request: Request,
+    session: SessionDep,
+    payments: PaymentsDep,
+    ip: ClientIp,
+    number: Annotated[str, Form()] = "",
+    plate: Annotated[str, Form()] = "",
+) -> Response:
+    """The notice found (number and plate must both match), with the card form if unpaid."""
+    values = {"number": number.strip()[:MAX_INPUT], "plate": plate.strip()[:MAX_INPUT]}
+    found = await _find(request, session, payments, ip, values)
+    if isinstance(found, Response):
+        return found
+    return _notice_page(request, session, found)
+
+
+def _card_body(values: dict[str, str]) -> dict[str, Any]:
+    month, year = parse_expiry(values["card_expiry"]) or (0, 0)
+    return {
+        "holder_name": values["holder_name"],
+        "number": values["card_number"],
+        "exp_month": month,
+        "exp_year": year,
+        "cvv": values["cvv"],
+    }
+
+
+def _card_errors(values: dict[str, str], language: str) -> dict[str, str]:
+    errors = _required(values, CARD_FIELDS, language)
+    if "card_expiry" not in errors and parse_expiry(values["card_expiry"]) is None:
+        errors["card_expiry"] = translator(language)("claims.expiry_invalid")
+    return errors
+
+
+def _refused_card(exc: ApiError, language: str) -> dict[str, Any]:
+    """A refused payment's messages, next to the card fields; nothing was charged."""
+    context = error_context(exc, language, CARD_ERROR_FIELDS)
+    field = CARD_ERROR_CODES.get(exc.code)
+    if field and not context["errors"]:
+        context = {"errors": {field: pick(exc.message, language)}, "form_error": None}
+    if exc.code == "card_declined":
+        context["form_error"] = translator(language)("claims.nothing_charged")
+    return context
+
+
+async def _pay_refused(
+    request: Request,
+    session: Session,
+    payments: PaymentsClient,
+    ip: str,
+    exc: ApiError,
+    values: dict[str, str],
+) -> Response:
+    """The notice again, with why it was not paid (already paid, declined, invalid card)."""
+    found = await _find(request, session, payments, ip, values)
+    if isinstance(found, Response):
+        return found
+    language = session.language
+    if exc.code == "claim_already_paid":
+        message = translator(language)("claims.already_paid")
+        return _notice_page(request, session, found, {"form_error": message}, 409)
+    if not is_form_error(exc):
+        raise exc
+    kept = {k: values[k] for k in ("holder_name", "card_expiry", "email")}
+    context = {"values": kept, **_refused_card(exc, language)}
+    return _notice_page(request, session, found, context, exc.status)
+
+
+@router.post(f"{CLAIMS}/paiement")
+async def pay(
+    request: Request, session: SessionDep, payments: PaymentsDep, ip: ClientIp
+) -> Response:
+    """ "Payer": the card is charged once; the receipt number and its PDF follow."""
+    form = await request.form()
+    names = ("number", "plate", *CARD_FIELDS, "email")
+    values = {name: str(form.get(name) or "").strip()[:MAX_INPUT] for name in names}
+    errors = _card_errors(values, session.language)
+    if errors:
+        found = await _find(request, session, payments, ip, values)
+        if isinstance(found, Response):
+            return found
+        kept = {k: values[k] for k in ("holder_name", "card_expiry", "email")}
+        return _notice_page(request, session, found, {"errors": errors, "values": kept}, 422)
+    try:
+        paid = await payments.pay_claim(
+            ip, values["number"], values["plate"], _card_body(values), values["email"] or None
+        )
+    except ApiError as exc:
+        return await _pay_refused(request, session, payments, ip, exc, values)
+    context = {"paid": paid, "number": values["number"], "plate": values["plate"]}
+    return _page(request, session, "claims/receipt.html", context)
+
+
+@router.post(f"{CLAIMS}/recus/{{receipt_id}}")
+async def receipt_pdf(
+    session: SessionDep,
+    payments: PaymentsDep,
+    ip: ClientIp,
+    receipt_id: str,
+    plate: Annotated[str, Form()] = "",
+) -> Response:
+    """The receipt PDF, fetched with the plate (sent in the form, never in the address)."""
+    if not RECEIPT_ID.match(receipt_id):
+        raise ApiError("receipt_not_found", None, RECEIPT_NOT_FOUND, 404)
+    pdf = await payments.claim_receipt_pdf(ip, receipt_id, plate.strip()[:MAX_INPUT])
+    headers = {"Content-Disposition": 'attachment; filename="recu-avis-de-reclamation.pdf"'}
+    return Response(pdf, media_type="application/pdf", headers=headers)
+
+
+@router.get(MINE)
+async def my_notices(request: Request, account: AccountDep, payments: PaymentsDep) -> Response:
+    """ "Mes avis de réclamation": notices on the account's registered plates, with "Payer"."""
+    notices = await account.call(payments.my_claims)
+    return _page(request, account.session, "claims/mine.html", {"notices": notices})

@@ -1,0 +1,69 @@
+"""Billing activities of the subscription lifecycle, over the payments service's internal API.
+
+Each call carries the workflow's idempotency key; the payments service stores it and answers a
+repeat with the first result, so a retried activity, a replayed workflow or a worker that died
+mid-charge never charges twice (docs/billing.md).
+"""
+
+from typing import Any
+
+import httpx
+from temporalio import activity
+
+from servicekit.settings import PlatformSettings
+from workflows.subscription.activities import http_failure
+from workflows.subscription.models import (
+    ChargeInput,
+    ChargeResult,
+    CreditInput,
+    PaymentMethodInfo,
+    PaymentMethodRef,
+)
+
+
+class BillingActivities:
+    """Charges and credits; the worker injects the HTTP client and the settings."""
+
+    def __init__(self, http: httpx.AsyncClient, settings: PlatformSettings) -> None:
+        self._http = http
+        self._payments = settings.payments_url.rstrip("/")
+        self._headers = {"X-Service-Token": settings.service_token}
+
+    @activity.defn(name="subscription_charge")
+    async def charge(self, input: ChargeInput) -> ChargeResult:
+        """Charge a period (or retry its unpaid invoice) once per key."""
+        body: dict[str, Any] = input.model_dump(mode="json", exclude={"invoice_id"})
+        if input.invoice_id is not None:
+            body["invoice_id"] = input.invoice_id
+        response = await self._http.post(
+            f"{self._payments}/internal/v1/charges", json=body, headers=self._headers
+        )
+        if response.status_code != 200:
+            raise http_failure("payments", response)
+        result = ChargeResult.model_validate(response.json())
+        activity.logger.info("charge for %s: %s", input.period_start, result.status)
+        return result
+
+    @activity.defn(name="subscription_payment_method")
+    async def payment_method(self, input: PaymentMethodRef) -> PaymentMethodInfo:
+        """The kind of the subscription's payment method (a bank account needs notices)."""
+        response = await self._http.get(
+            f"{self._payments}/internal/v1/payment-methods/{input.payment_method_id}",
+            params={"account_id": input.account_id},
+            headers=self._headers,
+        )
+        if response.status_code != 200:
+            raise http_failure("payments", response)
+        return PaymentMethodInfo.model_validate(response.json(), strict=False)
+
+    @activity.defn(name="subscription_credit")
+    async def credit(self, input: CreditInput) -> None:
+        """Credit the account's balance once per key."""
+        response = await self._http.post(
+            f"{self._payments}/internal/v1/credits",
+            json=input.model_dump(mode="json"),
+            headers=self._headers,
+        )
+        if response.status_code not in (200, 201):
+            raise http_failure("payments", response)
+        activity.logger.info("credit of %s cents recorded", input.amount_cents)

@@ -1,0 +1,264 @@
+"""The billing calendar of `SubscriptionWorkflow` (docs/billing.md), as workflow code.
+
+At approval the first (prorated) period is charged; then each period is charged on its billing
+day (the 1st, 00:00 in Montréal). A declined invoice is retried on its schedule with an email
+each time, then the subscription falls into arrears until everything owed is paid. PAD debits
+wait for their pre-notification (at least 10 days). At the end the unused days of a period
+already charged are credited to the balance.
+
+Every charge carries a key built from the workflow id and the period, so retries, replays,
+continue-as-new and a worker that dies mid-charge never charge twice.
+"""
+
+from datetime import date, datetime, timedelta
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.subscription import billing, steps
+    from workflows.subscription.calendar import local_today, start_of_day
+    from workflows.subscription.models import (
+        ChargedPeriod,
+        ChargeInput,
+        ChargeResult,
+        CreditInput,
+        Outstanding,
+        PadNotice,
+        PaymentMethodRef,
+        SubscriptionSnapshot,
+        TransitionAction,
+    )
+    from workflows.subscription.record import LIVE, SubscriptionRecord
+
+
+class BillingLoop(SubscriptionRecord):
+    """What the workflow does with money; `run()` decides when (see `_billing_deadline`)."""
+
+    _card_updated = False  # the user replaced the card: retry what is owed at once
+    _period_closed = False  # a monthly period was charged in this run: continue-as-new
+
+    async def _system_change(
+        self, action: TransitionAction, n: int | None = None
+    ) -> SubscriptionSnapshot:
+        raise NotImplementedError  # the workflow's own transition step
+
+    # --- When ----------------------------------------------------------------------------
+
+    def _billing_deadline(self) -> datetime | None:
+        """The next instant billing has something to do, or None."""
+        times = [owed.next_attempt_at for owed in self._billing.outstanding]
+        charge_at = self._next_charge_at()
+        if charge_at is not None:
+            times.append(charge_at)
+        return min(times, default=None) if self._status in LIVE else charge_at
+
+    def _last_day(self) -> date | None:
+        effective = self._cancellation_effective
+        return effective - timedelta(days=1) if effective is not None else None
+
+    def _next_period_start(self) -> date | None:
+        """The first day not charged yet, or None when billing is not set up or is complete."""
+        b = self._billing
+        if b.monthly_cents is None or b.account_id is None or self._start_date is None:
+            return None
+        start = b.billed_through + timedelta(days=1) if b.billed_through else self._start_date
+        last = self._last_day()
+        return None if last is not None and start > last else start
+
+    def _next_charge_at(self) -> datetime | None:
+        """The first period is charged at approval, the others on their 1st; a PAD debit also
+        waits for its pre-notification's date."""
+        start = self._next_period_start()
+        if start is None:
+            return None
+        due = workflow.now() if self._billing.billed_through is None else start_of_day(start)
+        if self._noticed(start):
+            assert self._billing.pad_notice is not None
+            due = max(due, start_of_day(self._billing.pad_notice.debit_on))
+        return due
+
+    def _noticed(self, start: date) -> bool:
+        """Whether the PAD notice sent covers the period starting `start`."""
+        notice = self._billing.pad_notice
+        return notice is not None and notice.first_start <= start <= notice.last_start
+
+    # --- Doing ---------------------------------------------------------------------------
+
+    async def _set_up_billing_terms(self) -> None:
+        """The terms the service holds (account, method, price), then the first charge."""
+        terms = await steps.load(self._input.subscription_id)
+        b = self._billing
+        b.account_id, b.payment_method_id = terms.account_id, terms.payment_method_id
+        b.monthly_cents = terms.monthly_price_cents
+        self._billing_mode = terms.billing_mode or self._billing_mode
+        if self._billing_mode == "pad" and b.account_id and b.payment_method_id:
+            ref = PaymentMethodRef(account_id=b.account_id, payment_method_id=b.payment_method_id)
+            b.method_kind = (await steps.payment_method(ref)).kind
+        await self._run_billing()
+
+    async def _run_billing(self) -> None:
+        """Retry what is due (everything after a card update), then charge the due periods."""
+        async with self._lock:
+            now = workflow.now()
+            retry_all, self._card_updated = self._card_updated, False
+            if self._status in LIVE:
+                for owed in list(self._billing.outstanding):
+                    if retry_all or owed.next_attempt_at <= now:
+                        await self._retry(owed, now)
+            while self._period_due(now) and await self._charge_next_period():
+                pass
+            await self._update_arrears()
+
+    def _period_due(self, now: datetime) -> bool:
+        charge_at = self._next_charge_at()
+        return charge_at is not None and charge_at <= now
+
+    async def _charge_next_period(self) -> bool:
+        """Charge the next period; False when a PAD debit must first be pre-notified."""
+        b = self._billing
+        start = self._next_period_start()
+        assert start is not None and b.monthly_cents is not None and b.account_id is not None
+        end = billing.period_end(start, self._last_day())
+        amount = billing.period_amount(b.monthly_cents, start, end)
+        if b.method_kind == "pad" and not self._pad_notified(start, amount):
+            self._send_pad_notice(start)
+            return False
+        first = b.billed_through is None
+        result = await self._charge(start, end, amount, f"{start.isoformat()}")
+        b.billed_through = end
+        b.last_period = ChargedPeriod(start=start, end=end, amount_cents=amount)
+        if b.pad_notice is not None and b.pad_notice.last_start == start:
+            b.pad_notice = None
+        if result.status == "declined":
+            self._first_decline(start, end, result)
+        self._period_closed = self._period_closed or not first
+        return True
+
+    async def _charge(
+        self, start: date, end: date, amount: int, key: str, invoice_id: str | None = None
+    ) -> ChargeResult:
+        b = self._billing
+        assert b.account_id is not None
+        return await steps.charge(
+            ChargeInput(
+                subscription_id=self._input.subscription_id,
+                account_id=b.account_id,
+                payment_method_id=b.payment_method_id if self._billing_mode == "pad" else None,
+                idempotency_key=self._key("charge", key),
+                period_start=start,
+                period_end=end,
+                amount_cents=amount,
+                description=f"Abonnement / Subscription {self._input.contract_number}",
+                invoice_id=invoice_id,
+            )
+        )
+
+    def _first_decline(self, start: date, end: date, result: ChargeResult) -> None:
+        now = workflow.now()
+        retry_at = billing.next_attempt(now, 1)
+        assert retry_at is not None
+        owed = Outstanding(
+            period_start=start,
+            period_end=end,
+            invoice_id=result.invoice_id,
+            amount_cents=result.amount_cents,
+            first_declined_at=now,
+            next_attempt_at=retry_at,
+        )
+        self._billing.outstanding.append(owed)
+        self._email_decline(owed)
+
+    async def _retry(self, owed: Outstanding, now: datetime) -> None:
+        """Charge an unpaid invoice again (its own key per attempt)."""
+        key = f"{owed.period_start.isoformat()}:retry:{owed.declines}"
+        result = await self._charge(
+            owed.period_start, owed.period_end, owed.amount_cents, key, owed.invoice_id
+        )
+        if result.status != "declined":
+            self._billing.outstanding.remove(owed)
+            return
+        owed.declines += 1
+        scheduled = billing.next_attempt(owed.first_declined_at, owed.declines)
+        if scheduled is None:  # the schedule is over: arrears, retried weekly
+            owed.next_attempt_at = billing.arrears_retry(now)
+            return
+        owed.next_attempt_at = max(scheduled, now + timedelta(days=1))
+        self._email_decline(owed)
+
+    def _email_decline(self, owed: Outstanding) -> None:
+        self._queue_user(
+            "payment_declined",
+            n=f"{owed.period_start.isoformat()}:{owed.declines}",
+            amount_cents=owed.amount_cents,
+            next_attempt=local_today(owed.next_attempt_at),
+        )
+
+    async def _update_arrears(self) -> None:
+        """Into arrears after the last scheduled attempt; out of them once nothing is owed."""
+        b = self._billing
+        last_attempt = len(billing.RETRY_AFTER_DAYS) + 1
+        if self._status == "active" and any(o.declines >= last_attempt for o in b.outstanding):
+            n = b.arrears_count
+            if self._apply(await self._system_change("fall_into_arrears", n)) == "in_arrears":
+                b.arrears_count = n + 1
+                owed = sum(o.amount_cents for o in b.outstanding)
+                self._queue_user("subscription_in_arrears", n=n, amount_cents=owed)
+        elif self._status == "in_arrears" and not b.outstanding:
+            n = b.arrears_count - 1
+            if self._apply(await self._system_change("recover", n)) == "active":
+                self._queue_user("subscription_recovered", n=n)
+
+    # --- PAD pre-notification ------------------------------------------------------------
+
+    def _pad_notified(self, start: date, amount: int) -> bool:
+        """A debit needs a notice naming it, unless it is the monthly amount already notified."""
+        if self._noticed(start):
+            return True
+        b = self._billing
+        return b.billed_through is not None and b.notified_monthly_cents == amount
+
+    def _send_pad_notice(self, start: date) -> None:
+        """Notify one debit, at least 10 days ahead, of every period due by then."""
+        b, last_day = self._billing, self._last_day()
+        assert b.monthly_cents is not None
+        debit_on = max(start, local_today(workflow.now()) + timedelta(days=billing.PAD_NOTICE_DAYS))
+        total, period_start, last_start, final = 0, start, start, False
+        while period_start <= debit_on and not final:
+            end = billing.period_end(period_start, last_day)
+            total += billing.period_amount(b.monthly_cents, period_start, end)
+            last_start, final = period_start, end == last_day
+            period_start = end + timedelta(days=1)
+        b.pad_notice = PadNotice(
+            first_start=start, last_start=last_start, amount_cents=total, debit_on=debit_on
+        )
+        if not final:
+            b.notified_monthly_cents = b.monthly_cents
+        self._queue_user(
+            "pad_prenotification",
+            n=f"{start.isoformat()}:{total}",
+            amount_cents=total,
+            debit_date=debit_on,
+            monthly_cents=None if final else b.monthly_cents,
+        )
+
+    # --- End -----------------------------------------------------------------------------
+
+    async def _close_billing(self) -> None:
+        """Credit the unused days of a period charged beyond the last day (docs/billing.md)."""
+        b, last_day = self._billing, self._last_day()
+        period = b.last_period
+        if period is None or last_day is None or b.account_id is None:
+            return
+        credit = billing.unused_credit(period.amount_cents, period.start, period.end, last_day)
+        if credit <= 0:
+            return
+        await steps.credit(
+            CreditInput(
+                subscription_id=self._input.subscription_id,
+                account_id=b.account_id,
+                idempotency_key=self._key("credit", "final"),
+                amount_cents=credit,
+                reason=f"Jours non utilisés / Unused days {last_day + timedelta(days=1)}",
+            )
+        )
+        b.last_period = period.model_copy(update={"end": last_day})
