@@ -69,6 +69,8 @@ class SubscriptionWorkflow(BillingLoop):
         await self._active_phase()
         await self._finish_billing()
         await self._flush()
+        # An update that arrived as the subscription ended still gets its answer.
+        await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
     # --- Queries and updates -------------------------------------------------------------
