@@ -1,0 +1,685 @@
+"""Step 5 "Ajouter une carte de crédit" and what follows it, in Chromium, on the real stack.
+
+- a pre-authorized-debit offering paid by card (Visa 4242): step 5's labels, "Soumettre", the
+  detail page's "Méthode de paiement" and "Solde"; the operator's approval, the approval email,
+  the first invoice in "Factures et reçus" with its PDF; "Mettre à jour la carte de crédit" with
+  a Mastercard;
+- a pre-authorized-debit offering paid from a bank account ("Prélèvement pré-auto.", a PDF
+  cheque specimen uploaded through the file input, "Ajouter");
+- a payroll-deduction (DAS) offering, which never shows step 5;
+- a claim notice issued in the operator console, found and paid by an anonymous visitor, once;
+- then RULES.md's card rule: no Luhn-valid 13-19 digit run in any table of the three services'
+  databases, in the processes' logs or in any email the catcher received.
+
+The tests of this module share one stack and run in order: the last one scans what the others
+left behind.
+"""
+
+import email
+import email.policy
+import io
+import json
+import re
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from fpdf import FPDF
+from playwright.async_api import Browser, BrowserContext, Page, expect
+from pypdf import PdfReader
+from sqlalchemy import MetaData, select
+from sqlalchemy import text as sql
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from servicekit.cards import contains_card_number, luhn_valid
+from servicekit.money import prorate
+from tests.e2e.conftest import shot
+from tests.e2e.stack import Stack
+from tests.e2e.test_subscription_journey import (
+    PASSWORD,
+    log_in,
+    mail_search,
+    open_account,
+    run_module,
+)
+
+# The seed's catalog (services/subscriptions/seed.py): site 1534, CISSS Outaouais.
+SITE = "1534"
+EMPLOYEE = "101"  # Employé du CISSSO: 7117 (payroll, DAS) and 7118 (pad)
+RESIDENT = "103"  # Résident: 7119 (pad)
+CARD_OFFERING = "1461 - Hôpital de Hull - Employé CISSSO - Soir et fin de semaine (#7118)"
+CARD_MONTHLY = 3500
+BANK_OFFERING = "1461 - Hôpital de Hull - Résident (#7119)"
+PAYROLL_OFFERING = "1461 - Hôpital de Hull - Employé CISSSO (#7117)"
+
+VISA = "4242 4242 4242 4242"
+MASTERCARD = "5555 5555 5555 4444"
+BANK = {"institution": "815", "transit": "30127", "account": "004567891"}  # last 4: 7891
+CLAIM_AMOUNT = "45,00"
+
+MONTREAL = ZoneInfo("America/Montreal")
+STEP5 = "/ajouter-un-abonnement/paiement"
+
+
+def today() -> date:
+    return datetime.now(MONTREAL).date()
+
+
+def amount(cents: int) -> re.Pattern[str]:
+    """`5,83 $` as the portal writes an amount under 1 000 $ (any space before the `$`)."""
+    return re.compile(rf"^{cents // 100},{cents % 100:02d}\s\$$")
+
+
+ZERO = amount(0)
+
+
+# --- The Luhn scanner (RULES.md: no Luhn-valid 13-19 digit string anywhere) ------------------
+
+# A run of digits with single spaces or dashes between them, as numbers are typed and printed.
+DIGIT_RUN = re.compile(r"\d(?:[ -]?\d)*")
+GROUP_SEPARATOR = re.compile(r"[ -]")
+
+
+def _card_like(groups: list[str]) -> bool:
+    """One group of 13-19 digits, or card-like groups: 4 digits, then groups of 3 to 6
+    (`4242 4242 4242 4242`, `3782 822463 10005`). A UUID's 8-4-4-4-12 is not card-like."""
+    if len(groups) == 1:
+        return True
+    return len(groups[0]) == 4 and all(3 <= len(g) <= 6 for g in groups[1:])
+
+
+# Identifiers whose digits are no number anyone typed, set aside before the scan: UUIDs (ids,
+# Temporal run ids) and hex digests (a token's sha256), 32 hex characters or more with a letter.
+# Left in, their digit runs look like cards often enough to fail a scan now and then: a UUID's
+# `4335-8997-33659d4b...` is card-like about once in 3,000, a sha256 about once in 200.
+UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
+HEX_WORD = re.compile(r"(?<![0-9A-Za-z])(?=[0-9]*[A-Fa-f])[0-9A-Fa-f]{32,}(?![0-9A-Za-z])")
+
+
+def card_numbers(text: str) -> list[str]:
+    """Every Luhn-valid 13-19 digit card number in `text`.
+
+    Stricter than the app's own check (`servicekit.cards.contains_card_number`, also asked): a
+    number followed or preceded by other digits after a separator (`4242424242424242 12/30`,
+    `no 1 4242 4242 4242 4242`) is found too, as every run of consecutive groups is tried."""
+    found = []
+    text = HEX_WORD.sub("<hex>", UUID.sub("<uuid>", text))
+    for match in DIGIT_RUN.finditer(text):
+        groups = GROUP_SEPARATOR.split(match.group())
+        for first in range(len(groups)):
+            for last in range(first, len(groups)):
+                part = groups[first : last + 1]
+                digits = "".join(part)
+                if len(digits) > 19:
+                    break
+                if len(digits) >= 13 and luhn_valid(digits) and _card_like(part):
+                    found.append(digits)
+    if contains_card_number(text) and not found:  # the app's scanner is never the stricter one
+        found.append("(servicekit.cards.contains_card_number)")
+    return found
+
+
+def pdf_text(content: bytes) -> str:
+    """The text of a PDF (its binary streams are not scanned: compressed bytes mean nothing)."""
+    reader = PdfReader(io.BytesIO(content))
+    return "\n".join(page.extract_text() or "" for page in reader.pages)
+
+
+def value_text(value: Any) -> str:
+    """A database value as the text to scan: strings, numbers, JSON, bytes (a PDF's text)."""
+    if value is None or isinstance(value, bool):
+        return ""
+    if isinstance(value, memoryview):
+        value = value.tobytes()
+    if isinstance(value, bytes):
+        if value.startswith(b"%PDF"):
+            return pdf_text(value)
+        return value.decode("latin-1")
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+@dataclass
+class Scan:
+    """What a scan read (per source: values, lines, emails), what it found, and which known
+    strings of the journey it saw, to prove it read the journey's data."""
+
+    witnesses: dict[str, str]  # a string the journey wrote -> the source expected to hold it
+    leaks: list[str] = field(default_factory=list)
+    read: dict[str, int] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+
+    def check(self, source: str, where: str, text: str) -> None:
+        self.read[source] = self.read.get(source, 0) + 1
+        numbers = card_numbers(text)
+        if numbers:
+            self.leaks.append(f"{where}: {numbers}")
+        self.seen |= {w for w, home in self.witnesses.items() if home == source and w in text}
+
+    def missed(self) -> list[str]:
+        return [
+            f"{w!r} not seen in {home}" for w, home in self.witnesses.items() if w not in self.seen
+        ]
+
+
+async def scan_database(scan: Scan, name: str, url: str) -> None:
+    """Every table of one service's database, reflected, every value of every row."""
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            metadata = MetaData()
+            await conn.run_sync(lambda sync: metadata.reflect(bind=sync))
+            assert metadata.tables, f"{name}: no table reflected"
+            for table in metadata.sorted_tables:
+                for row in (await conn.execute(select(table))).mappings():
+                    for column, value in row.items():
+                        where = f"{name}.{table.name}.{column}"
+                        scan.check(name, where, value_text(value))
+    finally:
+        await engine.dispose()
+
+
+def scan_logs(scan: Scan, folder: Path) -> None:
+    """Every log file of the stack's processes (their captured stdout and stderr), by line."""
+    for path in sorted(folder.rglob("*.log")):
+        scan.read["log files"] = scan.read.get("log files", 0) + 1
+        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
+            scan.check("logs", f"{path.name}:{number}: {line[:200]}", line)
+
+
+def email_texts(raw: bytes) -> Iterator[tuple[str, str]]:
+    """The headers (their MIME boundaries included: servicekit.mail draws them without digit
+    runs), each text part (decoded) and each PDF attachment's text of one email."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    headers = "\n".join(f"{k}: {v}" for k, v in message.items())
+    yield "headers", headers
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        kind = part.get_content_type()
+        if kind.startswith("text/"):
+            yield kind, str(part.get_content())
+        elif kind == "application/pdf":
+            yield f"{kind} {part.get_filename()}", pdf_text(part.get_payload(decode=True))
+
+
+def scan_email(scan: Scan, name: str, raw: bytes) -> None:
+    for part, text in email_texts(raw):
+        scan.check("emails", f"email {name} {part}", text)
+
+
+async def scan_emails(scan: Scan, stack: Stack) -> None:
+    """Every email the catcher received, from its raw source."""
+    async with httpx.AsyncClient(base_url=stack.url("mail"), timeout=10) as mail:
+        listed = (await mail.get("/api/v1/messages", params={"limit": 100000})).json()
+        assert listed["count"] == listed["messages_count"], "some emails were not listed"
+        for summary in listed["messages"]:
+            raw = (await mail.get(f"/api/v1/message/{summary['ID']}/raw")).content
+            scan_email(scan, repr(summary["Subject"]), raw)
+        scan.read["email messages"] = len(listed["messages"])
+
+
+# --- Fixtures ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Journey:
+    """What the tests of this module pass on to each other."""
+
+    card_email: str = ""
+    card_plate: str = ""
+    card_subscription: str = ""
+    card_contract: str = ""
+    claim_number: str = ""
+
+
+@pytest.fixture(scope="module")
+def journey() -> Journey:
+    return Journey()
+
+
+@pytest.fixture(scope="module")
+def seeded(stack: Stack) -> Stack:
+    """The stack with the catalog's seed (idempotent, as `make run` loads it)."""
+    run_module(stack, "services.subscriptions.seed")
+    return stack
+
+
+@pytest.fixture(scope="module")
+def operator_email(seeded: Stack) -> str:
+    agent = f"agent-{uuid.uuid4().hex[:8]}@example.org"
+    run_module(
+        seeded,
+        "services.identity.cli",
+        "create-operator",
+        agent,
+        extra_env={"OPERATOR_PASSWORD": PASSWORD},
+    )
+    return agent
+
+
+@pytest.fixture
+async def console(browser: Browser, seeded: Stack, operator_email: str) -> AsyncIterator[Page]:
+    """An operator, logged in, in a browser context of their own."""
+    context = await browser.new_context(locale="fr-CA", viewport={"width": 1200, "height": 900})
+    page = await context.new_page()
+    await log_in(page, seeded, operator_email)
+    yield page
+    await context.close()
+
+
+@pytest.fixture
+async def anonymous(browser: Browser) -> AsyncIterator[BrowserContext]:
+    """A browser context with no session: a visitor who has no account."""
+    context = await browser.new_context(locale="fr-CA", viewport={"width": 1200, "height": 900})
+    yield context
+    await context.close()
+
+
+def cheque_specimen(folder: Path) -> Path:
+    """A small PDF: a void cheque's photocopy, as a user would upload it."""
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=14)
+    pdf.cell(text="Banque Exemple - SPECIMEN - ANNULE")
+    path = folder / "specimen-cheque.pdf"
+    pdf.output(str(path))
+    assert path.read_bytes().startswith(b"%PDF") and path.stat().st_size < 10_000
+    return path
+
+
+# --- The journey's steps ------------------------------------------------------------------------
+
+
+async def new_user(stack: Stack, page: Page, name: str) -> tuple[str, str]:
+    """An account with its profile, logged in; its email and a plate of its own."""
+    address = f"{name}-{uuid.uuid4().hex[:8]}@example.org"
+    plate = f"P{uuid.uuid4().hex[:5].upper()}"
+    await open_account(stack, address)
+    await log_in(page, stack, address)
+    return address, plate
+
+
+async def steps_1_to_4(page: Page, category: str, offering: str, plate: str) -> None:
+    """ "Créer un nouvel abonnement" 1-4 up to the summary (the subscription journey's test checks
+    each step's errors; this walks the happy path)."""
+    await page.get_by_role("link", name="AJOUTER UN ABONNEMENT").click()
+    await page.get_by_label("1. Sélectionnez un stationnement ou une organisation").select_option(
+        SITE
+    )
+    chosen = page.get_by_label("2. Sélectionnez votre catégorie d'utilisateur")
+    await expect(chosen).to_be_visible()
+    await chosen.select_option(category)
+    await page.get_by_label(offering).check()
+    await page.get_by_label("Je souhaite m'abonner à partir du").fill(today().isoformat())
+    await page.get_by_label("J'accepte les conditions d'abonnement").check()
+    await page.get_by_label(
+        "Je comprends que l'accès au stationnement nécessite l'approbation de la SPAQ."
+    ).check()
+    await page.get_by_role("button", name="Sélectionner cet abonnement").click()
+
+    await page.get_by_text("Ajouter un véhicule").click()
+    await page.get_by_label("Année").fill("2022")
+    await page.get_by_label("Marque").fill("Honda")
+    await page.get_by_label("Modèle").fill("Civic")
+    await page.get_by_label("Couleur").fill("Bleu")
+    await page.get_by_label("Numéro d'immatriculation").fill(plate)
+    await page.get_by_role("button", name="Enregistrer mon véhicule").click()
+    await expect(page.get_by_label(re.compile(plate))).to_be_checked()
+    await page.get_by_role("button", name="Continuer à l'étape suivante").click()
+
+    await page.get_by_label(re.compile("Numéro d'employé")).fill("E-4410")
+    await page.get_by_role("button", name="Mettre à jour").click()
+    await expect(
+        page.get_by_role("heading", name="Récapitulatif de votre abonnement")
+    ).to_be_visible()
+
+
+async def fill_card(page: Page, holder: str, number: str) -> None:
+    """The card fields of step 5 and of "Mettre à jour la carte de crédit"."""
+    await page.get_by_label("Nom du titulaire").fill(holder)
+    await page.get_by_label("No. de carte").fill(number)
+    await page.get_by_label("Date d'expiration - Mois").select_option("12")
+    await page.get_by_label("Date d'expiration - Année").select_option(str(today().year + 3))
+    await page.get_by_label("CVV").fill("123")
+
+
+async def detail_fact(page: Page, label: str) -> str:
+    return (await page.locator(f"dt:has-text('{label}') + dd").first.inner_text()).strip()
+
+
+async def approve(console: Page, contract: str, email_address: str) -> None:
+    """The operator approves the request in the console (as the subscription journey does)."""
+    await console.get_by_role("link", name="Console opérateur").click()
+    await console.get_by_role("link", name=contract).click()
+    await expect(console.get_by_text(email_address)).to_be_visible()
+    await console.screenshot(path=shot("31-paiement-console-demande"), full_page=True)
+    await console.get_by_role("button", name="Approuver").click()
+    await expect(console.get_by_text("La demande a été approuvée.")).to_be_visible()
+    await expect(console.get_by_text("Actif", exact=True)).to_be_visible()
+
+
+# --- The tests --------------------------------------------------------------------------------
+
+
+async def test_the_scanner_finds_a_planted_card_number(tmp_path: Path) -> None:
+    """The Luhn scan below would see a card number however it is written, and only that; in a
+    line, a database row (text or bytes), an email's encoded part or its PDF attachment."""
+    planted = [
+        "4242424242424242",
+        "4242 4242 4242 4242",
+        "4242-4242-4242-4242",
+        "3782 822463 10005",
+        '{"number": "5555555555554444", "cvv": "123"}',
+        "card=4242424242424242 12/30",
+        "no 1 4242 4242 4242 4242 exp 12 30",
+        "tok_4242424242424242x",
+        "4242424242424242:ac5e0f714344101126877d2b9e4fa1c0c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3",
+    ]
+    for sample in planted:
+        assert card_numbers(f"POST /v1/payment-methods/card {sample} done"), sample
+    assert card_numbers("x 4242 4242 4242 4242 y") == ["4242424242424242"]
+    clean = [
+        "4242424242424241",  # Luhn-invalid
+        "•••• 4242",
+        "contract 49460186, receipt R-2026-000123, 815 30127 004567891",
+        "123e4567-e89b-12d3-a456-426614174000",
+        "7f7a622e-bd86-4335-8997-33659d4bc6c4",  # 4335 8997 33659 would be card-like
+        "2026-11-26 10:00:00.123456+00:00",
+        "424242424242",  # 12 digits
+        "42424242424242424242",  # 20 digits: too long for a card
+        # a token's sha256 (identity.one_time_tokens.token_hash): no card in a hex digest
+        "ac5e0f714344101126877d2b9e4fa1c0c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3",
+    ]
+    for sample in clean:
+        assert not card_numbers(sample), sample
+
+    # The same pipeline as the real scan, on planted sources
+    scan = Scan({"Hello": "emails", "witness": "planted"})
+    url = f"sqlite+aiosqlite:///{tmp_path / 'planted.db'}"
+    engine = create_async_engine(url)
+    async with engine.begin() as conn:
+        await conn.execute(sql("CREATE TABLE t (a TEXT, b BLOB, c INTEGER)"))
+        await conn.execute(
+            sql("INSERT INTO t VALUES ('witness', :b, 5555555555554444)"),
+            {"b": b"pan 4242 4242 4242 4242"},
+        )
+    await engine.dispose()
+    await scan_database(scan, "planted", url)
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "web.log").write_text("ok\nWARNING number=4242424242424242\n")
+    scan_logs(scan, tmp_path / "logs")
+    message = EmailMessage()
+    message["Subject"] = "Hello"
+    message.set_content("Votre carte 4242-4242-4242-4242", cte="base64")
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=12)
+    pdf.cell(text="Carte 5555 5555 5555 4444")
+    message.add_attachment(bytes(pdf.output()), maintype="application", subtype="pdf")
+    message.set_boundary("===============4242424242424242==")  # the email package's style
+    scan_email(scan, "planted", message.as_bytes())
+    # b and c of the row, the log line, the boundary, the text and the PDF
+    assert len(scan.leaks) == 6, scan.leaks
+    assert not scan.missed(), scan.missed()
+
+
+async def test_card_subscription_approved_invoiced_and_card_updated(
+    seeded: Stack, page: Page, console: Page, journey: Journey
+) -> None:
+    stack = seeded
+    web = stack.url("web")
+    address, plate = await new_user(stack, page, "carte")
+    journey.card_email, journey.card_plate = address, plate
+    await steps_1_to_4(page, EMPLOYEE, CARD_OFFERING, plate)
+    await page.get_by_role("button", name="Transmettre ma demande").click()
+
+    # (1) Step 5 "Ajouter une carte de crédit", card chosen by default
+    await expect(page).to_have_url(re.compile(re.escape(STEP5)))
+    await expect(page.get_by_role("heading", name="Ajouter une carte de crédit")).to_be_visible()
+    await expect(page.get_by_text("ÉTAPE 4 DE 4")).to_be_visible()
+    await expect(page.get_by_role("heading", name="VOTRE ABONNEMENT")).to_be_visible()
+    await expect(page.get_by_text("Prix pour la période en cours")).to_be_visible()
+    first_period = prorate(CARD_MONTHLY, today())  # today to the end of the month
+    await expect(page.locator("dt:has-text('Mensualité du service') + dd")).to_have_text(
+        amount(CARD_MONTHLY)
+    )
+    await expect(page.locator(".period-total")).to_have_text(amount(first_period))
+    await expect(page.get_by_label("Carte de crédit", exact=True)).to_be_checked()
+    await expect(page.get_by_label("Prélèvement pré-auto.")).not_to_be_checked()
+    await fill_card(page, "Léa Tremblay", VISA)
+    await page.get_by_label(re.compile("J'autorise la SPAQ à prélever")).check()
+    await page.screenshot(path=shot("30-paiement-etape-5-carte"), full_page=True)
+    await page.get_by_role("button", name="Soumettre").click()
+
+    # Step 6: pending, paid by that Visa, nothing owed yet
+    await expect(
+        page.get_by_text("Votre abonnement est présentement en attente d'approbation.")
+    ).to_be_visible()
+    method = await detail_fact(page, "Méthode de paiement")
+    assert re.fullmatch(r"Carte de crédit (Visa )?•••• 4242", method), method
+    assert ZERO.fullmatch(await detail_fact(page, "Solde")), await detail_fact(page, "Solde")
+    journey.card_subscription = page.url.rsplit("/", 1)[1]
+    journey.card_contract = await detail_fact(page, "Numéro de contrat")
+    assert re.fullmatch(r"\d{8}", journey.card_contract), journey.card_contract
+    html = await page.content()
+    assert not card_numbers(html), "the page shows a card number"
+
+    # (4) The operator approves; the first period is charged to the card
+    await approve(console, journey.card_contract, address)
+    approved = await mail_search(stack, f"to:{address}", attachments=True)
+    assert approved[0]["Subject"] == "Votre demande d'abonnement a été approuvée", approved[0]
+    await page.reload()
+    await expect(page.get_by_text("Actif", exact=True)).to_be_visible()
+    assert ZERO.fullmatch(await detail_fact(page, "Solde"))  # the first period paid at approval
+
+    # "Factures et reçus": the first invoice, paid, its PDF downloadable
+    await page.get_by_role("link", name="Factures et reçus", exact=True).click()
+    await expect(page).to_have_url(f"{web}/mon-abonnement/factures")
+    row = page.locator("table.invoices tbody tr")
+    await expect(row).to_have_count(1)
+    await expect(row.get_by_text("Payée")).to_be_visible()
+    number = (await row.locator("td").first.inner_text()).strip()
+    await expect(row.locator("td").nth(2)).to_have_text(amount(first_period))  # as step 5 said
+    await page.screenshot(path=shot("32-paiement-factures"), full_page=True)
+    async with page.expect_download() as waiting:
+        await row.get_by_role("link", name="Facture (PDF)").click()
+    download = await waiting.value
+    invoice = Path(await download.path()).read_bytes()
+    assert invoice.startswith(b"%PDF"), invoice[:100]
+    text = pdf_text(invoice)
+    assert number in text and "TPS" in text and "TVQ" in text, text[:500]
+    assert not card_numbers(text)
+
+    # (5) "Mettre à jour la carte de crédit" with a Mastercard
+    await page.goto(f"{web}/mon-abonnement/{journey.card_subscription}")
+    await page.get_by_role("link", name="Mettre à jour la carte de crédit").first.click()
+    await expect(
+        page.get_by_role("heading", name="Mettre à jour la carte de crédit").first
+    ).to_be_visible()
+    await expect(page.get_by_text(re.compile("•••• 4242")).first).to_be_visible()
+    await fill_card(page, "Léa Tremblay", MASTERCARD)
+    await page.screenshot(path=shot("33-paiement-mise-a-jour-carte"), full_page=True)
+    await page.get_by_role("button", name="Soumettre").click()
+    await expect(page.get_by_text("Votre carte de crédit a été mise à jour.")).to_be_visible()
+    await expect(page).to_have_url(f"{web}/mon-abonnement/{journey.card_subscription}")
+    method = await detail_fact(page, "Méthode de paiement")
+    assert re.fullmatch(r"Carte de crédit (Mastercard )?•••• 4444", method), method
+    await page.screenshot(path=shot("34-paiement-carte-a-jour"), full_page=True)
+
+
+async def test_bank_account_and_payroll_subscriptions(
+    seeded: Stack, page: Page, browser: Browser, tmp_path: Path
+) -> None:
+    stack = seeded
+    web = stack.url("web")
+
+    # (2) A pre-authorized debit from a bank account, the cheque specimen uploaded
+    await new_user(stack, page, "banque")
+    plate = f"B{uuid.uuid4().hex[:5].upper()}"
+    await steps_1_to_4(page, RESIDENT, BANK_OFFERING, plate)
+    await page.get_by_role("button", name="Transmettre ma demande").click()
+    await expect(page.get_by_text("ÉTAPE 4 DE 4")).to_be_visible()
+    await page.get_by_label("Prélèvement pré-auto.").click()  # the form submits itself
+    await expect(page).to_have_url(re.compile(r"methode=pad"))
+    await expect(page.get_by_label("Prélèvement pré-auto.")).to_be_checked()
+    await page.get_by_label("Nom du titulaire").fill("Marc Gagnon")
+    await page.get_by_label("Numéro de l'institution").fill(BANK["institution"])
+    await page.get_by_label("Numéro de transit").fill(BANK["transit"])
+    await page.get_by_label("Numéro de compte", exact=True).fill(BANK["account"])
+    await page.locator("input[type=file][name=specimen]").set_input_files(cheque_specimen(tmp_path))
+    await expect(page.get_by_text("specimen-cheque.pdf")).to_be_visible()
+    await expect(page.get_by_text("Obtenir de l'aide")).to_be_visible()
+    await page.get_by_label(re.compile("J'ai lu l'accord de prélèvement préautorisé")).check()
+    await page.screenshot(path=shot("35-paiement-etape-5-pad"), full_page=True)
+    await page.get_by_role("button", name="Ajouter", exact=True).click()
+    await expect(
+        page.get_by_text("Votre abonnement est présentement en attente d'approbation.")
+    ).to_be_visible()
+    method = await detail_fact(page, "Méthode de paiement")
+    assert re.fullmatch(r"Prélèvement pré-autorisé •••• 7891", method), method
+    await expect(page.get_by_text(BANK["account"])).to_have_count(0)  # never the full account
+    await page.screenshot(path=shot("36-paiement-pad-en-attente"), full_page=True)
+
+    # (3) A payroll-deduction (DAS) offering: the request leaves from the summary, no step 5
+    context = await browser.new_context(locale="fr-CA", viewport={"width": 1200, "height": 900})
+    das = await context.new_page()
+    visited: list[str] = []
+    das.on("framenavigated", lambda frame: visited.append(frame.url))
+    try:
+        await new_user(stack, das, "das")
+        plate = f"D{uuid.uuid4().hex[:5].upper()}"
+        await steps_1_to_4(das, EMPLOYEE, PAYROLL_OFFERING, plate)
+        await expect(das.get_by_text("DAS (Déduction à la source)").first).to_be_visible()
+        await das.goto(f"{web}{STEP5}")  # asked for directly, step 5 sends back to the summary
+        await expect(das).to_have_url(f"{web}/ajouter-un-abonnement/recapitulatif")
+        await das.get_by_role("button", name="Transmettre ma demande").click()
+        await expect(
+            das.get_by_text("Votre abonnement est présentement en attente d'approbation.")
+        ).to_be_visible()
+        assert await detail_fact(das, "Méthode de paiement") == "Déduction à la source"
+        await expect(das.get_by_text("Ajouter une carte de crédit")).to_have_count(0)
+        await expect(
+            das.get_by_role("link", name="Mettre à jour la carte de crédit")
+        ).to_have_count(0)
+        assert visited and not [url for url in visited if STEP5 in url], visited
+    finally:
+        await context.close()
+
+
+async def test_claim_notice_issued_then_paid_once_by_a_visitor(
+    seeded: Stack, console: Page, anonymous: BrowserContext, journey: Journey
+) -> None:
+    stack = seeded
+    web = stack.url("web")
+    number = journey.claim_number = f"AR-{uuid.uuid4().hex[:6].upper()}"
+    plate = journey.card_plate or f"C{uuid.uuid4().hex[:5].upper()}"
+
+    # (6) The operator issues the notice
+    await console.get_by_role("link", name="Console opérateur").click()
+    await console.get_by_role("link", name="Avis de réclamation", exact=True).click()
+    await expect(
+        console.get_by_role("heading", name="Avis de réclamation", exact=True)
+    ).to_be_visible()
+    await console.get_by_label("Numéro de l'avis").fill(number)
+    await console.get_by_label("Numéro d'immatriculation").fill(plate)
+    await console.get_by_label("Stationnement ou organisme").select_option(SITE)
+    await console.get_by_label("Date de l'avis").fill(today().isoformat())
+    await console.get_by_label("Montant ($)").fill(CLAIM_AMOUNT)
+    await console.get_by_label("Date d'échéance").fill((today() + timedelta(days=30)).isoformat())
+    await console.screenshot(path=shot("37-console-avis"), full_page=True)
+    await console.get_by_role("button", name="Créer l'avis").click()
+    await expect(console.get_by_text("L'avis de réclamation a été créé.")).to_be_visible()
+
+    # A visitor finds it by its number and plate (a wrong plate finds nothing)
+    visitor = await anonymous.new_page()
+    late = await anonymous.new_page()  # a second tab, which will pay too late
+
+    async def find(tab: Page, with_plate: str) -> None:
+        await tab.goto(f"{web}/payer-un-avis-de-reclamation")
+        await tab.get_by_label("Numéro de l'avis").fill(number)
+        await tab.get_by_label("Numéro d'immatriculation").fill(with_plate)
+        await tab.get_by_role("button", name="Continuer", exact=True).click()
+
+    await find(visitor, "ZZZ999")
+    await expect(visitor.get_by_text(re.compile("Aucun avis ne correspond"))).to_be_visible()
+    await find(visitor, plate.lower())
+    await expect(
+        visitor.get_by_role("heading", name=f"Avis de réclamation {number}")
+    ).to_be_visible()
+    await expect(visitor.get_by_text("À payer")).to_be_visible()
+    await expect(visitor.locator("dt:has-text('Montant') + dd")).to_have_text(amount(4500))
+    await find(late, plate)
+    await expect(late.get_by_text("À payer")).to_be_visible()
+
+    async def pay(tab: Page) -> None:
+        await tab.get_by_label("Nom du titulaire").fill("Paul Roy")
+        await tab.get_by_label("No. de carte").fill(VISA)
+        await tab.get_by_label("Date d'expiration").fill(f"12/{(today().year + 3) % 100:02d}")
+        await tab.get_by_label("CVV").fill("123")
+        await tab.get_by_role("button", name=re.compile(r"^Payer \d")).click()
+
+    await visitor.screenshot(path=shot("38-avis-a-payer"), full_page=True)
+    await pay(visitor)
+    await expect(visitor.get_by_role("heading", name="Paiement reçu")).to_be_visible()
+    await expect(visitor.get_by_text(re.compile(f"pour l'avis {number}"))).to_be_visible()
+    receipt = await detail_fact(visitor, "Numéro de reçu")
+    assert receipt, "no receipt number"
+    await visitor.screenshot(path=shot("39-avis-paye"), full_page=True)
+    async with visitor.expect_download() as waiting:
+        await visitor.get_by_role("button", name="Télécharger le reçu (PDF)").click()
+    pdf = Path(await (await waiting.value).path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = pdf_text(pdf)
+    assert number in text, text[:500]
+    assert not card_numbers(text)
+
+    # Paying again (the tab opened before the payment): already paid, nothing charged
+    await pay(late)
+    await expect(
+        late.get_by_text("Cet avis est déjà payé : aucun montant n'a été porté à votre carte.")
+    ).to_be_visible()
+    await late.screenshot(path=shot("40-avis-deja-paye"), full_page=True)
+    # and looked up again, it is "Payé", with no card form
+    await find(late, plate)
+    await expect(
+        late.get_by_text("Cet avis est déjà payé; vous n'avez rien à faire.")
+    ).to_be_visible()
+    await expect(late.locator("dd.status-paid")).to_have_text(re.compile("^Payé"))
+    await expect(late.get_by_label("No. de carte")).to_have_count(0)
+
+
+async def test_no_card_number_in_the_databases_logs_or_emails(
+    seeded: Stack, journey: Journey
+) -> None:
+    """RULES.md (PCI DSS): after the journeys above (cards 4242 and 5555 typed in step 5, in the
+    card update and on the claim notice), no Luhn-valid 13-19 digit run is stored anywhere."""
+    stack = seeded
+    assert journey.card_subscription, "the card journey did not run: nothing to scan"
+    scan = Scan(
+        {
+            journey.card_email: "identity",
+            journey.card_contract: "subscriptions",
+            journey.card_plate: "subscriptions",
+            journey.claim_number: "payments",
+            "4444": "payments",  # the Mastercard's last 4, kept as they may be
+            "Votre demande d'abonnement a été approuvée": "emails",
+        }
+    )
+    for name, url in stack.database_urls.items():
+        await scan_database(scan, name, url)
+    scan_logs(scan, stack.folder / "logs")
+    await scan_emails(scan, stack)
+    print(f"\n[Luhn scan read {scan.read}]")
+    assert scan.read.get("log files", 0) >= len(stack.processes), scan.read
+    assert scan.read.get("email messages", 0) >= 6, scan.read
+    assert not scan.missed(), scan.missed()
+    assert not scan.leaks, "\n".join(scan.leaks)
