@@ -51,6 +51,7 @@ def build_activities(
         billing.charge,
         billing.credit,
         billing.payment_method,
+        billing.release_payment_method,
         exports.cpa005,
         exports.payroll,
     ]

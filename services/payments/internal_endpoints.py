@@ -1,6 +1,6 @@
 """Endpoints only the platform's own components call (service token required)."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from servicekit.auth import ServiceCaller
 from servicekit.db import SessionDep
@@ -44,6 +44,16 @@ async def payment_method(method_id: str, account_id: str, session: SessionDep) -
         last4=row.last4,
         account_last4=row.account_number[-4:] if row.account_number else None,
     )
+
+
+@router.delete("/payment-methods/{method_id}", status_code=204)
+async def release_payment_method(
+    method_id: str, account_id: str, session: SessionDep, parts: ComponentsDep
+) -> Response:
+    """Remove the method of a request that was refused, withdrawn or expired (RULES.md: its
+    cheque specimen goes with it); 404 once it is gone."""
+    await methods.delete(session, parts.settings.specimen_dir, method_id, account_id)
+    return Response(status_code=204)
 
 
 @router.get("/accounts/{account_id}/outstanding", response_model=OutstandingOut)

@@ -4,13 +4,14 @@ and the signal that tells the workflow the card was updated."""
 
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 
 from services.subscriptions.clock import today
 from tests.identity.helpers import PASSWORD
-from tests.payments.factories import card_body
+from tests.payments.factories import PDF, card_body, pad_form
 from tests.subscriptions.factories import (
     GATINEAU_DAS,
     HULL_DAS,
@@ -345,3 +346,30 @@ async def test_the_owner_cancels_a_subscription_in_arrears(client, users, user, 
         json={"vehicle_ids": [vehicle["id"]]},
     )
     assert (modification.status_code, modification.json()["error"]) == (409, "not_active")
+
+
+async def test_a_withdrawn_request_loses_its_bank_account_and_cheque_specimen(
+    client, user, vehicle, payments_http, worker, payments_settings
+):
+    added = await payments_http.post(
+        f"{PAYMENTS}/v1/payment-methods/pad",
+        data=pad_form(),
+        files={"specimen": ("cheque.pdf", PDF, "application/pdf")},
+        headers=user.headers,
+    )
+    assert added.status_code == 201, added.text
+    specimens = Path(payments_settings.specimen_dir)
+    before = set(specimens.iterdir())
+    method_id = added.json()["id"]
+    sub = await request(client, user, HULL_EVENING, vehicle, payment_method_id=method_id)
+    assert sub.status_code == 201, sub.text
+
+    url = f"/v1/subscriptions/{sub.json()['id']}/withdrawal"
+    assert (await client.post(url, headers=user.headers, json={})).status_code == 200
+
+    async def released() -> bool:
+        listed = await payments_http.get(f"{PAYMENTS}/v1/payment-methods", headers=user.headers)
+        return listed.json() == []
+
+    await eventually(released, timeout=20)
+    assert len(before - set(specimens.iterdir())) == 1  # the specimen file is gone

@@ -140,7 +140,19 @@ class FakeService:
             self._record("centre", input)
             return EmailResult(outcome="sent")
 
-        return [transition, load, generate_contract, email_user, email_service_centre]
+        @activity.defn(name="subscription_release_payment_method")
+        async def release_payment_method(input: SubscriptionRef) -> bool:
+            self._record("release", input)
+            return False  # no payment method on these rows
+
+        return [
+            transition,
+            load,
+            generate_contract,
+            email_user,
+            email_service_centre,
+            release_payment_method,
+        ]
 
     def _record(self, name: str, payload: Any) -> None:
         self.calls.append(Call(name, payload, activity.info().current_attempt_scheduled_time))

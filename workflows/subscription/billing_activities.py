@@ -6,6 +6,7 @@ mid-charge never charges twice (docs/billing.md).
 """
 
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 from temporalio import activity
@@ -18,6 +19,7 @@ from workflows.subscription.models import (
     CreditInput,
     PaymentMethodInfo,
     PaymentMethodRef,
+    SubscriptionRef,
 )
 
 
@@ -27,6 +29,7 @@ class BillingActivities:
     def __init__(self, http: httpx.AsyncClient, settings: PlatformSettings) -> None:
         self._http = http
         self._payments = settings.payments_url.rstrip("/")
+        self._subscriptions = settings.subscriptions_url.rstrip("/")
         self._headers = {"X-Service-Token": settings.service_token}
 
     @activity.defn(name="subscription_charge")
@@ -55,6 +58,32 @@ class BillingActivities:
         if response.status_code != 200:
             raise http_failure("payments", response)
         return PaymentMethodInfo.model_validate(response.json(), strict=False)
+
+    @activity.defn(name="subscription_release_payment_method")
+    async def release_payment_method(self, input: SubscriptionRef) -> bool:
+        """Delete the payment method of a request that never became a subscription (its cheque
+        specimen with it); False when there was none or it is gone already."""
+        sid = quote(input.subscription_id, safe="")
+        found = await self._http.get(
+            f"{self._subscriptions}/internal/v1/subscriptions/{sid}", headers=self._headers
+        )
+        if found.status_code != 200:
+            raise http_failure("subscriptions", found)
+        subscription = found.json()
+        method_id = subscription.get("payment_method_id")
+        if not method_id:
+            return False
+        response = await self._http.delete(
+            f"{self._payments}/internal/v1/payment-methods/{quote(method_id, safe='')}",
+            params={"account_id": subscription["account_id"]},
+            headers=self._headers,
+        )
+        if response.status_code == 404:
+            return False
+        if response.status_code != 204:
+            raise http_failure("payments", response)
+        activity.logger.info("payment method of a closed request released")
+        return True
 
     @activity.defn(name="subscription_credit")
     async def credit(self, input: CreditInput) -> None:

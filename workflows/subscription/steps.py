@@ -132,3 +132,13 @@ async def payment_method(input: PaymentMethodRef) -> PaymentMethodInfo:
         start_to_close_timeout=SERVICE_TIMEOUT,
         retry_policy=SERVICE_RETRY,
     )
+
+
+async def release_payment_method(subscription_id: str) -> bool:
+    """Delete the payment method (and cheque specimen) of a request that closed unapproved."""
+    return await workflow.execute_activity_method(
+        BillingActivities.release_payment_method,
+        SubscriptionRef(subscription_id=subscription_id),
+        start_to_close_timeout=SERVICE_TIMEOUT,
+        retry_policy=SERVICE_RETRY,
+    )

@@ -66,6 +66,7 @@ class SubscriptionWorkflow(BillingLoop):
         if input.carried_state is None:
             self._queue_user("subscription_received")
         await self._pending_phase()
+        await self._release_unused_payment_method()
         await self._active_phase()
         await self._finish_billing()
         await self._flush()
@@ -323,6 +324,16 @@ class SubscriptionWorkflow(BillingLoop):
         """
         if workflow.patched("billing"):
             await self._set_up_billing_terms()
+
+    async def _release_unused_payment_method(self) -> None:
+        """A request refused, withdrawn or expired loses its payment method and cheque specimen
+        (RULES.md). Behind a patch: older histories replay without it."""
+        if self._status in LIVE or not workflow.patched("release-payment-method"):
+            return
+        try:
+            await steps.release_payment_method(self._input.subscription_id)
+        except ActivityError as error:  # e.g. still paying something: keep it, say so
+            workflow.logger.warning("payment method kept: %s", steps.failure_type(error))
 
     def _remind(self) -> None:
         self._reminder_sent = True
