@@ -38,7 +38,7 @@ from sqlalchemy import MetaData, select
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from servicekit.cards import contains_card_number, luhn_valid
+from servicekit.cards import card_numbers
 from servicekit.money import prorate
 from tests.e2e.conftest import shot
 from tests.e2e.stack import Stack
@@ -81,49 +81,6 @@ ZERO = amount(0)
 
 
 # --- The Luhn scanner (RULES.md: no Luhn-valid 13-19 digit string anywhere) ------------------
-
-# A run of digits with single spaces or dashes between them, as numbers are typed and printed.
-DIGIT_RUN = re.compile(r"\d(?:[ -]?\d)*")
-GROUP_SEPARATOR = re.compile(r"[ -]")
-
-
-def _card_like(groups: list[str]) -> bool:
-    """One group of 13-19 digits, or card-like groups: 4 digits, then groups of 3 to 6
-    (`4242 4242 4242 4242`, `3782 822463 10005`). A UUID's 8-4-4-4-12 is not card-like."""
-    if len(groups) == 1:
-        return True
-    return len(groups[0]) == 4 and all(3 <= len(g) <= 6 for g in groups[1:])
-
-
-# Identifiers whose digits are no number anyone typed, set aside before the scan: UUIDs (ids,
-# Temporal run ids) and hex digests (a token's sha256), 32 hex characters or more with a letter.
-# Left in, their digit runs look like cards often enough to fail a scan now and then: a UUID's
-# `4335-8997-33659d4b...` is card-like about once in 3,000, a sha256 about once in 200.
-UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
-HEX_WORD = re.compile(r"(?<![0-9A-Za-z])(?=[0-9]*[A-Fa-f])[0-9A-Fa-f]{32,}(?![0-9A-Za-z])")
-
-
-def card_numbers(text: str) -> list[str]:
-    """Every Luhn-valid 13-19 digit card number in `text`.
-
-    Stricter than the app's own check (`servicekit.cards.contains_card_number`, also asked): a
-    number followed or preceded by other digits after a separator (`4242424242424242 12/30`,
-    `no 1 4242 4242 4242 4242`) is found too, as every run of consecutive groups is tried."""
-    found = []
-    text = HEX_WORD.sub("<hex>", UUID.sub("<uuid>", text))
-    for match in DIGIT_RUN.finditer(text):
-        groups = GROUP_SEPARATOR.split(match.group())
-        for first in range(len(groups)):
-            for last in range(first, len(groups)):
-                part = groups[first : last + 1]
-                digits = "".join(part)
-                if len(digits) > 19:
-                    break
-                if len(digits) >= 13 and luhn_valid(digits) and _card_like(part):
-                    found.append(digits)
-    if contains_card_number(text) and not found:  # the app's scanner is never the stricter one
-        found.append("(servicekit.cards.contains_card_number)")
-    return found
 
 
 def pdf_text(content: bytes) -> str:

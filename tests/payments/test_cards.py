@@ -86,6 +86,9 @@ def test_a_card_is_valid_through_its_expiry_month() -> None:
         "card=5555-5555-5555-4444;",
         "amex 3782 822463 10005",
         '{"number": "4000000000000341"}',
+        "card=4242424242424242 12/30",  # next to other digits after a separator
+        "no 1 4242 4242 4242 4242",
+        "4242 4242 4242 4242 123",
     ],
 )
 def test_scanner_finds_card_numbers(text: str) -> None:
@@ -101,6 +104,8 @@ def test_scanner_finds_card_numbers(text: str) -> None:
         "last4=4242 tok_abcdefgh",
         "+15145551234",
         "12345678-1234-4234-8234-123456789012",  # a UUID's groups are not a card's
+        # A sha256 digest whose digit run `714344101126877` is Luhn-valid: an identifier.
+        "token_hash=9f2c714344101126877aa0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2",
     ],
 )
 def test_scanner_ignores_what_is_not_a_card_number(text: str) -> None:
