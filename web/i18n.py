@@ -499,6 +499,14 @@ STRINGS: dict[str, Message] = {
         "en": "The first period is prorated to the days left in the month; it is billed when "
         "your request is approved.",
     },
+    "pay.prorated_note_pad": {
+        "fr": "La première période est calculée au prorata des jours restants du mois. À "
+        "l'approbation de votre demande, un avis de prélèvement vous est envoyé par courriel; le "
+        "premier prélèvement a lieu au moins 10 jours plus tard, puis le 1er de chaque mois.",
+        "en": "The first period is prorated to the days left in the month. When your request is "
+        "approved, a debit notice is emailed to you; the first debit takes place at least 10 days "
+        "later, then on the 1st of each month.",
+    },
     "pay.method_title": {
         "fr": "1. Sélectionnez votre méthode de paiement",
         "en": "1. Select your payment method",
