@@ -24,6 +24,7 @@ from web.routes import (
     billing,
     claims,
     codec,
+    my_subscription,
     operator,
     operator_billing,
     password_reset,
@@ -96,8 +97,9 @@ def create_app(
         portal,
         settings_routes,
         codec,
-        billing,  # before subscriptions: /mon-abonnement/factures is not a subscription id
+        billing,  # before my_subscription: /mon-abonnement/factures is not a subscription id
         subscriptions,
+        my_subscription,
         vehicles,
         operator,
         operator_billing,
