@@ -130,6 +130,28 @@ class PaymentMethodNotApplicable(PaymentMethodError):
     en = "This subscription is paid by payroll deduction: no payment method applies."
 
 
+class BillingModeDiffers(FieldError):
+    """A modification to an offering billed another way (payroll deduction or pre-authorized
+    debit): the payment method would not fit, so it takes a new request instead."""
+
+    fr = (
+        "Ce service se paie autrement (déduction à la source ou prélèvement préautorisé) : "
+        "transmettez une nouvelle demande d'abonnement."
+    )
+    en = (
+        "This service is paid another way (payroll deduction or pre-authorized debit): "
+        "send a new subscription request."
+    )
+
+    def __init__(self) -> None:
+        super().__init__("offering_id", "billing_mode_differs")
+
+    def body(self) -> dict[str, Any]:
+        body = super().body()
+        body["message"] = body["errors"][0]["message"] = message(self.fr, self.en)
+        return body
+
+
 class NotPending(Conflict):
     code = "not_pending"
     fr = "Cette demande n'est plus en attente d'approbation."

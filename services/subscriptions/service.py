@@ -19,6 +19,7 @@ from services.subscriptions import catalog, payment_methods, transitions, vehicl
 from services.subscriptions import repository as repo
 from services.subscriptions.config import SubscriptionsSettings
 from services.subscriptions.errors import (
+    BillingModeDiffers,
     DuplicateRequest,
     ModificationNotFound,
     ModificationNotPending,
@@ -193,6 +194,8 @@ async def record_modification(
         offering = await catalog.require_visible_offering(session, data.offering_id, account_id)
         if offering.site_id != sub.site_id:
             raise OfferingNotFound("offering_id")
+        if offering.billing_mode != sub.billing_mode:
+            raise BillingModeDiffers()
     if data.vehicle_ids is not None:
         await vehicles.owned_set(session, account_id, data.vehicle_ids)
     if await repo.pending_modification(session, sub.id) is not None:

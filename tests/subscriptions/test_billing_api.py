@@ -373,3 +373,18 @@ async def test_a_withdrawn_request_loses_its_bank_account_and_cheque_specimen(
 
     await eventually(released, timeout=20)
     assert len(before - set(specimens.iterdir())) == 1  # the specimen file is gone
+
+
+async def test_a_modification_cannot_change_how_the_subscription_is_paid(
+    client, user, vehicle, stack
+):
+    subscription_id = await active_row(client, stack, user, HULL_DAS, [vehicle["id"]])
+
+    response = await client.post(
+        f"/v1/subscriptions/{subscription_id}/modifications",
+        headers=user.headers,
+        json={"offering_id": HULL_EVENING},  # the same site, billed by pre-authorized debit
+    )
+
+    assert refusal(response) == (422, "offering_id", "billing_mode_differs")
+    assert "nouvelle demande" in response.json()["message"]["fr"]
