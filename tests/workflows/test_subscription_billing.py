@@ -6,10 +6,12 @@ credit activities are the real ones, wrapped only to record when each call was m
 the crash test, to fail after the charge went through (as a worker killed mid-charge).
 """
 
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -50,6 +52,7 @@ from workflows.subscription.models import (
 from workflows.subscription.workflows import SubscriptionWorkflow
 
 MONTHLY = 6500
+BILLING_HISTORY = Path(__file__).parent / "histories" / "subscription_billing_declines.json"
 
 
 @dataclass
@@ -286,6 +289,9 @@ async def test_declines_retry_then_arrears_then_recovery_after_the_card_update(
 
     declined_emails = [e for e in service.named("email") if e.kind == "payment_declined"]
     assert len({e.key for e in declined_emails}) == len(declined_emails) >= 4
+    if os.environ.get("RECORD_SUBSCRIPTION_HISTORY"):  # the first run, up to its continue-as-new
+        first_run = billing.env.client.get_workflow_handle(handle.id, run_id=handle.result_run_id)
+        BILLING_HISTORY.write_text((await first_run.fetch_history()).to_json())
 
 
 async def test_a_worker_killed_during_a_charge_charges_once(billing: Billing) -> None:

@@ -4,11 +4,15 @@ running subscriptions fails here (guard it with `workflow.patched(...)`).
 `histories/subscription_approve_cancel.json` is a whole lifecycle (request, approval, contract,
 cancellation with the notice clause, end), recorded by
 `RECORD_SUBSCRIPTION_HISTORY=1 pytest tests/workflows/test_subscription_workflow.py -k notice`.
+`histories/subscription_billing_declines.json` is a billing run (approval, a declined first
+charge, its retries, the next month's charge, continue-as-new), recorded by
+`RECORD_SUBSCRIPTION_HISTORY=1 pytest tests/workflows/test_subscription_billing.py -k declines`.
 """
 
 import json
 from pathlib import Path
 
+import pytest
 from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
@@ -19,11 +23,17 @@ from workflows.subscription.workflows import SubscriptionWorkflow
 HISTORIES = Path(__file__).parent / "histories"
 
 
-async def test_recorded_approve_cancel_lifecycle_replays() -> None:
-    path = HISTORIES / "subscription_approve_cancel.json"
-    text = path.read_text()
+@pytest.mark.parametrize(
+    ("name", "last_event"),
+    [
+        ("subscription_approve_cancel.json", "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"),
+        ("subscription_billing_declines.json", "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW"),
+    ],
+)
+async def test_recorded_lifecycles_replay(name: str, last_event: str) -> None:
+    text = (HISTORIES / name).read_text()
     events = json.loads(text)["events"]
-    assert events[-1]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED"
+    assert events[-1]["eventType"] == last_event
     replayer = Replayer(
         workflows=[SubscriptionWorkflow], data_converter=data_converter(DEV_PAYLOAD_KEY)
     )
