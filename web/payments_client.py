@@ -5,63 +5,22 @@ that token, as in `SubscriptionsClient`); the claim-notice lookup and payment ar
 (`token=None`). Errors raise the same `ApiError` as identity's client.
 """
 
-from typing import Any
-
 import httpx
 
 from servicekit.messages import message
-from web.identity_client import ApiError
+from web.service_client import JSON, Files, ServiceClient
 
 UNAVAILABLE = message(
     "Le service des paiements est momentanément indisponible; réessayez dans quelques instants.",
     "The payments service is temporarily unavailable; please try again in a moment.",
 )
 
-JSON = dict[str, Any]
-Files = dict[str, tuple[str, bytes, str]]
 
-
-class PaymentsClient:
+class PaymentsClient(ServiceClient):
     """One method per payments endpoint the portal uses; errors raise `ApiError`."""
 
-    def __init__(self, http: httpx.AsyncClient, service_token: str) -> None:
-        self.http = http
-        self.service_token = service_token
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        ip: str,
-        token: str | None,
-        body: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-        form: dict[str, str] | None = None,
-        files: Files | None = None,
-    ) -> httpx.Response:
-        headers = {"X-Forwarded-For": ip}
-        if token is not None:
-            headers["Authorization"] = f"Bearer {token}"
-        query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
-        try:
-            response = await self.http.request(
-                method,
-                path,
-                json=body,
-                data=form,
-                files=files,
-                params=query or None,
-                headers=headers,
-            )
-        except httpx.HTTPError as exc:
-            raise ApiError("payments_unavailable", None, UNAVAILABLE, 503) from exc
-        if response.status_code >= 400:
-            raise ApiError.from_response(response)
-        return response
-
-    async def _json(self, method: str, path: str, ip: str, token: str | None, **kw: Any) -> Any:
-        response = await self._call(method, path, ip, token, **kw)
-        return response.json() if response.content else None
+    unavailable_code = "payments_unavailable"
+    unavailable_message = UNAVAILABLE
 
     # --- Payment methods, balance, invoices and receipts (step 5, card update) ---------------
     @staticmethod

@@ -5,52 +5,20 @@ are the caller's address and that token, so that `Account.call` refreshes the to
 service refuses it. Errors raise the same `ApiError` as identity's client.
 """
 
-from typing import Any
-
-import httpx
-
 from servicekit.messages import message
-from web.identity_client import ApiError
+from web.service_client import JSON, ServiceClient
 
 UNAVAILABLE = message(
     "Le service des abonnements est momentanément indisponible; réessayez dans quelques instants.",
     "The subscriptions service is temporarily unavailable; please try again in a moment.",
 )
 
-JSON = dict[str, Any]
 
-
-class SubscriptionsClient:
+class SubscriptionsClient(ServiceClient):
     """One method per subscriptions endpoint the portal uses; errors raise `ApiError`."""
 
-    def __init__(self, http: httpx.AsyncClient, service_token: str) -> None:
-        self.http = http
-        self.service_token = service_token
-
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        ip: str,
-        token: str,
-        body: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-    ) -> httpx.Response:
-        headers = {"Authorization": f"Bearer {token}", "X-Forwarded-For": ip}
-        query = {k: v for k, v in (params or {}).items() if v not in (None, "")}
-        try:
-            response = await self.http.request(
-                method, path, json=body, params=query or None, headers=headers
-            )
-        except httpx.HTTPError as exc:
-            raise ApiError("subscriptions_unavailable", None, UNAVAILABLE, 503) from exc
-        if response.status_code >= 400:
-            raise ApiError.from_response(response)
-        return response
-
-    async def _json(self, method: str, path: str, ip: str, token: str, **kw: Any) -> Any:
-        response = await self._call(method, path, ip, token, **kw)
-        return response.json() if response.content else None
+    unavailable_code = "subscriptions_unavailable"
+    unavailable_message = UNAVAILABLE
 
     # Catalog
     async def sites(self, ip: str, token: str) -> list[JSON]:
