@@ -2,6 +2,7 @@
 methods) with manual payments and credits, and claim notices issued one by one or from a CSV."""
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
@@ -11,6 +12,7 @@ from fastapi import FastAPI
 from servicekit.settings import PlatformSettings
 from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
+from tests.web.billing_support import paid_invoice
 from tests.web.claims_support import (
     OPERATOR_CLAIMS,
     find_notice,
@@ -26,7 +28,7 @@ from tests.web.subscriptions_support import (
     operator_token,
     request_subscription,
 )
-from tests.web.support import Account, csrf, field_error, login
+from tests.web.support import Account, api_login, csrf, field_error, login
 
 ACCOUNTS = "/console-operateur/comptes"
 
@@ -199,3 +201,27 @@ async def test_csv_import_reports_each_bad_line_and_imports_nothing(
     no_file = await console.post(f"{OPERATOR_CLAIMS}/import", data={"csrf_token": token})
     assert no_file.status_code == 422
     assert field_error(page_text(no_file), "file") == "Choisissez un fichier CSV."
+
+
+async def test_the_operator_sees_the_accounts_invoices_with_their_taxes_and_pdfs(
+    console: httpx.AsyncClient,
+    user: Account,
+    identity: httpx.AsyncClient,
+    payments_http: httpx.AsyncClient,
+    platform_settings: PlatformSettings,
+) -> None:
+    token = str((await api_login(identity, user.email))["access_token"])
+    charged = await paid_invoice(payments_http, token, user, platform_settings)
+
+    page = page_text(await console.get(f"{ACCOUNTS}/{user.id}/facturation"))
+    for shown in ("65,00 $", "56,53 $", "2,83 $", "5,64 $", "Payée", "1er mars 2028"):
+        assert shown in page, shown
+    assert "Carte de crédit •••• 4242" in page
+    links = re.findall(rf'href="({ACCOUNTS}/{user.id}/(?:factures|recus)/[^"]+/pdf)"', page)
+    assert len(links) == 2
+    for link in links:
+        pdf = await console.get(link)
+        assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), link
+        assert pdf.headers["content-disposition"].startswith("attachment;")
+    elsewhere = await console.get(f"{ACCOUNTS}/{uuid.uuid4()}/factures/{charged['invoice_id']}/pdf")
+    assert elsewhere.status_code == 404  # only an invoice of the account named

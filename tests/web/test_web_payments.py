@@ -15,6 +15,7 @@ from servicekit.money import back_out_taxes, format_cents, prorate
 from servicekit.settings import PlatformSettings
 from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
+from tests.web.billing_support import paid_invoice
 from tests.web.subscriptions_support import (
     Catalog,
     add_vehicle,
@@ -357,35 +358,7 @@ async def test_invoices_are_listed_and_their_pdfs_download(
     pay_api: httpx.AsyncClient,
     platform_settings: PlatformSettings,
 ) -> None:
-    token = await token_of(identity, user)
-    card = await pay_api.post(
-        "/v1/payment-methods/card",
-        json={
-            "holder_name": "Marie Tremblay",
-            "number": "4242424242424242",
-            "exp_month": 12,
-            "exp_year": date.today().year + 2,
-            "cvv": "123",
-        },
-        headers=bearer(token),
-    )
-    assert card.status_code == 201, card.text
-    charge = {
-        "idempotency_key": f"sub-{uuid.uuid4().hex}:2028-03",
-        "account_id": user.id,
-        "subscription_id": str(uuid.uuid4()),
-        "payment_method_id": card.json()["id"],
-        "period_start": "2028-03-01",
-        "period_end": "2028-03-31",
-        "amount_cents": 6500,
-        "description": "Abonnement 1461 - mars 2028",
-    }
-    charged = await pay_api.post(
-        "/internal/v1/charges",
-        json=charge,
-        headers={"X-Service-Token": platform_settings.service_token},
-    )
-    assert charged.status_code == 200 and charged.json()["status"] == "paid", charged.text
+    await paid_invoice(pay_api, await token_of(identity, user), user, platform_settings)
     await login(client, user.email)
     page = text_of((await client.get("/mon-abonnement/factures")).text)
     assert "Factures et reçus" in page and "Solde" in page

@@ -47,7 +47,6 @@ router = APIRouter(dependencies=[Depends(require_csrf)])
 log = logging.getLogger(__name__)
 
 INVOICES = f"{MINE}/factures"
-INVOICE_STATUSES = ("paid", "unpaid", "credited", "payroll")
 
 
 # Step 5: "Ajouter une carte de crédit"
@@ -282,7 +281,7 @@ async def invoices(request: Request, account: AccountDep, payments: PaymentsDep)
     """The account's invoices (amounts, taxes, status), their PDFs, and the balance."""
     found = await account.call(payments.invoices)
     balance = await account.call(payments.balance)
-    context = {"invoices": found, "balance_cents": balance, "invoice_statuses": INVOICE_STATUSES}
+    context = {"invoices": found, "balance_cents": balance}
     return render(request, "payments/invoices.html", context)
 
 

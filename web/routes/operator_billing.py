@@ -148,15 +148,33 @@ async def invoice_pdf(
     request: Request, account: AccountDep, payments: PaymentsDep, account_id: str, invoice_id: str
 ) -> Response:
     """One of the account's invoices as a PDF (only an invoice of that account)."""
+    return await _document(request, account, payments, account_id, invoice_id, receipt=False)
+
+
+@router.get(f"{ACCOUNTS}/{{account_id}}/recus/{{invoice_id}}/pdf")
+async def receipt_pdf(
+    request: Request, account: AccountDep, payments: PaymentsDep, account_id: str, invoice_id: str
+) -> Response:
+    """The receipt of one of the account's paid invoices as a PDF."""
+    return await _document(request, account, payments, account_id, invoice_id, receipt=True)
+
+
+async def _document(
+    request: Request,
+    account: Account,
+    payments: PaymentsClient,
+    account_id: str,
+    invoice_id: str,
+    receipt: bool,
+) -> Response:
     if await operator_me(account) is None:
         return forbidden(request, account)
     billing = await account.call(payments.account_billing, valid_id(account_id))
-    invoice = next((i for i in billing.get("invoices") or [] if i.get("id") == invoice_id), None)
-    if invoice is None:
+    if not any(i.get("id") == invoice_id for i in billing.get("invoices") or []):
         raise not_found()
-    pdf = await account.call(payments.invoice_pdf, invoice_id)
-    name = re.sub(r"[^A-Za-z0-9-]", "", str(invoice.get("number") or invoice_id))
-    headers = {"Content-Disposition": f'attachment; filename="facture-{name}.pdf"'}
+    fetch = payments.receipt_pdf if receipt else payments.invoice_pdf
+    pdf, name = await account.call(fetch, invoice_id)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
     return Response(pdf, media_type="application/pdf", headers=headers)
 
 
