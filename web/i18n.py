@@ -1084,6 +1084,7 @@ STRINGS: dict[str, Message] = {
     "opbilling.account": {"fr": "Compte", "en": "Account"},
     "opbilling.balance": {"fr": "Solde", "en": "Balance"},
     "opbilling.methods": {"fr": "Méthodes de paiement", "en": "Payment methods"},
+    "opbilling.specimen": {"fr": "Spécimen de chèque", "en": "Cheque specimen"},
     "opbilling.method": {"fr": "Méthode de paiement", "en": "Payment method"},
     "opbilling.method.card": {"fr": "Carte de crédit", "en": "Credit card"},
     "opbilling.method.pad": {"fr": "Prélèvement pré-autorisé", "en": "Pre-authorized debit"},

@@ -67,6 +67,14 @@ class PaymentsClient(ServiceClient):
         """Remove a method (and its specimen file)."""
         await self._call("DELETE", f"/v1/payment-methods/{method_id}", ip, token)
 
+    async def specimen(self, ip: str, token: str, method_id: str) -> tuple[bytes, str, str]:
+        """A bank account's cheque specimen: (content, media type, file name); owner or operator."""
+        response = await self._call("GET", f"/v1/payment-methods/{method_id}/specimen", ip, token)
+        media_type = response.headers.get("content-type", "application/octet-stream")
+        given = response.headers.get("content-disposition", "").partition('filename="')[2]
+        name = "".join(c if c.isalnum() or c in "._-" else "_" for c in given.partition('"')[0])
+        return response.content, media_type.split(";")[0], name or f"specimen-{method_id[:8]}"
+
     async def balance(self, ip: str, token: str) -> int:
         """ "Solde": what the caller owes, in cents (negative: a credit)."""
         found: JSON = await self._json("GET", "/v1/balance", ip, token)

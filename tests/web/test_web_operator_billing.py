@@ -225,3 +225,39 @@ async def test_the_operator_sees_the_accounts_invoices_with_their_taxes_and_pdfs
         assert pdf.headers["content-disposition"].startswith("attachment;")
     elsewhere = await console.get(f"{ACCOUNTS}/{uuid.uuid4()}/factures/{charged['invoice_id']}/pdf")
     assert elsewhere.status_code == 404  # only an invoice of the account named
+
+
+async def test_the_operator_downloads_a_bank_accounts_cheque_specimen(
+    console: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    user: Account,
+    identity: httpx.AsyncClient,
+    payments_http: httpx.AsyncClient,
+) -> None:
+    token = str((await api_login(identity, user.email))["access_token"])
+    specimen = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    form = {
+        "holder_name": "Marie Tremblay",
+        "institution": "815",
+        "transit": "30000",
+        "account": "1234567",
+        "payer_type": "personal",
+        "agreement_accepted": "true",
+        "agreement_version": "2026-01",
+    }
+    added = await payments_http.post(
+        "/v1/payment-methods/pad",
+        data=form,
+        files={"specimen": ("cheque.pdf", specimen, "application/pdf")},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert added.status_code == 201, added.text
+    page = (await console.get(f"{ACCOUNTS}/{user.id}/facturation")).text
+    [link] = re.findall(rf'href="({ACCOUNTS}/{user.id}/methodes/[^"]+/specimen)"', page)
+
+    downloaded = await console.get(link)
+
+    assert downloaded.status_code == 200 and downloaded.content == specimen
+    assert downloaded.headers["content-disposition"].startswith("attachment;")
+    await login(client, user.email)  # the account holder is no operator
+    assert (await client.get(link)).status_code == 403

@@ -178,6 +178,21 @@ async def _document(
     return Response(pdf, media_type="application/pdf", headers=headers)
 
 
+@router.get(f"{ACCOUNTS}/{{account_id}}/methodes/{{method_id}}/specimen")
+async def cheque_specimen(
+    request: Request, account: AccountDep, payments: PaymentsDep, account_id: str, method_id: str
+) -> Response:
+    """The cheque specimen of one of the account's bank accounts, to check the numbers."""
+    if await operator_me(account) is None:
+        return forbidden(request, account)
+    billing = await account.call(payments.account_billing, valid_id(account_id))
+    if not any(m.get("id") == method_id for m in billing.get("methods") or []):
+        raise not_found()
+    content, media_type, name = await account.call(payments.specimen, method_id)
+    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(content, media_type=media_type, headers=headers)
+
+
 # --- Claim notices --------------------------------------------------------------------------
 
 
