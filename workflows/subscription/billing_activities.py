@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import httpx
 from temporalio import activity
+from temporalio.exceptions import ApplicationError
 
 from servicekit.settings import PlatformSettings
 from workflows.subscription.activities import http_failure
@@ -21,6 +22,17 @@ from workflows.subscription.models import (
     PaymentMethodRef,
     SubscriptionRef,
 )
+
+# Answers to a charge that a later attempt gets past: another attempt of the same invoice is
+# still running (its outcome decides this one's).
+TRANSIENT_CHARGE_CODES = frozenset({"charge_in_progress"})
+
+
+def _charge_failure(response: httpx.Response) -> ApplicationError:
+    failure = http_failure("payments", response)
+    if failure.type in TRANSIENT_CHARGE_CODES:
+        return ApplicationError(str(failure.message), type=failure.type, non_retryable=False)
+    return failure
 
 
 class BillingActivities:
@@ -42,7 +54,7 @@ class BillingActivities:
             f"{self._payments}/internal/v1/charges", json=body, headers=self._headers
         )
         if response.status_code != 200:
-            raise http_failure("payments", response)
+            raise _charge_failure(response)
         result = ChargeResult.model_validate(response.json())
         activity.logger.info("charge for %s: %s", input.period_start, result.status)
         return result

@@ -13,6 +13,7 @@ continue-as-new and a worker that dies mid-charge never charge twice.
 from datetime import date, datetime, timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.subscription import billing, steps
@@ -29,6 +30,17 @@ with workflow.unsafe.imports_passed_through():
         TransitionAction,
     )
     from workflows.subscription.record import LIVE, SubscriptionRecord
+
+
+class BillingStuck(RuntimeError):
+    """The payments service refused a charge or credit in a way no retry fixes: a defect.
+
+    Not a Temporal failure on purpose: it fails the workflow task, not the workflow, so the
+    subscription waits (visible in the Web UI) until a fix is deployed, then goes on from
+    where it stopped; money is never skipped or charged twice."""
+
+    def __init__(self, what: str, key: str, code: str) -> None:
+        super().__init__(f"{what} {key} refused by payments: {code}")
 
 
 class BillingLoop(SubscriptionRecord):
@@ -93,7 +105,10 @@ class BillingLoop(SubscriptionRecord):
         self._billing_mode = terms.billing_mode or self._billing_mode
         if self._billing_mode == "pad" and b.account_id and b.payment_method_id:
             ref = PaymentMethodRef(account_id=b.account_id, payment_method_id=b.payment_method_id)
-            b.method_kind = (await steps.payment_method(ref)).kind
+            try:
+                b.method_kind = (await steps.payment_method(ref)).kind
+            except ActivityError as error:  # removed since the request: its charges decline
+                workflow.logger.warning("payment method unknown: %s", steps.failure_type(error))
         await self._run_billing()
 
     async def _run_billing(self) -> None:
@@ -139,7 +154,7 @@ class BillingLoop(SubscriptionRecord):
     ) -> ChargeResult:
         b = self._billing
         assert b.account_id is not None
-        return await steps.charge(
+        charge = steps.charge(
             ChargeInput(
                 subscription_id=self._input.subscription_id,
                 account_id=b.account_id,
@@ -152,6 +167,10 @@ class BillingLoop(SubscriptionRecord):
                 invoice_id=invoice_id,
             )
         )
+        try:
+            return await charge
+        except ActivityError as error:
+            raise BillingStuck("charge", key, steps.failure_type(error)) from None
 
     def _first_decline(self, start: date, end: date, result: ChargeResult) -> None:
         now = workflow.now()
@@ -252,7 +271,7 @@ class BillingLoop(SubscriptionRecord):
         credit = billing.unused_credit(period.amount_cents, period.start, period.end, last_day)
         if credit <= 0:
             return
-        await steps.credit(
+        credit_call = steps.credit(
             CreditInput(
                 subscription_id=self._input.subscription_id,
                 account_id=b.account_id,
@@ -261,4 +280,8 @@ class BillingLoop(SubscriptionRecord):
                 reason=f"Jours non utilisés / Unused days {last_day + timedelta(days=1)}",
             )
         )
+        try:
+            await credit_call
+        except ActivityError as error:
+            raise BillingStuck("credit", "final", steps.failure_type(error)) from None
         b.last_period = period.model_copy(update={"end": last_day})
