@@ -103,8 +103,8 @@ async def apps(
 ) -> AsyncIterator[dict[str, FastAPI]]:
     """Identity, subscriptions and payments, started, reaching each other over in-process HTTP.
 
-    Subscriptions and payments verify identity's tokens; subscriptions starts its workflows on
-    the session's task queue, which the `worker` fixture serves.
+    Subscriptions and payments verify identity's tokens; subscriptions and payments start their
+    workflows on the session's task queue, which the `worker` fixture serves.
     """
     async with AsyncExitStack() as stack:
         apps: dict[str, FastAPI] = {}
@@ -130,6 +130,7 @@ async def apps(
             payments_settings,
             platform_settings,
             verifier=identity_verifier(apps["identity"], platform_settings),
+            temporal=temporal_env.client,
         )
         payments.state.subscriptions = SubscriptionsPort(http, platform_settings)
         apps["payments"] = await _started(stack, payments)

@@ -1028,6 +1028,10 @@ STRINGS: dict[str, Message] = {
         "fr": "Votre paiement de {amount} pour l'avis {number} a été reçu le {date}. Merci.",
         "en": "Your payment of {amount} for notice {number} was received on {date}. Thank you.",
     },
+    "claims.receipt_emailed": {
+        "fr": "Un reçu a été envoyé à votre adresse courriel.",
+        "en": "A receipt was sent to your email address.",
+    },
     "claims.receipt_number": {"fr": "Numéro de reçu", "en": "Receipt number"},
     "claims.receipt_download": {
         "fr": "Télécharger le reçu (PDF)",

@@ -103,10 +103,17 @@ class PaymentsClient(ServiceClient):
         return found
 
     async def pay_claim(
-        self, ip: str, number: str, plate: str, card: JSON, email: str | None
+        self, ip: str, number: str, plate: str, card: JSON, email: str | None, language: str = "fr"
     ) -> JSON:
-        """Pay a notice by card (anonymous): `{receipt_id, receipt_number, amount_cents, ...}`."""
-        body = {"number": number, "plate": plate, "card": card, "email": email or None}
+        """Pay a notice by card (anonymous): `{receipt_id, receipt_number, amount_cents, ...}`;
+        with an email, the receipt is emailed in the page's `language`."""
+        body = {
+            "number": number,
+            "plate": plate,
+            "card": card,
+            "email": email or None,
+            "language": "en" if language == "en" else "fr",
+        }
         paid: JSON = await self._json("POST", "/v1/claim-notices/pay", ip, None, body=body)
         return paid
 

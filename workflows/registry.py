@@ -10,6 +10,8 @@ import httpx
 
 from servicekit.mail import MailSettings
 from servicekit.settings import PlatformSettings
+from workflows.claims.activities import ClaimActivities
+from workflows.claims.workflows import ClaimReceiptWorkflow
 from workflows.exports.activities import ExportActivities
 from workflows.exports.workflows import ExportWorkflow
 from workflows.registration.activities import AccountEmailActivities
@@ -24,6 +26,7 @@ WORKFLOWS: Sequence[type] = (
     AccountEmailWorkflow,
     SubscriptionWorkflow,
     ExportWorkflow,
+    ClaimReceiptWorkflow,
 )
 
 
@@ -40,6 +43,7 @@ def build_activities(
     )
     billing = BillingActivities(http, settings)
     exports = ExportActivities(http, settings)
+    claims = ClaimActivities(http, settings, mail)
     return [
         accounts.send_account_email,
         accounts.expire_unverified_account,
@@ -54,4 +58,5 @@ def build_activities(
         billing.release_payment_method,
         exports.cpa005,
         exports.payroll,
+        claims.send_receipt,
     ]

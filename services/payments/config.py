@@ -30,6 +30,8 @@ class PaymentsSettings(BaseSettings):
     cpa005_return_transit: str = "30000"
     cpa005_return_account: str = "1234567"
     cpa005_data_centre: str = "81510"
+    # How long a paid claim notice waits for Temporal before giving up on the receipt email.
+    temporal_connect_seconds: float = 5.0
 
 
 @lru_cache

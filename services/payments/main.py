@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
+from temporalio.client import Client
 
 from servicekit.auth import TokenVerifier, configure_verifier, default_verifier
 from servicekit.db import make_engine, make_sessionmaker
@@ -12,12 +13,14 @@ from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
 from servicekit.pdf import available_fonts
 from servicekit.settings import PlatformSettings
+from servicekit.temporal import connect
 from services.payments import (
     billing_endpoints,
     internal_endpoints,
     method_endpoints,
 )
 from services.payments.claims import endpoints as claim_endpoints
+from services.payments.claims.lifecycle import ReceiptLifecycle
 from services.payments.claims.ports import SubscriptionsPort
 from services.payments.config import PaymentsSettings, get_settings
 from services.payments.dependencies import Components
@@ -36,14 +39,28 @@ ROUTERS = (
 )
 
 
+def _receipts(
+    settings: PaymentsSettings, platform: PlatformSettings, temporal: Client | None
+) -> ReceiptLifecycle:
+    """The claim receipt emails' lifecycle: connected on first use, so payments never wait for
+    Temporal to start and keep taking payments while it is away."""
+
+    async def connect_temporal() -> Client:
+        return await connect(platform, wait_seconds=settings.temporal_connect_seconds)
+
+    return ReceiptLifecycle(temporal or connect_temporal, platform.temporal_task_queue)
+
+
 def create_app(
     settings: PaymentsSettings | None = None,
     platform: PlatformSettings | None = None,
     gateway: PaymentGateway | None = None,
     verifier: TokenVerifier | None = None,
     http: httpx.AsyncClient | None = None,
+    temporal: Client | None = None,
 ) -> FastAPI:
-    """Build the app; tests inject settings, a gateway, a token verifier and an HTTP client."""
+    """Build the app; tests inject settings, a gateway, a token verifier, an HTTP client and a
+    Temporal client."""
     settings = settings or get_settings()
     platform = platform or PlatformSettings()
     engine = make_engine(settings.database_url)
@@ -65,6 +82,7 @@ def create_app(
         app.state.gateway = parts.gateway
         if getattr(app.state, "subscriptions", None) is None:  # unless a test set its own
             app.state.subscriptions = SubscriptionsPort(own_http, platform)
+        app.state.receipts = _receipts(settings, platform, temporal)
         yield
         if http is None:
             await own_http.aclose()

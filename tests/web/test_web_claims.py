@@ -2,11 +2,13 @@
 console, anyone finds it by number and plate and pays it by card; "Mes avis de réclamation"."""
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from temporalio.worker import Worker
 
 from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
@@ -79,6 +81,7 @@ async def test_anonymous_payment_receipt_then_already_paid(
     assert paid.status_code == 200, paid.text
     receipt = page_text(paid)
     assert "Paiement reçu" in receipt and "Numéro de reçu" in receipt
+    assert "Un reçu a été envoyé à votre adresse courriel." in receipt
     receipt_number = re.search(r"Numéro de reçu</dt><dd>(RA-[\w-]+)</dd>", receipt)
     assert receipt_number, receipt[-2000:]
     assert "4242424242424242" not in paid.text and 'value="737"' not in paid.text
@@ -104,6 +107,37 @@ async def test_anonymous_payment_receipt_then_already_paid(
     assert "This notice is already paid: your card was not charged." in paid_en
     looked_up = page_text(await find_notice(client, number, plate))
     assert "Paid" in looked_up
+
+
+async def test_the_receipt_is_emailed_in_the_page_language(
+    client: httpx.AsyncClient,
+    console: httpx.AsyncClient,
+    smtp: SmtpServer,
+    worker: Worker,
+) -> None:
+    number, plate = new_number(), new_plate()
+    assert (await issue_notice(console, number, plate)).status_code == 303
+    await client.get(f"{CLAIMS}?lang=en")
+    address = f"payeur-{uuid.uuid4().hex[:10]}@example.org"
+    paid = await pay_notice(client, number, plate, email=address)
+    assert paid.status_code == 200, paid.text
+    assert "A receipt was sent to your email address." in page_text(paid)
+    [message] = await smtp.wait_for(address)
+    text = message.details.text
+    assert text.index("Nous avons bien reçu") < text.index("We received your payment")
+    assert number in text
+    assert [p.content_type for p in message.details.attachments] == ["application/pdf"]
+
+
+async def test_no_email_no_receipt_sentence(
+    client: httpx.AsyncClient, notice: tuple[str, str]
+) -> None:
+    number, plate = notice
+    paid = await pay_notice(client, number, plate)
+    assert paid.status_code == 200, paid.text
+    receipt = page_text(paid)
+    assert "Numéro de reçu" in receipt
+    assert "Un reçu a été envoyé" not in receipt
 
 
 async def test_a_wrong_plate_finds_nothing(

@@ -219,11 +219,21 @@ async def pay(
         return _notice_page(request, session, found, {"errors": errors, "values": kept}, 422)
     try:
         paid = await payments.pay_claim(
-            ip, values["number"], values["plate"], _card_body(values), values["email"] or None
+            ip,
+            values["number"],
+            values["plate"],
+            _card_body(values),
+            values["email"] or None,
+            session.language,
         )
     except ApiError as exc:
         return await _pay_refused(request, session, payments, ip, exc, values)
-    context = {"paid": paid, "number": values["number"], "plate": values["plate"]}
+    context = {
+        "paid": paid,
+        "number": values["number"],
+        "plate": values["plate"],
+        "emailed": bool(values["email"]),
+    }
     return _page(request, session, "claims/receipt.html", context)
 
 

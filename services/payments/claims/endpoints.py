@@ -4,12 +4,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
-from servicekit.auth import CurrentPrincipal, OperatorPrincipal
+from servicekit.auth import CurrentPrincipal, OperatorPrincipal, ServiceCaller
 from servicekit.db import SessionDep
 from services.payments.claims import csv_import, receipt, service
 from services.payments.claims import repository as repo
-from services.payments.claims.dependencies import GatewayDep, SessionsDep, SubscriptionsDep
-from services.payments.claims.models import ClaimNotice
+from services.payments.claims.dependencies import (
+    GatewayDep,
+    ReceiptsDep,
+    SessionsDep,
+    SubscriptionsDep,
+)
+from services.payments.claims.models import ClaimNotice, ClaimReceipt
 from services.payments.claims.schemas import (
     ClaimNoticeIn,
     ClaimNoticeOut,
@@ -17,10 +22,14 @@ from services.payments.claims.schemas import (
     LookupIn,
     PayIn,
     PaymentOut,
+    ReceiptEmailOut,
 )
 
 operator_router = APIRouter(prefix="/v1/operator/claim-notices", tags=["claim notices"])
 public_router = APIRouter(prefix="/v1/claim-notices", tags=["claim notices"])
+internal_router = APIRouter(
+    prefix="/internal/v1/claim-notices", tags=["internal"], dependencies=[ServiceCaller]
+)
 
 
 def notice_out(notice: ClaimNotice) -> ClaimNoticeOut:
@@ -62,9 +71,14 @@ async def lookup(body: LookupIn, session: SessionDep) -> ClaimNoticeOut:
 
 
 @public_router.post("/pay", response_model=PaymentOut)
-async def pay(body: PayIn, sessions: SessionsDep, gateway: GatewayDep) -> PaymentOut:
-    """Pay a notice by card, once (409 `claim_already_paid`, 402 `card_declined`; no login)."""
-    paid = await service.pay(sessions, gateway, body)
+async def pay(
+    body: PayIn, sessions: SessionsDep, gateway: GatewayDep, receipts: ReceiptsDep
+) -> PaymentOut:
+    """Pay a notice by card, once (409 `claim_already_paid`, 402 `card_declined`; no login);
+    with an `email`, the receipt is emailed in `language`."""
+    paid = await service.pay(sessions, gateway, body)  # committed when it returns
+    if paid.email:
+        await receipts.email_receipt(paid.id, body.language)  # a failure leaves the payment be
     return PaymentOut(
         receipt_id=paid.id,
         receipt_number=paid.number,
@@ -79,6 +93,10 @@ async def receipt_pdf(
 ) -> Response:
     """The receipt PDF, for whoever knows the notice's plate (French, then English)."""
     found, notice = await service.receipt_for(session, receipt_id, plate)
+    return _pdf(found, notice)
+
+
+def _pdf(found: ClaimReceipt, notice: ClaimNotice) -> Response:
     headers = {"Content-Disposition": f'attachment; filename="recu-{found.number}.pdf"'}
     return Response(receipt.render(found, notice), media_type="application/pdf", headers=headers)
 
@@ -94,6 +112,30 @@ async def my_notices(
     return [notice_out(n) for n in await repo.on_plates(session, plates)]
 
 
+@internal_router.get("/receipts/{receipt_id}", response_model=ReceiptEmailOut)
+async def receipt_email(receipt_id: str, session: SessionDep) -> ReceiptEmailOut:
+    """What the receipt email says, and to whom (the worker asks at send time; 404 if none)."""
+    found, notice = await service.receipt_by_id(session, receipt_id)
+    return ReceiptEmailOut(
+        receipt_id=found.id,
+        receipt_number=found.number,
+        number=notice.number,
+        plate=notice.plate,
+        site_id=notice.site_id,
+        amount_cents=found.amount_cents,
+        paid_at=found.paid_at,
+        email=found.email,
+        language=found.language,
+    )
+
+
+@internal_router.get("/receipts/{receipt_id}/pdf")
+async def receipt_email_pdf(receipt_id: str, session: SessionDep) -> Response:
+    """The receipt PDF for the receipt email (French, then English; 404 if none)."""
+    return _pdf(*await service.receipt_by_id(session, receipt_id))
+
+
 router = APIRouter()
 router.include_router(operator_router)
 router.include_router(public_router)
+router.include_router(internal_router)

@@ -52,3 +52,5 @@ class ClaimReceipt(Base):
     card_last4: Mapped[str] = mapped_column(String(4))
     gateway_reference: Mapped[str] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(254))
+    # The page's language when it was paid: the receipt email's (none before migration 0005).
+    language: Mapped[str | None] = mapped_column(String(2))

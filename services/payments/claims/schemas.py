@@ -92,6 +92,8 @@ class CardIn(Strict):
 class PayIn(LookupIn):
     card: CardIn
     email: Annotated[str, AfterValidator(normalize_email)] | None = None
+    # The page's language (the payer has no account): the receipt email's language.
+    language: Literal["fr", "en"] = "fr"
 
 
 class PaymentOut(BaseModel):
@@ -99,3 +101,17 @@ class PaymentOut(BaseModel):
     receipt_number: str
     amount_cents: int
     paid_at: datetime
+
+
+class ReceiptEmailOut(BaseModel):
+    """What the receipt email says, for the worker only (internal API): `email` may be None."""
+
+    receipt_id: str
+    receipt_number: str
+    number: str
+    plate: str
+    site_id: int
+    amount_cents: int
+    paid_at: datetime
+    email: str | None
+    language: str | None  # None for a receipt paid before the language was kept

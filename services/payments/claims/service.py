@@ -99,11 +99,11 @@ async def pay(
         if charge.status != "captured":
             await repo.release(session, notice.id)
             raise CardDeclined(keep_changes=True, decline_code=charge.decline_code)
-        return await _paid(session, notice, token, charge.reference, data.email)
+        return await _paid(session, notice, token, charge.reference, data)
 
 
 async def _paid(
-    session: AsyncSession, notice: ClaimNotice, token: CardToken, reference: str, email: str | None
+    session: AsyncSession, notice: ClaimNotice, token: CardToken, reference: str, data: PayIn
 ) -> ClaimReceipt:
     now = utcnow()
     await repo.mark_paid(session, notice.id, now)
@@ -116,7 +116,8 @@ async def _paid(
         card_brand=token.brand,
         card_last4=token.last4,
         gateway_reference=reference,
-        email=email,
+        email=data.email,
+        language=data.language,
     )
     session.add(receipt)
     await session.flush()
@@ -132,8 +133,16 @@ async def receipt_for(
     session: AsyncSession, receipt_id: str, plate: str
 ) -> tuple[ClaimReceipt, ClaimNotice]:
     """A receipt and its notice, shown to whoever knows the notice's plate (404 otherwise)."""
+    receipt, notice = await receipt_by_id(session, receipt_id)
+    if notice.plate != _plate_or_none(plate):
+        raise ReceiptNotFound()
+    return receipt, notice
+
+
+async def receipt_by_id(session: AsyncSession, receipt_id: str) -> tuple[ClaimReceipt, ClaimNotice]:
+    """A receipt and its notice, for the platform's own components (404 when missing)."""
     receipt = await repo.receipt(session, receipt_id)
     notice = None if receipt is None else await session.get(ClaimNotice, receipt.notice_id)
-    if receipt is None or notice is None or notice.plate != _plate_or_none(plate):
+    if receipt is None or notice is None:
         raise ReceiptNotFound()
     return receipt, notice

@@ -1,0 +1,1 @@
+"""Claim notices: the receipt emailed to the payer who gave an address."""
