@@ -4,6 +4,7 @@ import asyncio
 import dataclasses
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
@@ -60,3 +61,25 @@ async def connect(settings: PlatformSettings | None = None, wait_seconds: float 
                 raise
             log.info("Temporal not reachable yet at %s; retrying", s.temporal_address)
             await asyncio.sleep(0.5)
+
+
+ClientFactory = Callable[[], Awaitable[Client]]
+
+
+class LazyClient:
+    """A Temporal client a service connects on first use, so it starts while Temporal is still
+    starting; a failed connection raises the factory's error and is tried again next time."""
+
+    def __init__(self, client: Client | ClientFactory) -> None:
+        self._client = client if isinstance(client, Client) else None
+        self._factory = None if isinstance(client, Client) else client
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Client:
+        if self._client is not None:
+            return self._client
+        async with self._lock:
+            if self._client is None and self._factory is not None:
+                self._client = await self._factory()
+        assert self._client is not None
+        return self._client

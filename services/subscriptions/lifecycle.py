@@ -5,9 +5,7 @@ The workflow decides and waits; it writes every state change back through the in
 transitions endpoint, so the database stays the source of truth.
 """
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowUpdateFailedError
@@ -16,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from servicekit.errors import DomainError
+from servicekit.temporal import ClientFactory, LazyClient
 from services.subscriptions.errors import (
     WORKFLOW_CODES,
     WORKFLOW_FIELD_CODES,
@@ -28,32 +27,22 @@ from workflows.subscription.models import workflow_id as workflow_id_of
 
 log = logging.getLogger(__name__)
 
-ClientFactory = Callable[[], Awaitable[Client]]
-
 
 class Lifecycle:
     """Starts `SubscriptionWorkflow`, runs its updates and sends its signals; errors come back
     as domain errors."""
 
     def __init__(self, client: Client | ClientFactory, task_queue: str) -> None:
-        self._client = client if isinstance(client, Client) else None
-        self._factory = None if isinstance(client, Client) else client
-        self._lock = asyncio.Lock()
+        self._temporal = LazyClient(client)
         self.task_queue = task_queue
 
     async def client(self) -> Client:
         """The Temporal client, connected on first use (503 while the server cannot be reached)."""
-        if self._client is not None:
-            return self._client
-        async with self._lock:
-            if self._client is None and self._factory is not None:
-                try:
-                    self._client = await self._factory()
-                except (RuntimeError, OSError) as exc:
-                    log.warning("Temporal unreachable: %s", exc)
-                    raise WorkflowUnavailable() from exc
-        assert self._client is not None
-        return self._client
+        try:
+            return await self._temporal.get()
+        except (RuntimeError, OSError) as exc:
+            log.warning("Temporal unreachable: %s", exc)
+            raise WorkflowUnavailable() from exc
 
     async def start(self, data: SubscriptionInput) -> None:
         """Start the subscription's lifecycle (a second start is harmless)."""

@@ -6,20 +6,18 @@ Temporal cannot be reached the failure is logged (with the receipt id, never the
 the payer still gets the receipt page, whose PDF stays downloadable.
 """
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
 
+from servicekit.temporal import ClientFactory, LazyClient
 from workflows.claims.models import WORKFLOW_NAME, ClaimReceiptInput, Language, workflow_id
 
 log = logging.getLogger(__name__)
 
-ClientFactory = Callable[[], Awaitable[Client]]
 # The payer is waiting on the receipt page: never hold them long for an email.
 START_TIMEOUT = timedelta(seconds=5)
 
@@ -28,20 +26,12 @@ class ReceiptLifecycle:
     """Starts the receipt email of a paid notice; Temporal is connected on first use."""
 
     def __init__(self, client: Client | ClientFactory, task_queue: str) -> None:
-        self._client = client if isinstance(client, Client) else None
-        self._factory = None if isinstance(client, Client) else client
-        self._lock = asyncio.Lock()
+        self._temporal = LazyClient(client)
         self.task_queue = task_queue
 
     async def client(self) -> Client:
         """The Temporal client, connected on first use (a failure is retried on the next use)."""
-        if self._client is not None:
-            return self._client
-        async with self._lock:
-            if self._client is None and self._factory is not None:
-                self._client = await self._factory()
-        assert self._client is not None
-        return self._client
+        return await self._temporal.get()
 
     async def email_receipt(self, receipt_id: str, language: Language) -> bool:
         """Start the receipt email (a second start is harmless); False when Temporal failed."""
