@@ -1,4 +1,5 @@
-"""Helpers the workflow suites share: a worker with stand-in activities, and waiting."""
+"""Helpers the workflow suites share: a worker with stand-in activities, waiting, and reading
+a worker process's output."""
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -31,3 +32,17 @@ async def eventually(check: Callable[[], bool], timeout: float = 10.0) -> None:
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
+
+
+async def wait_for_line(stream: asyncio.StreamReader, needle: str, timeout: float) -> str:
+    """The first line of a process's output holding `needle` (its whole output if it ends)."""
+
+    async def scan() -> str:
+        seen = []
+        while line := (await stream.readline()).decode():
+            seen.append(line)
+            if needle in line:
+                return line
+        raise AssertionError(f"worker ended without {needle!r}:\n{''.join(seen)}")
+
+    return await asyncio.wait_for(scan(), timeout)

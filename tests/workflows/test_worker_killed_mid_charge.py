@@ -36,7 +36,7 @@ from services.payments.models import Charge
 from tests.payments.factories import VISA, card_body
 from tests.subscriptions.factories import UserFactory
 from tests.support.mail import SmtpServer
-from tests.workflows.test_worker_process import wait_for_line
+from tests.workflows.helpers import wait_for_line
 from workflows.subscription.billing import month_end
 from workflows.subscription.calendar import local_today
 from workflows.subscription.models import (

@@ -9,22 +9,11 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
+from tests.workflows.helpers import wait_for_line
 from workflows.registration.models import RegistrationInput, RegistrationStatus
 from workflows.registration.workflows import RegistrationWorkflow
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-async def wait_for_line(stream: asyncio.StreamReader, needle: str, timeout: float) -> str:
-    async def scan() -> str:
-        seen = []
-        while line := (await stream.readline()).decode():
-            seen.append(line)
-            if needle in line:
-                return line
-        raise AssertionError(f"worker ended without {needle!r}:\n{''.join(seen)}")
-
-    return await asyncio.wait_for(scan(), timeout)
 
 
 async def test_worker_process_serves_workflows_and_stops_on_sigterm(
