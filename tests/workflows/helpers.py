@@ -2,8 +2,11 @@
 a worker process's output."""
 
 import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
@@ -46,3 +49,36 @@ async def wait_for_line(stream: asyncio.StreamReader, needle: str, timeout: floa
         raise AssertionError(f"worker ended without {needle!r}:\n{''.join(seen)}")
 
     return await asyncio.wait_for(scan(), timeout)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def start_worker_process(
+    env: WorkflowEnvironment, queue: str, **settings: str
+) -> asyncio.subprocess.Process:
+    """`python -m workflows.worker` on `queue` of `env`'s server, once it polls; `settings` are
+    more environment variables (its export schedules stay off: tests share servers)."""
+    environment = os.environ | {
+        "PLATFORM_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
+        "PLATFORM_TEMPORAL_NAMESPACE": env.client.namespace,
+        "PLATFORM_TEMPORAL_TASK_QUEUE": queue,
+        "WORKFLOWS_EXPORT_SCHEDULES": "false",
+        **settings,
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "workflows.worker",
+        cwd=ROOT,
+        env=environment,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    try:
+        await wait_for_line(process.stderr, f"worker polling task queue {queue}", timeout=30)
+    except BaseException:
+        process.kill()
+        await process.wait()
+        raise
+    return process

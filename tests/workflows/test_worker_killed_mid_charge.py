@@ -12,9 +12,7 @@ one gateway call, one charge row, one paid invoice.
 
 import asyncio
 import dataclasses
-import os
 import signal
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,7 +34,7 @@ from services.payments.models import Charge
 from tests.payments.factories import VISA, card_body
 from tests.subscriptions.factories import UserFactory
 from tests.support.mail import SmtpServer
-from tests.workflows.helpers import wait_for_line
+from tests.workflows.helpers import start_worker_process
 from workflows.subscription.billing import month_end
 from workflows.subscription.calendar import local_today
 from workflows.subscription.models import (
@@ -99,27 +97,6 @@ async def held_gateway(app: FastAPI) -> AsyncIterator[HeldGateway]:
         app.state.components = parts
 
 
-async def worker_process(env: WorkflowEnvironment, queue: str, payments_url: str):  # type: ignore[no-untyped-def]
-    environment = os.environ | {
-        "PLATFORM_TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
-        "PLATFORM_TEMPORAL_NAMESPACE": env.client.namespace,
-        "PLATFORM_TEMPORAL_TASK_QUEUE": queue,
-        "PLATFORM_PAYMENTS_URL": payments_url,
-        "WORKFLOWS_EXPORT_SCHEDULES": "false",  # the time-skipping server has no schedules
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workflows.worker",
-        cwd=ROOT,
-        env=environment,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    assert process.stderr is not None
-    await wait_for_line(process.stderr, f"worker polling task queue {queue}", timeout=30)
-    return process
-
-
 async def charges_with_key(database_url: str, key: str) -> int:
     engine = make_engine(database_url)
     try:
@@ -174,7 +151,7 @@ async def test_a_worker_killed_while_its_charge_is_at_the_gateway_charges_once(
     )
 
     async with held_gateway(payments_app) as gateway, served(payments_app) as payments_url:
-        first = await worker_process(env, queue, payments_url)
+        first = await start_worker_process(env, queue, PLATFORM_PAYMENTS_URL=payments_url)
         second = None
         try:
             handle = await env.client.start_workflow(
@@ -194,7 +171,7 @@ async def test_a_worker_killed_while_its_charge_is_at_the_gateway_charges_once(
             await first.wait()
             gateway.release.set()  # the processor's answer reaches payments, not the worker
 
-            second = await worker_process(env, queue, payments_url)
+            second = await start_worker_process(env, queue, PLATFORM_PAYMENTS_URL=payments_url)
             # The server retries the activity once its 30 s start-to-close timeout has passed.
             events = await wait_for_continue_as_new(env, handle.id, handle.result_run_id)
         finally:

@@ -1,15 +1,13 @@
 """`python -m workflows.worker`: connects, serves the registered workflows, stops on SIGTERM."""
 
 import asyncio
-import os
 import signal
-import sys
 import uuid
 from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
-from tests.workflows.helpers import wait_for_line
+from tests.workflows.helpers import start_worker_process, wait_for_line
 from workflows.registration.models import RegistrationInput, RegistrationStatus
 from workflows.registration.workflows import RegistrationWorkflow
 
@@ -22,24 +20,13 @@ async def test_worker_process_serves_workflows_and_stops_on_sigterm(
     # `idle_env`: the workflow below stays open (its activity cannot reach identity), and an
     # activity nobody runs would stop the main test server from skipping time.
     queue = f"worker-process-{uuid.uuid4()}"
-    environment = os.environ | {
-        "PLATFORM_TEMPORAL_ADDRESS": idle_env.client.service_client.config.target_host,
-        "PLATFORM_TEMPORAL_NAMESPACE": idle_env.client.namespace,
-        "PLATFORM_TEMPORAL_TASK_QUEUE": queue,
-        "WORKFLOWS_EXPORT_SCHEDULES": "false",  # the time-skipping server has no schedules
-        "PLATFORM_IDENTITY_URL": "http://127.0.0.1:9",  # nothing there: the email waits
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "workflows.worker",
-        cwd=ROOT,
-        env=environment,
-        stderr=asyncio.subprocess.PIPE,
+    process = await start_worker_process(
+        idle_env,
+        queue,
+        PLATFORM_IDENTITY_URL="http://127.0.0.1:9",  # nothing there: emails wait
     )
     try:
         assert process.stderr is not None
-        await wait_for_line(process.stderr, f"worker polling task queue {queue}", timeout=30)
         account_id = str(uuid.uuid4())
         handle = await idle_env.client.start_workflow(
             RegistrationWorkflow.run,
