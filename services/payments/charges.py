@@ -170,7 +170,7 @@ async def _attempt(sessions: Sessions, gateway: PaymentGateway, row: Charge) -> 
 
 def _last4(method: PaymentMethod) -> str | None:
     if method.kind == "pad":
-        return method.account_number[-4:] if method.account_number else None
+        return method.account_last4
     return method.last4
 
 

@@ -4,6 +4,10 @@ from functools import lru_cache
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from servicekit.secrets_box import SecretBox
+
+DEV_DATA_KEY = "ZGV2LXBheW1lbnRzLWRhdGEta2V5LWNoYW5nZS1tZSE="  # base64 of 32 bytes, dev only
+
 
 class PaymentsSettings(BaseSettings):
     """Everything payments reads from the environment; defaults serve the embedded mode."""
@@ -30,6 +34,10 @@ class PaymentsSettings(BaseSettings):
     cpa005_return_transit: str = "30000"
     cpa005_return_account: str = "1234567"
     cpa005_data_centre: str = "81510"
+    # AES-256-GCM key of the bank account numbers at rest (base64 of 32 bytes) and its id,
+    # written in every sealed value: losing the key loses the numbers.
+    data_key: str = DEV_DATA_KEY
+    data_key_id: str = "payments-v1"
     # How long a paid claim notice waits for Temporal before giving up on the receipt email.
     temporal_connect_seconds: float = 5.0
 
@@ -38,3 +46,8 @@ class PaymentsSettings(BaseSettings):
 def get_settings() -> PaymentsSettings:
     """The settings, read once per process."""
     return PaymentsSettings()
+
+
+def data_box(settings: PaymentsSettings) -> SecretBox:
+    """The box sealing bank account numbers with the configured key."""
+    return SecretBox(settings.data_key, settings.data_key_id)

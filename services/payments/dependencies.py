@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.pdf import Fonts
+from servicekit.secrets_box import SecretBox
 from services.payments.config import PaymentsSettings
 from services.payments.gateway import PaymentGateway
 from services.payments.ports import PlatformPort
@@ -19,6 +20,7 @@ class Components:
     gateway: PaymentGateway
     fonts: Fonts
     platform: PlatformPort  # subscriptions and identity, for the payroll export
+    box: SecretBox  # seals and opens bank account numbers
 
 
 def components(request: Request) -> Components:

@@ -42,7 +42,7 @@ async def payment_method(method_id: str, account_id: str, session: SessionDep) -
         kind=row.kind,
         brand=row.brand,
         last4=row.last4,
-        account_last4=row.account_number[-4:] if row.account_number else None,
+        account_last4=row.account_last4,
     )
 
 

@@ -22,7 +22,7 @@ from services.payments import (
 from services.payments.claims import endpoints as claim_endpoints
 from services.payments.claims.lifecycle import ReceiptLifecycle
 from services.payments.claims.ports import SubscriptionsPort
-from services.payments.config import PaymentsSettings, get_settings
+from services.payments.config import PaymentsSettings, data_box, get_settings
 from services.payments.dependencies import Components
 from services.payments.exports import endpoints as export_endpoints
 from services.payments.gateway import PaymentGateway, SandboxGateway
@@ -64,6 +64,7 @@ def create_app(
     settings = settings or get_settings()
     platform = platform or PlatformSettings()
     engine = make_engine(settings.database_url)
+    box = data_box(settings)  # a malformed key stops the start, not the first request
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,6 +78,7 @@ def create_app(
             gateway=gateway or SandboxGateway(sessions),
             fonts=available_fonts(settings.document_font, settings.document_font_bold),
             platform=PlatformPort(own_http, platform),
+            box=box,
         )
         app.state.sessionmaker, app.state.components = sessions, parts
         app.state.gateway = parts.gateway

@@ -59,7 +59,9 @@ async def add_pad(
         payer_type,
         await _upload(specimen),
     )
-    row = await methods.add_pad(session, parts.settings.specimen_dir, principal.account_id, form)
+    row = await methods.add_pad(
+        session, parts.settings.specimen_dir, parts.box, principal.account_id, form
+    )
     return method_out(row)
 
 

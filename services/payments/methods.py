@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.cards import digits_of, is_card_number
 from servicekit.db import utcnow
+from servicekit.secrets_box import SecretBox
 from services.payments import repository as repo
 from services.payments import specimens
 from services.payments.errors import MethodInUse, MethodNotFound, NotACard, field_error
@@ -114,9 +115,10 @@ def _check_bank(form: PadIn) -> None:
 
 
 async def add_pad(
-    session: AsyncSession, specimen_dir: str, account_id: str, form: PadIn
+    session: AsyncSession, specimen_dir: str, box: SecretBox, account_id: str, form: PadIn
 ) -> PaymentMethod:
-    """Ajouter: the bank account, the agreement accepted now in the version shown, the specimen."""
+    """Ajouter: the bank account (its number sealed), the agreement accepted now in the version
+    shown, the specimen."""
     _check_bank(form)
     assert form.specimen is not None
     media_type, extension = specimens.sniff(form.specimen)
@@ -129,7 +131,8 @@ async def add_pad(
         holder_name=form.holder_name.strip(),
         institution=form.institution,
         transit=form.transit,
-        account_number=form.account,
+        account_number_encrypted=box.seal(form.account),
+        account_last4=form.account[-4:],
         payer_type=form.payer_type,
         agreement_version=form.agreement_version,
         agreement_accepted_at=now,
@@ -174,7 +177,7 @@ async def delete(session: AsyncSession, specimen_dir: str, method_id: str, accou
         raise MethodInUse()
     row.deleted_at = utcnow()
     row.gateway_token = None
-    row.account_number = None
+    row.account_number_encrypted = row.account_last4 = None
     name, row.specimen_file = row.specimen_file, None
     await session.flush()
     if name:

@@ -55,10 +55,12 @@ class PaymentMethod(Base):
     last4: Mapped[str | None] = mapped_column(String(4))
     exp_month: Mapped[int | None] = mapped_column(Integer)
     exp_year: Mapped[int | None] = mapped_column(Integer)
-    # PAD: the full account number is needed to debit it; only its last 4 digits leave the service.
+    # PAD: the full account number is needed to debit it (the CPA-005 file), so it is kept sealed
+    # (servicekit.secrets_box, PAYMENTS_DATA_KEY); only its last 4 digits leave the service.
     institution: Mapped[str | None] = mapped_column(String(3))
     transit: Mapped[str | None] = mapped_column(String(5))
-    account_number: Mapped[str | None] = mapped_column(String(12))
+    account_number_encrypted: Mapped[str | None] = mapped_column(Text)
+    account_last4: Mapped[str | None] = mapped_column(String(4))
     payer_type: Mapped[str | None] = mapped_column(String(8))
     agreement_version: Mapped[str | None] = mapped_column(String(20))
     agreement_accepted_at: Mapped[datetime | None]

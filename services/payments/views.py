@@ -21,7 +21,7 @@ def method_out(row: PaymentMethod) -> MethodOut:
             "exp_year": row.exp_year,
             "institution": row.institution,
             "transit": row.transit,
-            "account_last4": row.account_number[-4:] if row.account_number else None,
+            "account_last4": row.account_last4,
             "payer_type": row.payer_type,
             "agreement": agreement,
             "has_specimen": row.specimen_file is not None,

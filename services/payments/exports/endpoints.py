@@ -13,7 +13,7 @@ router = APIRouter(prefix="/internal/v1/exports", tags=["internal"], dependencie
 @router.post("/cpa005", response_model=Cpa005Out)
 async def cpa005(body: Cpa005In, parts: ComponentsDep) -> Cpa005Out:
     """Write that Montréal day's PAD debits as a CPA-005 file (the same file when run again)."""
-    return await service.export_cpa005(parts.sessions, parts.settings, body.day)
+    return await service.export_cpa005(parts.sessions, parts.settings, parts.box, body.day)
 
 
 @router.post("/payroll", response_model=PayrollOut)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.db import transaction
+from servicekit.secrets_box import SecretBox, SecretBoxError
 from services.payments import repository as repo
 from services.payments.config import PaymentsSettings
 from services.payments.errors import ExportDataInvalid
@@ -55,10 +56,16 @@ def originator(settings: PaymentsSettings, day: date) -> Originator:
     )
 
 
-def _debit(charge: Charge, method: PaymentMethod, invoice: Invoice, day: date) -> Debit:
+def _debit(
+    box: SecretBox, charge: Charge, method: PaymentMethod, invoice: Invoice, day: date
+) -> Debit:
     """One debit; the invoice number is the cross reference a returned item comes back with."""
-    if not (method.institution and method.transit and method.account_number):
+    if not (method.institution and method.transit and method.account_number_encrypted):
         raise ExportDataInvalid(charge_id=charge.id, problem="bank_account_missing")
+    try:
+        account = box.open(method.account_number_encrypted)
+    except SecretBoxError as exc:  # another key, or altered: say which charge, never the text
+        raise ExportDataInvalid(charge_id=charge.id, problem="bank_account_unreadable") from exc
     # The writer refuses what does not fit; a payor name is the one field we may shorten.
     name = to_ascii_upper(method.holder_name, "payor_name")[:PAYOR_NAME_LENGTH].strip()
     return Debit(
@@ -66,19 +73,21 @@ def _debit(charge: Charge, method: PaymentMethod, invoice: Invoice, day: date) -
         payor_name=name,
         institution=method.institution,
         transit=method.transit,
-        account=method.account_number,
+        account=account,
         cross_reference=invoice.number,
         due_date=day,
     )
 
 
-async def export_cpa005(sessions: Sessions, settings: PaymentsSettings, day: date) -> Cpa005Out:
+async def export_cpa005(
+    sessions: Sessions, settings: PaymentsSettings, box: SecretBox, day: date
+) -> Cpa005Out:
     """Write `<export_dir>/cpa005/pad-<day>.txt`: the PAD debits completed that Montréal day."""
     start, end = montreal_day(day)
     async with transaction(sessions) as session:
         found = await repo.pad_debits(session, start, end)
     try:
-        debits = [_debit(charge, method, invoice, day) for charge, method, invoice in found]
+        debits = [_debit(box, charge, method, invoice, day) for charge, method, invoice in found]
         text = build_cpa005(originator(settings, day), debits, day)
     except ValueError as exc:
         raise ExportDataInvalid(problem=str(exc)) from exc
