@@ -76,6 +76,7 @@ async def test_anonymous_payment_receipt_then_already_paid(
         assert text in found, text
     for label in ["Nom du titulaire", "No. de carte", "Date d'expiration", "CVV"]:
         assert label in found, label
+    assert "amount_cents" not in found and "'status'" not in found  # no raw data as a banner
 
     paid = await pay_notice(client, number, plate, email="marie@example.org")
     assert paid.status_code == 200, paid.text

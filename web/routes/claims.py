@@ -98,7 +98,8 @@ def _notice_page(
     extra: dict[str, Any] | None = None,
     status: int = 200,
 ) -> Response:
-    context = {"notice": notice, "values": {}, **(extra or {})}
+    # `claim`, not `notice`: the layout shows a `notice` variable as a flash message.
+    context = {"claim": notice, "values": {}, **(extra or {})}
     return _page(request, session, "claims/notice.html", context, status)
 
 
