@@ -26,10 +26,9 @@ with workflow.unsafe.imports_passed_through():
         Outstanding,
         PadNotice,
         PaymentMethodRef,
-        SubscriptionSnapshot,
-        TransitionAction,
     )
-    from workflows.subscription.record import LIVE, SubscriptionRecord
+    from workflows.subscription.record import LIVE
+    from workflows.subscription.transitions import SubscriptionTransitions
 
 
 class BillingStuck(RuntimeError):
@@ -43,16 +42,11 @@ class BillingStuck(RuntimeError):
         super().__init__(f"{what} {key} refused by payments: {code}")
 
 
-class BillingLoop(SubscriptionRecord):
+class BillingLoop(SubscriptionTransitions):
     """What the workflow does with money; `run()` decides when (see `_billing_deadline`)."""
 
     _card_updated = False  # the user replaced the card: retry what is owed at once
     _period_closed = False  # a monthly period was charged in this run: continue-as-new
-
-    async def _system_change(
-        self, action: TransitionAction, n: int | None = None
-    ) -> SubscriptionSnapshot:
-        raise NotImplementedError  # the workflow's own transition step
 
     # --- When ----------------------------------------------------------------------------
 

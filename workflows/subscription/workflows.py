@@ -14,10 +14,10 @@ Rules chosen here:
 """
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.subscription import steps
@@ -41,15 +41,10 @@ with workflow.unsafe.imports_passed_through():
         ModificationRequest,
         PaymentMethodUpdated,
         SubscriptionInput,
-        SubscriptionSnapshot,
-        TransitionAction,
-        TransitionInput,
         UserEmailInput,
         Withdrawal,
     )
     from workflows.subscription.record import LIVE, rejected, require_reason
-
-SYSTEM = "system"  # the actor of what the workflow's own timers do
 
 
 @workflow.defn
@@ -356,47 +351,6 @@ class SubscriptionWorkflow(BillingLoop):
             if self._apply(await self._system_change("end")) == "ended":
                 await self._close_billing()
                 self._queue_user("subscription_ended", effective_date=effective)
-
-    async def _change(
-        self,
-        action: TransitionAction,
-        actor: str,
-        *,
-        n: int | str | None = None,
-        reason: str | None = None,
-        date: date | None = None,
-        modification_id: str | None = None,
-    ) -> SubscriptionSnapshot:
-        """A transition asked by an update; a refusal by the service fails the update."""
-        try:
-            snapshot = await steps.transition(
-                TransitionInput(
-                    subscription_id=self._input.subscription_id,
-                    action=action,
-                    actor=actor,
-                    idempotency_key=self._key(action, n),
-                    reason=reason,
-                    requested_date=date,
-                    modification_id=modification_id,
-                )
-            )
-        except ActivityError as error:
-            code = steps.failure_type(error)
-            self._error = code
-            raise rejected(code, f"the subscriptions service refused {action}: {code}") from None
-        self._error = None
-        return snapshot
-
-    async def _system_change(
-        self, action: TransitionAction, n: int | None = None
-    ) -> SubscriptionSnapshot:
-        """A transition of the workflow's own timers; on a refusal, adopt the service's state."""
-        try:
-            return await self._change(action, SYSTEM, n=n)
-        except ApplicationError as error:
-            self._error = None  # not an answer to anyone's update
-            workflow.logger.warning("%s refused (%s): resynchronising", action, error.type)
-            return await steps.load(self._input.subscription_id)
 
     async def _flush(self) -> None:
         """Do the follow-ups the updates and timers queued, in order."""
