@@ -24,11 +24,13 @@ class PaymentsClient(ServiceClient):
 
     # --- Payment methods, balance, invoices and receipts (step 5, card update) ---------------
     @staticmethod
-    def attachment_name(response: httpx.Response, default: str) -> str:
+    def attachment_name(
+        response: httpx.Response, default: str, suffixes: tuple[str, ...] = (".pdf",)
+    ) -> str:
         """The file name of a service's `Content-Disposition`, reduced to safe characters."""
         given = response.headers.get("content-disposition", "").partition('filename="')[2]
         name = "".join(c if c.isalnum() or c in "._-" else "_" for c in given.partition('"')[0])
-        return name if name.endswith(".pdf") and not name.startswith(".") else default
+        return name if name.endswith(suffixes) and not name.startswith(".") else default
 
     async def pad_agreement(self, ip: str, token: str, version: str | None = None) -> JSON:
         """The PAD agreement text `{version, text_fr, text_en}`, the current one by default."""
@@ -71,9 +73,9 @@ class PaymentsClient(ServiceClient):
         """A bank account's cheque specimen: (content, media type, file name); owner or operator."""
         response = await self._call("GET", f"/v1/payment-methods/{method_id}/specimen", ip, token)
         media_type = response.headers.get("content-type", "application/octet-stream")
-        given = response.headers.get("content-disposition", "").partition('filename="')[2]
-        name = "".join(c if c.isalnum() or c in "._-" else "_" for c in given.partition('"')[0])
-        return response.content, media_type.split(";")[0], name or f"specimen-{method_id[:8]}"
+        default = f"specimen-{method_id[:8]}"
+        name = self.attachment_name(response, default, (".pdf", ".png", ".jpg", ".jpeg"))
+        return response.content, media_type.split(";")[0], name
 
     async def balance(self, ip: str, token: str) -> int:
         """ "Solde": what the caller owes, in cents (negative: a credit)."""

@@ -20,7 +20,7 @@ from pypdf import PdfReader
 from services.subscriptions.clock import today
 from tests.workflows import subscription_services
 from tests.workflows.subscription_services import Real, change, refused_with, run
-from workflows.subscription.activities import http_failure
+from workflows.service_errors import http_failure
 from workflows.subscription.models import (
     ContractInput,
     ServiceCentreEmailInput,

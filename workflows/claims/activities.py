@@ -17,7 +17,7 @@ from servicekit.settings import PlatformSettings
 from workflows.claims.emails import ReceiptFacts, render_claim_receipt
 from workflows.claims.models import ClaimReceiptInput, ClaimReceiptResult, workflow_id
 from workflows.emails.delivery import deliver
-from workflows.subscription.activities import http_failure
+from workflows.service_errors import http_failure
 
 PDF = "application/pdf"
 

@@ -5,7 +5,7 @@ from temporalio import activity
 
 from servicekit.settings import PlatformSettings
 from workflows.exports.models import Cpa005Input, ExportResult, PayrollInput
-from workflows.subscription.activities import http_failure
+from workflows.service_errors import http_failure
 
 
 class ExportActivities:

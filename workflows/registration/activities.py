@@ -21,6 +21,7 @@ from workflows.registration.models import (
     ExpireInput,
     ExpireResult,
 )
+from workflows.service_errors import error_code
 
 # A 404 right after signup may be the signup transaction not yet committed: retry this many
 # attempts (with the workflow's backoff, about a minute) before concluding the account is gone.
@@ -37,19 +38,10 @@ class EmailContext(BaseModel):
     link: str | None = None
 
 
-def _error_code(response: httpx.Response) -> str:
-    """The stable `error` code of an identity error body, or an empty string."""
-    try:
-        body: Any = response.json()
-    except ValueError:
-        return ""
-    return str(body.get("error", "")) if isinstance(body, dict) else ""
-
-
 def _identity_failure(response: httpx.Response) -> ApplicationError:
     """A retryable failure naming the status and code only (no body, which could hold data)."""
     return ApplicationError(
-        f"identity answered HTTP {response.status_code} {_error_code(response)}".strip(),
+        f"identity answered HTTP {response.status_code} {error_code(response)}".strip(),
         type="IdentityHTTPError",
     )
 
@@ -74,9 +66,9 @@ class AccountEmailActivities:
         """Fetch the email context from identity, render the email and hand it to SMTP."""
         body = {"kind": input.kind, "key": input.key}
         response = await self._post(input.account_id, "email-context", body)
-        if response.status_code == 404 and _error_code(response) == "account_not_found":
+        if response.status_code == 404 and error_code(response) == "account_not_found":
             return self._account_not_found(input)
-        if response.status_code == 409 and _error_code(response) == "already_verified":
+        if response.status_code == 409 and error_code(response) == "already_verified":
             activity.logger.info("account already verified; no email sent")
             return AccountEmailResult(outcome="already_verified")
         if response.status_code != 200:

@@ -18,6 +18,7 @@ from temporalio.exceptions import ApplicationError
 from servicekit.mail import MailSettings, build_message
 from servicekit.settings import PlatformSettings
 from workflows.emails.delivery import deliver
+from workflows.service_errors import http_failure
 from workflows.subscription.emails import EmailDetails, render_subscription_email
 from workflows.subscription.models import (
     ContractInput,
@@ -34,8 +35,6 @@ from workflows.subscription.settings import WorkflowSettings
 # A 404 for a subscription right after its request may be the request's transaction not yet
 # committed: retry this many attempts before concluding it does not exist.
 NOT_FOUND_ATTEMPTS = 5
-# 4xx answers a retry may fix: a timeout, throttling, or a service token being rotated.
-RETRYABLE_4XX = frozenset({401, 403, 408, 425, 429})
 PDF = "application/pdf"
 
 
@@ -91,31 +90,6 @@ class AccountContact(BaseModel):
     def first_name(self) -> str | None:
         name = (self.profile or {}).get("first_name")
         return name if isinstance(name, str) else None
-
-
-def error_code(response: httpx.Response) -> str:
-    """The stable `error` code of a platform error body, or an empty string."""
-    try:
-        body: Any = response.json()
-    except ValueError:
-        return ""
-    return str(body.get("error", "")) if isinstance(body, dict) else ""
-
-
-def http_failure(service: str, response: httpx.Response) -> ApplicationError:
-    """The error for an unexpected answer: final for 4xx no retry fixes, retryable otherwise.
-
-    Only the status and the service's error code are kept (a body could hold personal data);
-    the code becomes the error's `type`, so the workflow can tell `offering_full` apart.
-    """
-    code = error_code(response)
-    status = response.status_code
-    final = 400 <= status < 500 and status not in RETRYABLE_4XX
-    return ApplicationError(
-        f"{service} answered HTTP {status} {code}".strip(),
-        type=code or f"{service}_http_{status}",
-        non_retryable=final,
-    )
 
 
 class SubscriptionActivities:

@@ -13,7 +13,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from servicekit.settings import PlatformSettings
-from workflows.subscription.activities import http_failure
+from workflows.service_errors import http_failure
 from workflows.subscription.models import (
     ChargeInput,
     ChargeResult,
