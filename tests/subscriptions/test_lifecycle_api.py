@@ -131,6 +131,7 @@ async def test_a_full_offering_is_reported_to_the_operator(client, users, operat
 
 
 @needs_workflow
+@pytest.mark.server_clock  # the workflow's timer runs on the server's clock, the notice on ours
 async def test_a_cancellation_is_scheduled_with_the_notice_then_withdrawn(
     client, user, operator, temporal_env
 ):

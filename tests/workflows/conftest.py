@@ -5,13 +5,23 @@ import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
+import pytest
 import pytest_asyncio
+from fastapi import FastAPI
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
-from servicekit.settings import DEV_PAYLOAD_KEY
+from servicekit.settings import DEV_PAYLOAD_KEY, PlatformSettings
 from servicekit.temporal import SEARCH_ATTRIBUTES, data_converter
+from tests.subscriptions.factories import UserFactory
+from tests.support.clock import start_instant
+from tests.support.mail import SmtpServer
+from tests.workflows.billing_support import Billing, RecordingBilling
+from tests.workflows.fake_subscriptions import FakeService, new_queue
+from workflows.subscription.billing_activities import BillingActivities
 
 
 def server_binary() -> str:
@@ -40,11 +50,15 @@ async def start_test_server() -> WorkflowEnvironment:
 
 
 @pytest_asyncio.fixture
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    """A fresh server for each test: a workflow an earlier test left with a task nobody polls
-    would stop time skipping for every test after it (seen as intermittent hangs)."""
+async def env(request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironment]:
+    """A fresh server for each test, moved to the test's start instant (`tests.support.clock`).
+
+    Fresh: a workflow an earlier test left with a task nobody polls would stop time skipping for
+    every test after it (seen as intermittent hangs)."""
     environment = await start_test_server()
     try:
+        target = start_instant(request.node)
+        await environment.sleep(target - await environment.get_current_time())
         yield environment
     finally:
         await environment.shutdown()
@@ -62,3 +76,27 @@ async def idle_env() -> AsyncIterator[WorkflowEnvironment]:
         yield environment
     finally:
         await environment.shutdown()
+
+
+@pytest.fixture
+async def billing(
+    env: WorkflowEnvironment,
+    apps: dict[str, FastAPI],
+    platform_settings: PlatformSettings,
+    identity: httpx.AsyncClient,
+    smtp: SmtpServer,
+    worker: Worker,
+    database_urls: dict[str, str],
+) -> AsyncIterator[Billing]:
+    http: httpx.AsyncClient = apps["http"]  # type: ignore[assignment]
+    user = await UserFactory(identity, smtp, database_urls["identity"])()
+    transport = httpx.ASGITransport(app=apps["payments"])
+    async with httpx.AsyncClient(transport=transport, base_url="http://payments.test") as payments:
+        yield Billing(
+            env=env,
+            payments=payments,
+            recorder=RecordingBilling(BillingActivities(http, platform_settings)),
+            service=FakeService(),
+            queue=new_queue(),
+            user=user,
+        )

@@ -114,6 +114,7 @@ async def card_holder(
     return await UserFactory(identity, smtp, database_urls["identity"])()
 
 
+@pytest.mark.server_clock  # starts the workflow with our Montréal day as its billing state
 async def test_a_worker_killed_while_its_charge_is_at_the_gateway_charges_once(
     temporal_env: WorkflowEnvironment,
     apps: dict[str, FastAPI],
