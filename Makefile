@@ -1,11 +1,15 @@
 # The two commands a newcomer needs: `make run` (whole platform, embedded) and `make test`.
-PYTHON ?= python3.11
+# Python 3.11 or newer; python3.11 when the machine has it (the version CI runs).
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
-.PHONY: run test lint operator migrate bench clean-data
+# Debian packages the suite drives, as command:package; `debian-deps` installs the missing ones.
+DEBIAN_TOOLS := chromium:chromium faketime:faketime
+
+.PHONY: run test test-dates debian-deps lint operator migrate bench clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,8 +40,16 @@ run: migrate
 	$(BIN)/honcho start -f Procfile
 
 ## Run the whole suite (PostgreSQL when TEST_DATABASE_URL is set).
-test: $(DEV)
+test: $(DEV) debian-deps
 	$(BIN)/python -m pytest
+
+## The whole suite at the next 1st, 15th and 31st, the clock moved by libfaketime.
+test-dates: $(DEV) debian-deps
+	$(BIN)/python -m tests.support.dates
+
+## Install the Debian packages the suite needs, only those missing (as root; else says how).
+debian-deps:
+	@bash deploy/embedded/debian_deps.sh $(DEBIAN_TOOLS)
 
 lint: $(DEV)
 	$(BIN)/ruff check .

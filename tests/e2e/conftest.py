@@ -41,7 +41,7 @@ def stack(
 @pytest.fixture(scope="session")
 async def browser() -> AsyncIterator[Browser]:
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is required (.ci/run installs it: apt-get install chromium)")
+        pytest.fail("Debian's chromium is required: `make test` installs it")
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched
