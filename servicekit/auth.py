@@ -1,5 +1,6 @@
 """Access-token verification against identity's JWKS, and the service token of internal calls."""
 
+import asyncio
 import hmac
 import time
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from fastapi import Depends, Header
 from jwt import PyJWK
 
 from servicekit.errors import Forbidden, Unauthorized
+from servicekit.revocation import SessionCutoffs
 from servicekit.settings import PlatformSettings, platform_settings
 
 ACCESS_TOKEN_TYPE = "at+jwt"
@@ -37,13 +39,25 @@ class InvalidToken(Unauthorized):
 
 
 class KeySet:
-    """Public keys by `kid`, loaded from a JWKS document and refreshed on an unknown `kid`."""
+    """Public keys by `kid`, loaded from a JWKS document and refreshed when stale or on an
+    unknown `kid`; fetches are at most one per `min_fetch_interval` seconds, so tokens with
+    made-up `kid`s (no authentication needed to send them) cannot make every request a fetch."""
 
-    def __init__(self, jwks_url: str | None = None, refresh_every: float = 300.0) -> None:
+    def __init__(
+        self,
+        jwks_url: str | None = None,
+        refresh_every: float = 300.0,
+        min_fetch_interval: float = 30.0,
+        http: httpx.AsyncClient | None = None,
+    ) -> None:
         self._url = jwks_url
         self._keys: dict[str, PyJWK] = {}
         self._loaded_at = 0.0
+        self._fetched_at: float | None = None
         self._refresh_every = refresh_every
+        self._min_fetch_interval = min_fetch_interval
+        self._http = http
+        self._lock = asyncio.Lock()
 
     def load(self, jwks: dict[str, Any]) -> None:
         """Replace the keys with those of a JWKS document."""
@@ -51,25 +65,48 @@ class KeySet:
         self._loaded_at = time.monotonic()
 
     async def key(self, kid: str) -> PyJWK:
-        """The key for `kid`, fetching the JWKS again when it is unknown or stale."""
-        stale = time.monotonic() - self._loaded_at > self._refresh_every
-        if (kid not in self._keys or stale) and self._url:
-            async with httpx.AsyncClient(timeout=5.0) as client:
-                response = await client.get(self._url)
-                response.raise_for_status()
-                self.load(response.json())
+        """The key for `kid`, fetching the JWKS again when it is unknown or stale (rate-limited)."""
+        if self._url and (kid not in self._keys or self._stale()):
+            async with self._lock:  # concurrent requests wait for one fetch
+                if (kid not in self._keys or self._stale()) and self._may_fetch():
+                    await self._fetch(self._url)
         if kid not in self._keys:
             raise InvalidToken()
         return self._keys[kid]
+
+    def _stale(self) -> bool:
+        return time.monotonic() - self._loaded_at > self._refresh_every
+
+    def _may_fetch(self) -> bool:
+        last = self._fetched_at
+        return last is None or time.monotonic() - last >= self._min_fetch_interval
+
+    async def _fetch(self, url: str) -> None:
+        self._fetched_at = time.monotonic()  # a failed fetch counts too: no retry storm
+        if self._http is not None:
+            response = await self._http.get(url)
+        else:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(url)
+        response.raise_for_status()
+        self.load(response.json())
 
 
 class TokenVerifier:
     """Verify an access token: signature first, then alg, typ, exp, nbf, iss and aud."""
 
-    def __init__(self, keys: KeySet, issuer: str, audience: str) -> None:
+    def __init__(
+        self,
+        keys: KeySet,
+        issuer: str,
+        audience: str,
+        cutoffs: SessionCutoffs | None = None,
+    ) -> None:
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
+        # Ended sessions published by identity (None in identity itself: it reads its database).
+        self.cutoffs = cutoffs
 
     async def verify(self, token: str, expected_type: str = ACCESS_TOKEN_TYPE) -> dict[str, Any]:
         """The token's claims, or `InvalidToken`; `jku`/`x5u`/`jwk` headers are never followed."""
@@ -88,7 +125,17 @@ class TokenVerifier:
             )
         except (jwt.PyJWTError, httpx.HTTPError, ValueError) as exc:
             raise InvalidToken() from exc
+        if self.cutoffs is not None and not await self._live(claims):
+            raise InvalidToken()
         return claims
+
+    async def _live(self, claims: dict[str, Any]) -> bool:
+        """Whether the token's session has not ended (logout, password change, deletion)."""
+        assert self.cutoffs is not None
+        version = claims.get("sv")
+        if not isinstance(version, int) or isinstance(version, bool):
+            return False  # every token identity issues carries its session version
+        return await self.cutoffs.check(str(claims["sub"]), version)
 
 
 _verifier: TokenVerifier | None = None
@@ -101,10 +148,16 @@ def configure_verifier(verifier: TokenVerifier) -> None:
 
 
 def default_verifier(settings: PlatformSettings | None = None) -> TokenVerifier:
-    """A verifier reading identity's published JWKS."""
+    """A verifier reading identity's published JWKS and its list of ended sessions."""
     s = settings or platform_settings()
     keys = KeySet(f"{s.identity_url}/.well-known/jwks.json")
-    return TokenVerifier(keys, s.token_issuer, s.token_audience)
+    cutoffs = SessionCutoffs(
+        httpx.AsyncClient(timeout=5.0),  # lives as long as the process
+        s.identity_url,
+        s.service_token,
+        refresh_seconds=s.session_cutoffs_refresh_seconds,
+    )
+    return TokenVerifier(keys, s.token_issuer, s.token_audience, cutoffs)
 
 
 def bearer_token(authorization: str | None) -> str:

@@ -23,6 +23,9 @@ class PlatformSettings(BaseSettings):
     token_issuer: str = "parking-identity"
     token_audience: str = "parking-platform"
     temporal_ui_url: str = "http://localhost:8233"
+    # How long subscriptions and payments trust their copy of identity's ended sessions: a
+    # logged-out or deleted account's token stops working everywhere within this many seconds.
+    session_cutoffs_refresh_seconds: float = 2.0
 
 
 def platform_settings() -> PlatformSettings:

@@ -132,13 +132,13 @@ async def apps(
             platform_settings,
             temporal_env.client,
             http,
-            identity_verifier(apps["identity"], platform_settings),
+            identity_verifier(apps["identity"], platform_settings, http),
         )
         apps["subscriptions"] = await _started(stack, subscriptions)
         payments = create_payments(
             payments_settings,
             platform_settings,
-            verifier=identity_verifier(apps["identity"], platform_settings),
+            verifier=identity_verifier(apps["identity"], platform_settings, http),
             temporal=temporal_env.client,
         )
         payments.state.subscriptions = SubscriptionsPort(http, platform_settings)

@@ -12,6 +12,8 @@ from servicekit.mail import MailSettings
 from servicekit.settings import PlatformSettings
 from workflows.claims.activities import ClaimActivities
 from workflows.claims.workflows import ClaimReceiptWorkflow
+from workflows.erasure.activities import ErasureActivities
+from workflows.erasure.workflows import ErasureWorkflow
 from workflows.exports.activities import ExportActivities
 from workflows.exports.workflows import ExportWorkflow
 from workflows.registration.activities import AccountEmailActivities
@@ -27,6 +29,7 @@ WORKFLOWS: Sequence[type] = (
     SubscriptionWorkflow,
     ExportWorkflow,
     ClaimReceiptWorkflow,
+    ErasureWorkflow,
 )
 
 
@@ -44,6 +47,7 @@ def build_activities(
     billing = BillingActivities(http, settings)
     exports = ExportActivities(http, settings)
     claims = ClaimActivities(http, settings, mail)
+    erasure = ErasureActivities(http, settings)
     return [
         accounts.send_account_email,
         accounts.expire_unverified_account,
@@ -59,4 +63,6 @@ def build_activities(
         exports.cpa005,
         exports.payroll,
         claims.send_receipt,
+        erasure.erase,
+        erasure.record_proofs,
     ]

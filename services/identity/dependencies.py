@@ -8,6 +8,7 @@ from fastapi import Depends, Header, Request
 from servicekit.auth import InvalidToken, TokenVerifier, bearer_token, service_token_matches
 from servicekit.db import SessionDep
 from servicekit.settings import PlatformSettings
+from services.identity import cutoffs
 from services.identity import repository as repo
 from services.identity.config import IdentitySettings
 from services.identity.keys import SigningKey
@@ -42,13 +43,10 @@ async def current_account(
     parts: ComponentsDep,
     authorization: Annotated[str | None, Header()] = None,
 ) -> Account:
-    """The caller's account; tokens issued before its last logout or password change are refused."""
+    """The caller's account; tokens of sessions ended since (logout, password change) fail."""
     claims = await parts.verifier.verify(bearer_token(authorization))
     account = await repo.account_by_id(session, str(claims["sub"]))
-    if account is None:
-        raise InvalidToken()
-    not_before = account.tokens_not_before
-    if not_before is not None and int(claims["iat"]) < int(not_before.timestamp()):
+    if account is None or not cutoffs.token_is_live(account, claims):
         raise InvalidToken()
     return account
 

@@ -6,7 +6,7 @@ from fastapi import APIRouter, BackgroundTasks, Response
 from fastapi.responses import JSONResponse
 
 from servicekit.db import SessionDep
-from services.identity import service, sessions
+from services.identity import erasure, service, sessions
 from services.identity.dependencies import ClientAddress, ComponentsDep, CurrentAccount
 from services.identity.schemas import (
     DeletionIn,
@@ -136,9 +136,16 @@ async def export(account: CurrentAccount) -> JSONResponse:
 async def delete_account(
     body: DeletionIn, session: SessionDep, parts: ComponentsDep, account: CurrentAccount
 ) -> Response:
-    """Delete the caller's account (refused while a subscription is active)."""
-    await service.delete_account(
-        session, parts.settings, parts.subscriptions, account, body.password
+    """Delete the caller's account (refused while a subscription is active): identity's data
+    at once, every other service's through the `erasure-<account id>` workflow."""
+    await erasure.request_deletion(
+        session,
+        parts.settings,
+        parts.subscriptions,
+        parts.lifecycle.client,
+        parts.lifecycle.task_queue,
+        account,
+        body.password,
     )
     return Response(status_code=204)
 

@@ -30,9 +30,16 @@ class SigningKey:
         return {"keys": [jwk]}
 
     def sign_access_token(
-        self, *, account_id: str, role: str, issuer: str, audience: str, minutes: int
+        self,
+        *,
+        account_id: str,
+        role: str,
+        issuer: str,
+        audience: str,
+        minutes: int,
+        session_version: int,
     ) -> str:
-        """A short-lived access token for one account."""
+        """A short-lived access token for one account, in its current session version (`sv`)."""
         now = int(time.time())
         claims = {
             "iss": issuer,
@@ -43,6 +50,7 @@ class SigningKey:
             "nbf": now,
             "exp": now + minutes * 60,
             "jti": str(uuid.uuid4()),
+            "sv": session_version,
         }
         headers = {"kid": self.kid, "typ": ACCESS_TOKEN_TYPE}
         return jwt.encode(claims, self.private_key, algorithm="ES256", headers=headers)

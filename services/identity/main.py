@@ -13,7 +13,7 @@ from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
-from services.identity import endpoints, internal_endpoints
+from services.identity import endpoints, erasure_endpoints, internal_endpoints
 from services.identity.config import IdentitySettings, get_settings
 from services.identity.db import engine_for
 from services.identity.dependencies import Components
@@ -62,4 +62,5 @@ def create_app(
     app.include_router(endpoints.router)
     app.include_router(endpoints.jwks_router)
     app.include_router(internal_endpoints.router)
+    app.include_router(erasure_endpoints.router)
     return app

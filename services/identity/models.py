@@ -1,9 +1,10 @@
-"""Identity's tables: accounts, profiles, single-use links, refresh tokens, login failures."""
+"""Identity's tables: accounts, profiles, single-use links, refresh tokens, login failures,
+ended sessions and the proofs of account erasures."""
 
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from servicekit.db import UTCDateTime, new_metadata, utcnow
@@ -24,8 +25,11 @@ class Account(Base):
     language: Mapped[str] = mapped_column(String(2), default="fr")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     verified_at: Mapped[datetime | None]
-    # Access tokens issued before this instant are revoked (logout, password change, reset).
+    # When the sessions last ended (logout, password change, reset): kept for the record.
     tokens_not_before: Mapped[datetime | None]
+    # Counts the ends of sessions; every access token carries it (`sv`) and one below it is
+    # refused, whatever the clock says (a token issued in the same second as a logout too).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     last_email_sent_at: Mapped[datetime | None]
     emails_this_hour: Mapped[int] = mapped_column(Integer, default=0)
     email_hour_started_at: Mapped[datetime | None]
@@ -100,3 +104,33 @@ class LoginFailure(Base):
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (Index("ix_login_failures_scope_time", "scope", "occurred_at"),)
+
+
+class SessionCutoff(Base):
+    """An account's ended sessions, published to the other services (`servicekit.revocation`).
+
+    No foreign key: a deleted account's row stays (`closed`) until its last token has expired.
+    """
+
+    __tablename__ = "session_cutoffs"
+
+    account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_version: Mapped[int] = mapped_column(Integer)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class ErasureProof(Base):
+    """What one service erased or anonymised for a deleted account, and when (Law 25 proof).
+
+    Holds no personal data: the account's random id, the service, counts of records.
+    """
+
+    __tablename__ = "erasure_proofs"
+
+    account_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    service: Mapped[str] = mapped_column(String(20), primary_key=True)
+    erased_at: Mapped[datetime]
+    # JSON: {"erased": {record: count}, "anonymised": {record: count}}
+    summary: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)

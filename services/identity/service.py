@@ -1,4 +1,6 @@
-"""Account rules: signup, email verification, resend, profile, export, deletion. Never commits."""
+"""Account rules: signup, email verification, resend, profile, export. Never commits.
+
+Deletion is in `erasure.py`."""
 
 import uuid
 from datetime import datetime, timedelta
@@ -12,18 +14,15 @@ from services.identity import repository as repo
 from services.identity.config import IdentitySettings
 from services.identity.errors import (
     AccountNotFound,
-    ActiveSubscription,
-    CurrentPasswordWrong,
     TokenExpired,
     TokenInvalid,
     TokenUsed,
 )
 from services.identity.lifecycle import Lifecycle
 from services.identity.models import Account, OneTimeToken, Profile
-from services.identity.ports import SubscriptionsPort
 from services.identity.schemas import MeOut, SignupIn
 from services.identity.schemas import Profile as ProfileIn
-from services.identity.security import hash_password, token_digest, verify_password
+from services.identity.security import hash_password, token_digest
 
 VERIFY, RESET = "verify_email", "password_reset"
 
@@ -203,19 +202,3 @@ def export(account: Account) -> dict[str, object]:
         },
         "profile": profile_dict(account) if account.profile else None,
     }
-
-
-async def delete_account(
-    session: AsyncSession,
-    settings: IdentitySettings,
-    subscriptions: SubscriptionsPort,
-    account: Account,
-    password: str,
-) -> None:
-    """Delete the account and its data, unless a subscription is still active."""
-    if not await verify_password(settings, account.password_hash, password):
-        raise CurrentPasswordWrong(field="password")
-    if await subscriptions.active_count(account.id) > 0:
-        raise ActiveSubscription()
-    await session.delete(account)
-    await session.flush()

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicekit.auth import InvalidToken
 from servicekit.db import utcnow
 from servicekit.settings import PlatformSettings
+from services.identity import cutoffs
 from services.identity import repository as repo
 from services.identity.config import IdentitySettings
 from services.identity.errors import (
@@ -57,6 +58,7 @@ class Issuer:
             issuer=self.platform.token_issuer,
             audience=self.platform.token_audience,
             minutes=self.settings.access_token_minutes,
+            session_version=account.session_version or 0,
         )
         summary = AccountSummary(
             id=account.id,
@@ -150,11 +152,9 @@ async def refresh(session: AsyncSession, issuer: Issuer, token: str) -> TokensOu
 
 
 async def end_all_sessions(session: AsyncSession, account: Account) -> None:
-    """Revoke every access and refresh token issued to the account until now."""
-    now = utcnow()
-    # Whole seconds, like the tokens' `iat`: a token issued right after this stays valid.
-    account.tokens_not_before = now.replace(microsecond=0)
-    await repo.revoke_refresh_tokens(session, account.id, now)
+    """Revoke every access and refresh token issued to the account until now (by session
+    version, not by time: a token issued in the same second as the logout is revoked too)."""
+    await cutoffs.end_sessions(session, account)
 
 
 async def request_reset(

@@ -16,6 +16,7 @@ from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
 from services.payments import (
     billing_endpoints,
+    erasure_endpoints,
     internal_endpoints,
     method_endpoints,
 )
@@ -34,6 +35,7 @@ ROUTERS = (
     billing_endpoints.router,
     billing_endpoints.operator_router,
     internal_endpoints.router,
+    erasure_endpoints.router,
     export_endpoints.router,
     claim_endpoints.router,
 )

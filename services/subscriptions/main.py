@@ -18,6 +18,7 @@ from servicekit.temporal import connect
 from services.subscriptions import (
     catalog_endpoints,
     endpoints,
+    erasure_endpoints,
     internal_endpoints,
     operator_endpoints,
     vehicle_endpoints,
@@ -39,6 +40,7 @@ ROUTERS = (
     endpoints.router,
     operator_endpoints.router,
     internal_endpoints.router,
+    erasure_endpoints.router,
 )
 
 

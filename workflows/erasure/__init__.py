@@ -1,0 +1,1 @@
+"""Account erasure: every service erases or anonymises what it holds for a deleted account."""
