@@ -4,11 +4,13 @@ what they hold, and identity keeps every service's report as the proof."""
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
+from temporalio.service import RPCError, RPCStatusCode
 
 from servicekit.auth import configure_verifier
 from servicekit.db import transaction
@@ -204,3 +206,23 @@ async def test_erasure_endpoints_repeat_without_erasing_anything_more(
         assert sum(again["erased"].values()) == 0
         assert sum(again["anonymised"].values()) == 0
         assert (await client.post(path)).status_code == 401  # the service token is required
+
+
+class _TemporalDown:
+    async def start_workflow(self, *args: Any, **kwargs: Any) -> None:
+        raise RPCError("unavailable", RPCStatusCode.UNAVAILABLE, b"")
+
+
+async def test_without_temporal_deletion_is_refused_and_nothing_is_deleted(
+    apps, identity, users, monkeypatch
+):
+    user = await users()
+    lifecycle = apps["identity"].state.components.lifecycle
+    monkeypatch.setattr(lifecycle, "client", _TemporalDown())
+
+    deleted = await identity.post(
+        "/v1/me/deletion", headers=user.headers, json={"password": PASSWORD}
+    )
+
+    assert (deleted.status_code, deleted.json()["error"]) == (503, "service_unavailable")
+    assert (await identity.get("/v1/me", headers=user.headers)).status_code == 200

@@ -30,8 +30,8 @@ RETRY = RetryPolicy(
 
 @workflow.defn(name=WORKFLOW_NAME)
 class ErasureWorkflow:
-    """Identity has already erased its own data when this starts; it is asked again anyway
-    (idempotent), in case the deletion's transaction failed after the start."""
+    """Identity erases its own data in the deletion request, just after starting this; it is
+    asked again here (idempotent), in case that transaction failed after the start."""
 
     @workflow.run
     async def run(self, input: ErasureInput) -> ErasureResult:
