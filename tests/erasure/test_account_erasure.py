@@ -3,6 +3,7 @@ id>` workflow on the real Temporal dev server has subscriptions and payments era
 what they hold, and identity keeps every service's report as the proof."""
 
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from servicekit.auth import configure_verifier
 from servicekit.db import transaction
 from services.identity.models import Account, Profile
-from services.payments.models import Invoice, PaymentMethod
+from services.payments.models import Charge, Invoice, PaymentMethod
 from services.subscriptions import seed
 from services.subscriptions.models import Contract, Subscription, Vehicle
 from tests.identity.helpers import PASSWORD
@@ -226,3 +227,34 @@ async def test_without_temporal_deletion_is_refused_and_nothing_is_deleted(
 
     assert (deleted.status_code, deleted.json()["error"]) == (503, "service_unavailable")
     assert (await identity.get("/v1/me", headers=user.headers)).status_code == 200
+
+
+async def test_payments_waits_until_a_recent_debit_is_in_the_bank_file(
+    apps, stack, clients, users, platform_settings
+):
+    _, payments = clients
+    internal = {"X-Service-Token": platform_settings.service_token}
+    user = await users()
+    pad = (await add_pad(payments, user)).json()
+    debit = await payments.post(
+        "/internal/v1/charges", json=charge_body(user, pad["id"]), headers=internal
+    )
+    assert debit.json()["status"] == "paid", debit.text
+    path = f"/internal/v1/accounts/{user.id}/erasure"
+
+    deferred = await payments.post(path, headers=internal)
+
+    assert (deferred.status_code, deferred.json()["error"]) == (409, "erasure_deferred")
+    wait = deferred.json()["details"]["retry_after_seconds"]
+    assert 86400 < wait <= 2 * 86400 + 1
+    [method] = await _rows(
+        apps["payments"], select(PaymentMethod).where(PaymentMethod.id == pad["id"])
+    )
+    assert method.account_number_encrypted is not None  # tonight's CPA-005 file needs it
+
+    async with transaction(apps["payments"].state.sessionmaker) as session:
+        charge = await session.get(Charge, debit.json()["id"])
+        assert charge is not None and charge.completed_at is not None
+        charge.completed_at -= timedelta(days=3)  # the file of that day has been written
+    erased = await payments.post(path, headers=internal)
+    assert erased.json()["erased"] == {"payment_methods": 1, "cheque_specimens": 1}

@@ -3,14 +3,17 @@ and the proof is recorded only once all three have answered."""
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
+import pytest
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from servicekit.erasure import ErasureReport
 from tests.workflows.helpers import running_worker
+from workflows.erasure.activities import _check
 from workflows.erasure.models import (
     WORKFLOW_NAME,
     ErasureInput,
@@ -66,3 +69,17 @@ async def test_a_service_that_is_down_is_asked_again_until_it_answers(env):
     [proofs] = services.recorded
     assert proofs.account_id == account_id
     assert {r.service for r in proofs.reports} == {"identity", "subscriptions", "payments"}
+
+
+def test_a_deferred_answer_sets_when_the_activity_is_tried_again():
+    request = httpx.Request("POST", "http://payments.test/internal/v1/accounts/a/erasure")
+    body = {"error": "erasure_deferred", "details": {"retry_after_seconds": 3600}}
+    with pytest.raises(ApplicationError) as deferred:
+        _check("payments", httpx.Response(409, json=body, request=request))
+    assert deferred.value.next_retry_delay == timedelta(hours=1)
+    assert not deferred.value.non_retryable
+
+    with pytest.raises(ApplicationError) as down:
+        _check("payments", httpx.Response(503, request=request))
+    assert down.value.next_retry_delay is None
+    assert not down.value.non_retryable

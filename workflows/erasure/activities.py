@@ -1,5 +1,6 @@
 """The erasure activities: each service's idempotent erasure endpoint, then identity's proof."""
 
+from datetime import timedelta
 from urllib.parse import quote
 
 import httpx
@@ -10,6 +11,9 @@ from servicekit.erasure import ErasureReport, erasure_path
 from servicekit.settings import PlatformSettings
 from workflows.erasure.models import ErasureProofs, ErasureStep
 from workflows.service_errors import error_code
+
+DEFERRED = "erasure_deferred"
+MAX_DEFERRAL_SECONDS = 3 * 86400
 
 
 class ErasureActivities:
@@ -46,10 +50,20 @@ class ErasureActivities:
 
 def _check(service: str, response: httpx.Response) -> None:
     # Erasure must happen: every failure is retried (an operator sees the activity retrying in
-    # the Web UI); only the status and the service's error code are kept, never the body.
+    # the Web UI); only the status, the service's error code and a delay are kept, never more.
     if not response.is_success:
         code = error_code(response)
         raise ApplicationError(
             f"{service} answered HTTP {response.status_code} {code}".strip(),
             type=code or f"{service}_http_{response.status_code}",
+            next_retry_delay=_deferred_for(response) if code == DEFERRED else None,
         )
+
+
+def _deferred_for(response: httpx.Response) -> timedelta | None:
+    """How long the service asked to wait (payments, until a debit is in the bank's file)."""
+    try:
+        seconds = int(response.json()["details"]["retry_after_seconds"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    return timedelta(seconds=min(max(seconds, 1), MAX_DEFERRAL_SECONDS))
