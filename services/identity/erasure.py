@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError
-from workflows.erasure.models import WORKFLOW_NAME, ErasureInput, workflow_id
 
 from servicekit.db import utcnow
 from servicekit.erasure import ErasureReport
@@ -30,6 +29,7 @@ from services.identity.models import (
 )
 from services.identity.ports import SubscriptionsPort
 from services.identity.security import verify_password
+from workflows.erasure.models import WORKFLOW_NAME, ErasureInput, workflow_id
 
 log = logging.getLogger(__name__)
 
