@@ -64,7 +64,7 @@ class Handler(BaseHTTPRequestHandler):
 class WebStandIn(Handler):
     """/operator-check by the `session` cookie (refreshing it), pages otherwise."""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self.record()
         cookie = self.headers.get("Cookie", "")
         session = cookie.split("session=", 1)[1].split(";")[0] if "session=" in cookie else ""
@@ -87,7 +87,7 @@ class UiStandIn(Handler):
         cookie = {"Set-Cookie": "_csrf=ui-token; Path=/; SameSite=Strict"}
         self.reply(200, body, {"Content-Type": "application/json", **cookie})
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer  # noqa: N815
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer
 
 
 @dataclass
@@ -160,9 +160,10 @@ def test_anonymous_goes_to_login_and_a_customer_gets_403(gateway: Gateway) -> No
 def test_an_operator_reads_the_ui_without_the_portal_session_reaching_it(
     gateway: Gateway,
 ) -> None:
-    page = get(gateway, "/temporal/namespaces/default/workflows?query=a", session="op")
+    listed = "/temporal/namespaces/default/workflows?query=a"
+    page = get(gateway, listed, session="op")
     assert page.status_code == 200
-    assert page.json() == {"method": "GET", "path": "/temporal/namespaces/default/workflows?query=a"}
+    assert page.json() == {"method": "GET", "path": listed}
     assert gateway.ui.seen[-1][2] == "_csrf=ui-token"
     cookies = page.headers.get_list("set-cookie")
     assert any(c.startswith("session=op") for c in cookies)  # the check's refreshed session
