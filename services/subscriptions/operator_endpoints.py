@@ -11,6 +11,7 @@ from servicekit.auth import OperatorPrincipal
 from servicekit.db import SessionDep
 from servicekit.errors import FieldError
 from servicekit.formats import normalize_plate
+from servicekit.temporal_ui import PUBLIC_PATH
 from services.subscriptions import repository as repo
 from services.subscriptions import service
 from services.subscriptions.dependencies import Components, ComponentsDep, authorize_plate_reader
@@ -35,9 +36,9 @@ async def detail(parts: Components, subscription_id: str) -> OperatorSubscriptio
     """A subscription as an operator sees it, read in a fresh transaction."""
     async with parts.transaction() as session:
         sub = await service.require(session, subscription_id)
-        return await operator_out(
-            session, sub, parts.platform.temporal_ui_url, parts.platform.temporal_namespace
-        )
+        # The Temporal UI operators use: /temporal/ on the portal's origin, behind their login.
+        ui = parts.platform.public_web_origin.rstrip("/") + PUBLIC_PATH
+        return await operator_out(session, sub, ui, parts.platform.temporal_namespace)
 
 
 def _plate_or_none(q: str) -> str | None:

@@ -69,6 +69,10 @@ async def test_a_request_approved_by_an_operator_becomes_active_with_its_contrac
     detail = await client.get(f"/v1/operator/subscriptions/{sub['id']}", headers=operator.headers)
     assert detail.json()["workflow_id"] == f"subscription-{sub['id']}"
     assert detail.json()["account_id"] == user.id
+    # the Temporal UI operators use: /temporal/ on the portal's origin (conftest's platform)
+    assert detail.json()["workflow_url"] == (
+        f"https://portal.test/temporal/namespaces/default/workflows/subscription-{sub['id']}"
+    )
 
     by_user = await decide(client, user, sub["id"])
     assert by_user.status_code == 403
