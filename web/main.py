@@ -27,6 +27,7 @@ from web.routes import (
     my_subscription,
     operator,
     operator_billing,
+    operator_cancellation,
     password_reset,
     portal,
     registration,
@@ -114,6 +115,7 @@ def create_app(
         vehicles,
         operator,
         operator_billing,
+        operator_cancellation,
         claims,
     )
     for module in routers:

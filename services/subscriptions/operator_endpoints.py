@@ -17,6 +17,7 @@ from services.subscriptions import service
 from services.subscriptions.dependencies import Components, ComponentsDep, authorize_plate_reader
 from services.subscriptions.endpoints import contract_response
 from services.subscriptions.schemas import (
+    CancellationIn,
     DecisionIn,
     OperatorSubscriptionOut,
     PlateCheckOut,
@@ -97,6 +98,34 @@ async def decide(
         decision=body.decision, operator_id=operator.account_id, reason=body.reason
     )
     await parts.lifecycle.update(subscription_id, wf.DECIDE, decision)
+    return await detail(parts, subscription_id)
+
+
+CANCELLATION = "/subscriptions/{subscription_id}/cancellation"
+
+
+@router.post(CANCELLATION, response_model=OperatorSubscriptionOut)
+async def cancel(
+    subscription_id: str, body: CancellationIn, parts: ComponentsDep, operator: OperatorPrincipal
+) -> OperatorSubscriptionOut:
+    """Cancel at a date for the subscriber (the service centre, by phone): the same notice
+    clause and emails as the subscriber's own request; the audit entry names the operator."""
+    async with parts.transaction() as session:
+        service.check_running(await service.require(session, subscription_id))
+    request = wf.CancellationRequest(account_id=operator.account_id, requested_date=body.date)
+    await parts.lifecycle.update(subscription_id, wf.SCHEDULE_CANCELLATION, request)
+    return await detail(parts, subscription_id)
+
+
+@router.delete(CANCELLATION, response_model=OperatorSubscriptionOut)
+async def withdraw_cancellation(
+    subscription_id: str, parts: ComponentsDep, operator: OperatorPrincipal
+) -> OperatorSubscriptionOut:
+    """Withdraw a scheduled cancellation for the subscriber; the audit entry names the operator."""
+    async with parts.transaction() as session:
+        service.check_cancellation_scheduled(await service.require(session, subscription_id))
+    withdrawal = wf.CancellationWithdrawal(account_id=operator.account_id)
+    await parts.lifecycle.update(subscription_id, wf.WITHDRAW_CANCELLATION, withdrawal)
     return await detail(parts, subscription_id)
 
 

@@ -91,7 +91,7 @@ async def search(
     return render(request, "operator/search.html", context)
 
 
-async def _detail_page(
+async def detail_page(
     request: Request,
     account: Account,
     subs: SubscriptionsClient,
@@ -131,7 +131,7 @@ async def request_detail(
     """A request's full detail: person, vehicles, employee number, history."""
     if await operator_me(account) is None:
         return forbidden(request, account)
-    return await _detail_page(request, account, subs, subscription_id)
+    return await detail_page(request, account, subs, subscription_id)
 
 
 @router.post(f"{CONSOLE}/demandes/{{subscription_id}}/decision")
@@ -152,7 +152,7 @@ async def decide(
     if decision == "refuse" and not reason:
         errors = {f"reason{modification_id}": t("operator.reason_required")}
         extra = {"errors": errors, "values": {"reason": reason}}
-        return await _detail_page(request, account, subs, subscription_id, extra, 422)
+        return await detail_page(request, account, subs, subscription_id, extra, 422)
     try:
         if modification_id:
             await account.call(subs.decide_modification, modification_id, decision, reason)
@@ -165,7 +165,7 @@ async def decide(
         if exc.code == "offering_full":
             message = t("operator.offering_full")
         extra = {"form_error": message, "values": {"reason": reason}}
-        return await _detail_page(request, account, subs, subscription_id, extra, exc.status)
+        return await detail_page(request, account, subs, subscription_id, extra, exc.status)
     account.session.notice = (
         "notice.request_approved" if decision == "approve" else "notice.request_refused"
     )
