@@ -119,6 +119,15 @@ def _json_refusal(status: int, code: str, fr: str, en: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message(fr, en)}, status_code=status)
 
 
+def _read_only() -> JSONResponse:
+    return _json_refusal(
+        403,
+        "read_only",
+        "L'interface Temporal est en lecture seule : agissez dans la console opérateur.",
+        "The Temporal UI is read-only: act in the operator console.",
+    )
+
+
 def _refuse(request: Request, seen: Verdict) -> Response:
     api = request.url.path.startswith(API_PREFIX)
     if seen is Verdict.ANONYMOUS:
@@ -138,24 +147,22 @@ async def operator_check(request: Request) -> Response:
 
 
 @router.api_route(PUBLIC_PATH, methods=ALL_METHODS)
-async def temporal_root() -> Response:
+async def temporal_root(request: Request) -> Response:
     """The UI's home, with its trailing slash."""
+    if request.method not in READ_METHODS:
+        return _read_only()
     return see_other(f"{PUBLIC_PATH}/")
 
 
 @router.api_route(PUBLIC_PATH + "/{path:path}", methods=ALL_METHODS)
 async def temporal_ui(request: Request, path: str) -> Response:
     """The relayed Temporal Web UI, for operators, read-only."""
+    # Writes first: refused for everyone, before any session is looked at (as nginx does).
+    if not is_read_only(request.method, request.url.path):
+        return _read_only()
     seen = await verdict(request)
     if seen is not Verdict.OPERATOR:
         return _refuse(request, seen)
-    if not is_read_only(request.method, request.url.path):
-        return _json_refusal(
-            403,
-            "read_only",
-            "L'interface Temporal est en lecture seule : agissez dans la console opérateur.",
-            "The Temporal UI is read-only: act in the operator console.",
-        )
     upstream = getattr(request.app.state, "temporal_ui", None)
     if upstream is None:
         t = translator(request.state.session.language)

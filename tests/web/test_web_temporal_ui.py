@@ -191,3 +191,14 @@ async def test_reads_and_queries_are_relayed_with_the_ui_csrf_cookie(
     assert (method, path) == ("POST", query)
     assert headers["cookie"] == "_csrf=ui-csrf-token"
     assert headers["x-csrf-token"] == "ui-csrf-token"
+
+
+async def test_writes_are_refused_before_anyone_is_asked_who_they_are(
+    client: httpx.AsyncClient, ui_server: FakeUiServer
+) -> None:
+    for path in ("/temporal", f"{WORKFLOW}/terminate"):
+        refused = await client.post(path, json={})
+        assert refused.status_code == 403 and refused.json()["error"] == "read_only", path
+    query = await client.post(f"{WORKFLOW}/query/__stack_trace", json={})
+    assert query.status_code == 401  # a read: the login comes first
+    assert ui_server.seen == []
