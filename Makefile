@@ -7,7 +7,7 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
 # Debian packages the suite drives, as command:package; `debian-deps` installs the missing ones.
-DEBIAN_TOOLS := chromium:chromium faketime:faketime
+DEBIAN_TOOLS := chromium:chromium faketime:faketime nginx:nginx-light
 
 .PHONY: run test test-dates debian-deps lint operator migrate bench clean-data
 
@@ -34,7 +34,8 @@ run: migrate
 	@echo "  Identity API           http://127.0.0.1:8001/docs"
 	@echo "  Subscriptions API      http://127.0.0.1:8002/docs"
 	@echo "  Payments API           http://127.0.0.1:8003/docs"
-	@echo "  Temporal Web UI        http://localhost:8233"
+	@echo "  Temporal Web UI        http://localhost:8000/temporal/  (operators)"
+	@echo "                         http://127.0.0.1:8233/temporal/  (administrators)"
 	@echo "  Courriels (mail)       http://127.0.0.1:8025  (SMTP 127.0.0.1:1025)"
 	@echo ""
 	$(BIN)/honcho start -f Procfile

@@ -5,6 +5,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
+
+from servicekit.temporal_ui import CODEC_ENDPOINT, PUBLIC_PATH
 
 CHECK = Path(__file__).resolve().parents[1] / "deploy" / "check_config.py"
 
@@ -14,3 +17,33 @@ def test_env_example_and_compose_name_every_setting_the_code_reads(capsys):
     with pytest.raises(SystemExit) as ended:
         runpy.run_path(str(CHECK), run_name="__main__")
     assert ended.value.code == 0, capsys.readouterr().out
+
+
+ROOT = CHECK.parents[1]
+# What every deployment of the Temporal UI sets (docs/temporal-ui.md).
+TEMPORAL_UI_SETTINGS = {
+    "TEMPORAL_UI_PUBLIC_PATH": PUBLIC_PATH,
+    "TEMPORAL_CODEC_ENDPOINT": CODEC_ENDPOINT,
+    "TEMPORAL_DISABLE_WRITE_ACTIONS": "true",
+    "TEMPORAL_WORKFLOW_TERMINATE_DISABLED": "true",
+    "TEMPORAL_WORKFLOW_CANCEL_DISABLED": "true",
+    "TEMPORAL_WORKFLOW_SIGNAL_DISABLED": "true",
+    "TEMPORAL_WORKFLOW_RESET_DISABLED": "true",
+    "TEMPORAL_START_WORKFLOW_DISABLED": "true",
+    "TEMPORAL_BATCH_ACTIONS_DISABLED": "true",
+}
+
+
+def test_compose_and_helm_serve_the_temporal_ui_under_temporal_read_only() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    helm = yaml.safe_load((ROOT / "deploy/temporal/values.yaml").read_text())["web"]
+    helm_env = {e["name"]: e["value"] for e in helm["additionalEnv"]}
+    for name, value in TEMPORAL_UI_SETTINGS.items():
+        assert compose["temporal-ui"]["environment"][name] == value, name
+        assert helm_env[name] == value, name
+    # the bare UI on loopback only; the portal and /temporal/ through the gateway alone
+    assert compose["temporal-ui"]["ports"] == ["127.0.0.1:8233:8080"]
+    assert helm["ingress"]["enabled"] is False
+    assert "ports" not in compose["web"]
+    assert compose["gateway"]["ports"] == ["8000:8000"]
+    assert compose["web"]["environment"]["WEB_TEMPORAL_UI_UPSTREAM"] == ""

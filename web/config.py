@@ -22,6 +22,9 @@ class WebSettings(BaseSettings):
     # A session not written for this long is refused (it is rewritten at each token refresh).
     session_idle_seconds: int = 12 * 3600
     identity_timeout_seconds: float = 10.0
+    # The Temporal Web UI server the web proxies under /temporal/ (embedded mode: the dev
+    # server's UI, started with --ui-public-path /temporal). Empty: /temporal/ answers 404.
+    temporal_ui_upstream: str = "http://127.0.0.1:8233"
     platform: PlatformSettings = Field(default_factory=PlatformSettings)
 
     @property

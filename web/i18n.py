@@ -945,6 +945,30 @@ STRINGS: dict[str, Message] = {
         "en": "This subscription is full: no space is available. The request stays pending.",
     },
     "operator.modification_title": {"fr": "Demande de modification", "en": "Modification request"},
+    "operator.cancel_title": {"fr": "Annuler l'abonnement", "en": "Cancel the subscription"},
+    "operator.cancel_explain": {
+        "fr": "Pour l'abonné (par exemple à sa demande au téléphone) : la clause d'annulation de "
+        "son contrat s'applique et il en est avisé par courriel. L'historique vous nomme.",
+        "en": "For the subscriber (for example at their request by phone): their contract's "
+        "cancellation clause applies and they are notified by email. The history names you.",
+    },
+    "operator.cancel_submit": {
+        "fr": "Annuler l'abonnement à cette date",
+        "en": "Cancel the subscription on this date",
+    },
+    "operator.cancel_scheduled": {
+        "fr": "L'abonnement prendra fin le {date}.",
+        "en": "The subscription will end on {date}.",
+    },
+    "operator.cancel_withdraw": {"fr": "Retirer l'annulation", "en": "Withdraw the cancellation"},
+    "notice.operator_cancellation": {
+        "fr": "L'annulation a été enregistrée; l'abonné en est avisé.",
+        "en": "The cancellation has been recorded; the subscriber is notified.",
+    },
+    "notice.operator_cancellation_withdrawn": {
+        "fr": "L'annulation a été retirée; l'abonnement se poursuit.",
+        "en": "The cancellation has been withdrawn; the subscription continues.",
+    },
     "operator.person": {"fr": "Demandeur", "en": "Requester"},
     "operator.person_unknown": {
         "fr": "Ce compte n'existe plus.",

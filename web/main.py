@@ -27,6 +27,7 @@ from web.routes import (
     my_subscription,
     operator,
     operator_billing,
+    operator_cancellation,
     password_reset,
     portal,
     registration,
@@ -38,6 +39,9 @@ from web.security import HEADERS, SecurityHeadersMiddleware
 from web.session import Session, SessionMiddleware
 from web.subscriptions_client import SubscriptionsClient
 from web.templating import render
+from web.temporal_relay import upstream_client
+from web.temporal_ui import RoleCache
+from web.temporal_ui import router as temporal_ui_router
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -47,8 +51,10 @@ def create_app(
     identity_client: httpx.AsyncClient | None = None,
     subscriptions_client: httpx.AsyncClient | None = None,
     payments_client: httpx.AsyncClient | None = None,
+    temporal_ui_client: httpx.AsyncClient | None = None,
 ) -> FastAPI:
-    """The web app; it opens its own clients to the three services unless given (tests)."""
+    """The web app; it opens its own clients to the three services and to the Temporal UI
+    server unless given (tests)."""
     s = settings or get_settings()
 
     @asynccontextmanager
@@ -70,6 +76,10 @@ def create_app(
                     httpx.AsyncClient(base_url=s.platform.payments_url, timeout=timeout)
                 )
                 app.state.payments = PaymentsClient(http, s.platform.service_token)
+            if temporal_ui_client is None and s.temporal_ui_upstream:
+                app.state.temporal_ui = await stack.enter_async_context(
+                    upstream_client(s.temporal_ui_upstream)
+                )
             yield
 
     app = FastAPI(
@@ -78,6 +88,8 @@ def create_app(
     app.state.settings = s
     app.state.refresher = RefreshCoordinator()
     app.state.payload_codec = EncryptionCodec(s.platform.payload_key)
+    app.state.operator_roles = RoleCache()
+    app.state.temporal_ui = temporal_ui_client
     if identity_client is not None:
         app.state.identity = IdentityClient(identity_client, s.platform.service_token)
     if subscriptions_client is not None:
@@ -103,10 +115,12 @@ def create_app(
         vehicles,
         operator,
         operator_billing,
+        operator_cancellation,
         claims,
     )
     for module in routers:
         app.include_router(module.router)
+    app.include_router(temporal_ui_router)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
     install_error_pages(app)
     return app

@@ -153,6 +153,20 @@ class SubscriptionsClient(ServiceClient):
         answer: JSON = await self._json("POST", path, ip, token, body=body)
         return answer
 
+    async def operator_cancel(self, ip: str, token: str, subscription_id: str, date: str) -> JSON:
+        """Cancel a running subscription at a date for its subscriber (audited as the operator)."""
+        path = f"/v1/operator/subscriptions/{subscription_id}/cancellation"
+        answer: JSON = await self._json("POST", path, ip, token, body={"date": date})
+        return answer
+
+    async def operator_withdraw_cancellation(
+        self, ip: str, token: str, subscription_id: str
+    ) -> JSON:
+        """Withdraw a scheduled cancellation for the subscriber (audited as the operator)."""
+        path = f"/v1/operator/subscriptions/{subscription_id}/cancellation"
+        answer: JSON = await self._json("DELETE", path, ip, token)
+        return answer
+
     async def decide_modification(
         self, ip: str, token: str, modification_id: str, decision: str, reason: str | None
     ) -> JSON:

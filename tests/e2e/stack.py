@@ -35,6 +35,8 @@ class Stack:
     folder: Path
     database_urls: dict[str, str]
     temporal_address: str
+    # The dev server's Web UI the web relays under /temporal/ ("" when none runs).
+    temporal_ui_url: str = ""
     ports: dict[str, int] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
@@ -52,6 +54,7 @@ class Stack:
             "PLATFORM_SUBSCRIPTIONS_URL": self.url("subscriptions"),
             "PLATFORM_PAYMENTS_URL": self.url("payments"),
             "PLATFORM_PUBLIC_WEB_ORIGIN": self.url("web"),
+            "WEB_TEMPORAL_UI_UPSTREAM": self.temporal_ui_url,
             "IDENTITY_DATABASE_URL": self.database_urls["identity"],
             "SUBSCRIPTIONS_DATABASE_URL": self.database_urls["subscriptions"],
             "PAYMENTS_DATABASE_URL": self.database_urls["payments"],

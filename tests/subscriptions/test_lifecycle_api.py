@@ -69,6 +69,10 @@ async def test_a_request_approved_by_an_operator_becomes_active_with_its_contrac
     detail = await client.get(f"/v1/operator/subscriptions/{sub['id']}", headers=operator.headers)
     assert detail.json()["workflow_id"] == f"subscription-{sub['id']}"
     assert detail.json()["account_id"] == user.id
+    # the Temporal UI operators use: /temporal/ on the portal's origin (conftest's platform)
+    assert detail.json()["workflow_url"] == (
+        f"https://portal.test/temporal/namespaces/default/workflows/subscription-{sub['id']}"
+    )
 
     by_user = await decide(client, user, sub["id"])
     assert by_user.status_code == 403
@@ -163,6 +167,35 @@ async def test_a_cancellation_is_scheduled_with_the_notice_then_withdrawn(
     assert withdrawn.status_code == 200, withdrawn.text
     assert withdrawn.json()["cancellation_effective"] is None
     again = await client.delete(url, headers=user.headers)
+    assert (again.status_code, again.json()["error"]) == (409, "no_cancellation")
+
+
+@needs_workflow
+async def test_an_operator_cancels_for_the_subscriber_then_withdraws_it_audited(
+    client, user, operator, temporal_env
+):
+    sub = await submit(client, user, start=today())
+    await decide(client, operator, sub["id"])
+    url = f"/v1/operator/subscriptions/{sub['id']}/cancellation"
+    soon = (today() + timedelta(days=2)).isoformat()
+    assert (await client.post(url, headers=user.headers, json={"date": soon})).status_code == 403
+
+    scheduled = await client.post(url, headers=operator.headers, json={"date": soon})
+    assert scheduled.status_code == 200, scheduled.text
+    expected = (today() + timedelta(days=30)).isoformat()  # the same notice clause
+    assert scheduled.json()["cancellation_effective"] == expected
+    held = await eventually(lambda: _cancellation_held(temporal_env, sub["id"]))
+    assert held.isoformat() == expected
+    entry = scheduled.json()["history"][-1]
+    assert (entry["action"], entry["actor_role"]) == ("schedule_cancellation", "operator")
+
+    assert (await client.delete(url, headers=user.headers)).status_code == 403
+    withdrawn = await client.delete(url, headers=operator.headers)
+    assert withdrawn.status_code == 200, withdrawn.text
+    assert withdrawn.json()["cancellation_effective"] is None
+    entry = withdrawn.json()["history"][-1]
+    assert (entry["action"], entry["actor_role"]) == ("withdraw_cancellation", "operator")
+    again = await client.delete(url, headers=operator.headers)
     assert (again.status_code, again.json()["error"]) == (409, "no_cancellation")
 
 

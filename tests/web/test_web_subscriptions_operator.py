@@ -108,8 +108,9 @@ async def test_queue_detail_refusal_with_a_reason(
     detail = text_of((await console.get(f"{CONSOLE}/demandes/{subscription_id}")).text)
     assert "Marie" in detail and "Tremblay" in detail and user.email in detail
     assert "E-20431" in detail and plate in detail
-    ui = web_app.state.settings.platform.temporal_ui_url.rstrip("/")
-    assert f'href="{ui}/namespaces/default/workflows/subscription-{subscription_id}"' in detail
+    # the Temporal UI on this origin, behind the operator's login (web/temporal_ui.py)
+    link = f'href="/temporal/namespaces/default/workflows/subscription-{subscription_id}"'
+    assert link in detail
     assert "Approuver" in detail and "Refuser" in detail and "Historique" in detail
 
     token = await csrf(console, CONSOLE)
@@ -283,3 +284,46 @@ async def test_approval_contract_cancellation_at_a_date_and_its_withdrawal(
     assert decided.status_code == 303, decided.text
     page = await wait_for_page(client, mine, f"M{user.id[:5].upper()}")
     assert "Une demande de modification de cet abonnement est en attente" not in page
+
+
+async def test_an_operator_cancels_for_the_subscriber_and_withdraws_it(
+    client: httpx.AsyncClient, console: httpx.AsyncClient, user: Account, catalog: Catalog
+) -> None:
+    await login(client, user.email)
+    subscription_id = await request_subscription(client, catalog, f"C{user.id[:5].upper()}")
+    detail = f"{CONSOLE}/demandes/{subscription_id}"
+    token = await csrf(console, CONSOLE)
+    await console.post(f"{detail}/decision", data={"csrf_token": token, "decision": "approve"})
+    page = await wait_for_page(console, detail, "Annuler l'abonnement à cette date")
+    assert "la clause d'annulation de son contrat s'applique" in page
+
+    past = await console.post(
+        f"{detail}/annulation", data={"csrf_token": token, "date": "2020-01-01"}
+    )
+    assert past.status_code == 422
+    assert field_error(text_of(past.text), "cancel_date")
+    cancelled = await console.post(
+        f"{detail}/annulation", data={"csrf_token": token, "date": in_days(2).isoformat()}
+    )
+    assert cancelled.status_code == 303, cancelled.text
+    page = text_of((await console.get(detail)).text)
+    assert "L'annulation a été enregistrée; l'abonné en est avisé." in page
+    # the notice clause (30 days) applies, and the history names an operator
+    effective = long_date(in_days(30).isoformat(), "fr")
+    assert f"L'abonnement prendra fin le {effective}." in page
+    assert re.search(r"schedule_cancellation</td>.*?operator</td>", page, re.DOTALL)
+    assert effective in await wait_for_page(client, f"/mon-abonnement/{subscription_id}", effective)
+
+    withdrawn = await console.post(f"{detail}/annulation/retrait", data={"csrf_token": token})
+    assert withdrawn.status_code == 303, withdrawn.text
+    page = text_of((await console.get(detail)).text)
+    assert "L'annulation a été retirée; l'abonnement se poursuit." in page
+    assert "Annuler l'abonnement à cette date" in page
+    assert re.search(r"withdraw_cancellation</td>.*?operator</td>", page, re.DOTALL)
+
+    # a subscriber cannot use the console's form
+    mine = await csrf(client, f"/mon-abonnement/{subscription_id}")
+    refused = await client.post(
+        f"{detail}/annulation", data={"csrf_token": mine, "date": in_days(2).isoformat()}
+    )
+    assert refused.status_code == 403

@@ -1,8 +1,9 @@
 """The remote payload codec of the Temporal Web UI: operators read encrypted payloads in clear.
 
 Temporal's codec protocol: `POST {endpoint}/decode` and `/encode` with `{"payloads": [...]}`
-in protobuf JSON (metadata values and data base64). The Web UI calls it from its own origin
-with the browser's cookies, so CORS allows exactly that origin, with credentials.
+in protobuf JSON (metadata values and data base64). Operators' UI is served at /temporal/ on
+this origin (web/temporal_ui.py), so its calls are same-origin and carry the session cookie. The
+bare UI port (administrators) is another origin: CORS allows exactly that one, with credentials.
 """
 
 from typing import Literal

@@ -1,5 +1,6 @@
 """The operator console: pending requests oldest first, a request's detail, approve or refuse,
-search by contract number, plate or email, and the link to the workflow in the Temporal Web UI.
+search by contract number, plate or email, and the link to the workflow in the Temporal Web UI
+(/temporal/ on this origin, web/temporal_ui.py).
 
 The subscriptions service decides who is an operator (it refuses everyone else); the console also
 checks the role identity holds, to show a clear page instead of the service's refusal.
@@ -11,6 +12,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from servicekit.temporal_ui import PUBLIC_PATH
 from web.csrf import require_csrf
 from web.dependencies import Account, AccountDep
 from web.forms import is_form_error, see_other
@@ -40,9 +42,9 @@ def forbidden(request: Request, account: Account) -> Response:
 
 
 def workflow_url(request: Request, detail: dict[str, Any]) -> str:
-    """The subscription's workflow in the Temporal Web UI."""
+    """The subscription's workflow in the Temporal Web UI, served on this origin (/temporal/)."""
     platform = request.app.state.settings.platform
-    base = platform.temporal_ui_url.rstrip("/")
+    base = PUBLIC_PATH
     workflow = detail.get("workflow_id") or f"subscription-{detail.get('id')}"
     namespace = quote(platform.temporal_namespace or "default", safe="")
     return f"{base}/namespaces/{namespace}/workflows/{quote(str(workflow), safe='')}"
@@ -89,7 +91,7 @@ async def search(
     return render(request, "operator/search.html", context)
 
 
-async def _detail_page(
+async def detail_page(
     request: Request,
     account: Account,
     subs: SubscriptionsClient,
@@ -129,7 +131,7 @@ async def request_detail(
     """A request's full detail: person, vehicles, employee number, history."""
     if await operator_me(account) is None:
         return forbidden(request, account)
-    return await _detail_page(request, account, subs, subscription_id)
+    return await detail_page(request, account, subs, subscription_id)
 
 
 @router.post(f"{CONSOLE}/demandes/{{subscription_id}}/decision")
@@ -150,7 +152,7 @@ async def decide(
     if decision == "refuse" and not reason:
         errors = {f"reason{modification_id}": t("operator.reason_required")}
         extra = {"errors": errors, "values": {"reason": reason}}
-        return await _detail_page(request, account, subs, subscription_id, extra, 422)
+        return await detail_page(request, account, subs, subscription_id, extra, 422)
     try:
         if modification_id:
             await account.call(subs.decide_modification, modification_id, decision, reason)
@@ -163,7 +165,7 @@ async def decide(
         if exc.code == "offering_full":
             message = t("operator.offering_full")
         extra = {"form_error": message, "values": {"reason": reason}}
-        return await _detail_page(request, account, subs, subscription_id, extra, exc.status)
+        return await detail_page(request, account, subs, subscription_id, extra, exc.status)
     account.session.notice = (
         "notice.request_approved" if decision == "approve" else "notice.request_refused"
     )
