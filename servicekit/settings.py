@@ -23,6 +23,10 @@ class PlatformSettings(BaseSettings):
     token_issuer: str = "parking-identity"
     token_audience: str = "parking-platform"
     temporal_ui_url: str = "http://localhost:8233"
+    # Where request throttles count: each process's memory by default (the embedded mode, one
+    # replica of each service); a shared store such as `redis://127.0.0.1:6379/0` when a service
+    # runs as several replicas, so that a limit holds across them.
+    rate_limit_storage: str = "memory://"
 
 
 def platform_settings() -> PlatformSettings:

@@ -30,6 +30,7 @@ from workflows.registry import WORKFLOWS, build_activities
 
 IDENTITY, SUBSCRIPTIONS = "http://identity.test", "http://subscriptions.test"
 PAYMENTS = "http://payments.test"
+UNTHROTTLED = "1000000/hour"
 
 
 def pytest_report_header() -> str:
@@ -82,6 +83,8 @@ def identity_settings(tmp_path_factory: pytest.TempPathFactory, database_urls: d
     return IdentitySettings(
         database_url=database_urls["identity"],
         signing_key_path=str(tmp_path_factory.mktemp("keys") / "signing-key.pem"),
+        # The whole suite signs up from a handful of addresses; the throttle tests set their own.
+        signups_per_address=UNTHROTTLED,
     )
 
 
@@ -94,6 +97,10 @@ def payments_settings(
         specimen_dir=str(tmp_path_factory.mktemp("specimens")),
         export_dir=str(tmp_path_factory.mktemp("exports")),
         charge_wait_seconds=20.0,
+        claim_lookups_per_address=UNTHROTTLED,
+        claim_payments_per_address=UNTHROTTLED,
+        cards_per_address=UNTHROTTLED,
+        cards_per_account=UNTHROTTLED,
     )
 
 

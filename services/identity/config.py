@@ -23,10 +23,17 @@ class IdentitySettings(BaseSettings):
     login_failures_per_account: int = 10
     login_failures_per_address: int = 50
     resend_min_seconds: int = 60
+    # Request throttles (`limits` notation), counted in PLATFORM_RATE_LIMIT_STORAGE. An address
+    # may be a whole hospital behind one NAT: the signup limit leaves room for a team.
+    signups_per_address: str = "30/hour"
     resend_per_hour: int = 5
     argon2_time_cost: int = 2
     argon2_memory_kib: int = 19456
     argon2_parallelism: int = 1
+
+    def rate_limits(self) -> dict[str, str]:
+        """The named throttle rules of identity's public endpoints."""
+        return {"signup": self.signups_per_address}
 
 
 @lru_cache

@@ -6,6 +6,7 @@ from fastapi import APIRouter, BackgroundTasks, Response
 from fastapi.responses import JSONResponse
 
 from servicekit.db import SessionDep
+from servicekit.throttle import per_address
 from services.identity import service, sessions
 from services.identity.dependencies import ClientAddress, ComponentsDep, CurrentAccount
 from services.identity.schemas import (
@@ -27,7 +28,12 @@ router = APIRouter(prefix="/v1", tags=["accounts"])
 SENT = StatusOut(status="verification_sent")
 
 
-@router.post("/accounts", status_code=202, response_model=StatusOut)
+@router.post(
+    "/accounts",
+    status_code=202,
+    response_model=StatusOut,
+    dependencies=[per_address("signup")],
+)
 async def sign_up(body: SignupIn, session: SessionDep, parts: ComponentsDep) -> StatusOut:
     """Ouverture de compte: the same answer whether or not the email already had an account."""
     await service.sign_up(session, parts.settings, parts.lifecycle, body)
