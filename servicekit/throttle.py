@@ -5,7 +5,7 @@ the embedded mode (nothing to install) or in a shared store for several replicas
 import logging
 import math
 import time
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from limits import RateLimitItem, parse_many
@@ -55,14 +55,23 @@ class Throttle:
         except ConfigurationError as exc:  # a typo stops the start, not the first request
             raise ValueError(f"unusable rate-limit storage: {exc}") from exc
         self.limiter = MovingWindowRateLimiter(storage)
+        self.rules_text = dict(rules)
         self.rules = {name: parse_many(rule) for name, rule in rules.items()}
         self.service_token = service_token
 
     async def hit(self, name: str, *keys: str) -> None:
         """Count one request of rule `name` for `keys`; RateLimited once a window is full."""
+        wait = await self.wait(name, *keys)
+        if wait:
+            raise RateLimited(wait)
+
+    async def wait(self, name: str, *keys: str) -> int:
+        """Count one request of rule `name` for `keys`: 0 when let through, else the seconds
+        until the full window lets one through (nothing counted then)."""
         for item in self.rules[name]:
             if not await self._hit(item, name, keys):
-                raise RateLimited(await self._wait(item, name, keys))
+                return await self._wait(item, name, keys)
+        return 0
 
     async def _hit(self, item: RateLimitItem, name: str, keys: tuple[str, ...]) -> bool:
         try:
@@ -88,6 +97,9 @@ def client_address(request: Request, service_token: str) -> str:
 def throttle_of(request: Request) -> Throttle:
     throttle: Throttle = request.app.state.throttle
     return throttle
+
+
+ThrottleDep = Annotated[Throttle, Depends(throttle_of)]
 
 
 def per_address(name: str) -> Any:

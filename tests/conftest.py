@@ -192,6 +192,12 @@ async def identity(apps: dict[str, FastAPI]) -> AsyncIterator[httpx.AsyncClient]
 
 
 @pytest.fixture
+def identity_app(apps: dict[str, FastAPI]) -> FastAPI:
+    """The session's identity app (its throttle state, for instance)."""
+    return apps["identity"]
+
+
+@pytest.fixture
 def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
     return temporal_env.client
 

@@ -33,7 +33,12 @@ class IdentitySettings(BaseSettings):
 
     def rate_limits(self) -> dict[str, str]:
         """The named throttle rules of identity's public endpoints."""
-        return {"signup": self.signups_per_address}
+        minimum, per_hour = self.resend_min_seconds, self.resend_per_hour
+        return {
+            "signup": self.signups_per_address,
+            # Account emails per address typed (services/identity/account_emails.py).
+            "account_email": f"1 per {minimum} seconds;{per_hour} per 1 hour",
+        }
 
 
 @lru_cache

@@ -29,7 +29,7 @@ from services.identity.security import (
     token_digest,
     verify_password,
 )
-from services.identity.service import RESET, email_allowed, use_token
+from services.identity.service import RESET, use_token
 
 
 class Issuer:
@@ -155,15 +155,6 @@ async def end_all_sessions(session: AsyncSession, account: Account) -> None:
     # Whole seconds, like the tokens' `iat`: a token issued right after this stays valid.
     account.tokens_not_before = now.replace(microsecond=0)
     await repo.revoke_refresh_tokens(session, account.id, now)
-
-
-async def request_reset(
-    session: AsyncSession, settings: IdentitySettings, lifecycle: Lifecycle, email: str
-) -> None:
-    """Email a reset link to a verified account; the caller is told the same thing regardless."""
-    account = await repo.account_by_email(session, email)
-    if account and account.verified_at and email_allowed(settings, account, utcnow()):
-        await lifecycle.send_email(account.id, "password_reset")
 
 
 async def confirm_reset(
