@@ -84,26 +84,28 @@ async def sign_up(
     """Open an account, or act on the existing one, without telling the caller which happened."""
     password_hash = await hash_password(settings, data.password)  # always, for equal timing
     may_email = await email_wait(throttle, data.email) == 0
-    existing = await repo.account_by_email(session, data.email)
+    existing = await repo.email_status(session, data.email)
     if existing is None:
-        account = Account(
-            id=str(uuid.uuid4()),
-            email=data.email,
-            password_hash=password_hash,
-            language=data.language,
-            emails_this_hour=0,
+        account_id = str(uuid.uuid4())
+        session.add(
+            Account(
+                id=account_id,
+                email=data.email,
+                password_hash=password_hash,
+                language=data.language,
+                emails_this_hour=0,
+            )
         )
-        session.add(account)
         await session.flush()
         # A new account always gets its verification email (its slot was counted above).
-        new_id, ttl = account.id, settings.unverified_account_days * 86400
+        ttl = settings.unverified_account_days * 86400
         start = lifecycle.start_registration
-        after.add_task(_after_answer, lambda: start(new_id, ttl), "registration")
+        after.add_task(_after_answer, lambda: start(account_id, ttl), "registration")
         return
-    account_id = existing.id
-    if existing.verified_at is None:
+    account_id, verified_at = existing
+    if verified_at is None:
         # The latest signup sets the password, and its link replaces the earlier ones.
-        existing.password_hash = password_hash
+        await repo.set_password_hash(session, account_id, password_hash)
         if may_email:
             resend = _resend_or_restart
             after.add_task(_after_answer, lambda: resend(settings, lifecycle, account_id), "resend")
@@ -124,9 +126,9 @@ async def resend_verification(
     wait = await email_wait(throttle, email)
     if wait:
         raise EmailThrottled(wait)
-    account = await repo.account_by_email(session, email)
-    if account is not None and account.verified_at is None:
-        account_id = account.id
+    existing = await repo.email_status(session, email)
+    if existing is not None and existing[1] is None:
+        account_id = existing[0]
         resend = _resend_or_restart
         after.add_task(_after_answer, lambda: resend(settings, lifecycle, account_id), "resend")
 
@@ -142,8 +144,8 @@ async def request_reset(
     wait = await email_wait(throttle, email)
     if wait:
         raise EmailThrottled(wait)
-    account = await repo.account_by_email(session, email)
-    if account is not None and account.verified_at is not None:
-        account_id = account.id
+    existing = await repo.email_status(session, email)
+    if existing is not None and existing[1] is not None:
+        account_id = existing[0]
         send = lifecycle.send_email
         after.add_task(_after_answer, lambda: send(account_id, "password_reset"), "reset")
