@@ -20,8 +20,11 @@ class IdentitySettings(BaseSettings):
     reset_link_minutes: int = 60
     unverified_account_days: int = 7
     login_window_minutes: int = 15
+    # Per (email typed, client address): the owner elsewhere is not affected.
     login_failures_per_account: int = 10
     login_failures_per_address: int = 50
+    # Per email typed, from every address, in an hour (RULES.md); a password reset empties it.
+    login_failures_per_email_hour: int = 100
     resend_min_seconds: int = 60
     # Request throttles (`limits` notation), counted in PLATFORM_RATE_LIMIT_STORAGE. An address
     # may be a whole hospital behind one NAT: the signup limit leaves room for a team.

@@ -49,6 +49,10 @@ async def forget_failures(session: AsyncSession, scope: str) -> None:
     await session.execute(delete(LoginFailure).where(LoginFailure.scope == scope))
 
 
+async def forget_failures_starting(session: AsyncSession, prefix: str) -> None:
+    await session.execute(delete(LoginFailure).where(LoginFailure.scope.startswith(prefix)))
+
+
 async def purge_failures_before(session: AsyncSession, before: datetime) -> None:
     await session.execute(delete(LoginFailure).where(LoginFailure.occurred_at < before))
 

@@ -14,6 +14,7 @@ from sqlalchemy import Executable, insert, select, update
 
 from servicekit.db import make_engine, utcnow
 from services.identity.account_emails import forget_emails
+from services.identity.login_throttle import email_scope, pair_prefix
 from services.identity.models import Account, LoginFailure, OneTimeToken, RefreshToken
 from services.identity.security import token_digest
 from services.subscriptions.models import Offering, Site, Subscription, UserCategory
@@ -57,12 +58,15 @@ async def set_role(identity_url: str, email: str, role: str) -> None:
     await _write(identity_url, update(Account).where(Account.email == email).values(role=role))
 
 
-async def date_login_failures(identity_url: str, account_id: str, minutes_ago: int) -> None:
-    """Say the account's failed logins all happened `minutes_ago` minutes ago."""
+async def date_login_failures(identity_url: str, email: str, minutes_ago: int) -> None:
+    """Say the failed logins typed with this email all happened `minutes_ago` minutes ago."""
     await _write(
         identity_url,
         update(LoginFailure)
-        .where(LoginFailure.scope == f"account:{account_id}")
+        .where(
+            (LoginFailure.scope == email_scope(email))
+            | LoginFailure.scope.startswith(pair_prefix(email))
+        )
         .values(occurred_at=utcnow() - timedelta(minutes=minutes_ago)),
     )
 

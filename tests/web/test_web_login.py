@@ -64,7 +64,7 @@ async def test_login_throttled_shows_the_wait(
     for _ in range(identity_settings.login_failures_per_account):
         assert (await login(client, user.email, "wrong-password")).status_code == 401
     window = identity_settings.login_window_minutes
-    await date_login_failures(identity_settings.database_url, user.id, minutes_ago=window - 5)
+    await date_login_failures(identity_settings.database_url, user.email, minutes_ago=window - 5)
     response = await login(client, user.email)
     assert response.status_code == 429
     assert "Réessayez dans 5 minute(s)." in response.text
