@@ -31,8 +31,11 @@ HTML_MARKER = re.compile(
     rb"<(?:!doctype|html|head|body|script|iframe|object|embed|svg|img|meta|style|form)[\s/>]",
     re.IGNORECASE,
 )
-# PDF features that run or carry something: a cheque photocopy needs none of them.
-ACTIVE_PDF = re.compile(rb"/(?:JavaScript|JS|Launch|EmbeddedFile|OpenAction|AA|RichMedia)\b")
+# PDF actions that run, send or carry something: a cheque photocopy needs none of them. (An
+# /OpenAction or /AA that only sets the view, as fpdf2 and many writers do, is harmless.)
+ACTIVE_PDF = re.compile(
+    rb"/(?:JavaScript|JS|Launch|EmbeddedFiles?|RichMedia|SubmitForm|ImportData|GoToE)\b"
+)
 PASS_THROUGH = {"/DCTDecode", "/DCT", "/JPXDecode", "/CCITTFaxDecode", "/CCF", "/JBIG2Decode"}
 ASCII_FILTERS: dict[str, type[ASCIIHexDecode] | type[ASCII85Decode]] = {
     "/ASCIIHexDecode": ASCIIHexDecode,

@@ -16,6 +16,7 @@ from tests.support.specimen_files import (
     PDF,
     PNG,
     TEXT,
+    fpdf2_pdf,
     jpeg_html_polyglot,
     pdf,
     pdf_bomb,
@@ -97,9 +98,12 @@ async def test_images_are_stored_re_encoded_without_what_followed_them(
         assert (image.format, image.size) == (kind, (600, 280))
 
 
-async def test_a_real_pdf_is_stored_as_uploaded(client, users, specimen_dir) -> None:
+@pytest.mark.parametrize("content", [PDF, fpdf2_pdf()], ids=["hand-made", "fpdf2"])
+async def test_a_real_pdf_is_stored_as_uploaded(
+    client, users, specimen_dir, content: bytes
+) -> None:
     user = await users()
     before = set(specimen_dir.iterdir())
-    assert (await add_pad(client, user, PDF)).status_code == 201
+    assert (await add_pad(client, user, content)).status_code == 201
     [stored] = set(specimen_dir.iterdir()) - before
-    assert stored.read_bytes() == PDF
+    assert stored.read_bytes() == content

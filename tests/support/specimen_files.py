@@ -60,6 +60,18 @@ def pdf_bomb(inflated: int) -> bytes:
     return pdf((zlib.compress(TEXT), "FlateDecode"), (b"".join(parts), "FlateDecode"))
 
 
+def fpdf2_pdf() -> bytes:
+    """A PDF as fpdf2 writes it (an /OpenAction setting the view, a JPEG, an embedded font)."""
+    from fpdf import FPDF
+
+    document = FPDF()
+    document.add_page()
+    document.set_font("helvetica", size=14)
+    document.cell(text="Banque Exemple - SPECIMEN - ANNULE")
+    document.image(BytesIO(image("JPEG")), x=10, y=30, w=100)
+    return bytes(document.output())
+
+
 def image(kind: str, size: tuple[int, int] = (600, 280)) -> bytes:
     """A cheque-like picture in PNG or JPEG."""
     picture = Image.new("RGB", size, "white")
