@@ -137,6 +137,10 @@ def stack_env(data: Path) -> dict[str, str]:
         MAILCATCHER_STORE_DIR=str(data / "mail"),
         PLATFORM_DATA_DIR=str(data),  # deploy/embedded/temporal_dev.py puts temporal.db here
         PYTHONUNBUFFERED="1",
+        # The benches sign up and add cards by the hundred from one address.
+        IDENTITY_SIGNUPS_PER_ADDRESS="1000000/hour",
+        PAYMENTS_CARDS_PER_ADDRESS="1000000/hour",
+        PAYMENTS_CARDS_PER_ACCOUNT="1000000/hour",
     )
     return env
 

@@ -85,7 +85,8 @@ def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
 
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    return JSONResponse(exc.body(), status_code=exc.status_code)
+    headers = getattr(exc, "headers", None)  # e.g. Retry-After of a 429
+    return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:

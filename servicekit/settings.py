@@ -26,6 +26,10 @@ class PlatformSettings(BaseSettings):
     # How long subscriptions and payments trust their copy of identity's ended sessions: a
     # logged-out or deleted account's token stops working everywhere within this many seconds.
     session_cutoffs_refresh_seconds: float = 2.0
+    # Where request throttles count: each process's memory by default (the embedded mode, one
+    # replica of each service); a shared store such as `redis://127.0.0.1:6379/0` when a service
+    # runs as several replicas, so that a limit holds across them.
+    rate_limit_storage: str = "memory://"
 
 
 def platform_settings() -> PlatformSettings:

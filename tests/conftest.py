@@ -30,6 +30,7 @@ from workflows.registry import WORKFLOWS, build_activities
 
 IDENTITY, SUBSCRIPTIONS = "http://identity.test", "http://subscriptions.test"
 PAYMENTS = "http://payments.test"
+UNTHROTTLED = "1000000/hour"
 
 
 def pytest_report_header() -> str:
@@ -82,6 +83,8 @@ def identity_settings(tmp_path_factory: pytest.TempPathFactory, database_urls: d
     return IdentitySettings(
         database_url=database_urls["identity"],
         signing_key_path=str(tmp_path_factory.mktemp("keys") / "signing-key.pem"),
+        # The whole suite signs up from a handful of addresses; the throttle tests set their own.
+        signups_per_address=UNTHROTTLED,
     )
 
 
@@ -94,6 +97,10 @@ def payments_settings(
         specimen_dir=str(tmp_path_factory.mktemp("specimens")),
         export_dir=str(tmp_path_factory.mktemp("exports")),
         charge_wait_seconds=20.0,
+        claim_lookups_per_address=UNTHROTTLED,
+        claim_payments_per_address=UNTHROTTLED,
+        cards_per_address=UNTHROTTLED,
+        cards_per_account=UNTHROTTLED,
     )
 
 
@@ -182,6 +189,12 @@ async def identity(apps: dict[str, FastAPI]) -> AsyncIterator[httpx.AsyncClient]
     transport = httpx.ASGITransport(app=apps["identity"], client=("203.0.113.7", 5000))
     async with httpx.AsyncClient(transport=transport, base_url=IDENTITY) as client:
         yield client
+
+
+@pytest.fixture
+def identity_app(apps: dict[str, FastAPI]) -> FastAPI:
+    """The session's identity app (its throttle state, for instance)."""
+    return apps["identity"]
 
 
 @pytest.fixture

@@ -37,7 +37,8 @@ class ServiceClient:
         form: dict[str, str] | None = None,
         files: Files | None = None,
     ) -> httpx.Response:
-        headers = {"X-Forwarded-For": ip}
+        # The service token tells the service to trust the forwarded address (its throttles).
+        headers = {"X-Forwarded-For": ip, "X-Service-Token": self.service_token}
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         query = {k: v for k, v in (params or {}).items() if v not in (None, "")}

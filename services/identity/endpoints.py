@@ -6,7 +6,8 @@ from fastapi import APIRouter, BackgroundTasks, Response
 from fastapi.responses import JSONResponse
 
 from servicekit.db import SessionDep
-from services.identity import erasure, service, sessions
+from servicekit.throttle import ThrottleDep, per_address
+from services.identity import account_emails, erasure, service, sessions
 from services.identity.dependencies import ClientAddress, ComponentsDep, CurrentAccount
 from services.identity.schemas import (
     DeletionIn,
@@ -27,10 +28,22 @@ router = APIRouter(prefix="/v1", tags=["accounts"])
 SENT = StatusOut(status="verification_sent")
 
 
-@router.post("/accounts", status_code=202, response_model=StatusOut)
-async def sign_up(body: SignupIn, session: SessionDep, parts: ComponentsDep) -> StatusOut:
-    """Ouverture de compte: the same answer whether or not the email already had an account."""
-    await service.sign_up(session, parts.settings, parts.lifecycle, body)
+@router.post(
+    "/accounts",
+    status_code=202,
+    response_model=StatusOut,
+    dependencies=[per_address("signup")],
+)
+async def sign_up(
+    body: SignupIn,
+    session: SessionDep,
+    parts: ComponentsDep,
+    throttle: ThrottleDep,
+    after: BackgroundTasks,
+) -> StatusOut:
+    """Ouverture de compte: the same answer, in the same time, whether or not the email already
+    had an account."""
+    await account_emails.sign_up(session, parts.settings, parts.lifecycle, throttle, after, body)
     return SENT
 
 
@@ -47,9 +60,18 @@ async def verify(
 
 
 @router.post("/accounts/verification/resend", status_code=202, response_model=StatusOut)
-async def resend(body: EmailIn, session: SessionDep, parts: ComponentsDep) -> StatusOut:
-    """Envoyer de nouveau les instructions (throttled silently)."""
-    await service.resend_verification(session, parts.settings, parts.lifecycle, body.email)
+async def resend(
+    body: EmailIn,
+    session: SessionDep,
+    parts: ComponentsDep,
+    throttle: ThrottleDep,
+    after: BackgroundTasks,
+) -> StatusOut:
+    """Envoyer de nouveau les instructions; 429 `email_throttled` with the wait when the
+    address had an email a moment ago (whether or not it has an account)."""
+    await account_emails.resend_verification(
+        session, parts.settings, parts.lifecycle, throttle, after, body.email
+    )
     return SENT
 
 
@@ -80,9 +102,16 @@ async def logout(session: SessionDep, account: CurrentAccount) -> Response:
 
 
 @router.post("/password-resets", status_code=202, response_model=StatusOut)
-async def request_reset(body: EmailIn, session: SessionDep, parts: ComponentsDep) -> StatusOut:
-    """Mot de passe perdu? The same answer whether or not the account exists."""
-    await sessions.request_reset(session, parts.settings, parts.lifecycle, body.email)
+async def request_reset(
+    body: EmailIn,
+    session: SessionDep,
+    parts: ComponentsDep,
+    throttle: ThrottleDep,
+    after: BackgroundTasks,
+) -> StatusOut:
+    """Mot de passe perdu? The same answer, in the same time, whether or not the account exists;
+    429 `email_throttled` with the wait when the address had an email a moment ago."""
+    await account_emails.request_reset(session, parts.lifecycle, throttle, after, body.email)
     return StatusOut(status="reset_sent")
 
 

@@ -1,6 +1,10 @@
 """Identity's domain errors, each with a stable code."""
 
+from typing import Any
+
 from servicekit.errors import DomainError
+from servicekit.messages import message
+from servicekit.throttle import RateLimited
 
 
 class TokenInvalid(DomainError):
@@ -82,3 +86,21 @@ class WorkflowUnavailable(DomainError):
 
 class SubscriptionsUnavailable(WorkflowUnavailable):
     code = "subscriptions_unavailable"
+
+
+class EmailThrottled(RateLimited):
+    """An account email asked for too soon after the last one for this address: the wait is
+    said plainly (the throttle counts addresses, with or without an account)."""
+
+    code = "email_throttled"
+
+    def body(self) -> dict[str, Any]:
+        wait = self.retry_after
+        body = super().body()
+        body["message"] = message(
+            "Un courriel a déjà été demandé pour cette adresse il y a peu. Le prochain envoi "
+            f"sera possible dans {wait} seconde{'s' if wait > 1 else ''}.",
+            "An email was requested for this address a moment ago. The next one can be sent "
+            f"in {wait} second{'s' if wait > 1 else ''}.",
+        )
+        return body

@@ -13,6 +13,7 @@ from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
+from servicekit.throttle import Throttle
 from services.identity import endpoints, erasure_endpoints, internal_endpoints
 from services.identity.config import IdentitySettings, get_settings
 from services.identity.db import engine_for
@@ -57,6 +58,9 @@ def create_app(
         await engine.dispose()
 
     app = FastAPI(title="Identity", version="1", lifespan=lifespan)
+    app.state.throttle = Throttle(
+        platform.rate_limit_storage, settings.rate_limits(), platform.service_token
+    )
     install_error_handlers(app)
     app.include_router(health_router(lambda: engine))
     app.include_router(endpoints.router)

@@ -95,7 +95,7 @@ class RefreshToken(Base):
 
 
 class LoginFailure(Base):
-    """One failed login, counted per account (`account:<id>`) and per address (`address:<ip>`)."""
+    """One failed login, counted per scope (`services/identity/login_throttle.py`)."""
 
     __tablename__ = "login_failures"
 

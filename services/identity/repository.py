@@ -16,6 +16,21 @@ async def account_by_email(session: AsyncSession, email: str) -> Account | None:
     return await session.scalar(select(Account).where(Account.email == email))
 
 
+async def email_status(session: AsyncSession, email: str) -> tuple[str, datetime | None] | None:
+    """(id, verified_at) of the account with this email: one indexed read, nothing more loaded
+    (the account emails must cost the same whether or not it exists)."""
+    row = (
+        await session.execute(select(Account.id, Account.verified_at).where(Account.email == email))
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+async def set_password_hash(session: AsyncSession, account_id: str, password_hash: str) -> None:
+    await session.execute(
+        update(Account).where(Account.id == account_id).values(password_hash=password_hash)
+    )
+
+
 async def failures_since(session: AsyncSession, scope: str, since: datetime) -> list[datetime]:
     """When each failure of `scope` since `since` happened, oldest first."""
     rows = await session.scalars(
@@ -32,6 +47,10 @@ def record_failures(session: AsyncSession, scopes: list[str], at: datetime) -> N
 
 async def forget_failures(session: AsyncSession, scope: str) -> None:
     await session.execute(delete(LoginFailure).where(LoginFailure.scope == scope))
+
+
+async def forget_failures_starting(session: AsyncSession, prefix: str) -> None:
+    await session.execute(delete(LoginFailure).where(LoginFailure.scope.startswith(prefix)))
 
 
 async def purge_failures_before(session: AsyncSession, before: datetime) -> None:

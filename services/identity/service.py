@@ -1,9 +1,9 @@
-"""Account rules: signup, email verification, resend, profile, export. Never commits.
+"""Account rules: email verification, profile, export. Never commits.
 
-Deletion is in `erasure.py`."""
+Signup, resend and reset requests: `account_emails.py`; deletion: `erasure.py`."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,71 +20,11 @@ from services.identity.errors import (
 )
 from services.identity.lifecycle import Lifecycle
 from services.identity.models import Account, OneTimeToken, Profile
-from services.identity.schemas import MeOut, SignupIn
+from services.identity.schemas import MeOut
 from services.identity.schemas import Profile as ProfileIn
-from services.identity.security import hash_password, token_digest
+from services.identity.security import token_digest
 
 VERIFY, RESET = "verify_email", "password_reset"
-
-
-async def sign_up(
-    session: AsyncSession, settings: IdentitySettings, lifecycle: Lifecycle, data: SignupIn
-) -> None:
-    """Open an account, or act on the existing one, without telling the caller which happened."""
-    password_hash = await hash_password(settings, data.password)  # always, for equal timing
-    existing = await repo.account_by_email(session, data.email)
-    if existing is None:
-        account = Account(
-            id=str(uuid.uuid4()),
-            email=data.email,
-            password_hash=password_hash,
-            language=data.language,
-            emails_this_hour=0,
-        )
-        email_allowed(settings, account, utcnow())  # the verification email counts too
-        session.add(account)
-        await session.flush()
-        ttl = settings.unverified_account_days * 86400
-        await lifecycle.start_registration(account.id, ttl)
-    elif existing.verified_at is None:
-        # The latest signup sets the password, and its link replaces the earlier ones.
-        existing.password_hash = password_hash
-        if email_allowed(settings, existing, utcnow()):
-            await resend_or_restart(settings, lifecycle, existing)
-    elif email_allowed(settings, existing, utcnow()):
-        await lifecycle.send_email(existing.id, "signup_attempt")
-
-
-async def resend_or_restart(
-    settings: IdentitySettings, lifecycle: Lifecycle, account: Account
-) -> None:
-    """Ask the running registration for a new link, or start it again if it is gone."""
-    if not await lifecycle.signal_resend(account.id):
-        await lifecycle.start_registration(account.id, settings.unverified_account_days * 86400)
-
-
-def email_allowed(settings: IdentitySettings, account: Account, now: datetime) -> bool:
-    """Throttle account emails: one a minute, a few an hour; counts the one allowed."""
-    last = account.last_email_sent_at
-    if last and now - last < timedelta(seconds=settings.resend_min_seconds):
-        return False
-    started = account.email_hour_started_at
-    if started is None or now - started >= timedelta(hours=1):
-        account.email_hour_started_at, account.emails_this_hour = now, 0
-    if account.emails_this_hour >= settings.resend_per_hour:
-        return False
-    account.emails_this_hour += 1
-    account.last_email_sent_at = now
-    return True
-
-
-async def resend_verification(
-    session: AsyncSession, settings: IdentitySettings, lifecycle: Lifecycle, email: str
-) -> None:
-    """Send a new link to an unverified account; silently nothing otherwise."""
-    account = await repo.account_by_email(session, email)
-    if account and account.verified_at is None and email_allowed(settings, account, utcnow()):
-        await resend_or_restart(settings, lifecycle, account)
 
 
 async def use_token(session: AsyncSession, token: str, purpose: str) -> OneTimeToken:

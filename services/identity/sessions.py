@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicekit.auth import InvalidToken
 from servicekit.db import utcnow
 from servicekit.settings import PlatformSettings
-from services.identity import cutoffs
+from services.identity import cutoffs, login_throttle
 from services.identity import repository as repo
 from services.identity.config import IdentitySettings
 from services.identity.errors import (
@@ -17,7 +17,6 @@ from services.identity.errors import (
     CurrentPasswordWrong,
     InvalidCredentials,
     TokenInvalid,
-    TooManyAttempts,
 )
 from services.identity.keys import SigningKey
 from services.identity.lifecycle import Lifecycle
@@ -30,7 +29,7 @@ from services.identity.security import (
     token_digest,
     verify_password,
 )
-from services.identity.service import RESET, email_allowed, use_token
+from services.identity.service import RESET, use_token
 
 
 class Issuer:
@@ -74,23 +73,12 @@ class Issuer:
         )
 
 
-async def _check_throttle(
-    session: AsyncSession, settings: IdentitySettings, scope: str, limit: int
-) -> None:
-    """Refuse while `scope` has `limit` failures in the window; the wait ends with the window."""
-    window = timedelta(minutes=settings.login_window_minutes)
-    now = utcnow()
-    failures = await repo.failures_since(session, scope, now - window)
-    if len(failures) >= limit:
-        retry_after = int((failures[-limit] + window - now).total_seconds()) + 1
-        raise TooManyAttempts(retry_after=max(retry_after, 1))
-
-
 @dataclass(frozen=True)
 class LoginAttempt:
     """What a login needs from the database before the (slow) password check."""
 
-    address_scope: str
+    email: str
+    address: str
     account: Account | None
 
     @property
@@ -101,14 +89,9 @@ class LoginAttempt:
 async def start_login(
     session: AsyncSession, settings: IdentitySettings, email: str, address: str
 ) -> LoginAttempt:
-    """Refuse throttled callers; failures count per account and per address, for a short window."""
-    address_scope = f"address:{address}"
-    await _check_throttle(session, settings, address_scope, settings.login_failures_per_address)
-    account = await repo.account_by_email(session, email)
-    if account is not None:
-        scope = f"account:{account.id}"
-        await _check_throttle(session, settings, scope, settings.login_failures_per_account)
-    return LoginAttempt(address_scope, account)
+    """Refuse throttled callers (login_throttle: the same for emails without an account)."""
+    await login_throttle.check(session, settings, email, address)
+    return LoginAttempt(email, address, await repo.account_by_email(session, email))
 
 
 async def password_matches(
@@ -125,12 +108,11 @@ async def finish_login(
     """Record a failure, or issue the tokens of a verified account."""
     account = attempt.account
     if not matched or account is None:
-        scopes = [attempt.address_scope] + ([f"account:{account.id}"] if account else [])
-        repo.record_failures(session, scopes, utcnow())
+        login_throttle.record_failure(session, attempt.email, attempt.address)
         raise InvalidCredentials()
     if account.verified_at is None:
         raise AccountNotVerified()
-    await repo.forget_failures(session, f"account:{account.id}")
+    await login_throttle.forget_after_login(session, attempt.email, attempt.address)
     return issuer.issue(session, account)
 
 
@@ -157,15 +139,6 @@ async def end_all_sessions(session: AsyncSession, account: Account) -> None:
     await cutoffs.end_sessions(session, account)
 
 
-async def request_reset(
-    session: AsyncSession, settings: IdentitySettings, lifecycle: Lifecycle, email: str
-) -> None:
-    """Email a reset link to a verified account; the caller is told the same thing regardless."""
-    account = await repo.account_by_email(session, email)
-    if account and account.verified_at and email_allowed(settings, account, utcnow()):
-        await lifecycle.send_email(account.id, "password_reset")
-
-
 async def confirm_reset(
     session: AsyncSession,
     settings: IdentitySettings,
@@ -180,6 +153,7 @@ async def confirm_reset(
         raise TokenInvalid(field="token")
     account.password_hash = await hash_password(settings, password)
     await end_all_sessions(session, account)
+    await login_throttle.forget_after_reset(session, account.email)
     await lifecycle.send_email(account.id, "password_changed")
 
 

@@ -40,6 +40,21 @@ class PaymentsSettings(BaseSettings):
     data_key_id: str = "payments-v1"
     # How long a paid claim notice waits for Temporal before giving up on the receipt email.
     temporal_connect_seconds: float = 5.0
+    # Request throttles (`limits` notation), counted in PLATFORM_RATE_LIMIT_STORAGE: guessing
+    # notice numbers and testing stolen cards are what these slow down.
+    claim_lookups_per_address: str = "10/minute;100/day"
+    claim_payments_per_address: str = "10/hour"
+    cards_per_address: str = "20/hour"
+    cards_per_account: str = "10/hour"
+
+    def rate_limits(self) -> dict[str, str]:
+        """The named throttle rules of payments' public endpoints."""
+        return {
+            "claim_lookup": self.claim_lookups_per_address,
+            "claim_payment": self.claim_payments_per_address,
+            "card_address": self.cards_per_address,
+            "card_account": self.cards_per_account,
+        }
 
 
 @lru_cache

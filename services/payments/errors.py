@@ -120,6 +120,16 @@ FIELD_MESSAGES: dict[str, Message] = {
     "specimen_too_large": message(
         "Le spécimen ne peut dépasser 5 Mo.", "The specimen cannot exceed 5 MB."
     ),
+    "specimen_unreadable": message(
+        "Le spécimen n'a pu être lu comme un PDF, PNG ou JPEG ordinaire; "
+        "numérisez ou photographiez de nouveau le chèque.",
+        "The specimen could not be read as a plain PDF, PNG or JPEG; "
+        "scan or photograph the cheque again.",
+    ),
+    "specimen_inflates": message(
+        "Le spécimen est trop volumineux une fois décompressé (64 Mo ou 40 mégapixels au plus).",
+        "The specimen is too large once decompressed (64 MB or 40 megapixels at most).",
+    ),
     "reason_required": message("Indiquez la raison.", "Give the reason."),
     "payment_method_required": message(
         "Choisissez une méthode de paiement.", "Choose a payment method."

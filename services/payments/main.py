@@ -14,6 +14,7 @@ from servicekit.health import health_router
 from servicekit.pdf import available_fonts
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
+from servicekit.throttle import Throttle
 from services.payments import (
     billing_endpoints,
     erasure_endpoints,
@@ -93,6 +94,9 @@ def create_app(
         await engine.dispose()
 
     app = FastAPI(title="Payments", version="1", lifespan=lifespan)
+    app.state.throttle = Throttle(
+        platform.rate_limit_storage, settings.rate_limits(), platform.service_token
+    )
     install_error_handlers(app)
     app.include_router(health_router(lambda: engine))
     for router in ROUTERS:

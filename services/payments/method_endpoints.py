@@ -14,13 +14,14 @@ from services.payments.errors import AgreementVersionNotFound
 from services.payments.pad_agreement import agreement
 from services.payments.schemas import CardIn, MethodOut, PadAgreementOut
 from services.payments.specimens import MAX_BYTES
+from services.payments.throttling import CARD_THROTTLES
 from services.payments.views import method_out
 
 router = APIRouter(prefix="/v1/payment-methods", tags=["payment methods"])
 agreement_router = APIRouter(prefix="/v1/pad-agreement", tags=["payment methods"])
 
 
-@router.post("/card", status_code=201, response_model=MethodOut)
+@router.post("/card", status_code=201, response_model=MethodOut, dependencies=CARD_THROTTLES)
 async def add_card(
     body: CardIn, session: SessionDep, parts: ComponentsDep, principal: CurrentPrincipal
 ) -> MethodOut:
@@ -87,7 +88,7 @@ async def specimen(
     return Response(content, media_type=media_type, headers=headers)
 
 
-@router.put("/{method_id}/card", response_model=MethodOut)
+@router.put("/{method_id}/card", response_model=MethodOut, dependencies=CARD_THROTTLES)
 async def replace_card(
     method_id: str,
     body: CardIn,

@@ -121,8 +121,8 @@ async def add_pad(
     shown, the specimen."""
     _check_bank(form)
     assert form.specimen is not None
-    media_type, extension = specimens.sniff(form.specimen)
-    name = await asyncio.to_thread(specimens.save, specimen_dir, form.specimen, extension)
+    media_type, extension, content = await asyncio.to_thread(specimens.accept, form.specimen)
+    name = await asyncio.to_thread(specimens.save, specimen_dir, content, extension)
     now = utcnow()
     row = PaymentMethod(
         id=str(uuid.uuid4()),

@@ -1,10 +1,12 @@
-"""Cheque specimens (RULES.md, uploads): type by magic bytes, 5 MB at most, named by the server,
-kept in a folder nothing serves, read back only through the owner's or an operator's request."""
+"""Cheque specimens (RULES.md, uploads): type by magic bytes, 5 MB at most, parsed for real
+(`specimen_check`), named by the server, kept in a folder nothing serves, read back only through
+the owner's or an operator's request."""
 
 import secrets
 from pathlib import Path
 
 from services.payments.errors import field_error
+from services.payments.specimen_check import SpecimenRefused, checked
 
 MAX_BYTES = 5 * 1024 * 1024
 # (leading bytes, media type, extension): the content decides, never the name or the header.
@@ -23,6 +25,17 @@ def sniff(content: bytes) -> tuple[str, str]:
         if content.startswith(magic):
             return media_type, extension
     raise field_error("specimen", "specimen_type")
+
+
+def accept(content: bytes) -> tuple[str, str, bytes]:
+    """(media type, extension, bytes to store) of an accepted specimen, else a 422 on `specimen`.
+
+    CPU-bound (parsing, re-encoding): callers run it in a thread."""
+    media_type, extension = sniff(content)
+    try:
+        return media_type, extension, checked(content, media_type)
+    except SpecimenRefused as refused:
+        raise field_error("specimen", refused.rule) from refused
 
 
 def save(folder: str, content: bytes, extension: str) -> str:

@@ -9,6 +9,7 @@ from servicekit.db import make_engine, utcnow
 from services.identity.models import OneTimeToken
 from tests.identity.helpers import PASSWORD, login, sign_up, token_of, verified_account
 from tests.support.mail import link_in
+from tests.support.service_rows import allow_next_email_now
 from workflows.registration.models import RegistrationStatus
 
 pytestmark = pytest.mark.usefixtures("worker")
@@ -44,10 +45,10 @@ async def test_signup_sends_a_french_verification_email_whose_link_activates_the
 
 
 async def test_email_is_unique_case_insensitively_and_the_answer_reveals_nothing(
-    identity, smtp, identity_settings, unique_email
+    identity, smtp, identity_app, unique_email
 ):
     await verified_account(identity, smtp, unique_email)
-    await _allow_next_email_now(identity_settings, unique_email)
+    await allow_next_email_now(identity_app, unique_email)
     body = {
         "email": unique_email.upper(),
         "password": "another long secret",
@@ -143,11 +144,11 @@ async def test_an_expired_verification_link_is_refused(
 
 
 async def test_resend_sends_a_new_link_that_voids_the_old_one(
-    identity, smtp, identity_settings, unique_email
+    identity, smtp, identity_app, unique_email
 ):
     await sign_up(identity, unique_email)
     first = token_of(link_in((await smtp.wait_for(unique_email))[-1]))
-    await _allow_next_email_now(identity_settings, unique_email)
+    await allow_next_email_now(identity_app, unique_email)
 
     response = await identity.post("/v1/accounts/verification/resend", json={"email": unique_email})
     assert response.status_code == 202
@@ -160,32 +161,27 @@ async def test_resend_sends_a_new_link_that_voids_the_old_one(
     assert new.status_code == 200
 
 
-async def test_resend_is_throttled_and_unknown_emails_get_the_same_answer(
+async def test_a_resend_within_the_minute_says_when_whether_or_not_the_account_exists(
     identity, smtp, unique_email
 ):
-    await sign_up(identity, unique_email)
+    resend = "/v1/accounts/verification/resend"
+    await sign_up(identity, unique_email)  # its verification email counts for this address
     await smtp.wait_for(unique_email)
+    ghost = "nobody-" + unique_email
+    assert (await identity.post(resend, json={"email": ghost})).status_code == 202
 
-    known = await identity.post("/v1/accounts/verification/resend", json={"email": unique_email})
-    unknown = await identity.post(
-        "/v1/accounts/verification/resend", json={"email": "nobody-" + unique_email}
-    )
+    known = await identity.post(resend, json={"email": unique_email})
+    unknown = await identity.post(resend, json={"email": ghost})
 
-    assert known.status_code == unknown.status_code == 202
-    assert known.json() == unknown.json()
-    with pytest.raises(AssertionError):  # within a minute of the first: no second email
-        await smtp.wait_for(unique_email, count=2, timeout=2.0)
-
-
-async def _allow_next_email_now(settings, email: str) -> None:
-    """Move the last email a minute back, as if the user waited before asking again."""
-    from services.identity.models import Account
-
-    engine = make_engine(settings.database_url)
-    async with engine.begin() as conn:
-        await conn.execute(
-            update(Account)
-            .where(Account.email == email)
-            .values(last_email_sent_at=utcnow() - timedelta(minutes=2))
+    assert known.status_code == unknown.status_code == 429
+    for answer in (known, unknown):
+        body = answer.json()
+        assert body["error"] == "email_throttled"
+        assert 0 < body["details"]["retry_after"] == int(answer.headers["Retry-After"]) <= 60
+        assert body["message"]["fr"].startswith(
+            "Un courriel a déjà été demandé pour cette adresse il y a peu. Le prochain envoi "
+            "sera possible dans "
         )
-    await engine.dispose()
+        assert body["message"]["en"].startswith("An email was requested for this address")
+    with pytest.raises(AssertionError):  # within the minute: no second email
+        await smtp.wait_for(unique_email, count=2, timeout=2.0)

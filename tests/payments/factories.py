@@ -15,13 +15,13 @@ from servicekit.settings import PlatformSettings
 from services.payments.config import PaymentsSettings
 from services.payments.sandbox_models import SandboxCharge
 from tests.subscriptions.factories import User
+from tests.support.specimen_files import PDF as PDF  # re-exported for the payments tests
+from tests.support.specimen_files import PNG as PNG
 
 PAYMENTS = "http://payments.test"
 VISA, MASTERCARD, AMEX = "4242 4242 4242 4242", "5555555555554444", "378282246310005"
 DECLINED_AT_TOKENISE, DECLINES_CHARGES = "4000000000000002", "4000000000000341"
 EXPIRED_AT_TOKENISE = "4000000000000069"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @dataclass

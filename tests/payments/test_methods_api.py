@@ -24,6 +24,7 @@ from tests.payments.factories import (
     pad_form,
 )
 from tests.subscriptions.factories import UserFactory
+from tests.support.specimen_files import pdf_of_size
 
 CARD = "/v1/payment-methods/card"
 # The ids and keys the platform generates: random hex, so one in a few thousand holds a
@@ -180,7 +181,7 @@ async def test_uploads_checked_by_content_and_size(
     before = set(specimen_dir.iterdir())
     executable = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 200 + b"This program cannot be run"
     svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
-    oversize = PDF + b"0" * (5 * 1024 * 1024)
+    oversize = pdf_of_size(5 * 1024 * 1024 + 1)
     cases = [
         (executable, "cheque.pdf", "specimen_type"),
         (svg, "cheque.svg", "specimen_type"),
@@ -191,7 +192,7 @@ async def test_uploads_checked_by_content_and_size(
         response = await add_pad(client, user, content, name)
         assert response.status_code == 422, name
         assert response.json()["errors"][0]["code"] == code
-    exactly_5_mb = PDF + b"0" * (5 * 1024 * 1024 - len(PDF))
+    exactly_5_mb = pdf_of_size(5 * 1024 * 1024)
     assert (await add_pad(client, user, exactly_5_mb)).status_code == 201
     assert len(set(specimen_dir.iterdir()) - before) == 1
     listed = await client.get("/v1/payment-methods", headers=user.headers)

@@ -9,9 +9,12 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
+from fastapi import FastAPI
 from sqlalchemy import Executable, insert, select, update
 
 from servicekit.db import make_engine, utcnow
+from services.identity.account_emails import forget_emails
+from services.identity.login_throttle import email_scope, pair_prefix
 from services.identity.models import Account, LoginFailure, OneTimeToken, RefreshToken
 from services.identity.security import token_digest
 from services.subscriptions.models import Offering, Site, Subscription, UserCategory
@@ -35,14 +38,9 @@ async def _rows(url: str, query: Executable) -> list[Any]:
         await engine.dispose()
 
 
-async def allow_next_email_now(identity_url: str, email: str) -> None:
-    """Move the account's last email two minutes back, as if the user waited before asking."""
-    await _write(
-        identity_url,
-        update(Account)
-        .where(Account.email == email)
-        .values(last_email_sent_at=utcnow() - timedelta(minutes=2)),
-    )
+async def allow_next_email_now(identity_app: FastAPI, email: str) -> None:
+    """Forget the address's recent emails in identity's throttle, as if the user had waited."""
+    await forget_emails(identity_app.state.throttle, email)
 
 
 async def expire_link(identity_url: str, token: str) -> None:
@@ -60,12 +58,15 @@ async def set_role(identity_url: str, email: str, role: str) -> None:
     await _write(identity_url, update(Account).where(Account.email == email).values(role=role))
 
 
-async def date_login_failures(identity_url: str, account_id: str, minutes_ago: int) -> None:
-    """Say the account's failed logins all happened `minutes_ago` minutes ago."""
+async def date_login_failures(identity_url: str, email: str, minutes_ago: int) -> None:
+    """Say the failed logins typed with this email all happened `minutes_ago` minutes ago."""
     await _write(
         identity_url,
         update(LoginFailure)
-        .where(LoginFailure.scope == f"account:{account_id}")
+        .where(
+            (LoginFailure.scope == email_scope(email))
+            | LoginFailure.scope.startswith(pair_prefix(email))
+        )
         .values(occurred_at=utcnow() - timedelta(minutes=minutes_ago)),
     )
 

@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
@@ -39,6 +40,7 @@ async def test_login_unverified_offers_resend(
     smtp: SmtpServer,
     identity_settings: IdentitySettings,
     unique_email: str,
+    identity_app: FastAPI,
 ) -> None:
     await sign_up(identity, unique_email)
     first = await emailed_token(smtp, unique_email)
@@ -50,7 +52,7 @@ async def test_login_unverified_offers_resend(
     assert "n'a pas encore été validée" in response.text.replace("&#39;", "'")
     assert "Envoyer de nouveau les instructions" in response.text
 
-    await allow_next_email_now(identity_settings.database_url, unique_email)
+    await allow_next_email_now(identity_app, unique_email)
     token = await csrf(client, "/connexion")
     await client.post("/confirmation-du-compte/renvoyer", data={"csrf_token": token})
     assert await emailed_token(smtp, unique_email, count=2) != first
@@ -62,7 +64,7 @@ async def test_login_throttled_shows_the_wait(
     for _ in range(identity_settings.login_failures_per_account):
         assert (await login(client, user.email, "wrong-password")).status_code == 401
     window = identity_settings.login_window_minutes
-    await date_login_failures(identity_settings.database_url, user.id, minutes_ago=window - 5)
+    await date_login_failures(identity_settings.database_url, user.email, minutes_ago=window - 5)
     response = await login(client, user.email)
     assert response.status_code == 429
     assert "Réessayez dans 5 minute(s)." in response.text

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from servicekit.settings import PlatformSettings
 from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
+from tests.support.specimen_files import PDF
 from tests.web.billing_support import paid_invoice
 from tests.web.claims_support import (
     OPERATOR_CLAIMS,
@@ -235,7 +236,7 @@ async def test_the_operator_downloads_a_bank_accounts_cheque_specimen(
     payments_http: httpx.AsyncClient,
 ) -> None:
     token = str((await api_login(identity, user.email))["access_token"])
-    specimen = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    specimen = PDF
     form = {
         "holder_name": "Marie Tremblay",
         "institution": "815",

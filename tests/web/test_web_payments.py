@@ -15,6 +15,7 @@ from servicekit.money import back_out_taxes, format_cents, prorate
 from servicekit.settings import PlatformSettings
 from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
+from tests.support.specimen_files import PDF
 from tests.web.billing_support import paid_invoice
 from tests.web.subscriptions_support import (
     Catalog,
@@ -31,7 +32,6 @@ from tests.web.subscriptions_support import (
 from tests.web.support import Account, api_login, bearer, csrf, field_error, login
 
 STEP5 = "/ajouter-un-abonnement/paiement"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
 
 

@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
@@ -95,6 +96,7 @@ async def test_expired_verification_link_offers_a_new_one_that_works(
     smtp: SmtpServer,
     identity_settings: IdentitySettings,
     unique_email: str,
+    identity_app: FastAPI,
 ) -> None:
     await sign_up(identity, unique_email)
     old = await emailed_token(smtp, unique_email)
@@ -103,7 +105,7 @@ async def test_expired_verification_link_offers_a_new_one_that_works(
     assert "Ce lien de validation a expiré" in page.text
     assert 'action="/confirmation-du-compte/renvoyer"' in page.text
 
-    await allow_next_email_now(identity_settings.database_url, unique_email)
+    await allow_next_email_now(identity_app, unique_email)
     data = {"csrf_token": await csrf(client, "/verification/resultat"), "email": unique_email}
     sent = await client.post("/confirmation-du-compte/renvoyer", data=data)
     assert sent.headers["location"] == "/confirmation-du-compte"
@@ -117,10 +119,11 @@ async def test_resend_uses_the_pending_email(
     smtp: SmtpServer,
     identity_settings: IdentitySettings,
     unique_email: str,
+    identity_app: FastAPI,
 ) -> None:
     await signup(client, unique_email, PASSWORD, PASSWORD)
     first = await emailed_token(smtp, unique_email)
-    await allow_next_email_now(identity_settings.database_url, unique_email)
+    await allow_next_email_now(identity_app, unique_email)
     token = await csrf(client, "/confirmation-du-compte")
     response = await client.post("/confirmation-du-compte/renvoyer", data={"csrf_token": token})
     assert response.status_code == 303

@@ -24,6 +24,7 @@ from services.payments.claims.schemas import (
     PaymentOut,
     ReceiptEmailOut,
 )
+from services.payments.throttling import CLAIM_LOOKUP_THROTTLES, CLAIM_PAYMENT_THROTTLES
 
 operator_router = APIRouter(prefix="/v1/operator/claim-notices", tags=["claim notices"])
 public_router = APIRouter(prefix="/v1/claim-notices", tags=["claim notices"])
@@ -64,13 +65,13 @@ async def import_notices(
     return await csv_import.import_csv(session, operator.account_id, content)
 
 
-@public_router.post("/lookup", response_model=ClaimNoticeOut)
+@public_router.post("/lookup", response_model=ClaimNoticeOut, dependencies=CLAIM_LOOKUP_THROTTLES)
 async def lookup(body: LookupIn, session: SessionDep) -> ClaimNoticeOut:
     """Find a notice by its number and plate (both must match; no login)."""
     return notice_out(await service.find(session, body.number, body.plate))
 
 
-@public_router.post("/pay", response_model=PaymentOut)
+@public_router.post("/pay", response_model=PaymentOut, dependencies=CLAIM_PAYMENT_THROTTLES)
 async def pay(
     body: PayIn, sessions: SessionsDep, gateway: GatewayDep, receipts: ReceiptsDep
 ) -> PaymentOut:
