@@ -365,6 +365,7 @@ STRINGS: dict[str, Message] = {
     "journey.step.vehicles": {"fr": "Véhicules", "en": "Vehicles"},
     "journey.step.information": {"fr": "Informations", "en": "Information"},
     "journey.step.summary": {"fr": "Récapitulatif", "en": "Summary"},
+    "journey.step.payment": {"fr": "Paiement", "en": "Payment"},
     "journey.site": {
         "fr": "1. Sélectionnez un stationnement ou une organisation",
         "en": "1. Select a parking lot or an organisation",
@@ -480,7 +481,7 @@ STRINGS: dict[str, Message] = {
     "payment.card": {"fr": "Carte de crédit", "en": "Credit card"},
     "payment.pad_account": {"fr": "Prélèvement pré-autorisé", "en": "Pre-authorized debit"},
     "pay.title": {"fr": "Ajouter une carte de crédit", "en": "Add a credit card"},
-    "pay.step": {"fr": "ÉTAPE 4 DE 4", "en": "STEP 4 OF 4"},
+    "pay.step": {"fr": "ÉTAPE 5 DE 5", "en": "STEP 5 OF 5"},
     "pay.cancel_request": {"fr": "Annuler la demande", "en": "Cancel the request"},
     "pay.your_subscription": {"fr": "VOTRE ABONNEMENT", "en": "YOUR SUBSCRIPTION"},
     "pay.service": {"fr": "Service", "en": "Service"},

@@ -402,7 +402,7 @@ async def test_card_subscription_approved_invoiced_and_card_updated(
     # (1) Step 5 "Ajouter une carte de crédit", card chosen by default
     await expect(page).to_have_url(re.compile(re.escape(STEP5)))
     await expect(page.get_by_role("heading", name="Ajouter une carte de crédit")).to_be_visible()
-    await expect(page.get_by_text("ÉTAPE 4 DE 4")).to_be_visible()
+    await expect(page.get_by_text("ÉTAPE 5 DE 5")).to_be_visible()
     await expect(page.get_by_role("heading", name="VOTRE ABONNEMENT")).to_be_visible()
     await expect(page.get_by_text("Prix pour la période en cours")).to_be_visible()
     first_period = prorate(CARD_MONTHLY, today())  # today to the end of the month
@@ -484,7 +484,7 @@ async def test_bank_account_and_payroll_subscriptions(
     plate = f"B{uuid.uuid4().hex[:5].upper()}"
     await steps_1_to_4(page, RESIDENT, BANK_OFFERING, plate)
     await page.get_by_role("button", name="Transmettre ma demande").click()
-    await expect(page.get_by_text("ÉTAPE 4 DE 4")).to_be_visible()
+    await expect(page.get_by_text("ÉTAPE 5 DE 5")).to_be_visible()
     await page.get_by_label("Prélèvement pré-auto.").click()  # the form submits itself
     await expect(page).to_have_url(re.compile(r"methode=pad"))
     await expect(page.get_by_label("Prélèvement pré-auto.")).to_be_checked()
