@@ -115,6 +115,16 @@ async def test_step_1_refuses_a_past_date_and_missing_consents_next_to_the_field
     )
 
 
+async def test_a_category_without_offering_shows_no_date_consents_or_submit(
+    client: httpx.AsyncClient, user: Account, catalog: Catalog
+) -> None:
+    await login(client, user.email)
+    page = text_of((await client.get("/ajouter-un-abonnement?site_id=1534&category_id=102")).text)
+    assert "Aucun abonnement n'est offert pour cette catégorie." in page  # « Cadre »
+    assert 'name="start_date"' not in page and 'name="accept_terms"' not in page
+    assert "Sélectionner cet abonnement" not in page
+
+
 async def test_the_whole_request_then_its_withdrawal(
     client: httpx.AsyncClient, user: Account, catalog: Catalog
 ) -> None:
@@ -241,6 +251,8 @@ async def test_the_whole_request_then_its_withdrawal(
     after = text_of((await client.get(detail_path)).text)
     assert "Votre demande de service a été annulée." in after
     assert "Annulée" in after and "Annuler cette demande de service" not in after
+    assert "Indéterminée" not in after  # a withdrawn request never runs: no end to announce
+    assert "<dt>Fin de l'abonnement</dt><dd>—</dd>" in after
 
 
 def csrf_of_page(page: str) -> str:
