@@ -1003,11 +1003,9 @@ STRINGS: dict[str, Message] = {
     "claims.card_title": {"fr": "Payer par carte de crédit", "en": "Pay by credit card"},
     "claims.holder_name": {"fr": "Nom du titulaire", "en": "Cardholder name"},
     "claims.card_number": {"fr": "No. de carte", "en": "Card number"},
-    "claims.expiry": {"fr": "Date d'expiration", "en": "Expiry date"},
-    "claims.expiry_hint": {"fr": "MM/AA", "en": "MM/YY"},
     "claims.expiry_invalid": {
-        "fr": "Date d'expiration invalide (MM/AA).",
-        "en": "Invalid expiry date (MM/YY).",
+        "fr": "Date d'expiration invalide.",
+        "en": "Invalid expiry date.",
     },
     "claims.cvv": {"fr": "CVV", "en": "CVV"},
     "claims.email": {

@@ -580,7 +580,8 @@ async def test_claim_notice_issued_then_paid_once_by_a_visitor(
     async def pay(tab: Page) -> None:
         await tab.get_by_label("Nom du titulaire").fill("Paul Roy")
         await tab.get_by_label("No. de carte").fill(VISA)
-        await tab.get_by_label("Date d'expiration").fill(f"12/{(today().year + 3) % 100:02d}")
+        await tab.get_by_label("Date d'expiration - Mois").select_option("12")
+        await tab.get_by_label("Date d'expiration - Année").select_option(str(today().year + 3))
         await tab.get_by_label("CVV").fill("123")
         await tab.get_by_role("button", name=re.compile(r"^Payer \d")).click()
 

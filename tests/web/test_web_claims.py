@@ -77,6 +77,9 @@ async def test_anonymous_payment_receipt_then_already_paid(
     for label in ["Nom du titulaire", "No. de carte", "Date d'expiration", "CVV"]:
         assert label in found, label
     assert "amount_cents" not in found and "'status'" not in found  # no raw data as a banner
+    # the expiry as step 5 asks it: two lists, month and year
+    assert '<select id="f-card_expiry" name="exp_month"' in found
+    assert 'name="exp_year"' in found and 'name="card_expiry"' not in found
 
     paid = await pay_notice(client, number, plate, email="marie@example.org")
     assert paid.status_code == 200, paid.text
@@ -168,9 +171,9 @@ async def test_a_declined_card_charges_nothing(
     assert 'value="Marie Tremblay"' in declined.text  # the holder's name is kept
     assert "À payer" in page_text(await find_notice(client, number, plate))
 
-    invalid = await pay_notice(client, number, plate, card="4242424242424241", card_expiry="13/30")
+    invalid = await pay_notice(client, number, plate, card="4242424242424241", exp_month="13")
     assert invalid.status_code == 422
-    assert field_error(page_text(invalid), "card_expiry") == "Date d'expiration invalide (MM/AA)."
+    assert field_error(page_text(invalid), "card_expiry") == "Date d'expiration invalide."
     assert "4242424242424241" not in invalid.text
     luhn = await pay_notice(client, number, plate, card="4242424242424241")
     assert luhn.status_code == 422
