@@ -16,10 +16,11 @@ from services.subscriptions.schemas import (
     ContractIn,
     ContractOut,
     InternalSubscriptionOut,
+    SiteOut,
     SubscriptionOut,
     TransitionIn,
 )
-from services.subscriptions.views import internal_out, subscription_out
+from services.subscriptions.views import internal_out, site_out, subscription_out
 
 router = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[ServiceCaller])
 
@@ -29,6 +30,12 @@ async def active_subscriptions(account_id: str, session: SessionDep) -> dict[str
     """How many pending, active or in-arrears subscriptions the account has (identity asks
     before deleting: one in arrears still owes money)."""
     return {"count": await repo.count_blocking(session, account_id)}
+
+
+@router.get("/sites", response_model=list[SiteOut])
+async def sites(session: SessionDep) -> list[SiteOut]:
+    """Every site (the portal names a claim notice's site on its public page)."""
+    return [site_out(s) for s in await repo.sites(session)]
 
 
 @router.get("/accounts/{account_id}/plates")

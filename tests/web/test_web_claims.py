@@ -77,6 +77,9 @@ async def test_anonymous_payment_receipt_then_already_paid(
     for label in ["Nom du titulaire", "No. de carte", "Date d'expiration", "CVV"]:
         assert label in found, label
     assert "amount_cents" not in found and "'status'" not in found  # no raw data as a banner
+    # « Stationnement »: the site's name as step 1 writes it, then its number
+    site = re.search(r"Stationnement</dt><dd>([^<]*)<span class=\"muted\">#(\d+)</span>", found)
+    assert site and " - " in site.group(1), found[-3000:]
     # the expiry as step 5 asks it: two lists, month and year
     assert '<select id="f-card_expiry" name="exp_month"' in found
     assert 'name="exp_year"' in found and 'name="card_expiry"' not in found

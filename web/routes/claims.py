@@ -19,8 +19,9 @@ from web.forms import error_context, is_form_error
 from web.i18n import pick, translator
 from web.identity_client import ApiError
 from web.payments_client import PaymentsClient
-from web.routes.subscriptions import today
+from web.routes.subscriptions import site_label, today
 from web.session import Session
+from web.subscriptions_client import SubscriptionsClient
 from web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
@@ -124,7 +125,7 @@ async def _find(
     if errors:
         return _lookup_form(request, session, values, {"errors": errors}, 422)
     try:
-        return await payments.lookup_claim(ip, values["number"], values["plate"])
+        found = await payments.lookup_claim(ip, values["number"], values["plate"])
     except ApiError as exc:
         if exc.status == 404:
             message = translator(language)("claims.not_found")
@@ -133,6 +134,18 @@ async def _find(
             raise
         context = error_context(exc, language)
         return _lookup_form(request, session, values, context, exc.status)
+    return {**found, "site_label": await _site_label(request, ip, found.get("site_id"))}
+
+
+async def _site_label(request: Request, ip: str, site_id: object) -> str:
+    """The notice's site as step 1 names it; empty when subscriptions cannot say (the page
+    still shows the site's number)."""
+    subscriptions: SubscriptionsClient = request.app.state.subscriptions
+    try:
+        site = (await subscriptions.site_names(ip)).get(int(str(site_id)))
+    except (ApiError, ValueError):
+        return ""
+    return site_label(site) if site else ""
 
 
 @router.post(CLAIMS)
