@@ -16,6 +16,8 @@ from services.subscriptions.schemas import (
     ContractIn,
     ContractOut,
     InternalSubscriptionOut,
+    PlatePeriod,
+    PlatePeriodsOut,
     SiteOut,
     SubscriptionOut,
     TransitionIn,
@@ -38,10 +40,14 @@ async def sites(session: SessionDep) -> list[SiteOut]:
     return [site_out(s) for s in await repo.sites(session)]
 
 
-@router.get("/accounts/{account_id}/plates")
-async def account_plates(account_id: str, session: SessionDep) -> dict[str, list[str]]:
-    """The plates of the account's vehicles (payments shows the claim notices on them)."""
-    return {"plates": sorted({v.plate for v in await repo.vehicles_of(session, account_id)})}
+@router.get("/accounts/{account_id}/plate-periods", response_model=PlatePeriodsOut)
+async def account_plate_periods(account_id: str, session: SessionDep) -> PlatePeriodsOut:
+    """When each plate of the account was on a subscription of theirs that ran (payments shows
+    a claim notice only when it was issued within one of these periods)."""
+    periods = await repo.plate_periods(session, account_id)
+    return PlatePeriodsOut(
+        periods=[PlatePeriod(plate=p, start=start, end=end) for p, start, end in periods]
+    )
 
 
 @router.get("/subscriptions/{subscription_id}", response_model=InternalSubscriptionOut)

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 
 from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
+from tests.support.service_rows import add_active_subscription
 from tests.web.claims_support import (
     CLAIMS,
     DECLINED,
@@ -24,7 +25,7 @@ from tests.web.claims_support import (
     pay_notice,
 )
 from tests.web.subscriptions_support import add_vehicle, make_operator
-from tests.web.support import Account, csrf, field_error, login
+from tests.web.support import Account, api_login, bearer, csrf, field_error, login
 
 
 @pytest.fixture
@@ -185,11 +186,21 @@ async def test_a_declined_card_charges_nothing(
 
 
 async def test_my_notices_list_those_on_my_plates(
-    client: httpx.AsyncClient, user: Account, console: httpx.AsyncClient
+    client: httpx.AsyncClient,
+    user: Account,
+    console: httpx.AsyncClient,
+    identity: httpx.AsyncClient,
+    subscriptions_http: httpx.AsyncClient,
+    database_urls: dict[str, str],
 ) -> None:
     await login(client, user.email)
     plate = new_plate()
     assert (await add_vehicle(client, plate, "/parametres/vehicules")).status_code == 303
+    # the plate on a running subscription of theirs: its notices are theirs from then on
+    token = (await api_login(identity, user.email))["access_token"]
+    vehicles = (await subscriptions_http.get("/v1/vehicles", headers=bearer(token))).json()
+    vehicle_ids = tuple(str(v["id"]) for v in vehicles)
+    await add_active_subscription(database_urls["subscriptions"], user.id, vehicle_ids)
     number, other = new_number(), new_number()
     assert (await issue_notice(console, number, plate, "12,34")).status_code == 303
     assert (await issue_notice(console, other, new_plate())).status_code == 303
