@@ -1079,6 +1079,8 @@ STRINGS: dict[str, Message] = {
     "opclaims.line": {"fr": "Ligne", "en": "Line"},
     "opclaims.field": {"fr": "Champ", "en": "Field"},
     "opclaims.error": {"fr": "Erreur", "en": "Error"},
+    "opclaims.latest_title": {"fr": "Derniers avis émis", "en": "Latest notices issued"},
+    "opclaims.none_yet": {"fr": "Aucun avis émis.", "en": "No notice issued."},
     "notice.claim_created": {
         "fr": "L'avis de réclamation a été créé.",
         "en": "The claim notice has been created.",

@@ -55,6 +55,16 @@ async def create_notice(
     return notice_out(await service.create(session, operator.account_id, body))
 
 
+@operator_router.get("", response_model=list[ClaimNoticeOut])
+async def latest_notices(
+    session: SessionDep,
+    _: OperatorPrincipal,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ClaimNoticeOut]:
+    """The notices issued last, newest first (the console lists them under its form)."""
+    return [notice_out(n) for n in await repo.latest(session, limit)]
+
+
 @operator_router.post("/import", response_model=ImportResult)
 async def import_notices(
     file: Annotated[UploadFile, File()], session: SessionDep, operator: OperatorPrincipal
