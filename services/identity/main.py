@@ -11,6 +11,7 @@ from servicekit.auth import KeySet, TokenVerifier
 from servicekit.db import make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
+from servicekit.openapi import install_public_openapi
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
 from services.identity import endpoints, internal_endpoints
@@ -58,6 +59,7 @@ def create_app(
 
     app = FastAPI(title="Identity", version="1", lifespan=lifespan)
     install_error_handlers(app)
+    install_public_openapi(app)
     app.include_router(health_router(lambda: engine))
     app.include_router(endpoints.router)
     app.include_router(endpoints.jwks_router)
