@@ -97,3 +97,4 @@ def long_date(day: date, language: str) -> str:
 INT32_MAX = 2_147_483_647
 PathId = Annotated[int, Path(ge=1, le=INT32_MAX)]
 QueryId = Annotated[int | None, Query(ge=1, le=INT32_MAX)]
+RequiredQueryId = Annotated[int, Query(ge=1, le=INT32_MAX)]

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response
 
 from servicekit.auth import CurrentPrincipal, OperatorPrincipal
 from servicekit.db import SessionDep
-from servicekit.formats import PathId, QueryId
+from servicekit.formats import PathId, QueryId, RequiredQueryId
 from services.subscriptions import catalog
 from services.subscriptions import repository as repo
 from services.subscriptions.schemas import (
@@ -85,7 +85,7 @@ async def replace_category(
 
 @operator_router.get("/offerings", response_model=list[OperatorOfferingOut])
 async def all_offerings(
-    site_id: PathId, session: SessionDep, _: OperatorPrincipal
+    site_id: RequiredQueryId, session: SessionDep, _: OperatorPrincipal
 ) -> list[OperatorOfferingOut]:
     """Every offering of a site with capacity, visibility and spaces taken."""
     await catalog.require_site(session, site_id)
