@@ -104,9 +104,10 @@ async def plate_periods(
             Subscription.status.in_(("active", "in_arrears", "ended")),
         )
     )
-    periods = []
+    periods: list[tuple[str, date, date | None]] = []
     for plate, registered, start, end in (await session.execute(query)).all():
-        periods.append((plate, max(start, registered.date()), end))
+        first = registered.date() if start is None else max(start, registered.date())
+        periods.append((plate, first, end))
     return periods
 
 
