@@ -1,5 +1,8 @@
-"""Domain errors with stable codes, and the handlers that render them as JSON."""
+"""Domain errors with stable codes, and the handlers that render them as RFC 9457 problem
+details (`application/problem+json`) that keep the platform's `error` code and its French and
+English `message`."""
 
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -83,22 +86,44 @@ def validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(
+    body: dict[str, Any], status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The platform's error body as problem details: RFC 9457's members (`type`, `title`,
+    `status`, `detail`) added, the platform's own (`error`, `message`, `field`, `errors`,
+    `details`) kept as extension members, so existing clients read it unchanged."""
+    msg = body.get("message") or {}
+    full = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": msg.get("fr") if isinstance(msg, dict) else str(msg),
+        **body,
+    }
+    if full.get("field") is None:
+        full.pop("field", None)
+    return JSONResponse(full, status_code=status, headers=headers, media_type=PROBLEM_JSON)
+
+
 async def _domain_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     headers = getattr(exc, "headers", None)  # e.g. Retry-After of a 429
-    return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+    return problem(exc.body(), exc.status_code, headers=headers)
 
 
 async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return JSONResponse(validation_body(list(exc.errors())), status_code=422)
+    return problem(validation_body(list(exc.errors())), 422)
 
 
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
     body = {"error": code, "message": message("Requête refusée.", str(exc.detail))}
-    return JSONResponse(body, status_code=exc.status_code)
+    return problem(body, exc.status_code, getattr(exc, "headers", None))
 
 
 async def _unexpected_error(_: Request, __: Exception) -> JSONResponse:
@@ -106,11 +131,12 @@ async def _unexpected_error(_: Request, __: Exception) -> JSONResponse:
         "error": "internal_error",
         "message": message("Erreur interne; réessayez plus tard.", "Internal error; try later."),
     }
-    return JSONResponse(body, status_code=500)
+    return problem(body, 500)
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Render every error as `{"error": code, "message": {"fr", "en"}, "field"?}`."""
+    """Render every error as problem details with `{"error": code, "message": {"fr", "en"},
+    "field"?}`."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

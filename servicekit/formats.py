@@ -2,9 +2,11 @@
 
 import re
 from datetime import date
+from typing import Annotated
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
+from fastapi import Path, Query
 from pydantic_core import PydanticCustomError
 
 PROVINCES = ("AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT")
@@ -88,3 +90,11 @@ def long_date(day: date, language: str) -> str:
     if language == "en":
         return f"{MONTHS['en'][day.month - 1]} {day.day}, {day.year}"
     return f"{'1er' if day.day == 1 else day.day} {MONTHS['fr'][day.month - 1]} {day.year}"
+
+
+# A catalog row's integer id as a path or query parameter: the databases store 32-bit integers,
+# so a larger number is refused as invalid input (422) instead of failing in the driver (500).
+INT32_MAX = 2_147_483_647
+PathId = Annotated[int, Path(ge=1, le=INT32_MAX)]
+QueryId = Annotated[int | None, Query(ge=1, le=INT32_MAX)]
+RequiredQueryId = Annotated[int, Query(ge=1, le=INT32_MAX)]

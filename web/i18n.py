@@ -365,6 +365,7 @@ STRINGS: dict[str, Message] = {
     "journey.step.vehicles": {"fr": "Véhicules", "en": "Vehicles"},
     "journey.step.information": {"fr": "Informations", "en": "Information"},
     "journey.step.summary": {"fr": "Récapitulatif", "en": "Summary"},
+    "journey.step.payment": {"fr": "Paiement", "en": "Payment"},
     "journey.site": {
         "fr": "1. Sélectionnez un stationnement ou une organisation",
         "en": "1. Select a parking lot or an organisation",
@@ -480,7 +481,7 @@ STRINGS: dict[str, Message] = {
     "payment.card": {"fr": "Carte de crédit", "en": "Credit card"},
     "payment.pad_account": {"fr": "Prélèvement pré-autorisé", "en": "Pre-authorized debit"},
     "pay.title": {"fr": "Ajouter une carte de crédit", "en": "Add a credit card"},
-    "pay.step": {"fr": "ÉTAPE 4 DE 4", "en": "STEP 4 OF 4"},
+    "pay.step": {"fr": "ÉTAPE 5 DE 5", "en": "STEP 5 OF 5"},
     "pay.cancel_request": {"fr": "Annuler la demande", "en": "Cancel the request"},
     "pay.your_subscription": {"fr": "VOTRE ABONNEMENT", "en": "YOUR SUBSCRIPTION"},
     "pay.service": {"fr": "Service", "en": "Service"},
@@ -1026,11 +1027,9 @@ STRINGS: dict[str, Message] = {
     "claims.card_title": {"fr": "Payer par carte de crédit", "en": "Pay by credit card"},
     "claims.holder_name": {"fr": "Nom du titulaire", "en": "Cardholder name"},
     "claims.card_number": {"fr": "No. de carte", "en": "Card number"},
-    "claims.expiry": {"fr": "Date d'expiration", "en": "Expiry date"},
-    "claims.expiry_hint": {"fr": "MM/AA", "en": "MM/YY"},
     "claims.expiry_invalid": {
-        "fr": "Date d'expiration invalide (MM/AA).",
-        "en": "Invalid expiry date (MM/YY).",
+        "fr": "Date d'expiration invalide.",
+        "en": "Invalid expiry date.",
     },
     "claims.cvv": {"fr": "CVV", "en": "CVV"},
     "claims.email": {
@@ -1104,6 +1103,8 @@ STRINGS: dict[str, Message] = {
     "opclaims.line": {"fr": "Ligne", "en": "Line"},
     "opclaims.field": {"fr": "Champ", "en": "Field"},
     "opclaims.error": {"fr": "Erreur", "en": "Error"},
+    "opclaims.latest_title": {"fr": "Derniers avis émis", "en": "Latest notices issued"},
+    "opclaims.none_yet": {"fr": "Aucun avis émis.", "en": "No notice issued."},
     "notice.claim_created": {
         "fr": "L'avis de réclamation a été créé.",
         "en": "The claim notice has been created.",

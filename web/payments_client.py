@@ -136,6 +136,11 @@ class PaymentsClient(ServiceClient):
         created: JSON = await self._json("POST", path, ip, token, body=notice)
         return created
 
+    async def latest_claims(self, ip: str, token: str) -> list[JSON]:
+        """The notices issued last, newest first (operators)."""
+        found: list[JSON] = await self._json("GET", "/v1/operator/claim-notices", ip, token)
+        return found
+
     async def import_claims(self, ip: str, token: str, filename: str, content: bytes) -> JSON:
         """Import notices from a CSV (operators): `{imported, errors: [{line, field, code}]}`."""
         files = {"file": (filename or "avis.csv", content, "text/csv")}

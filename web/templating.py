@@ -22,7 +22,12 @@ def switch_language_url(request: Request, language: str) -> str:
     """The current page in the other language (other query parameters kept)."""
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     query.append(("lang", language))
-    return f"{request.url.path}?{urlencode(query)}"
+    return f"{local_path(request.url.path)}?{urlencode(query)}"
+
+
+def local_path(path: str) -> str:
+    """The path with one leading slash: `//host` or `/\\host` would make a link leave the site."""
+    return "/" + path.lstrip("/\\")
 
 
 def translate_errors(errors: dict[str, Message], language: str) -> dict[str, str]:

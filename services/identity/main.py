@@ -11,6 +11,7 @@ from servicekit.auth import KeySet, TokenVerifier
 from servicekit.db import make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
+from servicekit.openapi import install_public_openapi
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
 from servicekit.throttle import Throttle
@@ -62,6 +63,7 @@ def create_app(
         platform.rate_limit_storage, settings.rate_limits(), platform.service_token
     )
     install_error_handlers(app)
+    install_public_openapi(app)
     app.include_router(health_router(lambda: engine))
     app.include_router(endpoints.router)
     app.include_router(endpoints.jwks_router)

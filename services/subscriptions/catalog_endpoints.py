@@ -4,6 +4,7 @@ from fastapi import APIRouter, Response
 
 from servicekit.auth import CurrentPrincipal, OperatorPrincipal
 from servicekit.db import SessionDep
+from servicekit.formats import PathId, QueryId, RequiredQueryId
 from services.subscriptions import catalog
 from services.subscriptions import repository as repo
 from services.subscriptions.schemas import (
@@ -29,7 +30,9 @@ async def sites(session: SessionDep, _: CurrentPrincipal) -> list[SiteOut]:
 
 
 @router.get("/sites/{site_id}/categories", response_model=list[CategoryOut])
-async def categories(site_id: int, session: SessionDep, _: CurrentPrincipal) -> list[CategoryOut]:
+async def categories(
+    site_id: PathId, session: SessionDep, _: CurrentPrincipal
+) -> list[CategoryOut]:
     """Sélectionnez votre catégorie d'utilisateur."""
     rows = await catalog.categories(session, site_id)
     return [CategoryOut.model_validate(c, from_attributes=True) for c in rows]
@@ -37,10 +40,10 @@ async def categories(site_id: int, session: SessionDep, _: CurrentPrincipal) -> 
 
 @router.get("/sites/{site_id}/offerings", response_model=list[OfferingOut])
 async def offerings(
-    site_id: int,
+    site_id: PathId,
     session: SessionDep,
     principal: CurrentPrincipal,
-    category_id: int | None = None,
+    category_id: QueryId = None,
 ) -> list[OfferingOut]:
     """Sélectionnez l'abonnement souhaité: restricted offerings only for accounts granted them."""
     rows = await catalog.offerings(session, principal, site_id, category_id)
@@ -55,7 +58,7 @@ async def create_site(body: SiteIn, session: SessionDep, _: OperatorPrincipal) -
 
 @operator_router.put("/sites/{site_id}", response_model=SiteOut)
 async def replace_site(
-    site_id: int, body: SiteIn, session: SessionDep, _: OperatorPrincipal
+    site_id: PathId, body: SiteIn, session: SessionDep, _: OperatorPrincipal
 ) -> SiteOut:
     """Change a site."""
     await catalog.require_site(session, site_id)
@@ -73,7 +76,7 @@ async def create_category(
 
 @operator_router.put("/categories/{category_id}", response_model=CategoryOut)
 async def replace_category(
-    category_id: int, body: CategoryIn, session: SessionDep, _: OperatorPrincipal
+    category_id: PathId, body: CategoryIn, session: SessionDep, _: OperatorPrincipal
 ) -> CategoryOut:
     """Change a user category."""
     row = await catalog.save_category(session, body, category_id)
@@ -82,7 +85,7 @@ async def replace_category(
 
 @operator_router.get("/offerings", response_model=list[OperatorOfferingOut])
 async def all_offerings(
-    site_id: int, session: SessionDep, _: OperatorPrincipal
+    site_id: RequiredQueryId, session: SessionDep, _: OperatorPrincipal
 ) -> list[OperatorOfferingOut]:
     """Every offering of a site with capacity, visibility and spaces taken."""
     await catalog.require_site(session, site_id)
@@ -100,7 +103,7 @@ async def create_offering(
 
 @operator_router.put("/offerings/{offering_id}", response_model=OperatorOfferingOut)
 async def replace_offering(
-    offering_id: int, body: OfferingIn, session: SessionDep, _: OperatorPrincipal
+    offering_id: PathId, body: OfferingIn, session: SessionDep, _: OperatorPrincipal
 ) -> OperatorOfferingOut:
     """Change an offering (subscriptions keep the price and terms they were accepted with)."""
     await catalog.require_visible_offering(session, offering_id, None)
@@ -110,7 +113,7 @@ async def replace_offering(
 
 @operator_router.post("/offerings/{offering_id}/grants", status_code=204)
 async def grant(
-    offering_id: int, body: GrantIn, session: SessionDep, operator: OperatorPrincipal
+    offering_id: PathId, body: GrantIn, session: SessionDep, operator: OperatorPrincipal
 ) -> Response:
     """Show a restricted offering to one account."""
     await catalog.grant(session, offering_id, body.account_id, operator.account_id)
@@ -119,7 +122,7 @@ async def grant(
 
 @operator_router.delete("/offerings/{offering_id}/grants/{account_id}", status_code=204)
 async def revoke(
-    offering_id: int, account_id: str, session: SessionDep, _: OperatorPrincipal
+    offering_id: PathId, account_id: str, session: SessionDep, _: OperatorPrincipal
 ) -> Response:
     """Hide a restricted offering from the account again."""
     await catalog.revoke(session, offering_id, account_id)

@@ -16,10 +16,13 @@ from services.subscriptions.schemas import (
     ContractIn,
     ContractOut,
     InternalSubscriptionOut,
+    PlatePeriod,
+    PlatePeriodsOut,
+    SiteOut,
     SubscriptionOut,
     TransitionIn,
 )
-from services.subscriptions.views import internal_out, subscription_out
+from services.subscriptions.views import internal_out, site_out, subscription_out
 
 router = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[ServiceCaller])
 
@@ -31,10 +34,20 @@ async def active_subscriptions(account_id: str, session: SessionDep) -> dict[str
     return {"count": await repo.count_blocking(session, account_id)}
 
 
-@router.get("/accounts/{account_id}/plates")
-async def account_plates(account_id: str, session: SessionDep) -> dict[str, list[str]]:
-    """The plates of the account's vehicles (payments shows the claim notices on them)."""
-    return {"plates": sorted({v.plate for v in await repo.vehicles_of(session, account_id)})}
+@router.get("/sites", response_model=list[SiteOut])
+async def sites(session: SessionDep) -> list[SiteOut]:
+    """Every site (the portal names a claim notice's site on its public page)."""
+    return [site_out(s) for s in await repo.sites(session)]
+
+
+@router.get("/accounts/{account_id}/plate-periods", response_model=PlatePeriodsOut)
+async def account_plate_periods(account_id: str, session: SessionDep) -> PlatePeriodsOut:
+    """When each plate of the account was on a subscription of theirs that ran (payments shows
+    a claim notice only when it was issued within one of these periods)."""
+    periods = await repo.plate_periods(session, account_id)
+    return PlatePeriodsOut(
+        periods=[PlatePeriod(plate=p, start=start, end=end) for p, start, end in periods]
+    )
 
 
 @router.get("/subscriptions/{subscription_id}", response_model=InternalSubscriptionOut)

@@ -12,6 +12,7 @@ from servicekit.auth import TokenVerifier, configure_verifier, default_verifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
+from servicekit.openapi import install_public_openapi
 from servicekit.pdf import available_fonts
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
@@ -92,6 +93,7 @@ def create_app(
 
     app = FastAPI(title="Subscriptions", version="1", lifespan=lifespan)
     install_error_handlers(app)
+    install_public_openapi(app)
     app.include_router(health_router(lambda: engine))
     for router in ROUTERS:
         app.include_router(router)

@@ -10,7 +10,7 @@ from starlette.datastructures import QueryParams
 from servicekit.auth import OperatorPrincipal
 from servicekit.db import SessionDep
 from servicekit.errors import FieldError
-from servicekit.formats import normalize_plate
+from servicekit.formats import QueryId, normalize_plate
 from servicekit.temporal_ui import PUBLIC_PATH
 from services.subscriptions import repository as repo
 from services.subscriptions import service
@@ -53,7 +53,7 @@ def _plate_or_none(q: str) -> str | None:
 async def requests(
     session: SessionDep,
     _: OperatorPrincipal,
-    site_id: int | None = None,
+    site_id: QueryId = None,
     status: QueueStatus = "pending_approval",
 ) -> list[RequestSummary]:
     """Pending requests, oldest first, optionally for one site."""

@@ -87,6 +87,30 @@ async def vehicles_of(session: AsyncSession, account_id: str) -> Sequence[Vehicl
     return (await session.scalars(query)).all()
 
 
+async def plate_periods(
+    session: AsyncSession, account_id: str
+) -> Sequence[tuple[str, date, date | None]]:
+    """Each plate of the account with the days it was on a subscription of theirs that ran:
+    from the later of the start and the vehicle's registration, to the end (None: still
+    running). Pending, refused, withdrawn and expired requests never ran."""
+    query = (
+        select(Vehicle.plate, Vehicle.created_at, Subscription.start_date, Subscription.end_date)
+        .join(SubscriptionVehicle, SubscriptionVehicle.vehicle_id == Vehicle.id)
+        .join(Subscription, Subscription.id == SubscriptionVehicle.subscription_id)
+        .where(
+            Subscription.account_id == account_id,
+            Vehicle.account_id == account_id,
+            Subscription.start_date.is_not(None),
+            Subscription.status.in_(("active", "in_arrears", "ended")),
+        )
+    )
+    periods: list[tuple[str, date, date | None]] = []
+    for plate, registered, start, end in (await session.execute(query)).all():
+        first = registered.date() if start is None else max(start, registered.date())
+        periods.append((plate, first, end))
+    return periods
+
+
 async def owned_vehicle(session: AsyncSession, account_id: str, vehicle_id: str) -> Vehicle | None:
     return await session.scalar(
         select(Vehicle).where(Vehicle.id == vehicle_id, Vehicle.account_id == account_id)

@@ -344,3 +344,15 @@ class InternalSubscriptionOut(BaseModel):
     refusal_reason: str | None
     pending_modification_id: str | None
     has_contract: bool
+
+
+class PlatePeriod(BaseModel):
+    """A plate on a running subscription of the account, from `start` to `end` (None: still)."""
+
+    plate: str
+    start: date
+    end: date | None
+
+
+class PlatePeriodsOut(BaseModel):
+    periods: list[PlatePeriod]

@@ -402,7 +402,7 @@ async def test_card_subscription_approved_invoiced_and_card_updated(
     # (1) Step 5 "Ajouter une carte de crédit", card chosen by default
     await expect(page).to_have_url(re.compile(re.escape(STEP5)))
     await expect(page.get_by_role("heading", name="Ajouter une carte de crédit")).to_be_visible()
-    await expect(page.get_by_text("ÉTAPE 4 DE 4")).to_be_visible()
+    await expect(page.get_by_text("ÉTAPE 5 DE 5")).to_be_visible()
     await expect(page.get_by_role("heading", name="VOTRE ABONNEMENT")).to_be_visible()
     await expect(page.get_by_text("Prix pour la période en cours")).to_be_visible()
     first_period = prorate(CARD_MONTHLY, today())  # today to the end of the month
@@ -484,7 +484,7 @@ async def test_bank_account_and_payroll_subscriptions(
     plate = f"B{uuid.uuid4().hex[:5].upper()}"
     await steps_1_to_4(page, RESIDENT, BANK_OFFERING, plate)
     await page.get_by_role("button", name="Transmettre ma demande").click()
-    await expect(page.get_by_text("ÉTAPE 4 DE 4")).to_be_visible()
+    await expect(page.get_by_text("ÉTAPE 5 DE 5")).to_be_visible()
     await page.get_by_label("Prélèvement pré-auto.").click()  # the form submits itself
     await expect(page).to_have_url(re.compile(r"methode=pad"))
     await expect(page.get_by_label("Prélèvement pré-auto.")).to_be_checked()
@@ -580,7 +580,8 @@ async def test_claim_notice_issued_then_paid_once_by_a_visitor(
     async def pay(tab: Page) -> None:
         await tab.get_by_label("Nom du titulaire").fill("Paul Roy")
         await tab.get_by_label("No. de carte").fill(VISA)
-        await tab.get_by_label("Date d'expiration").fill(f"12/{(today().year + 3) % 100:02d}")
+        await tab.get_by_label("Date d'expiration - Mois").select_option("12")
+        await tab.get_by_label("Date d'expiration - Année").select_option(str(today().year + 3))
         await tab.get_by_label("CVV").fill("123")
         await tab.get_by_role("button", name=re.compile(r"^Payer \d")).click()
 

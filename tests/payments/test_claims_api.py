@@ -1,6 +1,7 @@
 """Claim notices through the API: operators issue, anyone finds and pays once, receipts, /mine."""
 
 import io
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -9,6 +10,7 @@ from pypdf import PdfReader
 from tests.payments.conftest import NoticeFactory
 from tests.payments.factories import DECLINED_AT_TOKENISE, DECLINES_CHARGES, card_body
 from tests.subscriptions.factories import UserFactory, add_vehicle
+from tests.support.service_rows import add_active_subscription
 
 
 def pay_body(notice: dict[str, Any], number: str = "4242 4242 4242 4242", **changes: Any) -> dict:
@@ -236,21 +238,35 @@ async def test_paying_an_unknown_notice_is_404(client: httpx.AsyncClient) -> Non
 # Mine ----------------------------------------------------------------------------------------
 
 
-async def test_a_user_sees_the_notices_on_their_plates(
+async def test_a_user_sees_only_the_notices_issued_while_the_plate_was_theirs(
     client: httpx.AsyncClient,
     subscriptions_client: httpx.AsyncClient,
     users: UserFactory,
     notices: NoticeFactory,
     claims: object,
+    database_urls: dict[str, str],
 ) -> None:
-    user, other = await users(), await users()
+    user, other, squatter = await users(), await users(), await users()
     vehicle = await add_vehicle(subscriptions_client, user)
-    mine = await notices(plate=vehicle["plate"])
-    await notices()  # someone else's plate
+    plate = str(vehicle["plate"])
+    before = await notices(plate=plate)  # issued 2026-10-02, before the plate was theirs
+    nothing = await client.get("/v1/claim-notices/mine", headers=user.headers)
+    assert nothing.status_code == 200 and nothing.json() == []  # no subscription ran yet
+
+    start = date.today() - timedelta(days=40)
+    vehicles = (str(vehicle["id"]),)
+    await add_active_subscription(database_urls["subscriptions"], user.id, vehicles, start)
+    today = {"issued_on": date.today().isoformat(), "due_on": "2099-01-01"}
+    mine = await notices(plate=plate, **today)
+    await notices(**today)  # someone else's plate
     answer = await client.get("/v1/claim-notices/mine", headers=user.headers)
     assert answer.status_code == 200, answer.text
     assert [n["number"] for n in answer.json()] == [mine["number"]]
-    nothing = await client.get("/v1/claim-notices/mine", headers=other.headers)
-    assert nothing.json() == []
+    assert before["number"] not in answer.text
+
+    # Someone who registers the same plate sees none of the notices issued to it.
+    await add_vehicle(subscriptions_client, squatter, plate=plate)
+    assert (await client.get("/v1/claim-notices/mine", headers=squatter.headers)).json() == []
+    assert (await client.get("/v1/claim-notices/mine", headers=other.headers)).json() == []
     anonymous = await client.get("/v1/claim-notices/mine")
     assert anonymous.status_code == 401

@@ -17,7 +17,13 @@ from services.identity.account_emails import forget_emails
 from services.identity.login_throttle import email_scope, pair_prefix
 from services.identity.models import Account, LoginFailure, OneTimeToken, RefreshToken
 from services.identity.security import token_digest
-from services.subscriptions.models import Offering, Site, Subscription, UserCategory
+from services.subscriptions.models import (
+    Offering,
+    Site,
+    Subscription,
+    SubscriptionVehicle,
+    UserCategory,
+)
 
 
 async def _write(url: str, statement: Executable) -> None:
@@ -86,9 +92,15 @@ async def refresh_tokens(identity_url: str, account_id: str) -> list[tuple[str, 
     return [(row[0], bool(row[1])) for row in await _rows(identity_url, query)]
 
 
-async def add_active_subscription(subscriptions_url: str, account_id: str) -> None:
-    """An active subscription of the account, on a catalog row of its own."""
+async def add_active_subscription(
+    subscriptions_url: str,
+    account_id: str,
+    vehicle_ids: tuple[str, ...] = (),
+    start: date | None = None,
+) -> None:
+    """An active subscription of the account (its vehicles on it), on a catalog row of its own."""
     n, now, today = random.randint(100_000_000, 2_000_000_000), utcnow(), date.today()
+    subscription_id = str(uuid.uuid4())
     rows = (
         insert(Site).values(
             id=n, establishment="Test", name="Test", address="Test", access_type="card"
@@ -107,14 +119,14 @@ async def add_active_subscription(subscriptions_url: str, account_id: str) -> No
             capacity=1,
         ),
         insert(Subscription).values(
-            id=str(uuid.uuid4()),
+            id=subscription_id,
             account_id=account_id,
             offering_id=n,
             site_id=n,
             contract_number=str(random.randint(10_000_000, 99_999_999)),
             status="active",
-            requested_start=today,
-            start_date=today,
+            requested_start=start or today,
+            start_date=start or today,
             employee_number="0",
             terms_accepted_at=now,
             approval_understood_at=now,
@@ -124,5 +136,11 @@ async def add_active_subscription(subscriptions_url: str, account_id: str) -> No
             notice_days=30,
         ),
     )
-    for statement in rows:
+    links = tuple(
+        insert(SubscriptionVehicle).values(
+            subscription_id=subscription_id, vehicle_id=vehicle_id, position=i
+        )
+        for i, vehicle_id in enumerate(vehicle_ids, start=1)
+    )
+    for statement in (*rows, *links):
         await _write(subscriptions_url, statement)

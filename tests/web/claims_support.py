@@ -86,7 +86,8 @@ async def pay_notice(
         "plate": plate,
         "holder_name": "Marie Tremblay",
         "card_number": card,
-        "card_expiry": f"12/{(today().year + 2) % 100:02d}",
+        "exp_month": "12",
+        "exp_year": str(today().year + 2),
         "cvv": "737",
         **extra,
     }

@@ -238,3 +238,14 @@ async def wait_for_page(
 
 def in_days(days: int) -> date:
     return today() + timedelta(days=days)
+
+
+def current_step(page: str) -> tuple[int, str, int]:
+    """The stepper's current step: its number, its label and how many steps it shows."""
+    match = re.search(
+        r'aria-current="step">\s*<span class="steps-number">(\d)</span> '
+        r'<span class="steps-label">([^<]+)<',
+        page,
+    )
+    assert match, "the page shows no current step"
+    return int(match.group(1)), match.group(2), page.count('class="steps-number"')

@@ -12,6 +12,7 @@ from temporalio.worker import Worker
 
 from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
+from tests.support.service_rows import add_active_subscription
 from tests.web.claims_support import (
     CLAIMS,
     DECLINED,
@@ -24,7 +25,7 @@ from tests.web.claims_support import (
     pay_notice,
 )
 from tests.web.subscriptions_support import add_vehicle, make_operator
-from tests.web.support import Account, csrf, field_error, login
+from tests.web.support import Account, api_login, bearer, csrf, field_error, login
 
 
 @pytest.fixture
@@ -77,6 +78,12 @@ async def test_anonymous_payment_receipt_then_already_paid(
     for label in ["Nom du titulaire", "No. de carte", "Date d'expiration", "CVV"]:
         assert label in found, label
     assert "amount_cents" not in found and "'status'" not in found  # no raw data as a banner
+    # « Stationnement »: the site's name as step 1 writes it, then its number
+    site = re.search(r"Stationnement</dt><dd>([^<]*)<span class=\"muted\">#(\d+)</span>", found)
+    assert site and " - " in site.group(1), found[-3000:]
+    # the expiry as step 5 asks it: two lists, month and year
+    assert '<select id="f-card_expiry" name="exp_month"' in found
+    assert 'name="exp_year"' in found and 'name="card_expiry"' not in found
 
     paid = await pay_notice(client, number, plate, email="marie@example.org")
     assert paid.status_code == 200, paid.text
@@ -168,9 +175,9 @@ async def test_a_declined_card_charges_nothing(
     assert 'value="Marie Tremblay"' in declined.text  # the holder's name is kept
     assert "À payer" in page_text(await find_notice(client, number, plate))
 
-    invalid = await pay_notice(client, number, plate, card="4242424242424241", card_expiry="13/30")
+    invalid = await pay_notice(client, number, plate, card="4242424242424241", exp_month="13")
     assert invalid.status_code == 422
-    assert field_error(page_text(invalid), "card_expiry") == "Date d'expiration invalide (MM/AA)."
+    assert field_error(page_text(invalid), "card_expiry") == "Date d'expiration invalide."
     assert "4242424242424241" not in invalid.text
     luhn = await pay_notice(client, number, plate, card="4242424242424241")
     assert luhn.status_code == 422
@@ -179,11 +186,21 @@ async def test_a_declined_card_charges_nothing(
 
 
 async def test_my_notices_list_those_on_my_plates(
-    client: httpx.AsyncClient, user: Account, console: httpx.AsyncClient
+    client: httpx.AsyncClient,
+    user: Account,
+    console: httpx.AsyncClient,
+    identity: httpx.AsyncClient,
+    subscriptions_http: httpx.AsyncClient,
+    database_urls: dict[str, str],
 ) -> None:
     await login(client, user.email)
     plate = new_plate()
     assert (await add_vehicle(client, plate, "/parametres/vehicules")).status_code == 303
+    # the plate on a running subscription of theirs: its notices are theirs from then on
+    token = (await api_login(identity, user.email))["access_token"]
+    vehicles = (await subscriptions_http.get("/v1/vehicles", headers=bearer(token))).json()
+    vehicle_ids = tuple(str(v["id"]) for v in vehicles)
+    await add_active_subscription(database_urls["subscriptions"], user.id, vehicle_ids)
     number, other = new_number(), new_number()
     assert (await issue_notice(console, number, plate, "12,34")).status_code == 303
     assert (await issue_notice(console, other, new_plate())).status_code == 303

@@ -10,6 +10,7 @@ from tests.support.service_rows import (
     allow_next_email_now,
     date_login_failures,
     login_failure_scopes,
+    set_role,
 )
 from tests.web.support import (
     Account,
@@ -75,6 +76,15 @@ async def test_login_goes_to_profile_until_complete(
 ) -> None:
     response = await login(client, bare.email)
     assert response.headers["location"] == "/informations-personnelles"
+
+
+async def test_an_operator_lands_on_the_console_even_without_a_profile(
+    client: httpx.AsyncClient, bare: Account, identity_settings: IdentitySettings
+) -> None:
+    await set_role(identity_settings.database_url, bare.email, "operator")
+    response = await login(client, bare.email)
+    assert response.headers["location"] == "/console-operateur"
+    assert "Console opérateur" in (await client.get("/console-operateur")).text
 
 
 async def test_login_forwards_the_browser_address_with_the_service_token(

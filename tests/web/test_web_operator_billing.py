@@ -156,6 +156,17 @@ async def test_the_pages_need_a_session(client: httpx.AsyncClient) -> None:
         assert response.headers["location"] == "/connexion"
 
 
+async def test_a_new_notice_is_listed_after_creer_l_avis(console: httpx.AsyncClient) -> None:
+    number, plate = new_number(), new_plate()
+    created = await issue_notice(console, number, plate, "12,34")
+    assert created.status_code == 303
+    page = page_text(await console.get(created.headers["location"]))
+    assert "Derniers avis émis" in page
+    row = re.search(rf"<tr>\s*<td[^>]*>{number}</td>.*?</tr>", page, flags=re.DOTALL)
+    assert row, page[-3000:]
+    assert plate in row.group(0) and "12,34 $" in row.group(0) and "À payer" in row.group(0)
+
+
 async def test_notice_form_errors(console: httpx.AsyncClient) -> None:
     number, plate = new_number(), new_plate()
     assert (await issue_notice(console, number, plate)).status_code == 303

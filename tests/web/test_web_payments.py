@@ -21,6 +21,7 @@ from tests.web.subscriptions_support import (
     Catalog,
     add_vehicle,
     choose_offering,
+    current_step,
     make_catalog,
     make_operator,
     operator_token,
@@ -146,9 +147,10 @@ async def test_a_pad_offering_goes_to_step_5_with_the_prorated_first_period(
     sent = await to_step5(client, catalog, user)
     assert sent.status_code == 303 and sent.headers["location"] == STEP5
     page = text_of((await client.get(STEP5)).text)
+    assert current_step(page) == (5, "Paiement", 5)  # the guide's step 5, after 4 (summary)
     for label in [
         "Ajouter une carte de crédit",
-        "ÉTAPE 4 DE 4",
+        "ÉTAPE 5 DE 5",
         "Annuler la demande",
         "VOTRE ABONNEMENT",
         "Stationnement ou organisme",

@@ -15,6 +15,7 @@ from tests.web.subscriptions_support import (
     Catalog,
     add_vehicle,
     choose_offering,
+    current_step,
     make_catalog,
     make_operator,
     operator_token,
@@ -54,6 +55,7 @@ async def test_step_1_narrows_site_category_offering_with_plain_forms(
 ) -> None:
     await login(client, user.email)
     first = text_of((await client.get("/ajouter-un-abonnement")).text)
+    assert current_step(first) == (1, "Abonnement", 5)
     assert "1. Sélectionnez un stationnement ou une organisation" in first
     assert f"#{catalog.site_id}" in first
     assert "116 Boul Lionel-Émond, J8Y 1W7, Gatineau, QC" in first
@@ -113,6 +115,16 @@ async def test_step_1_refuses_a_past_date_and_missing_consents_next_to_the_field
     )
 
 
+async def test_a_category_without_offering_shows_no_date_consents_or_submit(
+    client: httpx.AsyncClient, user: Account, catalog: Catalog
+) -> None:
+    await login(client, user.email)
+    page = text_of((await client.get("/ajouter-un-abonnement?site_id=1534&category_id=102")).text)
+    assert "Aucun abonnement n'est offert pour cette catégorie." in page  # « Cadre »
+    assert 'name="start_date"' not in page and 'name="accept_terms"' not in page
+    assert "Sélectionner cet abonnement" not in page
+
+
 async def test_the_whole_request_then_its_withdrawal(
     client: httpx.AsyncClient, user: Account, catalog: Catalog
 ) -> None:
@@ -122,6 +134,7 @@ async def test_the_whole_request_then_its_withdrawal(
 
     # Step 2: vehicles
     step2 = text_of((await client.get("/ajouter-un-abonnement/vehicules")).text)
+    assert current_step(step2) == (2, "Véhicules", 5)
     for label in [
         "Ajouter un véhicule",
         "Ajoutez un véhicule",
@@ -160,6 +173,7 @@ async def test_the_whole_request_then_its_withdrawal(
 
     # Step 3: information
     step3 = text_of((await client.get("/ajouter-un-abonnement/informations")).text)
+    assert current_step(step3) == (3, "Informations", 5)
     assert "Complétez les informations nécessaires à l'abonnement" in step3
     assert 'value="Marie"' in step3 and 'value="Tremblay"' in step3
     assert 'value="1000 rue Sherbrooke"' in step3 and "readonly" in step3
@@ -181,6 +195,7 @@ async def test_the_whole_request_then_its_withdrawal(
 
     # Step 4: summary
     step4 = text_of((await client.get("/ajouter-un-abonnement/recapitulatif")).text)
+    assert current_step(step4) == (4, "Récapitulatif", 5)
     for label in [
         "Récapitulatif de votre abonnement",
         "Revisez le sommaire de votre abonnement",
@@ -236,6 +251,8 @@ async def test_the_whole_request_then_its_withdrawal(
     after = text_of((await client.get(detail_path)).text)
     assert "Votre demande de service a été annulée." in after
     assert "Annulée" in after and "Annuler cette demande de service" not in after
+    assert "Indéterminée" not in after  # a withdrawn request never runs: no end to announce
+    assert "<dt>Fin de l'abonnement</dt><dd>—</dd>" in after
 
 
 def csrf_of_page(page: str) -> str:

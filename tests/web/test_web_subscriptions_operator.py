@@ -24,7 +24,7 @@ from tests.web.subscriptions_support import (
     vehicle_ids,
     wait_for_page,
 )
-from tests.web.support import Account, csrf, field_error, login
+from tests.web.support import Account, csrf, field_error, login, open_account, sample_profile
 from web.i18n import long_date
 
 CONSOLE = "/console-operateur"
@@ -327,3 +327,29 @@ async def test_an_operator_cancels_for_the_subscriber_and_withdraws_it(
         f"{detail}/annulation", data={"csrf_token": mine, "date": in_days(2).isoformat()}
     )
     assert refused.status_code == 403
+
+
+async def test_the_requester_block_shows_every_phone_with_its_extension_and_line_2(
+    client: httpx.AsyncClient,
+    console: httpx.AsyncClient,
+    identity: httpx.AsyncClient,
+    smtp: SmtpServer,
+    catalog: Catalog,
+) -> None:
+    profile = {k: v for k, v in sample_profile().items() if k != "mobile_phone"}
+    profile |= {
+        "address_line2": "Pavillon B",
+        "home_phone": "819 555-0202",
+        "home_phone_ext": "22",
+        "work_phone": "819 555-0303",
+        "work_phone_ext": "4321",
+    }
+    person = await open_account(identity, smtp, profile=profile)
+    await login(client, person.email)
+    subscription_id = await request_subscription(client, catalog, f"P{person.id[:5].upper()}")
+
+    detail = text_of((await console.get(f"{CONSOLE}/demandes/{subscription_id}")).text)
+    assert "<dt>Téléphone maison</dt><dd>819 555-0202 Ext. 22</dd>" in detail
+    assert "<dt>Téléphone au travail</dt><dd>819 555-0303 Ext. 4321</dd>" in detail
+    assert "Téléphone mobile" not in detail
+    assert "<dt>Adresse ligne 2</dt><dd>Pavillon B</dd>" in detail

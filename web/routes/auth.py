@@ -24,6 +24,7 @@ router = APIRouter(dependencies=[Depends(require_csrf)])
 
 DASHBOARD = "/tableau-de-bord"
 PROFILE = "/informations-personnelles"
+OPERATOR_CONSOLE = "/console-operateur"
 
 
 @router.get("/")
@@ -49,7 +50,8 @@ async def login(
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
 ) -> Response:
-    """Open a session, then go to the personal information until the profile is complete."""
+    """Open a session; operators land on their console, others on the personal information
+    until their profile is complete."""
     email = email.strip()
     try:
         grant = await identity.login(ip, email, password)
@@ -60,6 +62,8 @@ async def login(
     session.sign_in(
         grant.access_token, grant.refresh_token, grant.expires_at, grant.role, grant.language
     )
+    if grant.role == "operator":
+        return see_other(OPERATOR_CONSOLE)
     return see_other(DASHBOARD if grant.profile_complete else PROFILE)
 
 

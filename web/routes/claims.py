@@ -19,14 +19,18 @@ from web.forms import error_context, is_form_error
 from web.i18n import pick, translator
 from web.identity_client import ApiError
 from web.payments_client import PaymentsClient
+from web.routes.subscriptions import site_label, today
 from web.session import Session
+from web.subscriptions_client import SubscriptionsClient
 from web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
 CLAIMS = "/payer-un-avis-de-reclamation"
 MINE = f"{CLAIMS}/mes-avis"
-CARD_FIELDS = ("holder_name", "card_number", "card_expiry", "cvv")
+CARD_FIELDS = ("holder_name", "card_number", "exp_month", "exp_year", "cvv")
+# What a refused form shows again (never the card number or the CVV).
+KEPT_FIELDS = ("holder_name", "exp_month", "exp_year", "email")
 # The service's field names (`card.number`...) as the form names them.
 CARD_ERROR_FIELDS = {
     "card.holder_name": "holder_name",
@@ -41,7 +45,6 @@ CARD_ERROR_CODES = {
     "card_number_invalid": "card_number",
     "card_expired": "card_expiry",
 }
-EXPIRY = re.compile(r"^\s*(\d{1,2})\s*[/-]?\s*(\d{2}|\d{4})\s*$")
 # Longer than any valid value; what a form sends beyond it is cut, not echoed back.
 MAX_INPUT = 100
 RECEIPT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
@@ -57,13 +60,11 @@ def get_payments(request: Request) -> PaymentsClient:
 PaymentsDep = Annotated[PaymentsClient, Depends(get_payments)]
 
 
-def parse_expiry(text: str) -> tuple[int, int] | None:
-    """`MM/AA` (or `MM/AAAA`) as (month, year), or None."""
-    match = EXPIRY.match(text)
-    if not match:
+def parse_expiry(month_text: str, year_text: str) -> tuple[int, int] | None:
+    """The two lists' month and year (the year in four digits), or None."""
+    if not (month_text.isdigit() and year_text.isdigit() and len(year_text) == 4):
         return None
-    month, year = int(match.group(1)), int(match.group(2))
-    year = year + 2000 if year < 100 else year
+    month, year = int(month_text), int(year_text)
     return (month, year) if 1 <= month <= 12 else None
 
 
@@ -99,7 +100,8 @@ def _notice_page(
     status: int = 200,
 ) -> Response:
     # `claim`, not `notice`: the layout shows a `notice` variable as a flash message.
-    context = {"claim": notice, "values": {}, **(extra or {})}
+    years = list(range(today().year, today().year + 15))
+    context = {"claim": notice, "values": {}, "years": years, **(extra or {})}
     return _page(request, session, "claims/notice.html", context, status)
 
 
@@ -123,7 +125,7 @@ async def _find(
     if errors:
         return _lookup_form(request, session, values, {"errors": errors}, 422)
     try:
-        return await payments.lookup_claim(ip, values["number"], values["plate"])
+        found = await payments.lookup_claim(ip, values["number"], values["plate"])
     except ApiError as exc:
         if exc.status == 404:
             message = translator(language)("claims.not_found")
@@ -132,6 +134,18 @@ async def _find(
             raise
         context = error_context(exc, language)
         return _lookup_form(request, session, values, context, exc.status)
+    return {**found, "site_label": await _site_label(request, ip, found.get("site_id"))}
+
+
+async def _site_label(request: Request, ip: str, site_id: object) -> str:
+    """The notice's site as step 1 names it; empty when subscriptions cannot say (the page
+    still shows the site's number)."""
+    subscriptions: SubscriptionsClient = request.app.state.subscriptions
+    try:
+        site = (await subscriptions.site_names(ip)).get(int(str(site_id)))
+    except (ApiError, ValueError):
+        return ""
+    return site_label(site) if site else ""
 
 
 @router.post(CLAIMS)
@@ -152,7 +166,7 @@ async def lookup(
 
 
 def _card_body(values: dict[str, str]) -> dict[str, Any]:
-    month, year = parse_expiry(values["card_expiry"]) or (0, 0)
+    month, year = parse_expiry(values["exp_month"], values["exp_year"]) or (0, 0)
     return {
         "holder_name": values["holder_name"],
         "number": values["card_number"],
@@ -164,7 +178,10 @@ def _card_body(values: dict[str, str]) -> dict[str, Any]:
 
 def _card_errors(values: dict[str, str], language: str) -> dict[str, str]:
     errors = _required(values, CARD_FIELDS, language)
-    if "card_expiry" not in errors and parse_expiry(values["card_expiry"]) is None:
+    missing = [errors.pop(name) for name in ("exp_month", "exp_year") if name in errors]
+    if missing:
+        errors["card_expiry"] = missing[0]
+    elif parse_expiry(values["exp_month"], values["exp_year"]) is None:
         errors["card_expiry"] = translator(language)("claims.expiry_invalid")
     return errors
 
@@ -198,7 +215,7 @@ async def _pay_refused(
         return _notice_page(request, session, found, {"form_error": message}, 409)
     if not is_form_error(exc):
         raise exc
-    kept = {k: values[k] for k in ("holder_name", "card_expiry", "email")}
+    kept = {k: values[k] for k in KEPT_FIELDS}
     context = {"values": kept, **_refused_card(exc, language)}
     return _notice_page(request, session, found, context, exc.status)
 
@@ -216,7 +233,7 @@ async def pay(
         found = await _find(request, session, payments, ip, values)
         if isinstance(found, Response):
             return found
-        kept = {k: values[k] for k in ("holder_name", "card_expiry", "email")}
+        kept = {k: values[k] for k in KEPT_FIELDS}
         return _notice_page(request, session, found, {"errors": errors, "values": kept}, 422)
     try:
         paid = await payments.pay_claim(

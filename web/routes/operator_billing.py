@@ -22,7 +22,7 @@ from web.identity_client import ApiError
 from web.payments_client import PaymentsClient
 from web.routes.claims import PaymentsDep
 from web.routes.operator import CONSOLE, forbidden, operator_me
-from web.routes.subscriptions import SubscriptionsDep, as_int
+from web.routes.subscriptions import SubscriptionsDep, as_int, site_label
 from web.subscriptions_client import SubscriptionsClient
 from web.templating import render
 
@@ -204,7 +204,14 @@ async def _claims_page(
     status: int = 200,
 ) -> Response:
     sites = await account.call(subs.sites)
-    context: dict[str, Any] = {"sites": sites, "values": {}, "import_result": None}
+    payments: PaymentsClient = request.app.state.payments
+    context: dict[str, Any] = {
+        "sites": sites,
+        "site_names": {s["id"]: site_label(s) for s in sites},
+        "latest": await account.call(payments.latest_claims),
+        "values": {},
+        "import_result": None,
+    }
     context.update(extra or {})
     return render(request, "operator/claims.html", context, status_code=status)
 

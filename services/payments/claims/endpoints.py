@@ -56,6 +56,16 @@ async def create_notice(
     return notice_out(await service.create(session, operator.account_id, body))
 
 
+@operator_router.get("", response_model=list[ClaimNoticeOut])
+async def latest_notices(
+    session: SessionDep,
+    _: OperatorPrincipal,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ClaimNoticeOut]:
+    """The notices issued last, newest first (the console lists them under its form)."""
+    return [notice_out(n) for n in await repo.latest(session, limit)]
+
+
 @operator_router.post("/import", response_model=ImportResult)
 async def import_notices(
     file: Annotated[UploadFile, File()], session: SessionDep, operator: OperatorPrincipal
@@ -106,11 +116,13 @@ def _pdf(found: ClaimReceipt, notice: ClaimNotice) -> Response:
 async def my_notices(
     session: SessionDep, principal: CurrentPrincipal, subscriptions: SubscriptionsDep
 ) -> list[ClaimNoticeOut]:
-    """Notices on the caller's registered plates (asked of subscriptions)."""
-    plates = await subscriptions.plates(principal.account_id)
-    if not plates:
+    """Notices issued to a plate while it was on a running subscription of the caller (asked
+    of subscriptions): registering someone else's plate shows none of their notices."""
+    periods = await subscriptions.plate_periods(principal.account_id)
+    if not periods:
         return []
-    return [notice_out(n) for n in await repo.on_plates(session, plates)]
+    found = await repo.on_plates(session, sorted({p.plate for p in periods}))
+    return [notice_out(n) for n in found if any(p.covers(n.plate, n.issued_on) for p in periods)]
 
 
 @internal_router.get("/receipts/{receipt_id}", response_model=ReceiptEmailOut)

@@ -1,4 +1,7 @@
-"""What claim notices ask of other services: the plates registered to an account."""
+"""What claim notices ask of other services: when plates were on an account's subscriptions."""
+
+from dataclasses import dataclass
+from datetime import date
 
 import httpx
 
@@ -13,9 +16,11 @@ class SubscriptionsPort:
         self.http = http
         self.settings = settings
 
-    async def plates(self, account_id: str) -> list[str]:
-        """The plates of the account's vehicles (normalised, as subscriptions stores them)."""
-        url = f"{self.settings.subscriptions_url}/internal/v1/accounts/{account_id}/plates"
+    async def plate_periods(self, account_id: str) -> list["PlatePeriod"]:
+        """When each plate (normalised, as subscriptions stores them) was on a subscription of
+        the account that ran."""
+        base = self.settings.subscriptions_url
+        url = f"{base}/internal/v1/accounts/{account_id}/plate-periods"
         headers = {"X-Service-Token": self.settings.service_token}
         try:
             if self.http is not None:
@@ -26,4 +31,24 @@ class SubscriptionsPort:
             response.raise_for_status()
         except httpx.HTTPError as exc:
             raise SubscriptionsUnavailable() from exc
-        return [str(plate) for plate in response.json()["plates"]]
+        return [
+            PlatePeriod(
+                plate=str(p["plate"]),
+                start=date.fromisoformat(p["start"]),
+                end=date.fromisoformat(p["end"]) if p.get("end") else None,
+            )
+            for p in response.json()["periods"]
+        ]
+
+
+@dataclass(frozen=True)
+class PlatePeriod:
+    """A plate on one of the account's running subscriptions, `end` None while it runs."""
+
+    plate: str
+    start: date
+    end: date | None
+
+    def covers(self, plate: str, day: date) -> bool:
+        """Whether a notice on `plate` issued on `day` falls in this period."""
+        return plate == self.plate and self.start <= day and (self.end is None or day <= self.end)

@@ -29,6 +29,12 @@ async def on_plates(session: AsyncSession, plates: Sequence[str]) -> Sequence[Cl
     return (await session.scalars(query)).all()
 
 
+async def latest(session: AsyncSession, limit: int) -> Sequence[ClaimNotice]:
+    """The notices issued last, newest first."""
+    query = select(ClaimNotice).order_by(ClaimNotice.created_at.desc()).limit(limit)
+    return (await session.scalars(query)).all()
+
+
 async def claim(session: AsyncSession, notice_id: str, now: datetime, stale: datetime) -> bool:
     """Take the notice for one payment, atomically: unpaid, or left `paying` by a crashed one.
 
