@@ -7,7 +7,7 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
 # Debian packages the suite drives, as command:package; `debian-deps` installs the missing ones.
-DEBIAN_TOOLS := chromium:chromium faketime:faketime nginx:nginx-light
+DEBIAN_TOOLS := chromium:chromium faketime:faketime nginx:nginx-light promtool:prometheus
 
 .PHONY: run test test-dates debian-deps lint operator migrate bench clean-data
 
