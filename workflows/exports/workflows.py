@@ -12,12 +12,11 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from workflows.exports.activities import ExportActivities
     from workflows.exports.models import Cpa005Input, ExportRequest, ExportResult, PayrollInput
+    from workflows.retries import HEARTBEAT_TIMEOUT, MAXIMUM_INTERVAL
     from workflows.subscription.calendar import local_today
 
 EXPORT_TIMEOUT = timedelta(minutes=5)
-EXPORT_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5)
-)
+EXPORT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=MAXIMUM_INTERVAL)
 
 
 @workflow.defn
@@ -32,6 +31,7 @@ class ExportWorkflow:
                 Cpa005Input(day=day),
                 start_to_close_timeout=EXPORT_TIMEOUT,
                 retry_policy=EXPORT_RETRY,
+                heartbeat_timeout=HEARTBEAT_TIMEOUT,
             )
         period = request.period or today.strftime("%Y-%m")
         return await workflow.execute_activity_method(
@@ -39,4 +39,5 @@ class ExportWorkflow:
             PayrollInput(period=period),
             start_to_close_timeout=EXPORT_TIMEOUT,
             retry_policy=EXPORT_RETRY,
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
         )

@@ -16,6 +16,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from servicekit.mail import MailSettings, build_message
+from servicekit.sent_mail import SentMailLedger
 from servicekit.settings import PlatformSettings
 from workflows.emails.delivery import deliver
 from workflows.service_errors import http_failure
@@ -101,12 +102,14 @@ class SubscriptionActivities:
         settings: PlatformSettings,
         mail: MailSettings,
         workflow_settings: WorkflowSettings,
+        ledger: SentMailLedger | None = None,
     ) -> None:
         self._http = http
         self._subscriptions = settings.subscriptions_url.rstrip("/")
         self._identity = settings.identity_url.rstrip("/")
         self._headers = {"X-Service-Token": settings.service_token}
         self._mail = mail
+        self._ledger = ledger or SentMailLedger(mail.ledger_url)
         self._service_centre = workflow_settings.service_centre_email
         self._web = settings.public_web_origin.rstrip("/")
 
@@ -251,4 +254,4 @@ class SubscriptionActivities:
 
     async def _send(self, message: EmailMessage) -> None:
         """Hand the message to SMTP; failures become retryable errors without the SMTP text."""
-        await deliver(self._mail, message)
+        await deliver(self._mail, message, self._ledger)
