@@ -1,6 +1,7 @@
 """Every workflow and activity the worker runs; later lifecycles add themselves here.
 
-Tests and the bench reuse `WORKFLOWS`, `INTERCEPTORS` and `build_activities` so they run what production runs.
+Tests and the bench reuse `WORKFLOWS`, `INTERCEPTORS` and `build_activities` so they run what
+production runs.
 """
 
 from collections.abc import Callable, Sequence

@@ -211,6 +211,11 @@ class ModificationOut(BaseModel):
 class DecisionIn(Strict):
     decision: Literal["approve", "refuse"]
     reason: Annotated[str | None, Field(default=None, max_length=500)] = None
+    # A key the operator's form carries: the same decision sent again with it (a retry after a
+    # dropped connection) answers 200 with the request's state instead of 409 not_pending.
+    idempotency_key: Annotated[
+        str | None, Field(default=None, min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
+    ] = None
 
 
 class HistoryOut(BaseModel):
@@ -306,6 +311,7 @@ class TransitionIn(Strict):
     date: dt.date | None = None
     modification_id: str | None = None
     idempotency_key: Annotated[str, Field(min_length=1, max_length=300)]
+    request_key: Annotated[str | None, Field(default=None, max_length=100)] = None
 
 
 class ContractIn(Strict):

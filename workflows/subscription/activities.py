@@ -127,6 +127,8 @@ class SubscriptionActivities:
             body["date"] = input.requested_date.isoformat()
         if input.modification_id is not None:
             body["modification_id"] = input.modification_id
+        if input.request_key is not None:
+            body["request_key"] = input.request_key
         url = self._subscription_url(input.subscription_id, "/transitions")
         response = await self._http.post(url, json=body, headers=self._headers)
         if response.status_code != 200:
