@@ -250,6 +250,9 @@ class SubscriptionOut(BaseModel):
     created_at: datetime
     decided_at: datetime | None
     has_contract: bool
+    # Approved, but the contract (issued right after the first charge) is not there yet:
+    # "in_progress" just after the approval, "late" a minute after it (views.SETUP_LATE_AFTER).
+    setup: Literal["in_progress", "late"] | None = None
     balance_cents: int = 0
     pending_modification: ModificationOut | None = None
     history: list[HistoryOut] = Field(default_factory=list)
