@@ -6,7 +6,8 @@ it), instead of waiting out a backoff grown to 5-10 minutes. The price is one ch
 per waiting step every 10 s during an outage (docs/crash-safety.md).
 
 A worker killed mid-activity is noticed after `HEARTBEAT_TIMEOUT`, not after the activity's
-whole start-to-close timeout: every activity heartbeats while it runs (`workflows/heartbeat.py`).
+whole start-to-close timeout: every activity heartbeats while it runs (`workflows/heartbeat.py`);
+the exports alone rely on their start-to-close timeout (workflows/exports/workflows.py).
 
 Workflow code imports this module (standard library and temporalio only).
 """

@@ -9,7 +9,6 @@ from servicekit.db import utcnow
 from servicekit.messages import Message, message
 from services.subscriptions import repository as repo
 from services.subscriptions.models import (
-    RUNNING_STATUSES,
     ModificationRequest,
     Offering,
     Site,
@@ -107,7 +106,7 @@ SETUP_LATE_AFTER = timedelta(seconds=60)
 def setup_state(sub: Subscription, has_contract: bool) -> str | None:
     """Where the approval's follow-ups stand: the workflow issues the contract right after the
     first charge (card), record (DAS) or notice (PAD), so no contract means either is pending."""
-    if sub.status not in RUNNING_STATUSES or has_contract:
+    if sub.status != "active" or has_contract:  # arrears: its own label says more
         return None
     decided = sub.decided_at
     if decided is not None and utcnow() - decided < SETUP_LATE_AFTER:

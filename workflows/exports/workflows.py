@@ -12,9 +12,11 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from workflows.exports.activities import ExportActivities
     from workflows.exports.models import Cpa005Input, ExportRequest, ExportResult, PayrollInput
-    from workflows.retries import HEARTBEAT_TIMEOUT, MAXIMUM_INTERVAL
+    from workflows.retries import MAXIMUM_INTERVAL
     from workflows.subscription.calendar import local_today
 
+# No heartbeat timeout: an export is one long call that payments may serve for minutes on a
+# busy loop; a nightly job can wait for its start-to-close timeout after a worker crash.
 EXPORT_TIMEOUT = timedelta(minutes=5)
 EXPORT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=MAXIMUM_INTERVAL)
 
@@ -31,7 +33,6 @@ class ExportWorkflow:
                 Cpa005Input(day=day),
                 start_to_close_timeout=EXPORT_TIMEOUT,
                 retry_policy=EXPORT_RETRY,
-                heartbeat_timeout=HEARTBEAT_TIMEOUT,
             )
         period = request.period or today.strftime("%Y-%m")
         return await workflow.execute_activity_method(
@@ -39,5 +40,4 @@ class ExportWorkflow:
             PayrollInput(period=period),
             start_to_close_timeout=EXPORT_TIMEOUT,
             retry_policy=EXPORT_RETRY,
-            heartbeat_timeout=HEARTBEAT_TIMEOUT,
         )
