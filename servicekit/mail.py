@@ -23,6 +23,8 @@ class MailSettings(BaseSettings):
     timeout: float = 10.0
     sender_name: str = "Société Parc-Auto du Québec"
     sender_address: str = "no-reply@parking.localhost"
+    # The sent-mail ledger (servicekit/sent_mail.py): every worker of a deployment shares it.
+    ledger_url: str = "sqlite+aiosqlite:///.data/sent-mail.db"
 
 
 def _message_id_left(key: str) -> str:

@@ -2,9 +2,11 @@
 services wired to each other in-process (httpx over ASGI), with the real worker running."""
 
 import os
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 import httpx
 import pytest
@@ -26,11 +28,18 @@ from tests.support.databases import kind, provision
 from tests.support.mail import SmtpServer
 from tests.support.temporal import start_dev_server
 from tests.support.verifier import identity_verifier
-from workflows.registry import WORKFLOWS, build_activities
+from workflows.registry import INTERCEPTORS, WORKFLOWS, build_activities
 
 IDENTITY, SUBSCRIPTIONS = "http://identity.test", "http://subscriptions.test"
 PAYMENTS = "http://payments.test"
 UNTHROTTLED = "1000000/hour"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Workers started here and the worker processes tests start share one sent-mail ledger of
+    # this run (never the repository's .data/): a message sent by one is skipped by the others.
+    ledger = Path(tempfile.mkdtemp(prefix="sent-mail-")) / "sent-mail.db"
+    os.environ["SMTP_LEDGER_URL"] = f"sqlite+aiosqlite:///{ledger}"
 
 
 def pytest_report_header() -> str:
@@ -179,6 +188,7 @@ async def worker(
         task_queue=platform_settings.temporal_task_queue,
         workflows=list(WORKFLOWS),
         activities=activities,
+        interceptors=list(INTERCEPTORS),
     )
     async with worker:
         yield worker

@@ -750,6 +750,20 @@ STRINGS: dict[str, Message] = {
     "detail.title": {"fr": "Détails de l'abonnement", "en": "Subscription details"},
     "detail.all": {"fr": "Tous mes abonnements", "en": "All my subscriptions"},
     "detail.actions": {"fr": "Actions", "en": "Actions"},
+    "detail.setup_in_progress": {
+        "fr": "Votre abonnement est approuvé. Votre contrat et votre premier paiement sont en "
+        "préparation; vous recevrez votre contrat par courriel.",
+        "en": "Your subscription is approved. Your contract and first payment are being "
+        "prepared; you will receive your contract by email.",
+    },
+    "detail.setup_late": {
+        "fr": "Votre abonnement est approuvé, mais votre contrat et votre premier paiement "
+        "prennent plus de temps que prévu. Ils suivront automatiquement, sans action de votre "
+        "part; vous recevrez votre contrat par courriel.",
+        "en": "Your subscription is approved, but your contract and first payment are taking "
+        "longer than expected. They will follow automatically, with nothing for you to do; you "
+        "will receive your contract by email.",
+    },
     "detail.pending_notice": {
         "fr": "Votre abonnement est présentement en attente d'approbation. Vous recevrez un "
         "courriel lorsque votre demande sera traitée par notre centre de service.",

@@ -159,11 +159,19 @@ class SubscriptionsClient(ServiceClient):
         return list(found or [])
 
     async def decide(
-        self, ip: str, token: str, subscription_id: str, decision: str, reason: str | None
+        self,
+        ip: str,
+        token: str,
+        subscription_id: str,
+        decision: str,
+        reason: str | None,
+        idempotency_key: str | None = None,
     ) -> JSON:
-        """Approve or refuse a pending request."""
+        """Approve or refuse a pending request (the form's key makes a resubmission harmless)."""
         path = f"/v1/operator/subscriptions/{subscription_id}/decision"
         body = {"decision": decision, "reason": reason or None}
+        if idempotency_key:
+            body["idempotency_key"] = idempotency_key
         answer: JSON = await self._json("POST", path, ip, token, body=body)
         return answer
 

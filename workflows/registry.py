@@ -1,14 +1,17 @@
 """Every workflow and activity the worker runs; later lifecycles add themselves here.
 
-Tests and the bench reuse `WORKFLOWS` and `build_activities` so they run what production runs.
+Tests and the bench reuse `WORKFLOWS`, `INTERCEPTORS` and `build_activities` so they run what
+production runs.
 """
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
+from temporalio.worker import Interceptor
 
 from servicekit.mail import MailSettings
+from servicekit.sent_mail import SentMailLedger
 from servicekit.settings import PlatformSettings
 from workflows.claims.activities import ClaimActivities
 from workflows.claims.workflows import ClaimReceiptWorkflow
@@ -16,6 +19,7 @@ from workflows.erasure.activities import ErasureActivities
 from workflows.erasure.workflows import ErasureWorkflow
 from workflows.exports.activities import ExportActivities
 from workflows.exports.workflows import ExportWorkflow
+from workflows.heartbeat import HeartbeatInterceptor
 from workflows.registration.activities import AccountEmailActivities
 from workflows.registration.workflows import AccountEmailWorkflow, RegistrationWorkflow
 from workflows.subscription.activities import SubscriptionActivities
@@ -23,6 +27,8 @@ from workflows.subscription.billing_activities import BillingActivities
 from workflows.subscription.settings import WorkflowSettings
 from workflows.subscription.workflows import SubscriptionWorkflow
 
+# Every worker runs with these (a killed worker's activities are retried within seconds).
+INTERCEPTORS: Sequence[Interceptor] = (HeartbeatInterceptor(),)
 WORKFLOWS: Sequence[type] = (
     RegistrationWorkflow,
     AccountEmailWorkflow,
@@ -40,13 +46,16 @@ def build_activities(
     workflow_settings: WorkflowSettings | None = None,
 ) -> list[Callable[..., Any]]:
     """The activity callables, bound to the clients the worker owns."""
-    accounts = AccountEmailActivities(http, settings.identity_url, settings.service_token, mail)
+    ledger = SentMailLedger(mail.ledger_url)  # one per worker: every email goes through it
+    accounts = AccountEmailActivities(
+        http, settings.identity_url, settings.service_token, mail, ledger
+    )
     subscriptions = SubscriptionActivities(
-        http, settings, mail, workflow_settings or WorkflowSettings()
+        http, settings, mail, workflow_settings or WorkflowSettings(), ledger
     )
     billing = BillingActivities(http, settings)
     exports = ExportActivities(http, settings)
-    claims = ClaimActivities(http, settings, mail)
+    claims = ClaimActivities(http, settings, mail, ledger)
     erasure = ErasureActivities(http, settings)
     return [
         accounts.send_account_email,

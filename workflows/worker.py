@@ -14,7 +14,7 @@ from servicekit.mail import MailSettings
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
 from workflows.exports.schedules import ensure_schedules
-from workflows.registry import WORKFLOWS, build_activities
+from workflows.registry import INTERCEPTORS, WORKFLOWS, build_activities
 from workflows.subscription.settings import WorkflowSettings
 
 log = logging.getLogger("workflows.worker")
@@ -42,6 +42,7 @@ async def run_worker(settings: PlatformSettings, mail: MailSettings, stop: async
             task_queue=settings.temporal_task_queue,
             workflows=list(WORKFLOWS),
             activities=build_activities(http, settings, mail),
+            interceptors=list(INTERCEPTORS),
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         )
         running = asyncio.create_task(worker.run())

@@ -24,6 +24,9 @@ class SubscriptionsSettings(BaseSettings):
     contract_font_bold: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
     # How long a request waits for Temporal before answering 503.
     temporal_connect_seconds: float = 5.0
+    # How often the outbox relay looks for requests whose workflow was never started or told
+    # (their process died after the commit; docs/crash-safety.md).
+    outbox_relay_seconds: float = 1.0
 
 
 @lru_cache

@@ -4,15 +4,17 @@ Endpoints that wait for the workflow check everything in a short transaction of 
 and read the outcome in another: the workflow writes through the internal endpoints meanwhile.
 """
 
+import contextlib
+
 from fastapi import APIRouter, Response
 
 from servicekit.auth import CurrentPrincipal
 from servicekit.db import SessionDep
-from servicekit.errors import DomainError
-from services.subscriptions import payment_methods, service
+from servicekit.faults import crash_point
+from services.subscriptions import outbox, payment_methods, service
 from services.subscriptions import repository as repo
 from services.subscriptions.dependencies import Components, ComponentsDep
-from services.subscriptions.errors import ContractNotFound
+from services.subscriptions.errors import ContractNotFound, WorkflowUnavailable
 from services.subscriptions.schemas import (
     CancellationIn,
     CancellationPreview,
@@ -25,6 +27,8 @@ from services.subscriptions.views import modification_out, subscription_out
 from workflows.subscription import models as wf
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
+# Between the request's commit and its workflow's start (the crash tests and chaos bench).
+AFTER_REQUEST_COMMIT = "after-request-commit"
 
 
 async def owner_view(parts: Components, principal_id: str, subscription_id: str) -> SubscriptionOut:
@@ -41,9 +45,10 @@ async def request_subscription(
 ) -> SubscriptionOut:
     """Transmettre ma demande: pending approval, contract number assigned, workflow started.
 
-    The request is committed before the workflow starts (its first activity reads it), and no
-    transaction is open while Temporal or payments answers; a start that fails removes the
-    request again.
+    The request and its outbox entry are committed together, then the workflow is started (its
+    first activity reads the request); if this process dies in between, or Temporal refuses,
+    the outbox relay starts it (docs/crash-safety.md). No transaction is open while Temporal or
+    payments answers.
     """
     await parts.lifecycle.client()  # 503 before anything is written while Temporal is away
     await payment_methods.verify(
@@ -51,14 +56,12 @@ async def request_subscription(
     )
     async with parts.transaction() as session:
         sub = await service.request(session, parts.settings, principal.account_id, body)
+        entry = outbox.add_start(session, sub.id)
+        await session.flush()
         created = await subscription_out(session, sub)
-        start = service.workflow_input(sub, parts.settings)
-    try:
-        await parts.lifecycle.start(start)
-    except Exception:
-        async with parts.transaction() as session:
-            await service.discard_request(session, sub.id)
-        raise
+    crash_point(AFTER_REQUEST_COMMIT)
+    with contextlib.suppress(WorkflowUnavailable):  # the relay starts it in a few seconds
+        await outbox.deliver(parts, entry.id)
     return created
 
 
@@ -88,8 +91,8 @@ async def withdraw(
     """Annuler cette demande de service (while it awaits approval)."""
     async with parts.transaction() as session:
         service.check_pending(await service.require_owned(session, principal, subscription_id))
-    await parts.lifecycle.update(
-        subscription_id, wf.WITHDRAW, wf.Withdrawal(account_id=principal.account_id)
+    await outbox.update(
+        parts, subscription_id, wf.WITHDRAW, wf.Withdrawal(account_id=principal.account_id)
     )
     return await owner_view(parts, principal.account_id, subscription_id)
 
@@ -111,7 +114,7 @@ async def cancel(
     async with parts.transaction() as session:
         service.check_running(await service.require_owned(session, principal, subscription_id))
     request = wf.CancellationRequest(account_id=principal.account_id, requested_date=body.date)
-    await parts.lifecycle.update(subscription_id, wf.SCHEDULE_CANCELLATION, request)
+    await outbox.update(parts, subscription_id, wf.SCHEDULE_CANCELLATION, request)
     return await owner_view(parts, principal.account_id, subscription_id)
 
 
@@ -124,7 +127,7 @@ async def withdraw_cancellation(
         sub = await service.require_owned(session, principal, subscription_id)
         service.check_cancellation_scheduled(sub)
     withdrawal = wf.CancellationWithdrawal(account_id=principal.account_id)
-    await parts.lifecycle.update(subscription_id, wf.WITHDRAW_CANCELLATION, withdrawal)
+    await outbox.update(parts, subscription_id, wf.WITHDRAW_CANCELLATION, withdrawal)
     return await owner_view(parts, principal.account_id, subscription_id)
 
 
@@ -137,7 +140,7 @@ async def payment_method_updated(
     async with parts.transaction() as session:
         service.check_running(await service.require_owned(session, principal, subscription_id))
     updated = wf.PaymentMethodUpdated(account_id=principal.account_id)
-    await parts.lifecycle.signal(subscription_id, wf.PAYMENT_METHOD_UPDATED, updated)
+    await outbox.signal(parts, subscription_id, wf.PAYMENT_METHOD_UPDATED, updated)
     return Response(status_code=202)
 
 
@@ -145,18 +148,19 @@ async def payment_method_updated(
 async def request_modification(
     subscription_id: str, body: ModificationIn, parts: ComponentsDep, principal: CurrentPrincipal
 ) -> ModificationOut:
-    """Transmettre une demande de modification (vehicles, or an offering at the same site)."""
+    """Transmettre une demande de modification (vehicles, or an offering at the same site).
+
+    Recorded with its outbox entry; the workflow is told now, or by the relay if this process
+    dies first. A refusal by the workflow withdraws the request and is the answer.
+    """
     async with parts.transaction() as session:
         sub = await service.require_owned(session, principal, subscription_id)
         row = await service.record_modification(session, principal.account_id, sub, body)
+        entry = outbox.add_modification(session, sub.id, row.id)
+        await session.flush()
         created = modification_out(row)
-    update = wf.ModificationRequest(account_id=principal.account_id, modification_id=row.id)
-    try:
-        await parts.lifecycle.update(subscription_id, wf.REQUEST_MODIFICATION, update)
-    except DomainError:
-        async with parts.transaction() as session:
-            await service.withdraw_modification(session, row.id)
-        raise
+    with contextlib.suppress(WorkflowUnavailable):  # the relay tells it in a few seconds
+        await outbox.deliver(parts, entry.id)
     return created
 
 

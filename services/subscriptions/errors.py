@@ -215,6 +215,15 @@ class WorkflowUnavailable(DomainError):
     en = "Service temporarily unavailable; try again in a moment."
 
 
+class WorkflowNotFound(WorkflowUnavailable):
+    """Temporal has no running workflow for a subscription whose state says it should: the
+    outbox starts it when it was never started; otherwise an operator must look (logged)."""
+
+    code = "workflow_not_found"
+    fr = "Le traitement de cet abonnement est momentanément indisponible; réessayez plus tard."
+    en = "This subscription's processing is temporarily unavailable; try again later."
+
+
 def field_error(field: str, rule: str) -> FieldError:
     """A 422 naming the field, with a code from servicekit's message catalog."""
     return FieldError(field, rule)

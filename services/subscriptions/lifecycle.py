@@ -19,6 +19,7 @@ from services.subscriptions.errors import (
     WORKFLOW_CODES,
     WORKFLOW_FIELD_CODES,
     InvalidTransition,
+    WorkflowNotFound,
     WorkflowUnavailable,
     field_error,
 )
@@ -59,19 +60,24 @@ class Lifecycle:
             log.warning("could not start subscription workflow: %s", exc.status)
             raise WorkflowUnavailable() from exc
 
-    async def update(self, subscription_id: str, name: str, arg: BaseModel) -> LifecycleState:
-        """Run one update and wait for its outcome; a refusal becomes the matching error."""
+    async def update(
+        self, subscription_id: str, name: str, arg: BaseModel, update_id: str | None = None
+    ) -> LifecycleState:
+        """Run one update and wait for its outcome; a refusal becomes the matching error.
+
+        The same `update_id` sent again while the run is open answers the first outcome.
+        """
         client = await self.client()
         handle = client.get_workflow_handle(workflow_id_of(subscription_id))
         try:
             state: LifecycleState = await handle.execute_update(
-                name, arg, result_type=LifecycleState
+                name, arg, id=update_id, result_type=LifecycleState
             )
         except WorkflowUpdateFailedError as exc:
             raise _refusal(exc) from exc
         except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:  # the lifecycle is over
-                raise InvalidTransition() from exc
+            if exc.status == RPCStatusCode.NOT_FOUND:  # over, or never started: callers decide
+                raise WorkflowNotFound() from exc
             log.warning("update %s not delivered: %s", name, exc.status)
             raise WorkflowUnavailable() from exc
         if state.error:
@@ -85,8 +91,8 @@ class Lifecycle:
         try:
             await handle.signal(name, arg)
         except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:  # the lifecycle is over
-                raise InvalidTransition() from exc
+            if exc.status == RPCStatusCode.NOT_FOUND:  # over, or never started: callers decide
+                raise WorkflowNotFound() from exc
             log.warning("signal %s not delivered: %s", name, exc.status)
             raise WorkflowUnavailable() from exc
 

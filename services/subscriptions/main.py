@@ -22,6 +22,7 @@ from services.subscriptions import (
     erasure_endpoints,
     internal_endpoints,
     operator_endpoints,
+    outbox,
     vehicle_endpoints,
 )
 from services.subscriptions.config import SubscriptionsSettings, get_settings
@@ -86,7 +87,10 @@ def create_app(
         configure_verifier(verifier or default_verifier(platform))
         parts = _components(settings, platform, engine, temporal, own_http)
         app.state.sessionmaker, app.state.components = parts.sessions, parts
+        relay = outbox.Relay(parts, settings.outbox_relay_seconds)
+        relay.start()
         yield
+        await relay.stop()
         if http is None:
             await own_http.aclose()
         await engine.dispose()

@@ -269,3 +269,31 @@ class AuditEntry(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     detail: Mapped[str | None] = mapped_column(String(500))
     idempotency_key: Mapped[str | None] = mapped_column(String(300), unique=True)
+    # The key of the operator's form that asked for this decision: its retry answers 200.
+    request_key: Mapped[str | None] = mapped_column(String(100))
+
+
+OUTBOX_KINDS = ("start", "modification")
+
+
+class LifecycleOutbox(Base):
+    """What the workflow must hear of, written in the same transaction as the row it concerns.
+
+    `start`: the request's workflow is to be started; `modification`: its workflow is to be told
+    of a modification request. The request's own answer does it at once and deletes the entry;
+    when that process dies first, the relay (`outbox.py`) does it within seconds.
+    """
+
+    __tablename__ = "lifecycle_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    subscription_id: Mapped[str] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    modification_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    __table_args__ = (CheckConstraint(_one_of("kind", OUTBOX_KINDS), "kind"),)

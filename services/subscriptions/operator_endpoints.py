@@ -12,10 +12,11 @@ from servicekit.db import SessionDep
 from servicekit.errors import FieldError
 from servicekit.formats import QueryId, normalize_plate
 from servicekit.temporal_ui import PUBLIC_PATH
+from services.subscriptions import outbox, service
 from services.subscriptions import repository as repo
-from services.subscriptions import service
 from services.subscriptions.dependencies import Components, ComponentsDep, authorize_plate_reader
 from services.subscriptions.endpoints import contract_response
+from services.subscriptions.errors import NotPending
 from services.subscriptions.schemas import (
     CancellationIn,
     DecisionIn,
@@ -90,15 +91,41 @@ async def subscription_contract(
 async def decide(
     subscription_id: str, body: DecisionIn, parts: ComponentsDep, operator: OperatorPrincipal
 ) -> OperatorSubscriptionOut:
-    """Approve, or refuse with a reason shown to the user (a Temporal update on the workflow)."""
+    """Approve, or refuse with a reason shown to the user (a Temporal update on the workflow).
+
+    Idempotent with the form's `idempotency_key`: the same operator's same decision sent again
+    (a retry after a dropped connection, while it runs or after) answers 200 with the state.
+    """
+    key = body.idempotency_key
+    if key and await _already_decided(parts, subscription_id, operator.account_id, body):
+        return await detail(parts, subscription_id)
     async with parts.transaction() as session:
         sub = await service.require(session, subscription_id)
         await service.check_decision(session, sub, body)
     decision = wf.Decision(
-        decision=body.decision, operator_id=operator.account_id, reason=body.reason
+        decision=body.decision,
+        operator_id=operator.account_id,
+        reason=body.reason,
+        request_key=key,
     )
-    await parts.lifecycle.update(subscription_id, wf.DECIDE, decision)
+    # The same update id while the first is in flight joins it instead of failing not_pending.
+    update_id = f"decide:{operator.account_id}:{key}" if key else None
+    try:
+        await outbox.update(parts, subscription_id, wf.DECIDE, decision, update_id)
+    except NotPending:
+        if not (key and await _already_decided(parts, subscription_id, operator.account_id, body)):
+            raise
     return await detail(parts, subscription_id)
+
+
+async def _already_decided(
+    parts: Components, subscription_id: str, operator_id: str, body: DecisionIn
+) -> bool:
+    assert body.idempotency_key is not None
+    async with parts.transaction() as session:
+        return await repo.decided_with_key(
+            session, subscription_id, operator_id, body.decision, body.idempotency_key
+        )
 
 
 CANCELLATION = "/subscriptions/{subscription_id}/cancellation"
@@ -113,7 +140,7 @@ async def cancel(
     async with parts.transaction() as session:
         service.check_running(await service.require(session, subscription_id))
     request = wf.CancellationRequest(account_id=operator.account_id, requested_date=body.date)
-    await parts.lifecycle.update(subscription_id, wf.SCHEDULE_CANCELLATION, request)
+    await outbox.update(parts, subscription_id, wf.SCHEDULE_CANCELLATION, request)
     return await detail(parts, subscription_id)
 
 
@@ -125,7 +152,7 @@ async def withdraw_cancellation(
     async with parts.transaction() as session:
         service.check_cancellation_scheduled(await service.require(session, subscription_id))
     withdrawal = wf.CancellationWithdrawal(account_id=operator.account_id)
-    await parts.lifecycle.update(subscription_id, wf.WITHDRAW_CANCELLATION, withdrawal)
+    await outbox.update(parts, subscription_id, wf.WITHDRAW_CANCELLATION, withdrawal)
     return await detail(parts, subscription_id)
 
 
@@ -144,7 +171,7 @@ async def decide_modification(
         reason=body.reason,
         modification_id=modification_id,
     )
-    await parts.lifecycle.update(subscription_id, wf.DECIDE_MODIFICATION, decision)
+    await outbox.update(parts, subscription_id, wf.DECIDE_MODIFICATION, decision)
     return await detail(parts, subscription_id)
 
 

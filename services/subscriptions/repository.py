@@ -220,6 +220,21 @@ async def audit_by_key(session: AsyncSession, key: str) -> AuditEntry | None:
     return await session.scalar(select(AuditEntry).where(AuditEntry.idempotency_key == key))
 
 
+async def decided_with_key(
+    session: AsyncSession, subscription_id: str, actor: str, action: str, request_key: str
+) -> bool:
+    """Whether this operator's form (its key) already made this decision on this request."""
+    query = select(
+        exists().where(
+            AuditEntry.subscription_id == subscription_id,
+            AuditEntry.actor == actor,
+            AuditEntry.action == action,
+            AuditEntry.request_key == request_key,
+        )
+    )
+    return bool(await session.scalar(query))
+
+
 async def has_contract(session: AsyncSession, subscription_id: str) -> bool:
     query = select(exists().where(Contract.subscription_id == subscription_id))
     return bool(await session.scalar(query))

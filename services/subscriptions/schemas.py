@@ -211,6 +211,11 @@ class ModificationOut(BaseModel):
 class DecisionIn(Strict):
     decision: Literal["approve", "refuse"]
     reason: Annotated[str | None, Field(default=None, max_length=500)] = None
+    # A key the operator's form carries: the same decision sent again with it (a retry after a
+    # dropped connection) answers 200 with the request's state instead of 409 not_pending.
+    idempotency_key: Annotated[
+        str | None, Field(default=None, min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")
+    ] = None
 
 
 class HistoryOut(BaseModel):
@@ -245,6 +250,9 @@ class SubscriptionOut(BaseModel):
     created_at: datetime
     decided_at: datetime | None
     has_contract: bool
+    # Approved, but the contract (issued right after the first charge) is not there yet:
+    # "in_progress" just after the approval, "late" a minute after it (views.SETUP_LATE_AFTER).
+    setup: Literal["in_progress", "late"] | None = None
     balance_cents: int = 0
     pending_modification: ModificationOut | None = None
     history: list[HistoryOut] = Field(default_factory=list)
@@ -306,6 +314,7 @@ class TransitionIn(Strict):
     date: dt.date | None = None
     modification_id: str | None = None
     idempotency_key: Annotated[str, Field(min_length=1, max_length=300)]
+    request_key: Annotated[str | None, Field(default=None, max_length=100)] = None
 
 
 class ContractIn(Strict):

@@ -9,7 +9,6 @@ import secrets
 import uuid
 from datetime import date
 
-from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -98,11 +97,6 @@ async def request(
     transitions.audit(session, sub, account_id, "request", None)
     await session.flush()
     return sub
-
-
-async def discard_request(session: AsyncSession, subscription_id: str) -> None:
-    """Remove a request whose workflow could not be started (its rows go with it)."""
-    await session.execute(delete(Subscription).where(Subscription.id == subscription_id))
 
 
 def workflow_input(sub: Subscription, settings: SubscriptionsSettings) -> SubscriptionInput:
@@ -216,7 +210,7 @@ async def record_modification(
 
 
 async def withdraw_modification(session: AsyncSession, modification_id: str) -> None:
-    """Give up a modification the workflow could not be told about."""
+    """Give up a modification the workflow refused to hear of."""
     row = await repo.modification(session, modification_id)
     if row is not None and row.status == "pending":
         row.status, row.decided_at = "withdrawn", utcnow()

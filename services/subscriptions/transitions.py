@@ -54,6 +54,7 @@ def audit(
     from_status: str | None,
     detail: str | None = None,
     key: str | None = None,
+    request_key: str | None = None,
 ) -> None:
     """Record who changed what, from which state to which."""
     session.add(
@@ -66,6 +67,7 @@ def audit(
             to_status=sub.status,
             detail=detail,
             idempotency_key=key,
+            request_key=request_key,
         )
     )
 
@@ -218,7 +220,16 @@ async def apply(
         raise InvalidTransition(current_status=sub.status)
     from_status = sub.status
     detail = await handler(session, sub, data)
-    audit(session, sub, data.actor, data.action, from_status, detail, data.idempotency_key)
+    audit(
+        session,
+        sub,
+        data.actor,
+        data.action,
+        from_status,
+        detail,
+        data.idempotency_key,
+        data.request_key,
+    )
     await session.flush()
     plates.invalidate_after_commit(session)
     await session.refresh(sub)

@@ -6,13 +6,12 @@ from fastapi.responses import JSONResponse
 from servicekit.auth import CurrentPrincipal
 from servicekit.db import SessionDep
 from servicekit.errors import DomainError
+from services.subscriptions import outbox, vehicles
 from services.subscriptions import repository as repo
-from services.subscriptions import service, vehicles
 from services.subscriptions.dependencies import Components, ComponentsDep
+from services.subscriptions.errors import WorkflowUnavailable
 from services.subscriptions.schemas import ModificationCreated, VehicleIn, VehicleOut
 from services.subscriptions.views import vehicle_out
-from workflows.subscription.models import REQUEST_MODIFICATION
-from workflows.subscription.models import ModificationRequest as ModificationUpdate
 
 router = APIRouter(prefix="/v1/vehicles", tags=["vehicles"])
 
@@ -44,25 +43,25 @@ async def edit_vehicle(
         result = await vehicles.update(session, principal.account_id, vehicle_id, body)
         if not isinstance(result, list):
             return vehicle_out(result)
-    await _tell_workflows(parts, principal.account_id, result)
+        entries = [outbox.add_modification(session, sub, mod) for sub, mod in result]
+        await session.flush()
+    await _tell_workflows(parts, [entry.id for entry in entries])
     ids = [modification for _, modification in result]
     created = ModificationCreated(modification_id=ids[0], modification_ids=ids)
     return JSONResponse(created.model_dump(), status_code=202)
 
 
-async def _tell_workflows(parts: Components, account_id: str, pairs: list[tuple[str, str]]) -> None:
-    """Each subscription's workflow hears of its request; one it cannot hear of is withdrawn."""
-    for index, (subscription_id, modification_id) in enumerate(pairs):
+async def _tell_workflows(parts: Components, entry_ids: list[int]) -> None:
+    """Each subscription's workflow hears of its request (through the outbox, so a crash
+    cannot lose one); when one refuses, the others are withdrawn too and the refusal is the
+    answer."""
+    for index, entry_id in enumerate(entry_ids):
         try:
-            await parts.lifecycle.update(
-                subscription_id,
-                REQUEST_MODIFICATION,
-                ModificationUpdate(account_id=account_id, modification_id=modification_id),
-            )
+            await outbox.deliver(parts, entry_id)
+        except WorkflowUnavailable:
+            continue  # the relay tells it in a few seconds
         except DomainError:
-            async with parts.transaction() as session:
-                for _, pending in pairs[index:]:
-                    await service.withdraw_modification(session, pending)
+            await outbox.abandon(parts, entry_ids[index + 1 :])
             raise
 
 

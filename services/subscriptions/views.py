@@ -1,9 +1,11 @@
 """Response bodies built from the rows (what the owner, an operator or the workflow sees)."""
 
 import json
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.db import utcnow
 from servicekit.messages import Message, message
 from services.subscriptions import repository as repo
 from services.subscriptions.models import (
@@ -87,14 +89,47 @@ def _base(sub: Subscription) -> dict[str, object]:
     }
 
 
+# Approved, contract not there yet: the label says so instead of a plain « Actif ».
+SETUP_LABELS: dict[str, Message] = {
+    "in_progress": message(
+        "Actif — contrat et premier paiement en préparation",
+        "Active — contract and first payment being prepared",
+    ),
+    "late": message(
+        "Actif — contrat et premier paiement retardés",
+        "Active — contract and first payment delayed",
+    ),
+}
+SETUP_LATE_AFTER = timedelta(seconds=60)
+
+
+def setup_state(sub: Subscription, has_contract: bool) -> str | None:
+    """Where the approval's follow-ups stand: the workflow issues the contract right after the
+    first charge (card), record (DAS) or notice (PAD), so no contract means either is pending."""
+    if sub.status != "active" or has_contract:  # arrears: its own label says more
+        return None
+    decided = sub.decided_at
+    if decided is not None and utcnow() - decided < SETUP_LATE_AFTER:
+        return "in_progress"
+    return "late"
+
+
 async def _details(session: AsyncSession, sub: Subscription) -> dict[str, object]:
     entries = await repo.history(session, sub.id)
     pending = await repo.pending_modification(session, sub.id)
-    return _base(sub) | {
-        "has_contract": await repo.has_contract(session, sub.id),
-        "pending_modification": modification_out(pending) if pending else None,
-        "history": [HistoryOut.model_validate(e, from_attributes=True) for e in entries],
-    }
+    has_contract = await repo.has_contract(session, sub.id)
+    setup = setup_state(sub, has_contract)
+    label = {"status_label": SETUP_LABELS[setup]} if setup else {}
+    return (
+        _base(sub)
+        | label
+        | {
+            "setup": setup,
+            "has_contract": has_contract,
+            "pending_modification": modification_out(pending) if pending else None,
+            "history": [HistoryOut.model_validate(e, from_attributes=True) for e in entries],
+        }
+    )
 
 
 async def subscription_out(session: AsyncSession, sub: Subscription) -> SubscriptionOut:

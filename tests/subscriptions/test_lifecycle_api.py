@@ -1,6 +1,7 @@
 """The request journey end to end: the API starts the real workflow on the dev server, operators
 decide through updates, and the workflow writes back through the internal endpoints."""
 
+import asyncio
 from datetime import date, timedelta
 
 import httpx
@@ -325,3 +326,53 @@ async def _next_timer(temporal_env, subscription_id: str) -> timedelta | None:
         if event.HasField("timer_started_event_attributes")
     ]
     return timers[-1] if timers else None
+
+
+async def decide_with_key(client, operator, subscription_id, key, decision="approve", reason=None):
+    return await client.post(
+        f"/v1/operator/subscriptions/{subscription_id}/decision",
+        headers=operator.headers,
+        json={"decision": decision, "reason": reason, "idempotency_key": key},
+    )
+
+
+@needs_workflow
+async def test_an_approval_retried_with_its_form_key_answers_200_with_the_state(
+    client, user, operator, users
+):
+    sub = await submit(client, user, start=today())
+    key = "form-7b1f0c2e9a"
+
+    # The operator's browser sends it twice at once (a dropped connection, a retry).
+    first, retried = await asyncio.gather(
+        decide_with_key(client, operator, sub["id"], key),
+        decide_with_key(client, operator, sub["id"], key),
+    )
+    later = await decide_with_key(client, operator, sub["id"], key)
+
+    for answer in (first, retried, later):
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["status"] == "active"
+    history = [h["action"] for h in later.json()["history"]]
+    assert history.count("approve") == 1
+    # Another form, another decision or another operator is not a retry of this one.
+    other_form = await decide_with_key(client, operator, sub["id"], "form-other-key1")
+    assert (other_form.status_code, other_form.json()["error"]) == (409, "not_pending")
+    refusal = await decide_with_key(client, operator, sub["id"], key, "refuse", "Complet")
+    assert (refusal.status_code, refusal.json()["error"]) == (409, "not_pending")
+    colleague = await users(role="operator")
+    theirs = await decide_with_key(client, colleague, sub["id"], key)
+    assert (theirs.status_code, theirs.json()["error"]) == (409, "not_pending")
+
+
+@needs_workflow
+async def test_a_refusal_retried_after_its_workflow_ended_answers_200(client, user, operator):
+    sub = await submit(client, user)
+    key = "form-3d9e55a1c0"
+
+    refused = await decide_with_key(client, operator, sub["id"], key, "refuse", "Complet")
+    assert refused.status_code == 200, refused.text
+    retried = await decide_with_key(client, operator, sub["id"], key, "refuse", "Complet")
+
+    assert retried.status_code == 200, retried.text
+    assert (retried.json()["status"], retried.json()["refusal_reason"]) == ("refused", "Complet")

@@ -54,7 +54,10 @@ async def test_approval_starts_on_the_later_of_the_requested_day_and_today(
     assert approved.status_code == 200, approved.text
     body = approved.json()
     assert (body["status"], body["start_date"]) == ("active", later.isoformat())
-    assert body["status_label"]["fr"] == "Actif" and body["decided_at"]
+    assert body["status"] == "active" and body["decided_at"]
+    # Not a plain « Actif » until the contract (issued after the first charge) is there.
+    assert body["setup"] == "in_progress"
+    assert body["status_label"]["fr"] == "Actif — contrat et premier paiement en préparation"
     assert [(h["action"], h["from_status"], h["to_status"]) for h in body["history"]] == [
         ("request", None, "pending_approval"),
         ("approve", "pending_approval", "active"),
@@ -215,3 +218,32 @@ async def test_the_workflow_reads_what_it_needs(client, user, vehicle, stack):
     assert (body["access_type"], body["has_contract"]) == ("card", False)
     unknown = await client.get(f"/internal/v1/subscriptions/{uuid.uuid4()}", headers=stack.internal)
     assert unknown.status_code == 404
+
+
+async def test_an_approval_whose_contract_is_late_says_so_until_it_is_issued(
+    client, user, vehicle, stack
+):
+    subscription_id = await pending_row(stack, user, HULL_DAS, [vehicle["id"]])
+    assert (await transition(client, stack, subscription_id, "approve")).status_code == 200
+    async with stack.parts.transaction() as session:  # the worker has been away two minutes
+        from services.subscriptions import repository as repo
+
+        row = await repo.subscription(session, subscription_id)
+        assert row is not None and row.decided_at is not None
+        row.decided_at -= timedelta(minutes=2)
+    mine = f"/v1/subscriptions/{subscription_id}"
+
+    late = (await client.get(mine, headers=user.headers)).json()
+    assert (late["status"], late["setup"]) == ("active", "late")
+    assert late["status_label"] == {
+        "fr": "Actif — contrat et premier paiement retardés",
+        "en": "Active — contract and first payment delayed",
+    }
+    issued = await client.post(
+        f"/internal/v1/subscriptions/{subscription_id}/contract",
+        headers=stack.internal,
+        json={"idempotency_key": f"{subscription_id}:contract"},
+    )
+    assert issued.status_code == 200, issued.text
+    done = (await client.get(mine, headers=user.headers)).json()
+    assert (done["setup"], done["status_label"]["fr"]) == (None, "Actif")

@@ -97,8 +97,9 @@ async def add_active_subscription(
     account_id: str,
     vehicle_ids: tuple[str, ...] = (),
     start: date | None = None,
-) -> None:
-    """An active subscription of the account (its vehicles on it), on a catalog row of its own."""
+) -> str:
+    """An active subscription of the account (its vehicles on it), on a catalog row of its own
+    (no contract: as if the worker had been away since the approval); its id."""
     n, now, today = random.randint(100_000_000, 2_000_000_000), utcnow(), date.today()
     subscription_id = str(uuid.uuid4())
     rows = (
@@ -144,3 +145,4 @@ async def add_active_subscription(
     )
     for statement in (*rows, *links):
         await _write(subscriptions_url, statement)
+    return subscription_id

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from servicekit.settings import PlatformSettings
 from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
+from tests.support.service_rows import add_active_subscription
 from tests.web.subscriptions_support import (
     Catalog,
     add_vehicle,
@@ -380,3 +381,21 @@ async def test_pages_need_a_session(client: httpx.AsyncClient) -> None:
         response = await client.get(path)
         assert response.status_code == 303, path
         assert response.headers["location"] == "/connexion"
+
+
+async def test_an_active_subscription_without_its_contract_says_it_is_late(
+    client: httpx.AsyncClient, user: Account, database_urls: dict[str, str]
+) -> None:
+    subscription_id = await add_active_subscription(database_urls["subscriptions"], user.id)
+    await add_active_subscription(database_urls["subscriptions"], user.id)  # a list, then
+    await login(client, user.email)
+
+    page = text_of((await client.get(f"/mon-abonnement/{subscription_id}")).text)
+    listing = text_of((await client.get("/mon-abonnement")).text)
+    english = text_of((await client.get(f"/mon-abonnement/{subscription_id}?lang=en")).text)
+
+    for shown in (page, listing):
+        assert "Actif — contrat et premier paiement retardés" in shown
+    assert "prennent plus de temps que prévu" in page
+    assert "Active — contract and first payment delayed" in english
+    assert "taking longer than expected" in english

@@ -353,3 +353,25 @@ async def test_the_requester_block_shows_every_phone_with_its_extension_and_line
     assert "<dt>Téléphone au travail</dt><dd>819 555-0303 Ext. 4321</dd>" in detail
     assert "Téléphone mobile" not in detail
     assert "<dt>Adresse ligne 2</dt><dd>Pavillon B</dd>" in detail
+
+
+async def test_an_approval_form_sent_twice_is_one_approval_without_an_error(
+    client: httpx.AsyncClient, console: httpx.AsyncClient, user: Account, catalog: Catalog
+) -> None:
+    await login(client, user.email)
+    subscription_id = await request_subscription(client, catalog, f"K{user.id[:5].upper()}")
+    detail = (await console.get(f"{CONSOLE}/demandes/{subscription_id}")).text
+    [key] = set(re.findall(r'name="idempotency_key" value="([A-Za-z0-9_-]+)"', detail))
+    token = await csrf(console, CONSOLE)
+    form = {"csrf_token": token, "decision": "approve", "idempotency_key": key}
+
+    # The browser resends the form: the connection dropped before the first answer arrived.
+    for _ in range(2):
+        answer = await console.post(f"{CONSOLE}/demandes/{subscription_id}/decision", data=form)
+        assert answer.status_code == 303, answer.text
+        page = text_of((await console.get(answer.headers["location"])).text)
+        assert "La demande a été approuvée." in page
+    # A new form (a new key) on a request already decided is still refused.
+    other = {**form, "idempotency_key": "another-form-key"}
+    late = await console.post(f"{CONSOLE}/demandes/{subscription_id}/decision", data=other)
+    assert late.status_code == 409

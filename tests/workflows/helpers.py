@@ -12,7 +12,7 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from workflows.registry import WORKFLOWS
+from workflows.registry import INTERCEPTORS, WORKFLOWS
 
 
 @asynccontextmanager
@@ -20,6 +20,7 @@ async def running_worker(
     env: WorkflowEnvironment, activities: Sequence[Callable[..., Any]], queue: str, **options: Any
 ) -> AsyncIterator[Worker]:
     """The real workflows, with the given activities registered under the real names."""
+    options.setdefault("interceptors", list(INTERCEPTORS))
     worker = Worker(
         env.client, task_queue=queue, workflows=list(WORKFLOWS), activities=activities, **options
     )

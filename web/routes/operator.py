@@ -6,6 +6,8 @@ The subscriptions service decides who is an operator (it refuses everyone else);
 checks the role identity holds, to show a clear page instead of the service's refusal.
 """
 
+import re
+import secrets
 from typing import Any
 from urllib.parse import quote
 
@@ -26,6 +28,7 @@ from web.templating import render
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
 CONSOLE = "/console-operateur"
+DECISION_KEY = re.compile(r"[A-Za-z0-9_-]{8,100}")
 
 
 async def operator_me(account: Account) -> dict[str, Any] | None:
@@ -117,6 +120,8 @@ async def detail_page(
     context: dict[str, Any] = {
         "sub": detail,
         "person": person,
+        # One key per rendered form: the same form sent again is the same decision (a retry).
+        "decision_key": secrets.token_urlsafe(18),
         "workflow_url": workflow_url(request, detail),
         "modifications": modifications,
     }
@@ -132,6 +137,11 @@ async def request_detail(
     if await operator_me(account) is None:
         return forbidden(request, account)
     return await detail_page(request, account, subs, subscription_id)
+
+
+def decision_key(value: object) -> str | None:
+    """The decision form's key, when it has the shape the service accepts."""
+    return value if isinstance(value, str) and DECISION_KEY.fullmatch(value) else None
 
 
 @router.post(f"{CONSOLE}/demandes/{{subscription_id}}/decision")
@@ -157,7 +167,8 @@ async def decide(
         if modification_id:
             await account.call(subs.decide_modification, modification_id, decision, reason)
         else:
-            await account.call(subs.decide, subscription_id, decision, reason)
+            key = decision_key(form.get("idempotency_key"))
+            await account.call(subs.decide, subscription_id, decision, reason, key)
     except ApiError as exc:
         if not is_form_error(exc) or exc.status == 404:
             raise

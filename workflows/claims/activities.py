@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 from temporalio import activity
 
 from servicekit.mail import MailSettings, build_message
+from servicekit.sent_mail import SentMailLedger
 from servicekit.settings import PlatformSettings
 from workflows.claims.emails import ReceiptFacts, render_claim_receipt
 from workflows.claims.models import ClaimReceiptInput, ClaimReceiptResult, workflow_id
@@ -51,18 +52,25 @@ class PaidReceipt(BaseModel):
 class ClaimActivities:
     """Claim notice activities; the worker injects the HTTP client, the settings and SMTP."""
 
-    def __init__(self, http: httpx.AsyncClient, settings: PlatformSettings, mail: MailSettings):
+    def __init__(
+        self,
+        http: httpx.AsyncClient,
+        settings: PlatformSettings,
+        mail: MailSettings,
+        ledger: SentMailLedger | None = None,
+    ) -> None:
         self._http = http
         self._payments = settings.payments_url.rstrip("/")
         self._headers = {"X-Service-Token": settings.service_token}
         self._mail = mail
+        self._ledger = ledger or SentMailLedger(mail.ledger_url)
 
     @activity.defn(name="claim_send_receipt")
     async def send_receipt(self, input: ClaimReceiptInput) -> ClaimReceiptResult:
         """Email the receipt, PDF attached, to the address the payer gave (none: nothing sent).
 
-        The Message-ID is the workflow id's: a retry after SMTP took the message is the same
-        message to a relay that deduplicates.
+        The Message-ID is the workflow id's: the sent-mail ledger skips a retry after SMTP
+        took the message.
         """
         receipt = PaidReceipt.model_validate(await self._get_json(input.receipt_id))
         if not receipt.email:
@@ -79,7 +87,7 @@ class ClaimActivities:
             message_key=workflow_id(input.receipt_id),
             attachments=[(f"recu-{receipt.receipt_number}.pdf", PDF, pdf)],
         )
-        await deliver(self._mail, message)
+        await deliver(self._mail, message, self._ledger)
         activity.logger.info("claim receipt email sent")
         return ClaimReceiptResult(outcome="sent")
 

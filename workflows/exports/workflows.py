@@ -12,12 +12,13 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from workflows.exports.activities import ExportActivities
     from workflows.exports.models import Cpa005Input, ExportRequest, ExportResult, PayrollInput
+    from workflows.retries import MAXIMUM_INTERVAL
     from workflows.subscription.calendar import local_today
 
+# No heartbeat timeout: an export is one long call that payments may serve for minutes on a
+# busy loop; a nightly job can wait for its start-to-close timeout after a worker crash.
 EXPORT_TIMEOUT = timedelta(minutes=5)
-EXPORT_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5), maximum_interval=timedelta(minutes=5)
-)
+EXPORT_RETRY = RetryPolicy(initial_interval=timedelta(seconds=5), maximum_interval=MAXIMUM_INTERVAL)
 
 
 @workflow.defn

@@ -13,6 +13,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from servicekit.mail import MailSettings, build_message
+from servicekit.sent_mail import SentMailLedger
 from workflows.emails.delivery import deliver
 from workflows.emails.render import render_email
 from workflows.registration.models import (
@@ -24,7 +25,7 @@ from workflows.registration.models import (
 from workflows.service_errors import error_code
 
 # A 404 right after signup may be the signup transaction not yet committed: retry this many
-# attempts (with the workflow's backoff, about a minute) before concluding the account is gone.
+# attempts (with the workflow's backoff, about 15 s) before concluding the account is gone.
 NOT_FOUND_ATTEMPTS = 5
 
 
@@ -55,11 +56,13 @@ class AccountEmailActivities:
         identity_url: str,
         service_token: str,
         mail: MailSettings,
+        ledger: SentMailLedger | None = None,
     ) -> None:
         self._http = http
         self._identity_url = identity_url.rstrip("/")
         self._service_token = service_token
         self._mail = mail
+        self._ledger = ledger or SentMailLedger(mail.ledger_url)
 
     @activity.defn(name="send_account_email")
     async def send_account_email(self, input: AccountEmailInput) -> AccountEmailResult:
@@ -114,4 +117,4 @@ class AccountEmailActivities:
             html=email.html,
             message_key=input.key,
         )
-        await deliver(self._mail, message)
+        await deliver(self._mail, message, self._ledger)

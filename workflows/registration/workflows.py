@@ -3,7 +3,6 @@
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from servicekit.temporal import ACCOUNT_ID, REGISTRATION_STATUS
@@ -17,23 +16,16 @@ with workflow.unsafe.imports_passed_through():
         RegistrationState,
         RegistrationStatus,
     )
+    from workflows.retries import EMAIL_RETRY, HEARTBEAT_TIMEOUT, SERVICE_RETRY
 
 MAX_RESENDS = 20  # per registration; identity throttles resends too
 
-# No maximum_attempts: while SMTP or identity is down the email waits, retried every 10 minutes
-# at most, and nothing is lost. The idempotency key keeps the link the same across retries.
+# No maximum_attempts: while SMTP or identity is down the email waits, retried every 10 s at
+# most (workflows/retries.py), and nothing is lost. The idempotency key keeps the link the same
+# across retries, and the sent-mail ledger skips a retry SMTP already accepted.
 EMAIL_TIMEOUT = timedelta(seconds=60)
-EMAIL_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=10),
-)
 EXPIRE_TIMEOUT = timedelta(seconds=30)
-EXPIRE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=10),
-)
+EXPIRE_RETRY = SERVICE_RETRY
 
 
 async def send_account_email(input: AccountEmailInput) -> AccountEmailResult:
@@ -43,6 +35,7 @@ async def send_account_email(input: AccountEmailInput) -> AccountEmailResult:
         input,
         start_to_close_timeout=EMAIL_TIMEOUT,
         retry_policy=EMAIL_RETRY,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
     )
 
 
@@ -150,6 +143,7 @@ class RegistrationWorkflow:
             ExpireInput(account_id=self._account_id),
             start_to_close_timeout=EXPIRE_TIMEOUT,
             retry_policy=EXPIRE_RETRY,
+            heartbeat_timeout=HEARTBEAT_TIMEOUT,
         )
         self._finish("expired" if result.expired else "verified")
 

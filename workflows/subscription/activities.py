@@ -16,6 +16,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from servicekit.mail import MailSettings, build_message
+from servicekit.sent_mail import SentMailLedger
 from servicekit.settings import PlatformSettings
 from workflows.emails.delivery import deliver
 from workflows.service_errors import http_failure
@@ -101,12 +102,14 @@ class SubscriptionActivities:
         settings: PlatformSettings,
         mail: MailSettings,
         workflow_settings: WorkflowSettings,
+        ledger: SentMailLedger | None = None,
     ) -> None:
         self._http = http
         self._subscriptions = settings.subscriptions_url.rstrip("/")
         self._identity = settings.identity_url.rstrip("/")
         self._headers = {"X-Service-Token": settings.service_token}
         self._mail = mail
+        self._ledger = ledger or SentMailLedger(mail.ledger_url)
         self._service_centre = workflow_settings.service_centre_email
         self._web = settings.public_web_origin.rstrip("/")
 
@@ -124,6 +127,8 @@ class SubscriptionActivities:
             body["date"] = input.requested_date.isoformat()
         if input.modification_id is not None:
             body["modification_id"] = input.modification_id
+        if input.request_key is not None:
+            body["request_key"] = input.request_key
         url = self._subscription_url(input.subscription_id, "/transitions")
         response = await self._http.post(url, json=body, headers=self._headers)
         if response.status_code != 200:
@@ -251,4 +256,4 @@ class SubscriptionActivities:
 
     async def _send(self, message: EmailMessage) -> None:
         """Hand the message to SMTP; failures become retryable errors without the SMTP text."""
-        await deliver(self._mail, message)
+        await deliver(self._mail, message, self._ledger)

@@ -108,6 +108,7 @@ class Decision(BaseModel):
     decision: Literal["approve", "refuse"]
     operator_id: str
     reason: str | None = Field(default=None, max_length=500)
+    request_key: str | None = None  # the operator's form: its retry answers the same decision
 
 
 class ModificationDecision(Decision):
@@ -202,6 +203,7 @@ class TransitionInput(BaseModel):
     reason: str | None = None
     requested_date: date | None = None  # sent as `date`
     modification_id: str | None = None
+    request_key: str | None = None  # the operator's form key, kept in the audit entry
 
 
 class SubscriptionSnapshot(BaseModel):

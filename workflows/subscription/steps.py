@@ -1,7 +1,8 @@
 """How the workflow calls each activity: timeouts, retries, and reading their failures.
 
-No `maximum_attempts`: while a service or SMTP is down the step waits, retried every few
-minutes at most, and nothing is lost; the idempotency keys make every retry harmless. What no
+No `maximum_attempts`: while a service or SMTP is down the step waits, retried every 10 s at
+most (`workflows/retries.py`), and nothing is lost; the idempotency keys make every retry
+harmless. Every step heartbeats, so a killed worker's step is retried within seconds. What no
 retry can fix comes back as a non-retryable `ApplicationError` whose `type` is the service's
 error code (`offering_full`, `invalid_transition`, ...).
 """
@@ -9,10 +10,10 @@ error code (`offering_full`, `invalid_transition`, ...).
 from datetime import timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.retries import EMAIL_RETRY, HEARTBEAT_TIMEOUT, SERVICE_RETRY
     from workflows.subscription.activities import SubscriptionActivities
     from workflows.subscription.billing_activities import BillingActivities
     from workflows.subscription.models import (
@@ -34,16 +35,6 @@ with workflow.unsafe.imports_passed_through():
 SERVICE_TIMEOUT = timedelta(seconds=30)
 CONTRACT_TIMEOUT = timedelta(seconds=60)  # renders a PDF
 EMAIL_TIMEOUT = timedelta(seconds=60)
-SERVICE_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=5),
-)
-EMAIL_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=5),
-    backoff_coefficient=2.0,
-    maximum_interval=timedelta(minutes=10),
-)
 
 
 def failure_type(error: ActivityError) -> str:
@@ -61,6 +52,7 @@ async def transition(input: TransitionInput) -> SubscriptionSnapshot:
         input,
         start_to_close_timeout=SERVICE_TIMEOUT,
         retry_policy=SERVICE_RETRY,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
     )
 
 
@@ -71,6 +63,7 @@ async def load(subscription_id: str) -> SubscriptionSnapshot:
         SubscriptionRef(subscription_id=subscription_id),
         start_to_close_timeout=SERVICE_TIMEOUT,
         retry_policy=SERVICE_RETRY,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
     )
 
 
@@ -81,6 +74,7 @@ async def generate_contract(input: ContractInput) -> ContractResult:
         input,
         start_to_close_timeout=CONTRACT_TIMEOUT,
         retry_policy=SERVICE_RETRY,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
     )
 
 
@@ -91,6 +85,7 @@ async def email_user(input: UserEmailInput) -> EmailResult:
         input,
         start_to_close_timeout=EMAIL_TIMEOUT,
         retry_policy=EMAIL_RETRY,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
     )
 
 
@@ -101,6 +96,7 @@ async def email_service_centre(input: ServiceCentreEmailInput) -> EmailResult:
         input,
         start_to_close_timeout=EMAIL_TIMEOUT,
         retry_policy=EMAIL_RETRY,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
     )
 
 
@@ -111,6 +107,7 @@ async def charge(input: ChargeInput) -> ChargeResult:
         input,
         start_to_close_timeout=SERVICE_TIMEOUT,
         retry_policy=SERVICE_RETRY,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
     )
 
 
@@ -121,6 +118,7 @@ async def credit(input: CreditInput) -> None:
         input,
         start_to_close_timeout=SERVICE_TIMEOUT,
         retry_policy=SERVICE_RETRY,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
     )
 
 
@@ -131,6 +129,7 @@ async def payment_method(input: PaymentMethodRef) -> PaymentMethodInfo:
         input,
         start_to_close_timeout=SERVICE_TIMEOUT,
         retry_policy=SERVICE_RETRY,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
     )
 
 
@@ -141,4 +140,5 @@ async def release_payment_method(subscription_id: str) -> bool:
         SubscriptionRef(subscription_id=subscription_id),
         start_to_close_timeout=SERVICE_TIMEOUT,
         retry_policy=SERVICE_RETRY,
+        heartbeat_timeout=HEARTBEAT_TIMEOUT,
     )

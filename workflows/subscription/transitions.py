@@ -35,6 +35,7 @@ class SubscriptionTransitions(SubscriptionRecord):
         reason: str | None = None,
         date: date | None = None,
         modification_id: str | None = None,
+        request_key: str | None = None,
     ) -> SubscriptionSnapshot:
         """A transition asked by an update; a refusal by the service fails the update."""
         try:
@@ -47,6 +48,7 @@ class SubscriptionTransitions(SubscriptionRecord):
                     reason=reason,
                     requested_date=date,
                     modification_id=modification_id,
+                    request_key=request_key,
                 )
             )
         except ActivityError as error:

@@ -92,10 +92,13 @@ class SubscriptionWorkflow(BillingLoop):
         async with self._lock:
             self._require("pending_approval", "not_pending")
             if decision.decision == "approve":
-                await self._approve(decision.operator_id)
+                await self._approve(decision.operator_id, decision.request_key)
             else:
                 snapshot = await self._change(
-                    "refuse", decision.operator_id, reason=decision.reason
+                    "refuse",
+                    decision.operator_id,
+                    reason=decision.reason,
+                    request_key=decision.request_key,
                 )
                 self._apply(snapshot)
                 self._queue_user("subscription_refused", reason=decision.reason)
@@ -169,7 +172,12 @@ class SubscriptionWorkflow(BillingLoop):
 
     @workflow.update(name=REQUEST_MODIFICATION)
     def request_modification(self, request: ModificationRequest) -> LifecycleState:
-        """The service recorded a modification request: remember it, tell the service centre."""
+        """The service recorded a modification request: remember it, tell the service centre.
+
+        The same request told again (the outbox relay after a crash) changes nothing.
+        """
+        if self._pending_modification_id == request.modification_id:
+            return self._state()
         self._pending_modification_id = request.modification_id
         self._queue_centre(
             "subscription_modification_requested",
@@ -181,7 +189,8 @@ class SubscriptionWorkflow(BillingLoop):
     @request_modification.validator
     def _validate_request_modification(self, request: ModificationRequest) -> None:
         self._require("active", "not_active")
-        if self._pending_modification_id is not None:
+        pending = self._pending_modification_id
+        if pending is not None and pending != request.modification_id:
             raise rejected("modification_pending", "a modification request is already pending")
 
     @workflow.update(name=DECIDE_MODIFICATION)
@@ -289,11 +298,13 @@ class SubscriptionWorkflow(BillingLoop):
 
     # --- Steps ---------------------------------------------------------------------------
 
-    async def _approve(self, operator_id: str) -> None:
+    async def _approve(self, operator_id: str, request_key: str | None) -> None:
         """Approve in the service (capacity checked there); the rest follows in `run()`."""
         attempt = self._approval_attempts
         try:
-            snapshot = await self._change("approve", operator_id, n=attempt)
+            snapshot = await self._change(
+                "approve", operator_id, n=attempt, request_key=request_key
+            )
         finally:
             # A refused attempt (offering full) may have been recorded under its key: the next
             # approval uses a new one so the service does not answer it with the old refusal.

@@ -1,0 +1,217 @@
+"""The lifecycle outbox: no request stored without its workflow (docs/crash-safety.md).
+
+A request and its outbox entry are committed together. The request's answer then starts the
+workflow (or tells it of a modification) and deletes the entry. When the process dies between
+the commit and Temporal, the entry stays, and `Relay` (every subscriptions process runs one)
+does it within seconds of the service being up again. An update that meets a workflow not
+started yet (`NOT_FOUND`) asks `start_now` first, so the request is actionable at once.
+
+Starting twice is harmless (`USE_EXISTING`); telling the workflow twice of a modification is
+too (its update accepts the same id again).
+"""
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.db import utcnow
+from servicekit.errors import DomainError
+from services.subscriptions import service
+from services.subscriptions.dependencies import Components
+from services.subscriptions.errors import InvalidTransition, WorkflowNotFound, WorkflowUnavailable
+from services.subscriptions.models import BLOCKING_STATUSES, LifecycleOutbox
+from workflows.subscription import models as wf
+
+log = logging.getLogger(__name__)
+
+# An entry younger than this is its request's own to deliver: the relay leaves it alone.
+GRACE = timedelta(seconds=2)
+RETRY_CAP = timedelta(seconds=10)  # the relay retries an entry Temporal refused this often
+BATCH = 50
+
+
+def add_start(session: AsyncSession, subscription_id: str) -> LifecycleOutbox:
+    """In the request's transaction: its workflow is to be started."""
+    entry = LifecycleOutbox(subscription_id=subscription_id, kind="start", attempts=0)
+    session.add(entry)
+    return entry
+
+
+def add_modification(
+    session: AsyncSession, subscription_id: str, modification_id: str
+) -> LifecycleOutbox:
+    """In the modification's transaction: the workflow is to be told of it."""
+    entry = LifecycleOutbox(
+        subscription_id=subscription_id,
+        kind="modification",
+        modification_id=modification_id,
+        attempts=0,
+    )
+    session.add(entry)
+    return entry
+
+
+async def deliver(parts: Components, entry_id: int) -> None:
+    """Do what the entry says, then delete it; a refusal no retry fixes withdraws the
+    modification it concerns and is raised. `WorkflowUnavailable` leaves the entry."""
+    async with parts.transaction() as session:
+        entry = await session.get(LifecycleOutbox, entry_id)
+        if entry is None:
+            return  # delivered by someone else meanwhile
+        kind, modification_id = entry.kind, entry.modification_id
+        sub = await service.require(session, entry.subscription_id)
+        start = service.workflow_input(sub, parts.settings)
+    try:
+        if kind == "start":
+            await parts.lifecycle.start(start)
+        else:
+            await _tell_modification(parts, sub.id, sub.account_id, modification_id or "")
+    except WorkflowUnavailable:
+        await _postpone(parts, entry_id)
+        raise
+    except DomainError:
+        async with parts.transaction() as session:
+            await service.withdraw_modification(session, modification_id or "")
+            await _delete(session, entry_id)
+        raise
+    async with parts.transaction() as session:
+        await _delete(session, entry_id)
+
+
+async def _tell_modification(
+    parts: Components, subscription_id: str, account_id: str, modification_id: str
+) -> None:
+    update = wf.ModificationRequest(account_id=account_id, modification_id=modification_id)
+    await parts.lifecycle.update(subscription_id, wf.REQUEST_MODIFICATION, update)
+
+
+async def start_now(parts: Components, subscription_id: str) -> bool:
+    """Start the subscription's workflow from its outbox entry, if one waits (True then)."""
+    async with parts.transaction() as session:
+        query = select(LifecycleOutbox.id).where(
+            LifecycleOutbox.subscription_id == subscription_id, LifecycleOutbox.kind == "start"
+        )
+        entry_id = (await session.execute(query)).scalars().first()
+    if entry_id is None:
+        return False
+    await deliver(parts, entry_id)
+    return True
+
+
+async def abandon(parts: Components, entry_ids: list[int]) -> None:
+    """Withdraw the modifications of these entries, never told to their workflows."""
+    async with parts.transaction() as session:
+        for entry_id in entry_ids:
+            entry = await session.get(LifecycleOutbox, entry_id)
+            if entry is not None:
+                await service.withdraw_modification(session, entry.modification_id or "")
+                await _delete(session, entry_id)
+
+
+async def update(
+    parts: Components,
+    subscription_id: str,
+    name: str,
+    arg: BaseModel,
+    update_id: str | None = None,
+) -> wf.LifecycleState:
+    """Run an update; a workflow the outbox has yet to start is started first."""
+    try:
+        return await parts.lifecycle.update(subscription_id, name, arg, update_id)
+    except WorkflowNotFound:
+        if not await start_now(parts, subscription_id):
+            raise await _missing(parts, subscription_id) from None
+    return await parts.lifecycle.update(subscription_id, name, arg, update_id)
+
+
+async def signal(parts: Components, subscription_id: str, name: str, arg: BaseModel) -> None:
+    """Send a signal; a workflow the outbox has yet to start is started first."""
+    try:
+        return await parts.lifecycle.signal(subscription_id, name, arg)
+    except WorkflowNotFound:
+        if not await start_now(parts, subscription_id):
+            raise await _missing(parts, subscription_id) from None
+    await parts.lifecycle.signal(subscription_id, name, arg)
+
+
+async def _missing(parts: Components, subscription_id: str) -> DomainError:
+    """No workflow and none to start: over (the state changed meanwhile), or lost (said loudly,
+    never hidden behind `invalid_transition`)."""
+    async with parts.transaction() as session:
+        sub = await service.require(session, subscription_id)
+        status = sub.status
+    if status not in BLOCKING_STATUSES:
+        return InvalidTransition(current_status=status)
+    log.error("subscription %s is %s but Temporal has no workflow for it", subscription_id, status)
+    return WorkflowNotFound()
+
+
+async def _delete(session: AsyncSession, entry_id: int) -> None:
+    await session.execute(delete(LifecycleOutbox).where(LifecycleOutbox.id == entry_id))
+
+
+async def _postpone(parts: Components, entry_id: int) -> None:
+    async with parts.transaction() as session:
+        entry = await session.get(LifecycleOutbox, entry_id)
+        if entry is not None:
+            entry.attempts += 1
+            wait = min(timedelta(seconds=2**entry.attempts), RETRY_CAP)
+            entry.next_attempt_at = utcnow() + wait
+
+
+async def relay_once(parts: Components) -> int:
+    """Deliver the entries whose request did not (its process died); how many were done."""
+    async with parts.transaction() as session:
+        query = (
+            select(LifecycleOutbox.id)
+            .where(
+                LifecycleOutbox.next_attempt_at <= utcnow(),
+                LifecycleOutbox.created_at <= utcnow() - GRACE,
+            )
+            .order_by(LifecycleOutbox.id)
+            .limit(BATCH)
+        )
+        due = list((await session.execute(query)).scalars())
+    done = 0
+    for entry_id in due:
+        try:
+            await deliver(parts, entry_id)
+            done += 1
+        except WorkflowUnavailable:
+            return done  # Temporal is away: the rest waits for the next round
+        except DomainError as exc:
+            log.warning("outbox entry %s refused: %s", entry_id, exc.code)
+    if done:
+        log.info("outbox relay delivered %d entr%s", done, "y" if done == 1 else "ies")
+    return done
+
+
+class Relay:
+    """Runs `relay_once` every `period` seconds for the app's lifetime."""
+
+    def __init__(self, parts: Components, period: float) -> None:
+        self._parts, self._period = parts, period
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await relay_once(self._parts)
+            except Exception:  # a database hiccup must not end the relay
+                log.exception("outbox relay round failed")
+            await asyncio.sleep(self._period)
