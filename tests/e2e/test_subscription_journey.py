@@ -214,7 +214,9 @@ async def test_subscribe_approve_receive_the_contract_then_cancel_at_a_date(
         await console.screenshot(path=shot("16-console-demande"), full_page=True)
         await console.get_by_role("button", name="Approuver").click()
         await expect(console.get_by_text("La demande a été approuvée.")).to_be_visible()
-        await expect(console.get_by_text("Actif", exact=True)).to_be_visible()
+        # Right after the click the contract and the first charge are still being prepared.
+        preparing = "Actif — contrat et premier paiement en préparation"
+        await expect(console.get_by_text(preparing, exact=True)).to_be_visible()
     finally:
         await context.close()
 
