@@ -119,13 +119,18 @@ async def update(
     arg: BaseModel,
     update_id: str | None = None,
 ) -> wf.LifecycleState:
-    """Run an update; a workflow the outbox has yet to start is started first."""
+    """Run an update; a workflow the outbox has yet to start is started first.
+
+    The second attempt runs even when no entry waits: the relay may have started the workflow
+    between the first attempt and the look at the outbox (it deletes the entry once started)."""
     try:
         return await parts.lifecycle.update(subscription_id, name, arg, update_id)
     except WorkflowNotFound:
-        if not await start_now(parts, subscription_id):
-            raise await _missing(parts, subscription_id) from None
-    return await parts.lifecycle.update(subscription_id, name, arg, update_id)
+        await start_now(parts, subscription_id)
+    try:
+        return await parts.lifecycle.update(subscription_id, name, arg, update_id)
+    except WorkflowNotFound:
+        raise await _missing(parts, subscription_id) from None
 
 
 async def signal(parts: Components, subscription_id: str, name: str, arg: BaseModel) -> None:
@@ -133,9 +138,11 @@ async def signal(parts: Components, subscription_id: str, name: str, arg: BaseMo
     try:
         return await parts.lifecycle.signal(subscription_id, name, arg)
     except WorkflowNotFound:
-        if not await start_now(parts, subscription_id):
-            raise await _missing(parts, subscription_id) from None
-    await parts.lifecycle.signal(subscription_id, name, arg)
+        await start_now(parts, subscription_id)
+    try:
+        await parts.lifecycle.signal(subscription_id, name, arg)
+    except WorkflowNotFound:
+        raise await _missing(parts, subscription_id) from None
 
 
 async def _missing(parts: Components, subscription_id: str) -> DomainError:
