@@ -9,6 +9,7 @@ from playwright.async_api import Browser, Page, async_playwright
 from temporalio.testing import WorkflowEnvironment
 
 from tests.e2e.stack import Stack
+from tests.support.databases import provision
 from tests.support.mail import free_port
 from tests.support.temporal import start_dev_server
 
@@ -40,15 +41,24 @@ async def temporal_env(temporal_ui_port: int) -> AsyncIterator[WorkflowEnvironme
 
 
 @pytest.fixture(scope="session")
+def e2e_database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """Databases of the stack's own: the stack lives for the whole session, and its
+    subscriptions process runs the outbox relay, which would otherwise deliver other tests'
+    outbox entries to the stack's Temporal server (and delete them)."""
+    with provision(tmp_path_factory.mktemp("e2e-db")) as urls:
+        yield urls
+
+
+@pytest.fixture(scope="session")
 def stack(
     tmp_path_factory: pytest.TempPathFactory,
-    database_urls: dict[str, str],
+    e2e_database_urls: dict[str, str],
     temporal_env: WorkflowEnvironment,
     temporal_ui_port: int,
 ) -> Iterator[Stack]:
     target = temporal_env.client.service_client.config.target_host
     ui = f"http://127.0.0.1:{temporal_ui_port}"
-    running = Stack(tmp_path_factory.mktemp("stack"), database_urls, target, ui)
+    running = Stack(tmp_path_factory.mktemp("stack"), e2e_database_urls, target, ui)
     try:
         running.start()
         yield running
