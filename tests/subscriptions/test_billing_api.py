@@ -25,7 +25,7 @@ from tests.subscriptions.factories import (
     transition,
 )
 from tests.support.waiting import eventually
-from workflows.subscription.models import PAYMENT_METHOD_UPDATED, workflow_id
+from workflows.subscription.models import workflow_id
 
 PAYMENTS = "http://payments.test"
 
@@ -301,7 +301,7 @@ async def test_an_updated_card_is_signalled_to_the_workflow(
 
     assert response.status_code == 202, response.text
     received = await eventually(lambda: signals_received(temporal_client, subscription_id))
-    assert received == [PAYMENT_METHOD_UPDATED]
+    assert received == ["payment_method_updated"]
     other = await users()
     theirs = await client.post(url, headers=other.headers)
     missing = await client.post(f"/v1/subscriptions/{uuid.uuid4()}/payment-method-updated")

@@ -9,17 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+# The workflow type, for visibility queries (clients call it by `SubscriptionWorkflow.run`).
 WORKFLOW_NAME = "SubscriptionWorkflow"
-# Update names the subscriptions service sends (each has a validator in the workflow).
-DECIDE = "decide"
-WITHDRAW = "withdraw"
-SCHEDULE_CANCELLATION = "schedule_cancellation"
-WITHDRAW_CANCELLATION = "withdraw_cancellation"
-REQUEST_MODIFICATION = "request_modification"
-DECIDE_MODIFICATION = "decide_modification"
-STATUS_QUERY = "status"
-# Signal the subscriptions service sends when the user updated the card: retry what is owed now.
-PAYMENT_METHOD_UPDATED = "payment_method_updated"
 
 SubscriptionState = Literal[
     "pending_approval", "active", "in_arrears", "refused", "withdrawn", "expired", "ended"
