@@ -116,7 +116,7 @@ async def require_owned(
 
 
 def check_pending(sub: Subscription) -> None:
-    if sub.status != "pending_approval":
+    if not transitions.awaiting_decision(sub):
         raise NotPending()
 
 

@@ -67,6 +67,11 @@ class Record:
         return self.state.status
 
     @property
+    def pending(self) -> bool:
+        """Awaiting the operator's decision (the one place the workflow tells)."""
+        return self.state.status == "pending_approval"
+
+    @property
     def live(self) -> bool:
         """Active or in arrears: the subscription runs (and can be cancelled)."""
         return self.state.status in LIVE
@@ -119,6 +124,10 @@ class Record:
     def require(self, status: SubscriptionState, code: str) -> None:
         if self.state.status != status:
             raise rejected(code, f"the subscription is {self.state.status}, not {status}")
+
+    def require_pending(self) -> None:
+        if not self.pending:
+            raise rejected("not_pending", f"the subscription is {self.state.status}, not pending")
 
     def require_live(self) -> None:
         if not self.live:

@@ -89,7 +89,7 @@ class SubscriptionWorkflow:
     async def decide(self, decision: Decision) -> LifecycleState:
         """The operator approves or refuses the pending request."""
         async with self.lock:
-            self.record.require("pending_approval", "not_pending")
+            self.record.require_pending()
             if decision.decision == "approve":
                 await self._approve(decision.operator_id, decision.request_key)
             else:
@@ -105,21 +105,21 @@ class SubscriptionWorkflow:
 
     @decide.validator
     def _validate_decide(self, decision: Decision) -> None:
-        self.record.require("pending_approval", "not_pending")
+        self.record.require_pending()
         require_reason(decision)
 
     @workflow.update
     async def withdraw(self, withdrawal: Withdrawal) -> LifecycleState:
         """The user withdraws the pending request ("Annuler cette demande de service")."""
         async with self.lock:
-            self.record.require("pending_approval", "not_pending")
+            self.record.require_pending()
             self.record.adopt(await self.transitions.change("withdraw", withdrawal.account_id))
             self.outbox.user("subscription_withdrawn")
         return self.record.answer()
 
     @withdraw.validator
     def _validate_withdraw(self, withdrawal: Withdrawal) -> None:
-        self.record.require("pending_approval", "not_pending")
+        self.record.require_pending()
 
     @workflow.update
     async def schedule_cancellation(self, request: CancellationRequest) -> LifecycleState:
@@ -233,7 +233,7 @@ class SubscriptionWorkflow:
         started = workflow.info().workflow_start_time
         remind_at = started + timedelta(days=self.record.input.reminder_after_days)
         expire_at = started + timedelta(days=self.record.input.expire_after_days)
-        while self.record.status == "pending_approval":
+        while self.record.pending:
             await self._flush()
             reminding = not self.reminder_sent and remind_at < expire_at
             deadline = remind_at if reminding else expire_at
@@ -286,7 +286,7 @@ class SubscriptionWorkflow:
         return self.onboarding_due or bool(self.outbox)
 
     def _pending_news(self) -> bool:
-        return self.record.status != "pending_approval" or self._has_work()
+        return not self.record.pending or self._has_work()
 
     def _active_news(self) -> bool:
         changed = not self.record.live or self.timer_changed or self.billing.card_updated
@@ -351,7 +351,7 @@ class SubscriptionWorkflow:
 
     async def _expire(self) -> None:
         async with self.lock:
-            if self.record.status != "pending_approval":
+            if not self.record.pending:
                 return  # decided while the timer fired
             if self.record.adopt(await self.transitions.system_change("expire")) == "expired":
                 self.outbox.user("subscription_expired")
