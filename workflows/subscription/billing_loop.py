@@ -53,24 +53,22 @@ class Billing:
     def __init__(
         self, record: Record, transitions: Transitions, outbox: Outbox, lock: asyncio.Lock
     ) -> None:
-        self._record, self._transitions, self._outbox, self._lock = (
-            record,
-            transitions,
-            outbox,
-            lock,
-        )
+        self._record = record
+        self._transitions = transitions
+        self._outbox = outbox
+        self._lock = lock  # the workflow's: one state change at a time
         self.card_updated = False  # the user replaced the card: retry what is owed at once
         self.period_closed = False  # a monthly period was charged in this run: continue-as-new
 
     @property
-    def _b(self) -> BillingState:
+    def _calendar(self) -> BillingState:
         return self._record.state.billing
 
     # --- When ----------------------------------------------------------------------------
 
     def deadline(self) -> datetime | None:
         """The next instant billing has something to do, or None."""
-        times = [owed.next_attempt_at for owed in self._b.outstanding]
+        times = [owed.next_attempt_at for owed in self._calendar.outstanding]
         charge_at = self.next_charge_at()
         if charge_at is not None:
             times.append(charge_at)
@@ -82,7 +80,7 @@ class Billing:
 
     def _next_period_start(self) -> date | None:
         """The first day not charged yet, or None when billing is not set up or is complete."""
-        b, start_date = self._b, self._record.state.start_date
+        b, start_date = self._calendar, self._record.state.start_date
         if b.monthly_cents is None or b.account_id is None or start_date is None:
             return None
         start = b.billed_through + timedelta(days=1) if b.billed_through else start_date
@@ -95,15 +93,15 @@ class Billing:
         start = self._next_period_start()
         if start is None:
             return None
-        due = workflow.now() if self._b.billed_through is None else start_of_day(start)
+        due = workflow.now() if self._calendar.billed_through is None else start_of_day(start)
         if self._noticed(start):
-            assert self._b.pad_notice is not None
-            due = max(due, start_of_day(self._b.pad_notice.debit_on))
+            assert self._calendar.pad_notice is not None
+            due = max(due, start_of_day(self._calendar.pad_notice.debit_on))
         return due
 
     def _noticed(self, start: date) -> bool:
         """Whether the PAD notice sent covers the period starting `start`."""
-        notice = self._b.pad_notice
+        notice = self._calendar.pad_notice
         return notice is not None and notice.first_start <= start <= notice.last_start
 
     # --- Doing ---------------------------------------------------------------------------
@@ -111,7 +109,7 @@ class Billing:
     async def set_up(self) -> None:
         """The terms the service holds (account, method, price), then the first charge."""
         terms = await self._transitions.load()
-        b, state = self._b, self._record.state
+        b, state = self._calendar, self._record.state
         b.account_id, b.payment_method_id = terms.account_id, terms.payment_method_id
         b.monthly_cents = terms.monthly_price_cents
         state.billing_mode = terms.billing_mode or state.billing_mode
@@ -129,7 +127,7 @@ class Billing:
             now = workflow.now()
             retry_all, self.card_updated = self.card_updated, False
             if self._record.live:
-                for owed in list(self._b.outstanding):
+                for owed in list(self._calendar.outstanding):
                     if retry_all or owed.next_attempt_at <= now:
                         await self._retry(owed, now)
             while self._period_due(now) and await self._charge_next_period():
@@ -142,7 +140,7 @@ class Billing:
 
     async def _charge_next_period(self) -> bool:
         """Charge the next period; False when a PAD debit must first be pre-notified."""
-        b = self._b
+        b = self._calendar
         start = self._next_period_start()
         assert start is not None and b.monthly_cents is not None and b.account_id is not None
         end = billing.period_end(start, self._last_day())
@@ -164,7 +162,7 @@ class Billing:
     async def _charge(
         self, start: date, end: date, amount: int, period_key: str, invoice_id: str | None = None
     ) -> ChargeResult:
-        b, record = self._b, self._record
+        b, record = self._calendar, self._record
         assert b.account_id is not None
         pad = record.state.billing_mode == "pad"
         charge = ChargeInput(
@@ -195,7 +193,7 @@ class Billing:
             first_declined_at=now,
             next_attempt_at=retry_at,
         )
-        self._b.outstanding.append(owed)
+        self._calendar.outstanding.append(owed)
         self._email_decline(owed)
 
     async def _retry(self, owed: Outstanding, now: datetime) -> None:
@@ -205,7 +203,7 @@ class Billing:
             owed.period_start, owed.period_end, owed.amount_cents, period_key, owed.invoice_id
         )
         if result.status != "declined":
-            self._b.outstanding.remove(owed)
+            self._calendar.outstanding.remove(owed)
             return
         owed.declines += 1
         scheduled = billing.next_attempt(owed.first_declined_at, owed.declines)
@@ -225,7 +223,7 @@ class Billing:
 
     async def _update_arrears(self) -> None:
         """Into arrears after the last scheduled attempt; out of them once nothing is owed."""
-        b, record = self._b, self._record
+        b, record = self._calendar, self._record
         last_attempt = len(billing.RETRY_AFTER_DAYS) + 1
         if record.status == "active" and any(o.declines >= last_attempt for o in b.outstanding):
             n = b.arrears_count
@@ -245,12 +243,12 @@ class Billing:
         """A debit needs a notice naming it, unless it is the monthly amount already notified."""
         if self._noticed(start):
             return True
-        b = self._b
+        b = self._calendar
         return b.billed_through is not None and b.notified_monthly_cents == amount
 
     def _send_pad_notice(self, start: date) -> None:
         """Notify one debit, at least 10 days ahead, of every period due by then."""
-        b, last_day = self._b, self._last_day()
+        b, last_day = self._calendar, self._last_day()
         assert b.monthly_cents is not None
         debit_on = max(start, local_today(workflow.now()) + timedelta(days=billing.PAD_NOTICE_DAYS))
         total, period_start, last_start, final = 0, start, start, False
@@ -276,7 +274,7 @@ class Billing:
 
     async def close(self) -> None:
         """Credit the unused days of a period charged beyond the last day (docs/billing.md)."""
-        b, last_day = self._b, self._last_day()
+        b, last_day = self._calendar, self._last_day()
         period = b.last_period
         if period is None or last_day is None or b.account_id is None:
             return

@@ -32,7 +32,9 @@ class Outbox:
         self._input = input
         self._emails: list[Email] = []
 
-    def __bool__(self) -> bool:
+    @property
+    def has_mail(self) -> bool:
+        """Emails wait to be sent."""
         return bool(self._emails)
 
     def user(

@@ -283,7 +283,7 @@ class SubscriptionWorkflow:
         return start_of_day(effective) if effective is not None else None
 
     def _has_work(self) -> bool:
-        return self.onboarding_due or bool(self.outbox)
+        return self.onboarding_due or self.outbox.has_mail
 
     def _pending_news(self) -> bool:
         return not self.record.pending or self._has_work()
