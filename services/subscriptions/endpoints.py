@@ -24,7 +24,6 @@ from services.subscriptions.schemas import (
     SubscriptionOut,
 )
 from services.subscriptions.views import modification_out, subscription_out
-from workflows.subscription import models as wf
 
 router = APIRouter(prefix="/v1/subscriptions", tags=["subscriptions"])
 # Between the request's commit and its workflow's start (the crash tests and chaos bench).
@@ -91,9 +90,7 @@ async def withdraw(
     """Annuler cette demande de service (while it awaits approval)."""
     async with parts.transaction() as session:
         service.check_pending(await service.require_owned(session, principal, subscription_id))
-    await outbox.update(
-        parts, subscription_id, wf.WITHDRAW, wf.Withdrawal(account_id=principal.account_id)
-    )
+    await outbox.lifecycle_of(parts, subscription_id).withdraw(principal.account_id)
     return await owner_view(parts, principal.account_id, subscription_id)
 
 
@@ -113,8 +110,8 @@ async def cancel(
     """Envoyer la demande d'annulation: effective at the later of the date and today + notice."""
     async with parts.transaction() as session:
         service.check_running(await service.require_owned(session, principal, subscription_id))
-    request = wf.CancellationRequest(account_id=principal.account_id, requested_date=body.date)
-    await outbox.update(parts, subscription_id, wf.SCHEDULE_CANCELLATION, request)
+    lifecycle = outbox.lifecycle_of(parts, subscription_id)
+    await lifecycle.schedule_cancellation(principal.account_id, body.date)
     return await owner_view(parts, principal.account_id, subscription_id)
 
 
@@ -126,8 +123,7 @@ async def withdraw_cancellation(
     async with parts.transaction() as session:
         sub = await service.require_owned(session, principal, subscription_id)
         service.check_cancellation_scheduled(sub)
-    withdrawal = wf.CancellationWithdrawal(account_id=principal.account_id)
-    await outbox.update(parts, subscription_id, wf.WITHDRAW_CANCELLATION, withdrawal)
+    await outbox.lifecycle_of(parts, subscription_id).withdraw_cancellation(principal.account_id)
     return await owner_view(parts, principal.account_id, subscription_id)
 
 
@@ -139,8 +135,7 @@ async def payment_method_updated(
     does so in its own time; the new card itself is saved with the payments service)."""
     async with parts.transaction() as session:
         service.check_running(await service.require_owned(session, principal, subscription_id))
-    updated = wf.PaymentMethodUpdated(account_id=principal.account_id)
-    await outbox.signal(parts, subscription_id, wf.PAYMENT_METHOD_UPDATED, updated)
+    await outbox.lifecycle_of(parts, subscription_id).payment_method_updated(principal.account_id)
     return Response(status_code=202)
 
 

@@ -19,10 +19,9 @@ from services.subscriptions.schemas import (
     PlatePeriod,
     PlatePeriodsOut,
     SiteOut,
-    SubscriptionOut,
     TransitionIn,
 )
-from services.subscriptions.views import internal_out, site_out, subscription_out
+from services.subscriptions.views import internal_out, site_out
 
 router = APIRouter(prefix="/internal/v1", tags=["internal"], dependencies=[ServiceCaller])
 
@@ -56,13 +55,14 @@ async def subscription(subscription_id: str, session: SessionDep) -> InternalSub
     return await internal_out(session, await service.require(session, subscription_id))
 
 
-@router.post("/subscriptions/{subscription_id}/transitions", response_model=SubscriptionOut)
+@router.post("/subscriptions/{subscription_id}/transitions", response_model=InternalSubscriptionOut)
 async def transition(
     subscription_id: str, body: TransitionIn, session: SessionDep, parts: ComponentsDep
-) -> SubscriptionOut:
-    """Change the state once (409 `offering_full` or `invalid_transition` when it cannot)."""
+) -> InternalSubscriptionOut:
+    """Change the state once (409 `offering_full` or `invalid_transition` when it cannot);
+    the answer is the subscription as `GET` above gives it."""
     sub = await transitions.apply(session, parts.plates, subscription_id, body)
-    return await subscription_out(session, sub)
+    return await internal_out(session, sub)
 
 
 @router.post("/subscriptions/{subscription_id}/contract", response_model=ContractOut)

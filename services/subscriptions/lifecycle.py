@@ -1,20 +1,27 @@
-"""Subscriptions' side of the subscription lifecycle: it starts the workflow, sends updates
-and signals.
+"""Subscriptions' side of the subscription lifecycle: a typed client of `SubscriptionWorkflow`.
 
-The workflow decides and waits; it writes every state change back through the internal
-transitions endpoint, so the database stays the source of truth.
+`Lifecycle` starts the workflow and runs its updates and signal by method reference (never by
+string name); `SubscriptionLifecycle` is one subscription's actions, in the service's words
+(`decide`, `withdraw`, `schedule_cancellation`, ...), building the workflow's payloads itself.
+When the workflow is not found it asks its `Recovery` (the outbox) to start it, then tries
+once more. The workflow decides and waits; it writes every state change back through the
+internal transitions endpoint, so the database stays the source of truth.
 """
 
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Literal, Protocol, TypeVar
 
-from pydantic import BaseModel
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from servicekit.errors import DomainError
 from servicekit.temporal import ClientFactory, LazyClient
+from services.subscriptions.config import SubscriptionsSettings
 from services.subscriptions.errors import (
     WORKFLOW_CODES,
     WORKFLOW_FIELD_CODES,
@@ -23,15 +30,45 @@ from services.subscriptions.errors import (
     WorkflowUnavailable,
     field_error,
 )
-from workflows.subscription.models import WORKFLOW_NAME, LifecycleState, SubscriptionInput
-from workflows.subscription.models import workflow_id as workflow_id_of
+from services.subscriptions.models import Subscription
+from workflows.subscription.models import (
+    CancellationRequest,
+    CancellationWithdrawal,
+    Decision,
+    LifecycleState,
+    ModificationDecision,
+    ModificationRequest,
+    PaymentMethodUpdated,
+    SubscriptionInput,
+    Withdrawal,
+    workflow_id,
+)
+from workflows.subscription.workflows import SubscriptionWorkflow
 
 log = logging.getLogger(__name__)
 
+ArgT = TypeVar("ArgT")
+T = TypeVar("T")
+Update = UpdateMethodMultiParam[[SubscriptionWorkflow, ArgT], LifecycleState]
+Handle = WorkflowHandle[SubscriptionWorkflow, LifecycleState]
+DecisionKind = Literal["approve", "refuse"]
+
+
+def workflow_input(sub: Subscription, settings: SubscriptionsSettings) -> SubscriptionInput:
+    """The workflow's start: ids only, no personal data."""
+    return SubscriptionInput(
+        subscription_id=sub.id,
+        contract_number=sub.contract_number,
+        site_id=sub.site_id,
+        offering_id=sub.offering_id,
+        reminder_after_days=settings.reminder_after_days,
+        expire_after_days=settings.expire_after_days,
+    )
+
 
 class Lifecycle:
-    """Starts `SubscriptionWorkflow`, runs its updates and sends its signals; errors come back
-    as domain errors."""
+    """Starts `SubscriptionWorkflow`, runs its updates and sends its signal; errors come back
+    as domain errors (`WorkflowNotFound` when it is over or was never started)."""
 
     def __init__(self, client: Client | ClientFactory, task_queue: str) -> None:
         self._temporal = LazyClient(client)
@@ -50,9 +87,9 @@ class Lifecycle:
         client = await self.client()
         try:
             await client.start_workflow(
-                WORKFLOW_NAME,
+                SubscriptionWorkflow.run,
                 data,
-                id=workflow_id_of(data.subscription_id),
+                id=workflow_id(data.subscription_id),
                 task_queue=self.task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
             )
@@ -61,40 +98,132 @@ class Lifecycle:
             raise WorkflowUnavailable() from exc
 
     async def update(
-        self, subscription_id: str, name: str, arg: BaseModel, update_id: str | None = None
+        self, subscription_id: str, update: Update[ArgT], arg: ArgT, update_id: str | None = None
     ) -> LifecycleState:
         """Run one update and wait for its outcome; a refusal becomes the matching error.
 
         The same `update_id` sent again while the run is open answers the first outcome.
         """
-        client = await self.client()
-        handle = client.get_workflow_handle(workflow_id_of(subscription_id))
+        handle = await self._handle(subscription_id)
         try:
-            state: LifecycleState = await handle.execute_update(
-                name, arg, id=update_id, result_type=LifecycleState
-            )
+            return await _delivered(handle.execute_update(update, arg, id=update_id))
         except WorkflowUpdateFailedError as exc:
             raise _refusal(exc) from exc
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:  # over, or never started: callers decide
-                raise WorkflowNotFound() from exc
-            log.warning("update %s not delivered: %s", name, exc.status)
-            raise WorkflowUnavailable() from exc
-        if state.error:
-            raise error_for_code(state.error)
-        return state
 
-    async def signal(self, subscription_id: str, name: str, arg: BaseModel) -> None:
-        """Tell the workflow a fact it acts on in its own time (nothing to wait for)."""
+    async def payment_method_updated(self, subscription_id: str, arg: PaymentMethodUpdated) -> None:
+        """Tell the workflow the card was replaced (it retries what is owed in its own time)."""
+        handle = await self._handle(subscription_id)
+        await _delivered(handle.signal(SubscriptionWorkflow.payment_method_updated, arg))
+
+    async def _handle(self, subscription_id: str) -> Handle:
         client = await self.client()
-        handle = client.get_workflow_handle(workflow_id_of(subscription_id))
+        return client.get_workflow_handle_for(
+            SubscriptionWorkflow.run, workflow_id(subscription_id)
+        )
+
+
+async def _delivered(call: Awaitable[T]) -> T:
+    """The call's answer; a workflow Temporal does not know, or Temporal away, as errors."""
+    try:
+        return await call
+    except RPCError as exc:
+        if exc.status == RPCStatusCode.NOT_FOUND:  # over, or never started: callers decide
+            raise WorkflowNotFound() from exc
+        log.warning("update or signal not delivered: %s", exc.status)
+        raise WorkflowUnavailable() from exc
+
+
+class Recovery(Protocol):
+    """What to do when a subscription's workflow is not found (the outbox answers)."""
+
+    async def start_waiting(self, subscription_id: str) -> None:
+        """Start the workflow if its start still waits in the outbox."""
+
+    async def missing(self, subscription_id: str) -> DomainError:
+        """The error for a workflow that is still not found."""
+
+
+class SubscriptionLifecycle:
+    """One subscription's actions on its workflow, typed; a workflow not found is started
+    through `recovery` (when given) and the action tried once more."""
+
+    def __init__(
+        self, lifecycle: Lifecycle, subscription_id: str, recovery: Recovery | None = None
+    ) -> None:
+        self._lifecycle, self._id, self._recovery = lifecycle, subscription_id, recovery
+
+    async def decide(
+        self,
+        operator_id: str,
+        decision: DecisionKind,
+        reason: str | None,
+        request_key: str | None = None,
+    ) -> LifecycleState:
+        """The operator approves or refuses the pending request; the same form key sent again
+        while the first is in flight joins it (one update id)."""
+        arg = Decision(
+            decision=decision, operator_id=operator_id, reason=reason, request_key=request_key
+        )
+        update_id = f"decide:{operator_id}:{request_key}" if request_key else None
+        return await self._update(SubscriptionWorkflow.decide, arg, update_id)
+
+    async def withdraw(self, account_id: str) -> LifecycleState:
+        """The user withdraws the pending request."""
+        return await self._update(SubscriptionWorkflow.withdraw, Withdrawal(account_id=account_id))
+
+    async def schedule_cancellation(self, actor_id: str, requested: date) -> LifecycleState:
+        """Cancel at a date (the workflow has the service apply the notice clause)."""
+        arg = CancellationRequest(account_id=actor_id, requested_date=requested)
+        return await self._update(SubscriptionWorkflow.schedule_cancellation, arg)
+
+    async def withdraw_cancellation(self, actor_id: str) -> LifecycleState:
+        """Withdraw the scheduled cancellation before its date."""
+        arg = CancellationWithdrawal(account_id=actor_id)
+        return await self._update(SubscriptionWorkflow.withdraw_cancellation, arg)
+
+    async def request_modification(self, account_id: str, modification_id: str) -> LifecycleState:
+        """Tell the workflow of a modification request the service recorded."""
+        arg = ModificationRequest(account_id=account_id, modification_id=modification_id)
+        return await self._update(SubscriptionWorkflow.request_modification, arg)
+
+    async def decide_modification(
+        self, operator_id: str, modification_id: str, decision: DecisionKind, reason: str | None
+    ) -> LifecycleState:
+        """The operator applies or refuses the pending modification."""
+        arg = ModificationDecision(
+            decision=decision,
+            operator_id=operator_id,
+            reason=reason,
+            modification_id=modification_id,
+        )
+        return await self._update(SubscriptionWorkflow.decide_modification, arg)
+
+    async def payment_method_updated(self, account_id: str) -> None:
+        """The user replaced the card: what is owed is tried again at once."""
+        arg = PaymentMethodUpdated(account_id=account_id)
+        await self._reach(lambda: self._lifecycle.payment_method_updated(self._id, arg))
+
+    async def _update(
+        self, update: Update[ArgT], arg: ArgT, update_id: str | None = None
+    ) -> LifecycleState:
+        return await self._reach(lambda: self._lifecycle.update(self._id, update, arg, update_id))
+
+    async def _reach(self, send: Callable[[], Awaitable[T]]) -> T:
+        """Send; a workflow not found is started from the outbox, then sent to once more.
+
+        The second attempt runs even when no entry waited: the relay may have started the
+        workflow between the first attempt and the look at the outbox (it deletes the entry
+        once started)."""
+        if self._recovery is None:
+            return await send()
         try:
-            await handle.signal(name, arg)
-        except RPCError as exc:
-            if exc.status == RPCStatusCode.NOT_FOUND:  # over, or never started: callers decide
-                raise WorkflowNotFound() from exc
-            log.warning("signal %s not delivered: %s", name, exc.status)
-            raise WorkflowUnavailable() from exc
+            return await send()
+        except WorkflowNotFound:
+            await self._recovery.start_waiting(self._id)
+        try:
+            return await send()
+        except WorkflowNotFound:
+            raise await self._recovery.missing(self._id) from None
 
 
 def _refusal(exc: WorkflowUpdateFailedError) -> DomainError:

@@ -25,7 +25,6 @@ from services.subscriptions.schemas import (
     RequestSummary,
 )
 from services.subscriptions.views import operator_out, summary_out
-from workflows.subscription import models as wf
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
 plate_router = APIRouter(prefix="/v1", tags=["plate check"])
@@ -102,16 +101,10 @@ async def decide(
     async with parts.transaction() as session:
         sub = await service.require(session, subscription_id)
         await service.check_decision(session, sub, body)
-    decision = wf.Decision(
-        decision=body.decision,
-        operator_id=operator.account_id,
-        reason=body.reason,
-        request_key=key,
-    )
-    # The same update id while the first is in flight joins it instead of failing not_pending.
-    update_id = f"decide:{operator.account_id}:{key}" if key else None
+    lifecycle = outbox.lifecycle_of(parts, subscription_id)
     try:
-        await outbox.update(parts, subscription_id, wf.DECIDE, decision, update_id)
+        # The same key while the first is in flight joins it instead of failing not_pending.
+        await lifecycle.decide(operator.account_id, body.decision, body.reason, key)
     except NotPending:
         if not (key and await _already_decided(parts, subscription_id, operator.account_id, body)):
             raise
@@ -139,8 +132,8 @@ async def cancel(
     clause and emails as the subscriber's own request; the audit entry names the operator."""
     async with parts.transaction() as session:
         service.check_running(await service.require(session, subscription_id))
-    request = wf.CancellationRequest(account_id=operator.account_id, requested_date=body.date)
-    await outbox.update(parts, subscription_id, wf.SCHEDULE_CANCELLATION, request)
+    lifecycle = outbox.lifecycle_of(parts, subscription_id)
+    await lifecycle.schedule_cancellation(operator.account_id, body.date)
     return await detail(parts, subscription_id)
 
 
@@ -151,8 +144,7 @@ async def withdraw_cancellation(
     """Withdraw a scheduled cancellation for the subscriber; the audit entry names the operator."""
     async with parts.transaction() as session:
         service.check_cancellation_scheduled(await service.require(session, subscription_id))
-    withdrawal = wf.CancellationWithdrawal(account_id=operator.account_id)
-    await outbox.update(parts, subscription_id, wf.WITHDRAW_CANCELLATION, withdrawal)
+    await outbox.lifecycle_of(parts, subscription_id).withdraw_cancellation(operator.account_id)
     return await detail(parts, subscription_id)
 
 
@@ -165,13 +157,10 @@ async def decide_modification(
         row = await service.require_pending_modification(session, modification_id)
         service.check_reason(body)
         subscription_id = row.subscription_id
-    decision = wf.ModificationDecision(
-        decision=body.decision,
-        operator_id=operator.account_id,
-        reason=body.reason,
-        modification_id=modification_id,
+    lifecycle = outbox.lifecycle_of(parts, subscription_id)
+    await lifecycle.decide_modification(
+        operator.account_id, modification_id, body.decision, body.reason
     )
-    await outbox.update(parts, subscription_id, wf.DECIDE_MODIFICATION, decision)
     return await detail(parts, subscription_id)
 
 

@@ -3,8 +3,9 @@
 A request and its outbox entry are committed together. The request's answer then starts the
 workflow (or tells it of a modification) and deletes the entry. When the process dies between
 the commit and Temporal, the entry stays, and `Relay` (every subscriptions process runs one)
-does it within seconds of the service being up again. An update that meets a workflow not
-started yet (`NOT_FOUND`) asks `start_now` first, so the request is actionable at once.
+does it within seconds of the service being up again. An action (`lifecycle_of(...)`) that
+meets a workflow not started yet (`NOT_FOUND`) asks `start_now` first, so the request is
+actionable at once.
 
 Starting twice is harmless (`USE_EXISTING`); telling the workflow twice of a modification is
 too (its update accepts the same id again).
@@ -14,7 +15,6 @@ import asyncio
 import logging
 from datetime import timedelta
 
-from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,8 +23,8 @@ from servicekit.errors import DomainError
 from services.subscriptions import service
 from services.subscriptions.dependencies import Components
 from services.subscriptions.errors import InvalidTransition, WorkflowNotFound, WorkflowUnavailable
+from services.subscriptions.lifecycle import SubscriptionLifecycle, workflow_input
 from services.subscriptions.models import BLOCKING_STATUSES, LifecycleOutbox
-from workflows.subscription import models as wf
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ async def deliver(parts: Components, entry_id: int) -> None:
             return  # delivered by someone else meanwhile
         kind, modification_id = entry.kind, entry.modification_id
         sub = await service.require(session, entry.subscription_id)
-        start = service.workflow_input(sub, parts.settings)
+        start = workflow_input(sub, parts.settings)
     try:
         if kind == "start":
             await parts.lifecycle.start(start)
@@ -85,8 +85,8 @@ async def deliver(parts: Components, entry_id: int) -> None:
 async def _tell_modification(
     parts: Components, subscription_id: str, account_id: str, modification_id: str
 ) -> None:
-    update = wf.ModificationRequest(account_id=account_id, modification_id=modification_id)
-    await parts.lifecycle.update(subscription_id, wf.REQUEST_MODIFICATION, update)
+    told = SubscriptionLifecycle(parts.lifecycle, subscription_id)  # no outbox look: it is one
+    await told.request_modification(account_id, modification_id)
 
 
 async def start_now(parts: Components, subscription_id: str) -> bool:
@@ -112,37 +112,23 @@ async def abandon(parts: Components, entry_ids: list[int]) -> None:
                 await _delete(session, entry_id)
 
 
-async def update(
-    parts: Components,
-    subscription_id: str,
-    name: str,
-    arg: BaseModel,
-    update_id: str | None = None,
-) -> wf.LifecycleState:
-    """Run an update; a workflow the outbox has yet to start is started first.
-
-    The second attempt runs even when no entry waits: the relay may have started the workflow
-    between the first attempt and the look at the outbox (it deletes the entry once started)."""
-    try:
-        return await parts.lifecycle.update(subscription_id, name, arg, update_id)
-    except WorkflowNotFound:
-        await start_now(parts, subscription_id)
-    try:
-        return await parts.lifecycle.update(subscription_id, name, arg, update_id)
-    except WorkflowNotFound:
-        raise await _missing(parts, subscription_id) from None
+def lifecycle_of(parts: Components, subscription_id: str) -> SubscriptionLifecycle:
+    """The subscription's workflow actions; a workflow the outbox has yet to start is started
+    first."""
+    return SubscriptionLifecycle(parts.lifecycle, subscription_id, _Recovery(parts))
 
 
-async def signal(parts: Components, subscription_id: str, name: str, arg: BaseModel) -> None:
-    """Send a signal; a workflow the outbox has yet to start is started first."""
-    try:
-        return await parts.lifecycle.signal(subscription_id, name, arg)
-    except WorkflowNotFound:
-        await start_now(parts, subscription_id)
-    try:
-        await parts.lifecycle.signal(subscription_id, name, arg)
-    except WorkflowNotFound:
-        raise await _missing(parts, subscription_id) from None
+class _Recovery:
+    """What `SubscriptionLifecycle` does when the workflow is not found."""
+
+    def __init__(self, parts: Components) -> None:
+        self._parts = parts
+
+    async def start_waiting(self, subscription_id: str) -> None:
+        await start_now(self._parts, subscription_id)
+
+    async def missing(self, subscription_id: str) -> DomainError:
+        return await _missing(self._parts, subscription_id)
 
 
 async def _missing(parts: Components, subscription_id: str) -> DomainError:

@@ -43,7 +43,6 @@ from services.subscriptions.schemas import (
     ModificationIn,
     SubscriptionIn,
 )
-from workflows.subscription.models import SubscriptionInput
 
 
 async def _new_contract_number(session: AsyncSession) -> str:
@@ -99,18 +98,6 @@ async def request(
     return sub
 
 
-def workflow_input(sub: Subscription, settings: SubscriptionsSettings) -> SubscriptionInput:
-    """The workflow's start: ids only, no personal data."""
-    return SubscriptionInput(
-        subscription_id=sub.id,
-        contract_number=sub.contract_number,
-        site_id=sub.site_id,
-        offering_id=sub.offering_id,
-        reminder_after_days=settings.reminder_after_days,
-        expire_after_days=settings.expire_after_days,
-    )
-
-
 async def require(session: AsyncSession, subscription_id: str) -> Subscription:
     sub = await repo.subscription(session, subscription_id)
     if sub is None:
@@ -129,7 +116,7 @@ async def require_owned(
 
 
 def check_pending(sub: Subscription) -> None:
-    if sub.status != "pending_approval":
+    if not transitions.awaiting_decision(sub):
         raise NotPending()
 
 

@@ -39,6 +39,11 @@ PENDING, ACTIVE, ARREARS = ("pending_approval",), ("active",), ("in_arrears",)
 RUNNING = RUNNING_STATUSES
 
 
+def awaiting_decision(sub: Subscription) -> bool:
+    """Pending approval: what the service's checks and its transitions table both ask."""
+    return sub.status in PENDING
+
+
 def actor_role(sub: Subscription, actor: str) -> str:
     """`system` for the workflow, `user` for the subscriber, `operator` for anyone else."""
     if actor == "system":

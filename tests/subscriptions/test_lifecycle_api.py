@@ -23,7 +23,7 @@ from tests.subscriptions.factories import (
 from tests.support.verifier import identity_verifier
 from tests.support.waiting import eventually
 from workflows.registry import WORKFLOWS
-from workflows.subscription.models import STATUS_QUERY, LifecycleState
+from workflows.subscription.workflows import SubscriptionWorkflow
 
 REGISTERED = any(
     getattr(w, "__temporal_workflow_definition").name == "SubscriptionWorkflow" for w in WORKFLOWS
@@ -311,8 +311,10 @@ async def test_operators_find_the_lifecycle_by_contract_number_and_status(
 
 async def _cancellation_held(temporal_env, subscription_id: str) -> date | None:
     """The effective date the running workflow waits for (its `status` query)."""
-    handle = temporal_env.client.get_workflow_handle(f"subscription-{subscription_id}")
-    state = await handle.query(STATUS_QUERY, result_type=LifecycleState)
+    handle = temporal_env.client.get_workflow_handle_for(
+        SubscriptionWorkflow.run, f"subscription-{subscription_id}"
+    )
+    state = await handle.query(SubscriptionWorkflow.status)
     return state.cancellation_effective
 
 

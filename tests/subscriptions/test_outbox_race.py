@@ -9,18 +9,20 @@ Real parts: the session's Temporal, worker and database; the relay's delivery is
 """
 
 from dataclasses import replace
+from typing import TypeVar
 
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from services.subscriptions import outbox, service
 from services.subscriptions.dependencies import Components
 from services.subscriptions.errors import WorkflowNotFound
-from services.subscriptions.lifecycle import Lifecycle
+from services.subscriptions.lifecycle import Lifecycle, Update
 from services.subscriptions.models import LifecycleOutbox
 from services.subscriptions.schemas import SubscriptionIn
 from tests.subscriptions.factories import HULL_DAS, add_vehicle, request_body
-from workflows.subscription import models as wf
+from workflows.subscription.models import LifecycleState
+
+ArgT = TypeVar("ArgT")
 
 
 class RelayWinsTheRace(Lifecycle):
@@ -33,10 +35,10 @@ class RelayWinsTheRace(Lifecycle):
         self.raced = False
 
     async def update(
-        self, subscription_id: str, name: str, arg: BaseModel, update_id: str | None = None
-    ) -> wf.LifecycleState:
+        self, subscription_id: str, update: Update[ArgT], arg: ArgT, update_id: str | None = None
+    ) -> LifecycleState:
         try:
-            return await super().update(subscription_id, name, arg, update_id)
+            return await super().update(subscription_id, update, arg, update_id)
         except WorkflowNotFound:
             if not self.raced:
                 self.raced = True
@@ -46,9 +48,7 @@ class RelayWinsTheRace(Lifecycle):
 
 async def relay_delivers(parts: Components, subscription_id: str) -> None:
     async with parts.transaction() as session:
-        query = select(LifecycleOutbox.id).where(
-            LifecycleOutbox.subscription_id == subscription_id
-        )
+        query = select(LifecycleOutbox.id).where(LifecycleOutbox.subscription_id == subscription_id)
         entry_id = (await session.execute(query)).scalar_one()
     await outbox.deliver(parts, entry_id)
 
@@ -63,9 +63,7 @@ async def stored_without_workflow(parts: Components, account_id: str, body: dict
         return sub.id
 
 
-async def test_an_action_racing_the_relay_still_reaches_the_started_workflow(
-    client, users, stack
-):  # type: ignore[no-untyped-def]
+async def test_an_action_racing_the_relay_still_reaches_the_started_workflow(client, users, stack):  # type: ignore[no-untyped-def]
     user = await users()
     vehicle = await add_vehicle(client, user)
     parts: Components = stack.app.state.components
@@ -74,12 +72,8 @@ async def test_an_action_racing_the_relay_still_reaches_the_started_workflow(
     )
     racing = RelayWinsTheRace(parts.lifecycle, parts)
 
-    state = await outbox.update(
-        replace(parts, lifecycle=racing),
-        subscription_id,
-        wf.WITHDRAW,
-        wf.Withdrawal(account_id=user.id),
-    )
+    lifecycle = outbox.lifecycle_of(replace(parts, lifecycle=racing), subscription_id)
+    state = await lifecycle.withdraw(user.id)
 
     assert racing.raced  # the relay did deliver in between
     assert state.status == "withdrawn"

@@ -18,6 +18,13 @@ from tests.subscriptions.factories import (
 )
 
 
+async def owner_view(client, user, subscription_id: str) -> dict:
+    """The subscription as its owner's page reads it (labels, history)."""
+    response = await client.get(f"/v1/subscriptions/{subscription_id}", headers=user.headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 @pytest.fixture
 async def user(users):
     return await users()
@@ -52,8 +59,11 @@ async def test_approval_starts_on_the_later_of_the_requested_day_and_today(
     approved = await transition(client, stack, future_id, "approve")
 
     assert approved.status_code == 200, approved.text
-    body = approved.json()
-    assert (body["status"], body["start_date"]) == ("active", later.isoformat())
+    assert (approved.json()["status"], approved.json()["start_date"]) == (
+        "active",
+        later.isoformat(),
+    )
+    body = await owner_view(client, user, future_id)
     assert body["status"] == "active" and body["decided_at"]
     # Not a plain « Actif » until the contract (issued after the first charge) is there.
     assert body["setup"] == "in_progress"
@@ -89,8 +99,9 @@ async def test_a_repeated_key_changes_nothing(client, user, vehicle, stack):
     again = await transition(client, stack, subscription_id, "approve", idempotency_key=key)
 
     assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
     assert again.json()["status"] == "active"
-    assert len(again.json()["history"]) == len(first.json()["history"]) == 2
+    assert len((await owner_view(client, user, subscription_id))["history"]) == 2
 
 
 async def test_a_transition_the_state_does_not_allow_is_a_conflict(client, user, vehicle, stack):
@@ -113,7 +124,7 @@ async def test_a_refusal_needs_its_reason(client, user, vehicle, stack):
         "refused",
         "Aucune place",
     )
-    assert refused.json()["status_label"]["fr"] == "Refusée"
+    assert (await owner_view(client, user, subscription_id))["status_label"]["fr"] == "Refusée"
 
 
 async def test_a_full_offering_refuses_the_approval_and_keeps_the_request_pending(
@@ -165,8 +176,9 @@ async def test_cancellation_applies_the_notice_clause(client, user, vehicle, sta
     )
     body = scheduled.json()
     assert body["status"] == "active"
-    assert body["cancellation_requested_for"] == soon.isoformat()
     assert body["cancellation_effective"] == (today() + timedelta(days=30)).isoformat()
+    mine = await owner_view(client, user, subscription_id)
+    assert mine["cancellation_requested_for"] == soon.isoformat()
 
     far = today() + timedelta(days=200)
     moved = await transition(
@@ -188,7 +200,7 @@ async def test_the_end_sets_the_end_date_and_frees_the_space(client, user, vehic
     )
     ended = await transition(client, stack, subscription_id, "end")
     assert (ended.json()["status"], ended.json()["end_date"]) == ("ended", effective.isoformat())
-    assert ended.json()["status_label"]["fr"] == "Terminé"
+    assert (await owner_view(client, user, subscription_id))["status_label"]["fr"] == "Terminé"
     count = await client.get(
         f"/internal/v1/accounts/{user.id}/active-subscriptions", headers=stack.internal
     )
@@ -201,6 +213,17 @@ async def test_history_shows_who_acted_in_which_role(client, user, vehicle, stac
     detail = await client.get(f"/v1/subscriptions/{subscription_id}", headers=user.headers)
     assert [h["actor_role"] for h in detail.json()["history"]] == ["user", "operator"]
     assert "actor" not in detail.json()["history"][0]
+
+
+async def test_a_transition_answers_what_the_workflow_reads(client, user, vehicle, stack):
+    """One shape for the worker: the transition's answer is the internal `GET`'s."""
+    subscription_id = await pending_row(stack, user, HULL_DAS, [vehicle["id"]], start=today())
+    approved = await transition(client, stack, subscription_id, "approve")
+    read = await client.get(f"/internal/v1/subscriptions/{subscription_id}", headers=stack.internal)
+
+    assert approved.status_code == read.status_code == 200
+    assert approved.json() == read.json()
+    assert (read.json()["status"], read.json()["start_date"]) == ("active", today().isoformat())
 
 
 async def test_the_workflow_reads_what_it_needs(client, user, vehicle, stack):

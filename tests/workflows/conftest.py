@@ -21,6 +21,7 @@ from tests.support.clock import start_instant
 from tests.support.mail import SmtpServer
 from tests.workflows.billing_support import Billing, RecordingBilling
 from tests.workflows.fake_subscriptions import FakeService, new_queue
+from tests.workflows.history_recording import recording, write_histories
 from workflows.subscription.billing_activities import BillingActivities
 
 
@@ -60,6 +61,8 @@ async def env(request: pytest.FixtureRequest) -> AsyncIterator[WorkflowEnvironme
         target = start_instant(request.node)
         await environment.sleep(target - await environment.get_current_time())
         yield environment
+        if recording():
+            await write_histories(environment, request.node.name)
     finally:
         await environment.shutdown()
 

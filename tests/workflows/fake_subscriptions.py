@@ -30,6 +30,7 @@ from servicekit.temporal import (
 )
 from tests.workflows.helpers import eventually
 from tests.workflows.helpers import running_worker as shared_worker
+from tests.workflows.history_recording import started as record_started
 from workflows.subscription.calendar import local_today
 from workflows.subscription.models import (
     CancellationRequest,
@@ -214,7 +215,7 @@ async def start(
     carried = kwargs.get("carried_state")
     status = carried.status if carried else "pending_approval"
     service.rows[subscription_id] = row or Row(status=status, billing_mode=billing)
-    return await env.client.start_workflow(
+    handle = await env.client.start_workflow(
         SubscriptionWorkflow.run,
         SubscriptionInput(
             subscription_id=subscription_id,
@@ -226,6 +227,8 @@ async def start(
         id=workflow_id(subscription_id),
         task_queue=queue,
     )
+    record_started(handle.id, handle.result_run_id)
+    return handle
 
 
 async def decide(handle: Handle, decision: str, reason: str | None = None) -> LifecycleState:

@@ -217,6 +217,7 @@ async def test_transition_sends_the_action_date_and_key(real: Real) -> None:
         billing_mode="payroll",
         offering_id=offering_id,
         monthly_price_cents=snapshot.monthly_price_cents,
+        account_id=user.id,  # the same snapshot as `load` reads: one shape
     )
     assert snapshot.monthly_price_cents is not None and snapshot.monthly_price_cents > 0
     stored = await real.internal(sid)

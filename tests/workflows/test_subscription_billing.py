@@ -7,9 +7,7 @@ the crash test, to fail after the charge went through (as a worker killed mid-ch
 """
 
 import asyncio
-import os
 from datetime import date, timedelta
-from pathlib import Path
 
 import pytest
 from temporalio.api.enums.v1 import EventType
@@ -31,8 +29,6 @@ from workflows.subscription.billing import month_end
 from workflows.subscription.calendar import start_of_day
 from workflows.subscription.models import PaymentMethodUpdated
 from workflows.subscription.workflows import SubscriptionWorkflow
-
-BILLING_HISTORY = Path(__file__).parent / "histories" / "subscription_billing_declines.json"
 
 
 async def test_card_billing_over_fourteen_months_then_the_final_period(billing: Billing) -> None:
@@ -126,9 +122,6 @@ async def test_declines_retry_then_arrears_then_recovery_after_the_card_update(
 
     declined_emails = [e for e in service.named("email") if e.kind == "payment_declined"]
     assert len({e.key for e in declined_emails}) == len(declined_emails) >= 4
-    if os.environ.get("RECORD_SUBSCRIPTION_HISTORY"):  # the first run, up to its continue-as-new
-        first_run = billing.env.client.get_workflow_handle(handle.id, run_id=handle.result_run_id)
-        BILLING_HISTORY.write_text((await first_run.fetch_history()).to_json())
 
 
 @pytest.mark.start_at(6, 10)  # the 30-day notice ends in the next month: nothing to credit

@@ -6,12 +6,10 @@ notice clause computed from the server's clock) and records every activity call,
 count emails and transitions. Every test drives its workflow to completion: a workflow left
 waiting would stop the shared server from skipping time once its worker is gone.
 
-Set `RECORD_SUBSCRIPTION_HISTORY=1` to rewrite `histories/subscription_approve_cancel.json`.
+Set `RECORD_SUBSCRIPTION_HISTORY=1` to record their histories (`history_recording.py`).
 """
 
-import os
 from datetime import date, datetime, time, timedelta
-from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -43,8 +41,6 @@ from workflows.subscription.models import (
     Withdrawal,
 )
 from workflows.subscription.workflows import SubscriptionWorkflow
-
-HISTORY = Path(__file__).parent / "histories" / "subscription_approve_cancel.json"
 
 
 async def test_approval_activates_with_the_contract(env: WorkflowEnvironment) -> None:
@@ -214,9 +210,6 @@ async def test_cancellation_waits_for_the_notice_clause(env: WorkflowEnvironment
     assert service.named("email")[2].effective_date == date(year, 2, 9)
     assert service.named("email")[3].effective_date == date(year, 2, 9)
     assert (await attributes(handle))["SubscriptionStatus"] == "ended"
-    if os.environ.get("RECORD_SUBSCRIPTION_HISTORY"):
-        HISTORY.parent.mkdir(exist_ok=True)
-        HISTORY.write_text((await handle.fetch_history()).to_json())
 
 
 async def test_a_moved_cancellation_date_moves_the_timer(env: WorkflowEnvironment) -> None:

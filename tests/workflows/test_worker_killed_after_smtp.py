@@ -27,9 +27,7 @@ from tests.support.mail import SmtpServer
 from tests.workflows.helpers import start_worker_process
 from workflows.emails.delivery import AFTER_SMTP_ACCEPTED
 from workflows.subscription.models import (
-    REQUEST_MODIFICATION,
     CarriedState,
-    LifecycleState,
     ModificationRequest,
     SubscriptionInput,
     workflow_id,
@@ -80,7 +78,7 @@ async def test_an_email_accepted_by_smtp_before_the_worker_died_is_not_sent_agai
             task_queue=queue,
         )
         request = ModificationRequest(account_id="acct", modification_id=str(uuid.uuid4()))
-        await handle.execute_update(REQUEST_MODIFICATION, request, result_type=LifecycleState)
+        await handle.execute_update(SubscriptionWorkflow.request_modification, request)
 
         assert await asyncio.wait_for(first.wait(), timeout=60) == -signal.SIGKILL
         [accepted] = await smtp.wait_for(centre)  # SMTP took it before the worker died

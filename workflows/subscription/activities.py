@@ -7,7 +7,7 @@ an error message.
 """
 
 from email.message import EmailMessage
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -37,46 +37,18 @@ from workflows.subscription.settings import WorkflowSettings
 # committed: retry this many attempts before concluding it does not exist.
 NOT_FOUND_ATTEMPTS = 5
 PDF = "application/pdf"
+Shape = TypeVar("Shape", bound=BaseModel)
 
 
-class ServiceSubscription(BaseModel):
-    """The parts of the service's subscription JSON the activities read (extra keys ignored)."""
+class ServiceSubscription(SubscriptionSnapshot):
+    """The service's internal subscription (`GET /internal/v1/subscriptions/{id}`, which the
+    transitions also answer): the workflow's snapshot, plus what an email names."""
 
     model_config = ConfigDict(extra="ignore")
 
     id: str
-    account_id: str | None = None
     contract_number: str
-    status: str
-    start_date: Any = None
-    cancellation_effective: Any = None
-    billing_mode: str | None = None
-    offering_id: int | None = None
-    monthly_price_cents: int | None = None
-    payment_method_id: str | None = None
-    offering: dict[str, Any] | None = None  # the public shape (transitions answer it)
-    offering_name: str | None = None  # the internal shape (GET /internal/v1/subscriptions/{id})
-
-    def snapshot(self) -> SubscriptionSnapshot:
-        offering_id = self.offering_id
-        if offering_id is None and self.offering and isinstance(self.offering.get("id"), int):
-            offering_id = self.offering["id"]
-        return SubscriptionSnapshot.model_validate(
-            {
-                "status": self.status,
-                "start_date": self.start_date,
-                "cancellation_effective": self.cancellation_effective,
-                "billing_mode": self.billing_mode,
-                "offering_id": offering_id,
-                "monthly_price_cents": self.monthly_price_cents,
-                "account_id": self.account_id,
-                "payment_method_id": self.payment_method_id,
-            }
-        )
-
-    def service_name(self) -> str | None:
-        name = self.offering_name or (self.offering or {}).get("name")
-        return name if isinstance(name, str) else None
+    offering_name: str
 
 
 class AccountContact(BaseModel):
@@ -134,12 +106,12 @@ class SubscriptionActivities:
         if response.status_code != 200:
             raise http_failure("subscriptions", response)
         activity.logger.info("subscription transition %s done", input.action)
-        return ServiceSubscription.model_validate(response.json()).snapshot()
+        return SubscriptionSnapshot.model_validate(response.json())
 
     @activity.defn(name="subscription_load")
     async def load(self, input: SubscriptionRef) -> SubscriptionSnapshot:
         """The subscription as the service has it (the workflow resynchronises from it)."""
-        return (await self._fetch_subscription(input.subscription_id)).snapshot()
+        return await self._fetch_subscription(input.subscription_id, SubscriptionSnapshot)
 
     @activity.defn(name="subscription_generate_contract")
     async def generate_contract(self, input: ContractInput) -> ContractResult:
@@ -154,18 +126,17 @@ class SubscriptionActivities:
     @activity.defn(name="subscription_email_user")
     async def email_user(self, input: UserEmailInput) -> EmailResult:
         """Email the account holder in their language, with the contract PDF when asked."""
-        subscription = await self._fetch_subscription(input.subscription_id)
+        subscription = await self._fetch_subscription(input.subscription_id, ServiceSubscription)
         contact = await self._fetch_contact(subscription.account_id)
         if contact is None:
             activity.logger.warning("account not found; no %s email sent", input.kind)
             return EmailResult(outcome="account_not_found")
-        snapshot = subscription.snapshot()
         details = EmailDetails(
             contract_number=subscription.contract_number,
             subscription_id=subscription.id,
             first_name=contact.first_name(),
-            offering_name=subscription.service_name(),
-            start_date=snapshot.start_date if input.kind != "subscription_received" else None,
+            offering_name=subscription.offering_name,
+            start_date=subscription.start_date if input.kind != "subscription_received" else None,
             reason=input.reason,
             effective_date=input.effective_date,
             amount_cents=input.amount_cents,
@@ -222,7 +193,8 @@ class SubscriptionActivities:
         sid = quote(subscription_id, safe="")
         return f"{self._subscriptions}/internal/v1/subscriptions/{sid}{suffix}"
 
-    async def _fetch_subscription(self, subscription_id: str) -> ServiceSubscription:
+    async def _fetch_subscription(self, subscription_id: str, shape: type[Shape]) -> Shape:
+        """The service's internal subscription, read as `shape` (what the caller needs of it)."""
         response = await self._http.get(
             self._subscription_url(subscription_id), headers=self._headers
         )
@@ -230,7 +202,7 @@ class SubscriptionActivities:
             raise ApplicationError("subscription not found (yet)", type="SubscriptionNotFound")
         if response.status_code != 200:
             raise http_failure("subscriptions", response)
-        return ServiceSubscription.model_validate(response.json())
+        return shape.model_validate(response.json())
 
     async def _fetch_contact(self, account_id: str | None) -> AccountContact | None:
         if not account_id:

@@ -21,6 +21,7 @@ from workflows.subscription.models import (
     PaymentMethodInfo,
     PaymentMethodRef,
     SubscriptionRef,
+    SubscriptionSnapshot,
 )
 
 # Answers to a charge that a later attempt gets past: another attempt of the same invoice is
@@ -81,13 +82,13 @@ class BillingActivities:
         )
         if found.status_code != 200:
             raise http_failure("subscriptions", found)
-        subscription = found.json()
-        method_id = subscription.get("payment_method_id")
+        subscription = SubscriptionSnapshot.model_validate(found.json())
+        method_id = subscription.payment_method_id
         if not method_id:
             return False
         response = await self._http.delete(
             f"{self._payments}/internal/v1/payment-methods/{quote(method_id, safe='')}",
-            params={"account_id": subscription["account_id"]},
+            params={"account_id": subscription.account_id},
             headers=self._headers,
         )
         if response.status_code == 404:

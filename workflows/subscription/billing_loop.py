@@ -10,15 +10,19 @@ Every charge carries a key built from the workflow id and the period, so retries
 continue-as-new and a worker that dies mid-charge never charge twice.
 """
 
+import asyncio
 from datetime import date, datetime, timedelta
 
 from temporalio import workflow
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.subscription import billing, steps
+    from workflows.subscription import billing
+    from workflows.subscription.activity_options import execute, failure_type
+    from workflows.subscription.billing_activities import BillingActivities
     from workflows.subscription.calendar import local_today, start_of_day
     from workflows.subscription.models import (
+        BillingState,
         ChargedPeriod,
         ChargeInput,
         ChargeResult,
@@ -27,8 +31,9 @@ with workflow.unsafe.imports_passed_through():
         PadNotice,
         PaymentMethodRef,
     )
-    from workflows.subscription.record import LIVE
-    from workflows.subscription.transitions import SubscriptionTransitions
+    from workflows.subscription.outbox import Outbox
+    from workflows.subscription.record import Record, key
+    from workflows.subscription.transitions import Transitions
 
 
 class BillingStuck(RuntimeError):
@@ -42,76 +47,87 @@ class BillingStuck(RuntimeError):
         super().__init__(f"{what} {key} refused by payments: {code}")
 
 
-class BillingLoop(SubscriptionTransitions):
-    """What the workflow does with money; `run()` decides when (see `_billing_deadline`)."""
+class Billing:
+    """What the workflow does with money; the workflow decides when (see `deadline`)."""
 
-    _card_updated = False  # the user replaced the card: retry what is owed at once
-    _period_closed = False  # a monthly period was charged in this run: continue-as-new
+    def __init__(
+        self, record: Record, transitions: Transitions, outbox: Outbox, lock: asyncio.Lock
+    ) -> None:
+        self._record = record
+        self._transitions = transitions
+        self._outbox = outbox
+        self._lock = lock  # the workflow's: one state change at a time
+        self.card_updated = False  # the user replaced the card: retry what is owed at once
+        self.period_closed = False  # a monthly period was charged in this run: continue-as-new
+
+    @property
+    def _calendar(self) -> BillingState:
+        return self._record.state.billing
 
     # --- When ----------------------------------------------------------------------------
 
-    def _billing_deadline(self) -> datetime | None:
+    def deadline(self) -> datetime | None:
         """The next instant billing has something to do, or None."""
-        times = [owed.next_attempt_at for owed in self._billing.outstanding]
-        charge_at = self._next_charge_at()
+        times = [owed.next_attempt_at for owed in self._calendar.outstanding]
+        charge_at = self.next_charge_at()
         if charge_at is not None:
             times.append(charge_at)
-        return min(times, default=None) if self._status in LIVE else charge_at
+        return min(times, default=None) if self._record.live else charge_at
 
     def _last_day(self) -> date | None:
-        effective = self._cancellation_effective
+        effective = self._record.state.cancellation_effective
         return effective - timedelta(days=1) if effective is not None else None
 
     def _next_period_start(self) -> date | None:
         """The first day not charged yet, or None when billing is not set up or is complete."""
-        b = self._billing
-        if b.monthly_cents is None or b.account_id is None or self._start_date is None:
+        b, start_date = self._calendar, self._record.state.start_date
+        if b.monthly_cents is None or b.account_id is None or start_date is None:
             return None
-        start = b.billed_through + timedelta(days=1) if b.billed_through else self._start_date
+        start = b.billed_through + timedelta(days=1) if b.billed_through else start_date
         last = self._last_day()
         return None if last is not None and start > last else start
 
-    def _next_charge_at(self) -> datetime | None:
+    def next_charge_at(self) -> datetime | None:
         """The first period is charged at approval, the others on their 1st; a PAD debit also
         waits for its pre-notification's date."""
         start = self._next_period_start()
         if start is None:
             return None
-        due = workflow.now() if self._billing.billed_through is None else start_of_day(start)
+        due = workflow.now() if self._calendar.billed_through is None else start_of_day(start)
         if self._noticed(start):
-            assert self._billing.pad_notice is not None
-            due = max(due, start_of_day(self._billing.pad_notice.debit_on))
+            assert self._calendar.pad_notice is not None
+            due = max(due, start_of_day(self._calendar.pad_notice.debit_on))
         return due
 
     def _noticed(self, start: date) -> bool:
         """Whether the PAD notice sent covers the period starting `start`."""
-        notice = self._billing.pad_notice
+        notice = self._calendar.pad_notice
         return notice is not None and notice.first_start <= start <= notice.last_start
 
     # --- Doing ---------------------------------------------------------------------------
 
-    async def _set_up_billing_terms(self) -> None:
+    async def set_up(self) -> None:
         """The terms the service holds (account, method, price), then the first charge."""
-        terms = await steps.load(self._input.subscription_id)
-        b = self._billing
+        terms = await self._transitions.load()
+        b, state = self._calendar, self._record.state
         b.account_id, b.payment_method_id = terms.account_id, terms.payment_method_id
         b.monthly_cents = terms.monthly_price_cents
-        self._billing_mode = terms.billing_mode or self._billing_mode
-        if self._billing_mode == "pad" and b.account_id and b.payment_method_id:
+        state.billing_mode = terms.billing_mode or state.billing_mode
+        if state.billing_mode == "pad" and b.account_id and b.payment_method_id:
             ref = PaymentMethodRef(account_id=b.account_id, payment_method_id=b.payment_method_id)
             try:
-                b.method_kind = (await steps.payment_method(ref)).kind
+                b.method_kind = (await execute(BillingActivities.payment_method, ref)).kind
             except ActivityError as error:  # removed since the request: its charges decline
-                workflow.logger.warning("payment method unknown: %s", steps.failure_type(error))
-        await self._run_billing()
+                workflow.logger.warning("payment method unknown: %s", failure_type(error))
+        await self.run()
 
-    async def _run_billing(self) -> None:
+    async def run(self) -> None:
         """Retry what is due (everything after a card update), then charge the due periods."""
         async with self._lock:
             now = workflow.now()
-            retry_all, self._card_updated = self._card_updated, False
-            if self._status in LIVE:
-                for owed in list(self._billing.outstanding):
+            retry_all, self.card_updated = self.card_updated, False
+            if self._record.live:
+                for owed in list(self._calendar.outstanding):
                     if retry_all or owed.next_attempt_at <= now:
                         await self._retry(owed, now)
             while self._period_due(now) and await self._charge_next_period():
@@ -119,12 +135,12 @@ class BillingLoop(SubscriptionTransitions):
             await self._update_arrears()
 
     def _period_due(self, now: datetime) -> bool:
-        charge_at = self._next_charge_at()
+        charge_at = self.next_charge_at()
         return charge_at is not None and charge_at <= now
 
     async def _charge_next_period(self) -> bool:
         """Charge the next period; False when a PAD debit must first be pre-notified."""
-        b = self._billing
+        b = self._calendar
         start = self._next_period_start()
         assert start is not None and b.monthly_cents is not None and b.account_id is not None
         end = billing.period_end(start, self._last_day())
@@ -140,31 +156,30 @@ class BillingLoop(SubscriptionTransitions):
             b.pad_notice = None
         if result.status == "declined":
             self._first_decline(start, end, result)
-        self._period_closed = self._period_closed or not first
+        self.period_closed = self.period_closed or not first
         return True
 
     async def _charge(
-        self, start: date, end: date, amount: int, key: str, invoice_id: str | None = None
+        self, start: date, end: date, amount: int, period_key: str, invoice_id: str | None = None
     ) -> ChargeResult:
-        b = self._billing
+        b, record = self._calendar, self._record
         assert b.account_id is not None
-        charge = steps.charge(
-            ChargeInput(
-                subscription_id=self._input.subscription_id,
-                account_id=b.account_id,
-                payment_method_id=b.payment_method_id if self._billing_mode == "pad" else None,
-                idempotency_key=self._key("charge", key),
-                period_start=start,
-                period_end=end,
-                amount_cents=amount,
-                description=f"Abonnement / Subscription {self._input.contract_number}",
-                invoice_id=invoice_id,
-            )
+        pad = record.state.billing_mode == "pad"
+        charge = ChargeInput(
+            subscription_id=record.subscription_id,
+            account_id=b.account_id,
+            payment_method_id=b.payment_method_id if pad else None,
+            idempotency_key=key("charge", period_key),
+            period_start=start,
+            period_end=end,
+            amount_cents=amount,
+            description=f"Abonnement / Subscription {record.input.contract_number}",
+            invoice_id=invoice_id,
         )
         try:
-            return await charge
+            return await execute(BillingActivities.charge, charge)
         except ActivityError as error:
-            raise BillingStuck("charge", key, steps.failure_type(error)) from None
+            raise BillingStuck("charge", period_key, failure_type(error)) from None
 
     def _first_decline(self, start: date, end: date, result: ChargeResult) -> None:
         now = workflow.now()
@@ -178,17 +193,17 @@ class BillingLoop(SubscriptionTransitions):
             first_declined_at=now,
             next_attempt_at=retry_at,
         )
-        self._billing.outstanding.append(owed)
+        self._calendar.outstanding.append(owed)
         self._email_decline(owed)
 
     async def _retry(self, owed: Outstanding, now: datetime) -> None:
         """Charge an unpaid invoice again (its own key per attempt)."""
-        key = f"{owed.period_start.isoformat()}:retry:{owed.declines}"
+        period_key = f"{owed.period_start.isoformat()}:retry:{owed.declines}"
         result = await self._charge(
-            owed.period_start, owed.period_end, owed.amount_cents, key, owed.invoice_id
+            owed.period_start, owed.period_end, owed.amount_cents, period_key, owed.invoice_id
         )
         if result.status != "declined":
-            self._billing.outstanding.remove(owed)
+            self._calendar.outstanding.remove(owed)
             return
         owed.declines += 1
         scheduled = billing.next_attempt(owed.first_declined_at, owed.declines)
@@ -199,7 +214,7 @@ class BillingLoop(SubscriptionTransitions):
         self._email_decline(owed)
 
     def _email_decline(self, owed: Outstanding) -> None:
-        self._queue_user(
+        self._outbox.user(
             "payment_declined",
             n=f"{owed.period_start.isoformat()}:{owed.declines}",
             amount_cents=owed.amount_cents,
@@ -208,18 +223,19 @@ class BillingLoop(SubscriptionTransitions):
 
     async def _update_arrears(self) -> None:
         """Into arrears after the last scheduled attempt; out of them once nothing is owed."""
-        b = self._billing
+        b, record = self._calendar, self._record
         last_attempt = len(billing.RETRY_AFTER_DAYS) + 1
-        if self._status == "active" and any(o.declines >= last_attempt for o in b.outstanding):
+        if record.status == "active" and any(o.declines >= last_attempt for o in b.outstanding):
             n = b.arrears_count
-            if self._apply(await self._system_change("fall_into_arrears", n)) == "in_arrears":
+            snapshot = await self._transitions.system_change("fall_into_arrears", n)
+            if record.adopt(snapshot) == "in_arrears":
                 b.arrears_count = n + 1
                 owed = sum(o.amount_cents for o in b.outstanding)
-                self._queue_user("subscription_in_arrears", n=n, amount_cents=owed)
-        elif self._status == "in_arrears" and not b.outstanding:
+                self._outbox.user("subscription_in_arrears", n=n, amount_cents=owed)
+        elif record.status == "in_arrears" and not b.outstanding:
             n = b.arrears_count - 1
-            if self._apply(await self._system_change("recover", n)) == "active":
-                self._queue_user("subscription_recovered", n=n)
+            if record.adopt(await self._transitions.system_change("recover", n)) == "active":
+                self._outbox.user("subscription_recovered", n=n)
 
     # --- PAD pre-notification ------------------------------------------------------------
 
@@ -227,12 +243,12 @@ class BillingLoop(SubscriptionTransitions):
         """A debit needs a notice naming it, unless it is the monthly amount already notified."""
         if self._noticed(start):
             return True
-        b = self._billing
+        b = self._calendar
         return b.billed_through is not None and b.notified_monthly_cents == amount
 
     def _send_pad_notice(self, start: date) -> None:
         """Notify one debit, at least 10 days ahead, of every period due by then."""
-        b, last_day = self._billing, self._last_day()
+        b, last_day = self._calendar, self._last_day()
         assert b.monthly_cents is not None
         debit_on = max(start, local_today(workflow.now()) + timedelta(days=billing.PAD_NOTICE_DAYS))
         total, period_start, last_start, final = 0, start, start, False
@@ -246,7 +262,7 @@ class BillingLoop(SubscriptionTransitions):
         )
         if not final:
             b.notified_monthly_cents = b.monthly_cents
-        self._queue_user(
+        self._outbox.user(
             "pad_prenotification",
             n=f"{start.isoformat()}:{total}",
             amount_cents=total,
@@ -256,26 +272,24 @@ class BillingLoop(SubscriptionTransitions):
 
     # --- End -----------------------------------------------------------------------------
 
-    async def _close_billing(self) -> None:
+    async def close(self) -> None:
         """Credit the unused days of a period charged beyond the last day (docs/billing.md)."""
-        b, last_day = self._billing, self._last_day()
+        b, last_day = self._calendar, self._last_day()
         period = b.last_period
         if period is None or last_day is None or b.account_id is None:
             return
         credit = billing.unused_credit(period.amount_cents, period.start, period.end, last_day)
         if credit <= 0:
             return
-        credit_call = steps.credit(
-            CreditInput(
-                subscription_id=self._input.subscription_id,
-                account_id=b.account_id,
-                idempotency_key=self._key("credit", "final"),
-                amount_cents=credit,
-                reason=f"Jours non utilisés / Unused days {last_day + timedelta(days=1)}",
-            )
+        credit_input = CreditInput(
+            subscription_id=self._record.subscription_id,
+            account_id=b.account_id,
+            idempotency_key=key("credit", "final"),
+            amount_cents=credit,
+            reason=f"Jours non utilisés / Unused days {last_day + timedelta(days=1)}",
         )
         try:
-            await credit_call
+            await execute(BillingActivities.credit, credit_input)
         except ActivityError as error:
-            raise BillingStuck("credit", "final", steps.failure_type(error)) from None
+            raise BillingStuck("credit", "final", failure_type(error)) from None
         b.last_period = period.model_copy(update={"end": last_day})

@@ -7,19 +7,10 @@ write every state change back through the service's idempotent internal endpoint
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
+# The workflow type, for visibility queries (clients call it by `SubscriptionWorkflow.run`).
 WORKFLOW_NAME = "SubscriptionWorkflow"
-# Update names the subscriptions service sends (each has a validator in the workflow).
-DECIDE = "decide"
-WITHDRAW = "withdraw"
-SCHEDULE_CANCELLATION = "schedule_cancellation"
-WITHDRAW_CANCELLATION = "withdraw_cancellation"
-REQUEST_MODIFICATION = "request_modification"
-DECIDE_MODIFICATION = "decide_modification"
-STATUS_QUERY = "status"
-# Signal the subscriptions service sends when the user updated the card: retry what is owed now.
-PAYMENT_METHOD_UPDATED = "payment_method_updated"
 
 SubscriptionState = Literal[
     "pending_approval", "active", "in_arrears", "refused", "withdrawn", "expired", "ended"
@@ -79,7 +70,7 @@ class BillingState(BaseModel):
 
 
 class CarriedState(BaseModel):
-    """What continue-as-new carries from one run of an active subscription to the next."""
+    """The workflow's state: what continue-as-new carries from one run to the next as it is."""
 
     status: SubscriptionState
     start_date: date | None = None
@@ -87,7 +78,14 @@ class CarriedState(BaseModel):
     cancellation_effective: date | None = None
     cancellations: int = 0  # cancellations scheduled so far: the `n` of the next keys
     pending_modification_id: str | None = None
-    billing: BillingState | None = None
+    billing: BillingState = Field(default_factory=BillingState)
+    offering_id: int | None = None  # None in runs carried before it was kept: the input's
+
+    @field_validator("billing", mode="before")
+    @classmethod
+    def _no_billing_yet(cls, value: object) -> object:
+        """Runs carried before billing existed hold `null`: nothing billed yet."""
+        return BillingState() if value is None else value
 
 
 class SubscriptionInput(BaseModel):
