@@ -29,7 +29,16 @@ else
   echo "namespace $namespace: created (retention $retention)"
 fi
 
-existing="$(temporal operator search-attribute list --address "$address" --namespace "$namespace")"
+# A namespace just created is usable once the server's namespace cache sees it (seconds).
+tries=0
+until existing="$(temporal operator search-attribute list --address "$address" --namespace "$namespace" 2>/dev/null)"; do
+  tries=$((tries + 1))
+  if [ "$tries" -ge 90 ]; then
+    echo "namespace $namespace not usable at $address after 180 s" >&2
+    exit 1
+  fi
+  sleep 2
+done
 for name in $attributes; do
   if printf '%s\n' "$existing" | grep -qw "$name"; then
     echo "search attribute $name: already registered"
