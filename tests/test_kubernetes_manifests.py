@@ -146,12 +146,17 @@ def test_the_first_step_of_a_release_applies_the_jobs_and_the_config_they_read()
     assert "-l app.kubernetes.io/component=setup" in (ROOT / "docs/deploy.md").read_text()
 
 
-def test_every_command_names_a_module_that_exists():
+def test_every_command_names_a_module_that_exists_with_options_it_knows():
+    uvicorn_help = subprocess.run(
+        [str(Path(sys.executable).parent / "uvicorn"), "--help"], capture_output=True, text=True
+    ).stdout
     for workload in [*of_kind("base", "Deployment").values(), *of_kind("base", "Job").values()]:
         command = pod_spec(workload)["containers"][0]["command"]
         if command[0] == "uvicorn":
             module, factory = command[command.index("--factory") + 1].split(":")
             assert callable(getattr(importlib.import_module(module), factory))
+            for option in [word for word in command if word.startswith("--")]:
+                assert option in uvicorn_help, option
         elif command[:2] == ["python", "-m"]:
             assert importlib.util.find_spec(command[2]), command
 
