@@ -1,6 +1,7 @@
 """The lock (uv.lock exported to requirements/*.txt) matches pyproject.toml, pins what each
 installation needs, and keeps the embedded, bench and test tools out of the production image."""
 
+import ast
 import re
 import shutil
 import subprocess
@@ -95,3 +96,30 @@ def test_uv_lock_agrees_with_pyproject_offline():
         [uv, "lock", "--check", "--offline"], cwd=ROOT, capture_output=True, text=True
     )
     assert checked.returncode == 0, checked.stderr
+
+
+# Import names of what the image does not install (the embedded, bench and test tools).
+NOT_IN_IMAGE = {
+    "aiosmtpd", "honcho", "psutil", "pytest", "playwright", "schemathesis", "testcontainers",
+    "yaml", "dotenv", "kubernetes_validate", "mypy", "ruff",
+}  # fmt: skip
+# What the image runs; mailcatcher is the embedded mode's SMTP catcher, never started there.
+IMAGE_PACKAGES = ["servicekit", "services", "workflows", "web"]
+
+
+def test_nothing_the_image_runs_imports_a_tool_it_does_not_install():
+    found = []
+    for package in IMAGE_PACKAGES:
+        for source in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(source.read_text())):
+                names = []
+                if isinstance(node, ast.Import):
+                    names = [alias.name for alias in node.names]
+                elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                    names = [node.module]
+                found += [
+                    f"{source.relative_to(ROOT)}: {name}"
+                    for name in names
+                    if name.split(".")[0] in NOT_IN_IMAGE
+                ]
+    assert found == []
