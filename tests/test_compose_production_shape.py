@@ -57,7 +57,7 @@ def test_seed_and_first_operator_jobs_run_after_the_migrations():
         assert waits_for(job, "migrate", "service_completed_successfully"), job
     assert SERVICES["seed"]["command"] == ["python", "-m", "services.subscriptions.seed"]
     operator = " ".join(SERVICES["first-operator"]["command"])
-    assert "services.identity.cli create-operator" in operator
+    assert "services.identity.cli create-operator --keep-existing" in operator
     assert set(SERVICES["first-operator"]["environment"]) == {
         "IDENTITY_DATABASE_URL",
         "OPERATOR_EMAIL",

@@ -126,7 +126,7 @@ def test_the_jobs_run_the_same_way_and_set_up_the_databases(name):
     commands = {job: pod_spec(j)["containers"][0]["command"] for job, j in jobs.items()}
     assert commands["migrate"][-3:] == ["identity", "subscriptions", "payments"]
     assert commands["seed"] == ["python", "-m", "services.subscriptions.seed"]
-    assert "create-operator" in commands["first-operator"][-1]
+    assert "create-operator --keep-existing" in commands["first-operator"][-1]
     for job in jobs.values():
         spec = pod_spec(job)
         assert spec["securityContext"]["runAsNonRoot"] is True
