@@ -4,7 +4,9 @@
 #
 #   docker build -t parking-platform .
 #
-# Runtime dependencies only (`pip install .`, no [dev] extra), as a non-root user.
+# Runtime dependencies only, at the locked versions with their hashes (requirements/runtime.txt,
+# `make lock`): no embedded tools (Temporal dev server, honcho, the mail catcher's aiosmtpd), no
+# bench or test tools. Runs as a non-root user.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -17,13 +19,16 @@ RUN groupadd --system --gid 10001 platform \
        --shell /usr/sbin/nologin platform
 
 WORKDIR /src
+# Dependencies first: their layer is reused until the lock changes.
+COPY requirements/runtime.txt ./requirements/runtime.txt
+RUN pip install --require-hashes -r requirements/runtime.txt
 COPY pyproject.toml ./
 COPY servicekit ./servicekit
 COPY services ./services
 COPY workflows ./workflows
 COPY web ./web
 COPY mailcatcher ./mailcatcher
-RUN pip install . \
+RUN pip install --no-deps . \
     && rm -rf /src
 
 # /app: the working directory (no .env in the image: settings come from the environment).

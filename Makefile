@@ -5,23 +5,38 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
+# The lock (uv.lock, exported to requirements/*.txt by `make lock`); pip installs it with hashes.
+UV_VERSION := 0.13.8
 
 # Debian packages the suite drives, as command:package; `debian-deps` installs the missing ones.
-DEBIAN_TOOLS := chromium:chromium faketime:faketime nginx:nginx-light promtool:prometheus
+DEBIAN_TOOLS := chromium:chromium faketime:faketime nginx:nginx-light promtool:prometheus \
+	kubectl:kubernetes-client
 
-.PHONY: run test test-dates debian-deps lint operator migrate bench clean-data
+.PHONY: run test test-dates debian-deps lint operator migrate bench clean-data lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(RUNTIME): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+# The runtime and the embedded tools, at the locked versions (the project itself adds nothing).
+$(RUNTIME): pyproject.toml requirements/embedded.txt | $(BIN)/python
+	$(BIN)/python deploy/lockfile.py check
+	$(BIN)/pip install --quiet --require-hashes -r requirements/embedded.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
-$(DEV): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e ".[dev]"
+$(DEV): pyproject.toml requirements/dev.txt | $(BIN)/python
+	$(BIN)/python deploy/lockfile.py check
+	$(BIN)/pip install --quiet --require-hashes -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@ $(RUNTIME)
+
+## After any dependency change in pyproject.toml: resolve again (PyPI), then commit uv.lock and
+## requirements/. `make lock UPGRADE=1` also moves every package to its newest allowed version.
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv lock $(if $(UPGRADE),--upgrade)
+	$(BIN)/python deploy/lockfile.py export
 
 migrate: $(RUNTIME)
 	$(BIN)/python -m servicekit.migrate identity subscriptions payments
@@ -61,7 +76,7 @@ operator: migrate
 	$(BIN)/python -m services.identity.cli create-operator "$(EMAIL)"
 
 ## Benchmarks (figures in the README); the plate check uses wrk when it can install it.
-bench: $(RUNTIME)
+bench: $(DEV)
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" -eq 0 ] && { apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; }; } || echo "bench: wrk missing (as root: apt-get install -y wrk); the plate check uses the raw asyncio generator"
 	$(BIN)/python bench/accounts.py
 	$(BIN)/python bench/subscriptions.py

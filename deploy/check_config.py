@@ -52,6 +52,19 @@ OTHER_NAMES = {
     "OPERATOR_PASSWORD",  # services/identity/cli.py
     "TEST_DATABASE_URL",  # tests
 }
+# Temporal's own environment configuration, read by temporalio.envconfig (servicekit/temporal.py).
+TEMPORAL_ENVCONFIG_NAMES = {
+    "TEMPORAL_CONFIG_FILE",
+    "TEMPORAL_PROFILE",
+    "TEMPORAL_ADDRESS",
+    "TEMPORAL_NAMESPACE",
+    "TEMPORAL_API_KEY",
+    "TEMPORAL_TLS",
+    "TEMPORAL_TLS_SERVER_NAME",
+    "TEMPORAL_TLS_SERVER_CA_CERT_PATH",
+    "TEMPORAL_TLS_CLIENT_CERT_PATH",
+    "TEMPORAL_TLS_CLIENT_KEY_PATH",
+}
 # Interpolated by docker-compose.yml only.
 COMPOSE_NAMES = {
     "POSTGRES_PASSWORD",
@@ -59,6 +72,8 @@ COMPOSE_NAMES = {
     "SUBSCRIPTIONS_DB_PASSWORD",
     "PAYMENTS_DB_PASSWORD",
     "TEMPORAL_DB_PASSWORD",
+    "WORKER_DB_PASSWORD",
+    "OPERATOR_EMAIL",
     "TEMPORAL_HISTORY_SHARDS",
     "TEMPORAL_VERSION",
     "TEMPORAL_ADMINTOOLS_VERSION",
@@ -161,7 +176,8 @@ def check_env_example(problems: list[str]) -> set[str]:
                         f".env.example ({source}): {env_name}={got!r} is not the default "
                         f"{default!r}"
                     )
-    for env_name in sorted(named - expected - OTHER_NAMES - COMPOSE_NAMES):
+    read_elsewhere = OTHER_NAMES | COMPOSE_NAMES | TEMPORAL_ENVCONFIG_NAMES
+    for env_name in sorted(named - expected - read_elsewhere):
         problems.append(f".env.example: {env_name} is read by nothing")
     for env_name in sorted((OTHER_NAMES - {"TEST_DATABASE_URL"}) - active.keys() - named):
         problems.append(f".env.example: {env_name} is missing")

@@ -1,6 +1,7 @@
 """The platform's PDF documents (fpdf2): contracts, invoices, receipts. French comes first."""
 
 from dataclasses import dataclass
+from importlib.resources import files
 from pathlib import Path
 
 from fpdf import FPDF
@@ -12,21 +13,29 @@ Lines = list[tuple[str, str]]
 
 @dataclass(frozen=True)
 class Fonts:
-    """TrueType files for the body text; None means fpdf2's core fonts (Latin-1: every French
-    accent)."""
+    """TrueType files for the body text (Unicode: every name renders, « Lœuillet », « O’Neil »)."""
 
-    regular: str | None
-    bold: str | None
-
-
-CORE_FONTS = Fonts(None, None)
+    regular: str
+    bold: str
 
 
-def available_fonts(regular: str, bold: str) -> Fonts:
-    """The configured TrueType fonts when both exist on this machine."""
-    if Path(regular).is_file() and Path(bold).is_file():
-        return Fonts(regular, bold)
-    return CORE_FONTS
+# DejaVu Sans, shipped inside the package (servicekit/fonts, licence in LICENSE.txt), so every
+# image and machine renders the same PDF without a host font.
+_FONT_DIR = files("servicekit") / "fonts"
+PACKAGED_FONTS = Fonts(str(_FONT_DIR / "DejaVuSans.ttf"), str(_FONT_DIR / "DejaVuSans-Bold.ttf"))
+
+
+def available_fonts(regular: str = "", bold: str = "") -> Fonts:
+    """The configured TrueType fonts, or the packaged ones when none is configured.
+
+    A configured font that is missing stops the service at start (FileNotFoundError): a
+    silent fallback would change every document's look without anyone noticing."""
+    if not regular and not bold:
+        return PACKAGED_FONTS
+    for path in (regular, bold):
+        if not Path(path).is_file():
+            raise FileNotFoundError(f"document font not found: {path!r}")
+    return Fonts(regular, bold)
 
 
 class Document(FPDF):
@@ -36,12 +45,9 @@ class Document(FPDF):
         super().__init__(format="Letter")
         self.set_margins(20, 20, 20)
         self.set_auto_page_break(True, margin=20)
-        if fonts.regular and fonts.bold:
-            self.add_font("Body", "", fonts.regular)
-            self.add_font("Body", "B", fonts.bold)
-            self.body_font = "Body"
-        else:
-            self.body_font = "Helvetica"
+        self.add_font("Body", "", fonts.regular)
+        self.add_font("Body", "B", fonts.bold)
+        self.body_font = "Body"
 
     def write_lines(self, lines: Lines) -> None:
         """One page (more if it overflows) of headings, sections and paragraphs."""

@@ -1,15 +1,26 @@
-"""The Temporal client every component uses: pydantic payloads, encrypted, failures encoded."""
+"""The Temporal client every component uses: pydantic payloads, encrypted, failures encoded.
+
+Where and how it connects comes from Temporal's environment configuration (`temporalio.envconfig`):
+the profile `TEMPORAL_PROFILE` (default `default`) of the TOML file `TEMPORAL_CONFIG_FILE`
+(default `~/.config/temporalio/temporal.toml`), overridden by the `TEMPORAL_*` variables
+(`TEMPORAL_ADDRESS`, `TEMPORAL_NAMESPACE`, `TEMPORAL_API_KEY`, `TEMPORAL_TLS`,
+`TEMPORAL_TLS_CLIENT_CERT_PATH`, ...). The platform's own `PLATFORM_TEMPORAL_ADDRESS` and
+`PLATFORM_TEMPORAL_NAMESPACE`, when set, win over both (they are what the embedded mode and the
+existing deployments set); unset and absent from the profile, their defaults apply.
+"""
 
 import asyncio
 import dataclasses
 import logging
+import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
 
 from servicekit.codec import EncryptionCodec
 from servicekit.settings import PlatformSettings, platform_settings
@@ -45,21 +56,34 @@ def data_converter(payload_key: str) -> DataConverter:
     )
 
 
+def connect_config(
+    settings: PlatformSettings, environ: Mapping[str, str] | None = None
+) -> ClientConnectConfig:
+    """Address, namespace, TLS / mTLS and API key for `Client.connect`: the envconfig profile
+    read from `environ` (the process's environment by default), with the platform's explicit
+    PLATFORM_TEMPORAL_ADDRESS / NAMESPACE over it."""
+    env = dict(os.environ if environ is None else environ)
+    config = ClientConfigProfile.load(override_env_vars=env).to_client_connect_config()
+    explicit = settings.model_fields_set
+    if "temporal_address" in explicit or "target_host" not in config:
+        config["target_host"] = settings.temporal_address
+    if "temporal_namespace" in explicit or "namespace" not in config:
+        config["namespace"] = settings.temporal_namespace
+    return config
+
+
 async def connect(settings: PlatformSettings | None = None, wait_seconds: float = 60.0) -> Client:
     """Connect to the configured namespace, waiting for a server that is still starting."""
     s = settings or platform_settings()
+    config = connect_config(s)
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return await Client.connect(
-                s.temporal_address,
-                namespace=s.temporal_namespace,
-                data_converter=data_converter(s.payload_key),
-            )
+            return await Client.connect(**config, data_converter=data_converter(s.payload_key))
         except RuntimeError:  # the SDK reports an unreachable server as RuntimeError
             if time.monotonic() > deadline:
                 raise
-            log.info("Temporal not reachable yet at %s; retrying", s.temporal_address)
+            log.info("Temporal not reachable yet at %s; retrying", config["target_host"])
             await asyncio.sleep(0.5)
 
 

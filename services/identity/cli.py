@@ -29,13 +29,18 @@ def _password() -> str:
     return first
 
 
-async def create_operator(email: str, password: str) -> str:
-    """Create a verified operator account, or give the operator role to an existing one."""
+async def create_operator(email: str, password: str, keep_existing: bool = False) -> str:
+    """Create a verified operator account, or give the operator role to an existing one.
+
+    `keep_existing` leaves an existing operator as it is, password included: the deployment
+    jobs run at every start, and must not undo a password the operator has since changed."""
     settings = get_settings()
     engine = make_engine(settings.database_url)
     async with make_sessionmaker(engine)() as session, session.begin():
         account = await repo.account_by_email(session, email)
-        if account is None:
+        if account is not None and keep_existing and account.role == "operator":
+            outcome = "unchanged"
+        elif account is None:
             account = Account(
                 id=str(uuid.uuid4()),
                 email=email,
@@ -60,13 +65,18 @@ def main() -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create-operator", help="create or promote an operator account")
     create.add_argument("email")
+    create.add_argument(
+        "--keep-existing",
+        action="store_true",
+        help="leave an existing operator account (and its password) as it is",
+    )
     args = parser.parse_args()
     try:
         email = TypeAdapter(Email).validate_python(args.email)
         password = TypeAdapter(NewPassword).validate_python(_password())
     except ValidationError as exc:
         sys.exit(f"Refusé / Refused: {exc.errors()[0]['type']}")
-    outcome = asyncio.run(create_operator(email, password))
+    outcome = asyncio.run(create_operator(email, password, args.keep_existing))
     print(f"operator {outcome}: {email}")
 
 

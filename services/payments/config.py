@@ -17,9 +17,9 @@ class PaymentsSettings(BaseSettings):
     database_url: str = "sqlite+aiosqlite:///.data/payments.db"
     # Cheque specimens, named by the server; a folder no web server serves.
     specimen_dir: str = ".data/specimens"
-    # Unicode TrueType fonts for invoices and receipts (fpdf2's Latin-1 core fonts when absent).
-    document_font: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-    document_font_bold: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+    # TrueType fonts for invoices and receipts; empty: DejaVu Sans shipped in servicekit/fonts.
+    document_font: str = ""
+    document_font_bold: str = ""
     # A duplicate charge waits this long for the first call's outcome before answering 409.
     charge_wait_seconds: float = 30.0
     # A charge still pending after this long (its caller crashed) is resumed by the next call.

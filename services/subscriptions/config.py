@@ -19,9 +19,9 @@ class SubscriptionsSettings(BaseSettings):
     expire_after_days: int = 30
     # The version of the consent texts shown in "Sélectionner cet abonnement".
     consent_version: str = "2024-01"
-    # A Unicode TrueType font for the contract; fpdf2's core fonts (Latin-1) when absent.
-    contract_font: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
-    contract_font_bold: str = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+    # TrueType fonts for the contract; empty: DejaVu Sans shipped in servicekit/fonts.
+    contract_font: str = ""
+    contract_font_bold: str = ""
     # How long a request waits for Temporal before answering 503.
     temporal_connect_seconds: float = 5.0
     # How often the outbox relay looks for requests whose workflow was never started or told

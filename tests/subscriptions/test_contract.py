@@ -5,12 +5,15 @@ import io
 import math
 from datetime import date
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
+import servicekit
 from servicekit.money import back_out_taxes
-from servicekit.pdf import Fonts
+from servicekit.pdf import PACKAGED_FONTS, available_fonts
+from services.subscriptions.config import SubscriptionsSettings
 from services.subscriptions.contract import ContractTerms, VehicleTerms, render
 from tests.subscriptions.factories import (
     GATINEAU_DAS,
@@ -172,12 +175,24 @@ def terms(**changes) -> ContractTerms:
     return ContractTerms(**{**base.__dict__, **changes})
 
 
-def test_the_core_fonts_render_french_accents_when_no_truetype_font_is_installed():
-    pdf = render(terms(), "fr", Fonts(None, None))
-    text = " ".join(text_of(pdf).split())
-    assert "Émile Côté-François" in text and "Début de l'abonnement : 1er septembre 2023" in text
-    assert "prend effet à la date choisie" in text
-    assert "préavis de 45 jours" in text and "Prélèvement" not in text
+@pytest.mark.parametrize("name", ["Zoë Lœuillet-O’Neil", "Ève Côté-Bérubé"])
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_every_french_name_renders_with_the_font_shipped_in_the_package(name, language):
+    """No host font: the service's default settings give the DejaVu Sans files inside the
+    installed package, and the name reads back exactly (œ and ’ are outside Latin-1)."""
+    fonts = available_fonts(SubscriptionsSettings().contract_font, "")
+    assert fonts == PACKAGED_FONTS
+    assert Path(fonts.regular).is_relative_to(Path(servicekit.__file__).parent)
+
+    pdf = render(terms(subscriber_name=name), language, fonts)
+
+    assert name in " ".join(text_of(pdf).split())
+    assert b"DejaVuSans" in pdf  # the embedded font, not a core font
+
+
+def test_a_configured_font_that_is_missing_stops_the_service_at_start(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        available_fonts(str(tmp_path / "missing.ttf"), str(tmp_path / "missing-bold.ttf"))
 
 
 def _half_up(numerator: Fraction) -> int:

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from servicekit import pdf
 from servicekit.money import format_cents
-from servicekit.pdf import CORE_FONTS, Lines
+from servicekit.pdf import PACKAGED_FONTS, Lines
 from services.payments.claims.models import ClaimNotice, ClaimReceipt
 
 MONTREAL = ZoneInfo("America/Montreal")
@@ -50,4 +50,4 @@ def _lines(receipt: ClaimReceipt, notice: ClaimNotice, language: str) -> Lines:
 def render(receipt: ClaimReceipt, notice: ClaimNotice) -> bytes:
     """The receipt, French first then English (CPU-bound but tiny)."""
     pages = [_lines(receipt, notice, "fr"), _lines(receipt, notice, "en")]
-    return pdf.render(f"Reçu {receipt.number}", pages, CORE_FONTS)
+    return pdf.render(f"Reçu {receipt.number}", pages, PACKAGED_FONTS)
