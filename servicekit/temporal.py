@@ -10,8 +10,10 @@ from temporalio.client import Client
 from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
+from temporalio.runtime import Runtime
 
 from servicekit.codec import EncryptionCodec
+from servicekit.observability.tracing import temporal_interceptor
 from servicekit.settings import PlatformSettings, platform_settings
 
 # Operator-facing search attributes; never personal data (no email, name or plate).
@@ -45,8 +47,16 @@ def data_converter(payload_key: str) -> DataConverter:
     )
 
 
-async def connect(settings: PlatformSettings | None = None, wait_seconds: float = 60.0) -> Client:
-    """Connect to the configured namespace, waiting for a server that is still starting."""
+async def connect(
+    settings: PlatformSettings | None = None,
+    wait_seconds: float = 60.0,
+    runtime: Runtime | None = None,
+) -> Client:
+    """Connect to the configured namespace, waiting for a server that is still starting.
+
+    The tracing interceptor carries the caller's trace (and request id) into the workflows it
+    starts; a worker built on this client traces its workflows and activities with it.
+    """
     s = settings or platform_settings()
     deadline = time.monotonic() + wait_seconds
     while True:
@@ -55,6 +65,8 @@ async def connect(settings: PlatformSettings | None = None, wait_seconds: float 
                 s.temporal_address,
                 namespace=s.temporal_namespace,
                 data_converter=data_converter(s.payload_key),
+                interceptors=[temporal_interceptor()],
+                runtime=runtime,
             )
         except RuntimeError:  # the SDK reports an unreachable server as RuntimeError
             if time.monotonic() > deadline:

@@ -1,0 +1,53 @@
+"""OpenTelemetry: one tracer provider per process, FastAPI and httpx instrumented, spans
+exported over OTLP/HTTP only when `OTEL_EXPORTER_OTLP_ENDPOINT` (or its traces variant) is
+set. Without it spans still exist (their ids are in the logs and travel to the next
+process) but leave nothing behind."""
+
+import os
+
+from fastapi import FastAPI
+from opentelemetry import trace
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from temporalio.contrib.opentelemetry import TracingInterceptor
+
+ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+# Probes and scrapes would be most of the spans and tell nothing.
+UNTRACED_PATHS = "/metrics,/healthz,/readyz"
+
+_configured: list[str] = []
+
+
+def exporting() -> bool:
+    """Whether this process sends its spans anywhere."""
+    return any(os.environ.get(name) for name in ENDPOINT_VARIABLES)
+
+
+def setup_tracing(service: str) -> None:
+    """The process's tracer provider (once) and httpx's instrumentation."""
+    if _configured:
+        return
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    if exporting():
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+    HTTPXClientInstrumentor().instrument()
+    _configured.append(service)
+
+
+def instrument_fastapi(app: FastAPI) -> None:
+    """Server spans for the app's requests (continuing the caller's trace)."""
+    FastAPIInstrumentor.instrument_app(
+        app, excluded_urls=UNTRACED_PATHS, exclude_spans=["receive", "send"]
+    )
+
+
+def temporal_interceptor() -> TracingInterceptor:
+    """Spans for workflow starts, updates, signals, workflow runs and activities; the trace
+    context and its baggage travel in Temporal headers."""
+    return TracingInterceptor()
