@@ -17,7 +17,7 @@ from servicekit.observability.settings import ObservabilitySettings
 EventDict = MutableMapping[str, Any]
 _HANDLER_FLAG = "_platform_handler"
 # Loggers whose INFO lines would print full URLs (query strings carry emails and plates).
-_QUIET = ("httpx", "httpcore", "uvicorn.access", "aiosqlite", "asyncio")
+_QUIET = ("httpx", "httpcore", "uvicorn.access", "aiosqlite", "asyncio", "fontTools")
 
 
 def _service_adder(service: str) -> structlog.types.Processor:
@@ -40,15 +40,26 @@ def add_request_context(_logger: Any, _method: str, event_dict: EventDict) -> Ev
     return event_dict
 
 
+# The SDK's extra names (activity and workflow loggers differ) -> the platform's field names.
+_TEMPORAL_FIELDS = (
+    ("workflow_id", "workflow_id"),
+    ("run_id", "run_id"),
+    ("workflow_run_id", "run_id"),
+    ("workflow_type", "workflow_type"),
+    ("activity_type", "activity_type"),
+    ("attempt", "attempt"),
+)
+
+
 def add_temporal_context(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
     """workflow_id, run_id and activity_type: from the SDK's loggers' `temporal_*` extras, or
     from the running activity for any other logger it calls into."""
     for key in ("temporal_activity", "temporal_workflow"):
         extra = event_dict.pop(key, None)
         if isinstance(extra, dict):
-            for name in ("workflow_id", "run_id", "workflow_type", "activity_type", "attempt"):
+            for name, field in _TEMPORAL_FIELDS:
                 if name in extra:
-                    event_dict.setdefault(name, extra[name])
+                    event_dict.setdefault(field, extra[name])
     if "activity_type" not in event_dict and activity.in_activity():
         info = activity.info()
         event_dict.setdefault("workflow_id", info.workflow_id)
