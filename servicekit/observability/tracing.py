@@ -12,7 +12,8 @@ from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from temporalio.contrib.opentelemetry import TracingInterceptor
+
+from servicekit.observability.workflow_tracing import CauseTracingInterceptor
 
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 # Probes and scrapes would be most of the spans and tell nothing.
@@ -47,7 +48,7 @@ def instrument_fastapi(app: FastAPI) -> None:
     )
 
 
-def temporal_interceptor() -> TracingInterceptor:
+def temporal_interceptor() -> CauseTracingInterceptor:
     """Spans for workflow starts, updates, signals, workflow runs and activities; the trace
     context and its baggage travel in Temporal headers."""
-    return TracingInterceptor()
+    return CauseTracingInterceptor()

@@ -5,7 +5,6 @@ the person whose journey just ran, in any process's output."""
 import json
 from typing import Any
 
-from tests.observability.conftest import ObservedStack
 from tests.observability.journey import Journey, Person
 
 PROCESSES = {"mail", "identity", "subscriptions", "payments", "worker", "web"}
@@ -75,9 +74,8 @@ def test_one_access_line_per_request_with_route_template_status_and_duration(
     ]  # fmt: skip
     assert len(approvals) == 1 and approvals[0]["method"] == "POST", approvals
     assert approvals[0]["trace_id"] == journey.traces["approval"]
-    vehicle_adds = [
-        line for line in access_lines(stack_logs, "subscriptions") if line["route"] == "/v1/vehicles"
-    ]  # fmt: skip
+    subscriptions = access_lines(stack_logs, "subscriptions")
+    vehicle_adds = [line for line in subscriptions if line["route"] == "/v1/vehicles"]
     assert [line["status"] for line in vehicle_adds] == [201]
 
 

@@ -18,6 +18,7 @@ from tests.observability.journey import Journey
 from tests.support.mail import free_port
 
 RULES = Path(__file__).resolve().parents[2] / "deploy" / "observability" / "alerts.yml"
+DECISION_ROUTE = "/console-operateur/demandes/{subscription_id}/decision"
 FAMILIES = [
     "http_requests_total",
     "http_request_duration_seconds_bucket",
@@ -122,12 +123,10 @@ async def test_the_journey_shows_in_the_figures(prometheus: str, journey: Journe
     sent = await eventually_found(
         prometheus, 'sum by (kind) (parking_emails_total{outcome="sent"}) > 0'
     )
-    assert {"send_account_email", "subscription_email_user"} <= {
-        s["metric"]["kind"] for s in sent
-    }
+    assert {"send_account_email", "subscription_email_user"} <= {s["metric"]["kind"] for s in sent}
     decisions = await eventually_found(
         prometheus,
-        'http_requests_total{job="web", route="/console-operateur/demandes/{subscription_id}/decision"}',
+        'http_requests_total{job="web", route="' + DECISION_ROUTE + '"}',
     )
     assert decisions[0]["metric"]["status"] == "303" and decisions[0]["metric"]["service"] == "web"
     latency = await eventually_found(
