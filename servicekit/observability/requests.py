@@ -1,6 +1,5 @@
 """One ASGI middleware per app: the request id, the access-log line and the HTTP metrics."""
 
-import logging
 import time
 from collections.abc import MutableMapping
 from typing import Any
@@ -16,9 +15,9 @@ from servicekit.observability.context import (
     current_request_id,
     new_request_id,
 )
+from servicekit.observability.logs import access_logger
 from servicekit.observability.metrics import observe_request
 
-access_log = logging.getLogger("access")
 UNMATCHED = "unmatched"  # 404s on made-up paths must not create a series each
 
 
@@ -77,12 +76,10 @@ class ObservedRequests:
     def _record(self, scope: Scope, status: int, seconds: float) -> None:
         route = route_template(scope)
         observe_request(self.service, scope["method"], route, status, seconds)
-        access_log.info(
+        access_logger().info(
             "request",
-            extra={
-                "method": scope["method"],
-                "route": route,
-                "status": status,
-                "duration_ms": round(seconds * 1000, 2),
-            },
+            method=scope["method"],
+            route=route,
+            status=status,
+            duration_ms=round(seconds * 1000, 2),
         )
