@@ -114,8 +114,8 @@ async def measure(args: argparse.Namespace) -> dict[str, Any]:
     folder = Path(tempfile.mkdtemp(prefix="bench-observability-"))
     env = stack_env(folder)
     migrate(env)
-    subprocess.run([executable("python"), "-m", "services.subscriptions.seed"], cwd=ROOT,
-                   env=env, check=True, capture_output=True)  # fmt: skip
+    seed = [executable("python"), "-m", "services.subscriptions.seed"]
+    await asyncio.to_thread(subprocess.run, seed, cwd=ROOT, env=env, check=True)
     temporal = await WorkflowEnvironment.start_local(
         dev_server_existing_path=executable("temporal"), dev_server_log_level="error"
     )
