@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psutil
 from stack import RESULTS, ROOT, executable, machine, migrate, stack_env
 from subscriptions import drive, free_port, load_raw, load_wrk
 from temporalio.testing import WorkflowEnvironment
@@ -60,6 +61,19 @@ async def wait_ready(url: str) -> None:
                 pass
             await asyncio.sleep(0.1)
     raise SystemExit(f"{url} never became ready")
+
+
+def cpu_seconds(process: subprocess.Popen[bytes]) -> float:
+    times = psutil.Process(process.pid).cpu_times()
+    return float(times.user + times.system)
+
+
+def per_request_us(cpu: float, rate: float, args: argparse.Namespace) -> float:
+    """The service's CPU per request: CPU over warm-up and window, divided by the requests
+    of both (the warm-up runs at the window's rate). Steadier than throughput on a shared
+    machine: other people's work slows the wall clock, not this process's CPU per request."""
+    requests = rate * (args.warmup + args.duration)
+    return round(cpu / requests * 1e6, 1) if requests else float("nan")
 
 
 async def plate_check(port: int, args: argparse.Namespace) -> float:
@@ -100,14 +114,23 @@ async def one_mode(
     try:
         for port in ports.values():
             await wait_ready(f"http://127.0.0.1:{port}")
+        before = cpu_seconds(processes[1])
         plate = await plate_check(ports["subscriptions"], args)
+        plate_cpu = cpu_seconds(processes[1]) - before
         await asyncio.sleep(1)
+        before = cpu_seconds(processes[0])
         signup = await signups(ports["identity"], args)
+        signup_cpu = cpu_seconds(processes[0]) - before
     finally:
         for process in processes:
             process.terminate()
             process.wait(timeout=30)
-    return {"plate_check_per_s": plate, "signups_per_s": signup}
+    return {
+        "plate_check_per_s": plate,
+        "plate_check_cpu_us": per_request_us(plate_cpu, plate, args),
+        "signups_per_s": signup,
+        "signup_cpu_us": per_request_us(signup_cpu, signup, args),
+    }
 
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
@@ -146,6 +169,10 @@ def summarise(runs: dict[str, list[dict[str, float]]], args: argparse.Namespace)
         off = statistics.median(r[key] for r in runs["off"])
         on = statistics.median(r[key] for r in runs["on"])
         figures[key] = {"off": off, "on": on, "overhead": round(1 - on / off, 4) if off else None}
+    for key in ("plate_check_cpu_us", "signup_cpu_us"):
+        off = statistics.median(r[key] for r in runs["off"])
+        on = statistics.median(r[key] for r in runs["on"])
+        figures[key] = {"off": off, "on": on, "overhead": round(on / off - 1, 4) if off else None}
     return figures
 
 
@@ -156,7 +183,13 @@ def report(figures: dict[str, Any]) -> str:
         verdict = "met" if f["overhead"] is not None and f["overhead"] < TARGET else "NOT met"
         lines.append(
             f"  {label:12} off {f['off']:8.1f}/s   on {f['on']:8.1f}/s   "
-            f"overhead {100 * f['overhead']:5.1f} %   ({verdict})"
+            f"throughput lost {100 * f['overhead']:5.1f} %   ({verdict})"
+        )
+    for key, label in (("plate_check_cpu_us", "plate check"), ("signup_cpu_us", "signup")):
+        f = figures[key]
+        lines.append(
+            f"  {label:12} service CPU per request: off {f['off']:8.1f} us   on {f['on']:8.1f} us"
+            f"   (+{100 * f['overhead']:5.1f} %)"
         )
     return "\n".join(lines)
 

@@ -6,8 +6,9 @@ the services a page calls, the workflow it starts and its activities' calls back
 services log the same id.
 """
 
+import itertools
+import os
 import re
-import uuid
 from contextvars import ContextVar
 
 from opentelemetry import baggage, trace
@@ -17,8 +18,14 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 
+# A random prefix per process and a counter: unique across processes and restarts, 32 hex
+# digits like a UUID's, at a quarter of uuid4's cost.
+_PREFIX = os.urandom(8).hex()
+_counter = itertools.count(1)
+
+
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    return f"{_PREFIX}{next(_counter):016x}"
 
 
 def acceptable(candidate: str | None) -> str | None:

@@ -7,6 +7,7 @@ and on any replica.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import prometheus_client
 from fastapi import FastAPI
@@ -31,10 +32,21 @@ HTTP_DURATION = Histogram(
 )
 
 
+_children: dict[tuple[str, str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_request(service: str, method: str, route: str, status: int, seconds: float) -> None:
-    """Count one answered request and its duration."""
-    HTTP_REQUESTS.labels(service, method, route, str(status)).inc()
-    HTTP_DURATION.labels(service, method, route).observe(seconds)
+    """Count one answered request and its duration (label children looked up once)."""
+    key = (service, method, route, status)
+    found = _children.get(key)
+    if found is None:
+        found = (
+            HTTP_REQUESTS.labels(service, method, route, str(status)),
+            HTTP_DURATION.labels(service, method, route),
+        )
+        _children[key] = found
+    found[0].inc()
+    found[1].observe(seconds)
 
 
 def install_metrics_route(app: FastAPI, refreshers: Sequence[Refresh] = ()) -> None:

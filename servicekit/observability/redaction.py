@@ -52,7 +52,8 @@ def scrub(text: str) -> str:
 
 def _clean(value: Any) -> Any:
     if isinstance(value, str):
-        return scrub(value)
+        # Letters only: no address, digit or parameter to find (the common short event).
+        return value if value.isalpha() else scrub(value)
     if isinstance(value, Mapping):
         return {k: REDACTED if _sensitive(k) else _clean(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -45,9 +45,20 @@ def setup_tracing(service: str) -> None:
 
 def instrument_fastapi(app: FastAPI) -> None:
     """Server spans for the app's requests (continuing the caller's trace)."""
+    _without_native_telemetry(app)
     FastAPIInstrumentor.instrument_app(
         app, excluded_urls=UNTRACED_PATHS, exclude_spans=["receive", "send"]
     )
+
+
+def _without_native_telemetry(app: FastAPI) -> None:
+    """Recent FastAPI releases trace by themselves once a tracer provider exists, down to
+    every dependency and serialization: twice the plate check's CPU (bench/observability.py)
+    and spans the instrumentation above already makes. Turned off where the setting exists
+    (`FastAPI(telemetry=...)`, read at each request)."""
+    config = getattr(app, "_telemetry", None)
+    if isinstance(config, dict):
+        config.update(tracing=False, metrics=False, logs=False, operation_spans=False)
 
 
 def temporal_interceptor() -> CauseTracingInterceptor:
