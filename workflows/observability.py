@@ -19,7 +19,13 @@ from servicekit.observability import ObservabilitySettings, configure_logging
 from servicekit.observability.tracing import setup_tracing
 
 log = logging.getLogger("workflows.worker")
-EMAIL_KINDS = ("send_account_email", "email_user", "email_service_centre", "send_receipt")
+# The email activities' names: the `kind` label of parking_emails_total.
+EMAIL_KINDS = (
+    "send_account_email",
+    "subscription_email_user",
+    "subscription_email_service_centre",
+    "claim_send_receipt",
+)
 EMAIL_OUTCOMES = ("sent", "failed")
 _email_counter: list[MetricCounter] = []
 

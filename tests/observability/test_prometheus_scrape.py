@@ -146,3 +146,13 @@ async def test_the_rules_are_loaded_and_quiet_on_a_healthy_platform(prometheus: 
         assert "ComponentDown" in names and "EmailsFailing" in names
         alerts = (await http.get(f"{prometheus}/api/v1/alerts")).json()["data"]["alerts"]
     assert alerts == []
+
+
+async def test_every_email_activity_has_its_series_from_the_start(prometheus: str) -> None:
+    found = await eventually_found(prometheus, 'parking_emails_total{outcome="failed"}')
+    assert {s["metric"]["kind"] for s in found} == {
+        "send_account_email",  # verification, reset, ...
+        "subscription_email_user",
+        "subscription_email_service_centre",
+        "claim_send_receipt",
+    }
