@@ -9,7 +9,7 @@ from servicekit.observability.logs import configure_logging
 from servicekit.observability.metrics import Refresh, install_metrics_route
 from servicekit.observability.requests import ObservedRequests
 from servicekit.observability.settings import ObservabilitySettings
-from servicekit.observability.tracing import instrument_fastapi, setup_tracing
+from servicekit.observability.tracing import setup_tracing, without_native_telemetry
 
 __all__ = ["ObservabilitySettings", "configure_logging", "observe_app"]
 
@@ -29,6 +29,6 @@ def observe_app(
     install_metrics_route(app, refreshers)
     if not s.observability:
         return
-    app.add_middleware(ObservedRequests, service=service)
     setup_tracing(service)
-    instrument_fastapi(app)
+    without_native_telemetry(app)
+    app.add_middleware(ObservedRequests, service=service)

@@ -1,13 +1,12 @@
-"""OpenTelemetry: one tracer provider per process, FastAPI and httpx instrumented, spans
-exported over OTLP/HTTP only when `OTEL_EXPORTER_OTLP_ENDPOINT` (or its traces variant) is
-set. Without it spans still exist (their ids are in the logs and travel to the next
-process) but leave nothing behind."""
+"""OpenTelemetry: one tracer provider per process and httpx instrumented (the server spans
+come from servicekit.observability.requests). Spans are exported over OTLP/HTTP only when
+`OTEL_EXPORTER_OTLP_ENDPOINT` (or its traces variant) is set; without it they still exist
+(their ids are in the logs and travel to the next process) but leave nothing behind."""
 
 import os
 
 from fastapi import FastAPI
 from opentelemetry import trace
-from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -16,10 +15,6 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor
 from servicekit.observability.workflow_tracing import CauseTracingInterceptor
 
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
-# Probes and scrapes would be most of the spans and tell nothing. The plate check is a
-# camera's read, thousands a minute, with no call behind it: a span each cost it half its
-# throughput (bench/observability.py); its access line and metrics remain.
-UNTRACED_PATHS = "/metrics,/healthz,/readyz,/v1/plate-check"
 
 _configured: list[str] = []
 
@@ -43,18 +38,10 @@ def setup_tracing(service: str) -> None:
     _configured.append(service)
 
 
-def instrument_fastapi(app: FastAPI) -> None:
-    """Server spans for the app's requests (continuing the caller's trace)."""
-    _without_native_telemetry(app)
-    FastAPIInstrumentor.instrument_app(
-        app, excluded_urls=UNTRACED_PATHS, exclude_spans=["receive", "send"]
-    )
-
-
-def _without_native_telemetry(app: FastAPI) -> None:
+def without_native_telemetry(app: FastAPI) -> None:
     """Recent FastAPI releases trace by themselves once a tracer provider exists, down to
     every dependency and serialization: twice the plate check's CPU (bench/observability.py)
-    and spans the instrumentation above already makes. Turned off where the setting exists
+    and spans servicekit.observability.requests already makes. Turned off where the setting exists
     (`FastAPI(telemetry=...)`, read at each request)."""
     config = getattr(app, "_telemetry", None)
     if isinstance(config, dict):
