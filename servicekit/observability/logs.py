@@ -19,7 +19,7 @@ from servicekit.observability.settings import ObservabilitySettings
 EventDict = MutableMapping[str, Any]
 _HANDLER_FLAG = "_platform_handler"
 # Loggers whose INFO lines would print full URLs (query strings carry emails and plates).
-_QUIET = ("httpx", "httpcore", "uvicorn.access", "aiosqlite", "asyncio", "fontTools")
+_QUIET = ("httpx", "httpcore", "uvicorn.access", "aiosqlite", "asyncio", "fontTools", "mail.log")
 
 
 def _service_adder(service: str) -> structlog.types.Processor:
