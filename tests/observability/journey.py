@@ -12,6 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+from opentelemetry import context as otel_context
+from opentelemetry import trace as otel_trace
+from opentelemetry.trace import NonRecordingSpan, SpanContext, TraceFlags
 
 from tests.e2e.stack import Stack
 from tests.e2e.test_subscription_journey import mail_search, run_module
@@ -53,6 +56,12 @@ class Journey:
     traces: dict[str, str] = field(default_factory=dict)
 
 
+def remote(trace: str, span: str) -> NonRecordingSpan:
+    """The caller's span, as a W3C traceparent names it."""
+    flags = TraceFlags(TraceFlags.SAMPLED)
+    return NonRecordingSpan(SpanContext(int(trace, 16), int(span, 16), True, flags))
+
+
 class WebSession:
     """A browser without a browser: the session cookie kept by hand (it is `Secure`, which
     httpx's jar keeps off plain-HTTP localhost), redirects followed by hand."""
@@ -64,9 +73,18 @@ class WebSession:
     async def request(self, method: str, path: str, trace: str | None = None,
                       **kwargs: Any) -> httpx.Response:  # fmt: skip
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        token = None
         if trace:
-            headers["traceparent"] = f"00-{trace}-{secrets.token_hex(8)}-01"
-        response = await self.http.request(method, path, headers=headers, **kwargs)
+            parent = secrets.token_hex(8)
+            headers["traceparent"] = f"00-{trace}-{parent}-01"
+            # When this process's httpx is instrumented (an in-process app of another test set
+            # tracing up), it writes its own traceparent: make it a child of the chosen trace.
+            token = otel_context.attach(otel_trace.set_span_in_context(remote(trace, parent)))
+        try:
+            response = await self.http.request(method, path, headers=headers, **kwargs)
+        finally:
+            if token is not None:
+                otel_context.detach(token)
         for header in response.headers.get_list("set-cookie"):
             name, _, value = header.split(";")[0].partition("=")
             self.cookies[name.strip()] = value.strip()
