@@ -51,27 +51,30 @@ class HealthServer:
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            request_line = await asyncio.wait_for(reader.readline(), timeout=5)
-            while (await asyncio.wait_for(reader.readline(), timeout=5)) not in (
-                b"\r\n",
-                b"\n",
-                b"",
-            ):
-                pass
-            parts = request_line.decode("latin-1").split()
-            path = parts[1].split("?")[0] if len(parts) >= 2 else ""
-            status, body = await self._answer(path) if parts[:1] == ["GET"] else (405, {})
+            method, path = await _request_line(reader)
+            status, body = await self._answer(path) if method == "GET" else (405, {})
             payload = json.dumps(body).encode()
-            reason = {200: "OK", 404: "Not Found", 405: "Method Not Allowed"}.get(
-                status, "Service Unavailable"
+            head = (
+                f"HTTP/1.1 {status} {REASONS.get(status, 'Service Unavailable')}\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+                "Connection: close\r\n\r\n"
             )
-            writer.write(
-                f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n"
-                f"Content-Length: {len(payload)}\r\nConnection: close\r\n\r\n".encode()
-                + payload
-            )
+            writer.write(head.encode() + payload)
             await writer.drain()
         except (TimeoutError, ConnectionError):
             pass
         finally:
             writer.close()
+
+
+REASONS = {200: "OK", 404: "Not Found", 405: "Method Not Allowed"}
+
+
+async def _request_line(reader: asyncio.StreamReader) -> tuple[str, str]:
+    """The request's method and path (query dropped); its headers are read and ignored."""
+    first = (await asyncio.wait_for(reader.readline(), timeout=5)).decode("latin-1").split()
+    while (await asyncio.wait_for(reader.readline(), timeout=5)) not in (b"\r\n", b"\n", b""):
+        pass
+    if len(first) < 2:
+        return "", ""
+    return first[0], first[1].split("?")[0]
