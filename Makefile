@@ -52,6 +52,8 @@ run: migrate
 	@echo "  Temporal Web UI        http://localhost:8000/temporal/  (operators)"
 	@echo "                         http://127.0.0.1:8233/temporal/  (administrators)"
 	@echo "  Courriels (mail)       http://127.0.0.1:8025  (SMTP 127.0.0.1:1025)"
+	@echo "  Metrics                /metrics on each port above; worker http://127.0.0.1:9464/metrics"
+	@echo "  Worker health          http://127.0.0.1:8004/healthz  /readyz"
 	@echo ""
 	$(BIN)/honcho start -f Procfile
 

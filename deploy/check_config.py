@@ -27,12 +27,14 @@ sys.path.insert(0, str(ROOT))
 
 from mailcatcher.config import Settings as MailcatcherSettings  # noqa: E402
 from servicekit.mail import MailSettings  # noqa: E402
+from servicekit.observability.settings import ObservabilitySettings  # noqa: E402
 from servicekit.settings import PlatformSettings  # noqa: E402
 from servicekit.temporal import SEARCH_ATTRIBUTES  # noqa: E402
 from services.identity.config import IdentitySettings  # noqa: E402
 from services.payments.config import PaymentsSettings  # noqa: E402
 from services.subscriptions.config import SubscriptionsSettings  # noqa: E402
 from web.config import WebSettings  # noqa: E402
+from workflows.observability import WorkerObservabilitySettings  # noqa: E402
 from workflows.subscription.settings import WorkflowSettings  # noqa: E402
 
 SETTINGS: list[type[BaseSettings]] = [
@@ -44,6 +46,8 @@ SETTINGS: list[type[BaseSettings]] = [
     PaymentsSettings,
     MailcatcherSettings,
     WebSettings,
+    ObservabilitySettings,
+    WorkerObservabilitySettings,
 ]
 # Read with os.environ, outside the settings classes.
 OTHER_NAMES = {
@@ -51,6 +55,7 @@ OTHER_NAMES = {
     "TEMPORAL_UI_PORT",  # deploy/embedded/temporal_dev.py
     "OPERATOR_PASSWORD",  # services/identity/cli.py
     "TEST_DATABASE_URL",  # tests
+    "OTEL_EXPORTER_OTLP_ENDPOINT",  # the OpenTelemetry SDK (servicekit/observability/tracing.py)
 }
 # Temporal's own environment configuration, read by temporalio.envconfig (servicekit/temporal.py).
 TEMPORAL_ENVCONFIG_NAMES = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import uvicorn
 
@@ -23,12 +24,16 @@ async def serve(settings: Settings) -> None:
             host=settings.http_host,
             port=settings.http_port,
             log_level=settings.log_level,
+            log_config=None,  # the platform's logging (configured by create_app) formats it
         )
-        print(
-            f"mailcatcher: SMTP on {settings.smtp_host}:{bound_port(smtp_server)}, "
-            f"HTTP on http://{settings.http_host}:{settings.http_port}/ "
-            f"(mail kept in {settings.store_dir}, {len(store)} message(s))",
-            flush=True,
+        logging.getLogger("mailcatcher").info(
+            "mailcatcher: SMTP on %s:%s, HTTP on http://%s:%s/ (mail kept in %s, %d message(s))",
+            settings.smtp_host,
+            bound_port(smtp_server),
+            settings.http_host,
+            settings.http_port,
+            settings.store_dir,
+            len(store),
         )
         await uvicorn.Server(config).serve()
     finally:

@@ -17,6 +17,7 @@ from mailcatcher import schema
 from mailcatcher.search import search
 from mailcatcher.store import MailStore, StoredMessage
 from mailcatcher.web import web_router
+from servicekit.observability import observe_app
 
 DEFAULT_LIMIT = 50  # Mailpit's default page size
 Start = Annotated[int, Query(ge=0)]
@@ -142,4 +143,5 @@ def create_app(store: MailStore, smtp_server: asyncio.Server | None = None) -> F
 
     app.include_router(api_router(store))
     app.include_router(web_router(store))
+    observe_app(app, "mail")
     return app

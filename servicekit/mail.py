@@ -6,6 +6,7 @@ from email.message import EmailMessage
 from email.utils import formataddr
 
 import aiosmtplib
+from opentelemetry import trace
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -68,6 +69,16 @@ def _set_boundaries(msg: EmailMessage) -> None:
 
 async def send(settings: MailSettings, message: EmailMessage) -> None:
     """Hand a message to the SMTP relay; raises on any failure so the activity retries."""
+    with _tracer.start_as_current_span("smtp send", kind=trace.SpanKind.CLIENT) as span:
+        span.set_attribute("server.address", settings.host)
+        span.set_attribute("server.port", settings.port)
+        await _send(settings, message)
+
+
+_tracer = trace.get_tracer(__name__)
+
+
+async def _send(settings: MailSettings, message: EmailMessage) -> None:
     await aiosmtplib.send(
         message,
         hostname=settings.host,

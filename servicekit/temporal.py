@@ -21,8 +21,10 @@ from temporalio.common import SearchAttributeKey
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.envconfig import ClientConfigProfile, ClientConnectConfig
+from temporalio.runtime import Runtime
 
 from servicekit.codec import EncryptionCodec
+from servicekit.observability.tracing import temporal_interceptor
 from servicekit.settings import PlatformSettings, platform_settings
 
 # Operator-facing search attributes; never personal data (no email, name or plate).
@@ -72,14 +74,27 @@ def connect_config(
     return config
 
 
-async def connect(settings: PlatformSettings | None = None, wait_seconds: float = 60.0) -> Client:
-    """Connect to the configured namespace, waiting for a server that is still starting."""
+async def connect(
+    settings: PlatformSettings | None = None,
+    wait_seconds: float = 60.0,
+    runtime: Runtime | None = None,
+) -> Client:
+    """Connect to the configured namespace, waiting for a server that is still starting.
+
+    The tracing interceptor carries the caller's trace (and request id) into the workflows it
+    starts; a worker built on this client traces its workflows and activities with it.
+    """
     s = settings or platform_settings()
     config = connect_config(s)
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return await Client.connect(**config, data_converter=data_converter(s.payload_key))
+            return await Client.connect(
+                **config,
+                data_converter=data_converter(s.payload_key),
+                interceptors=[temporal_interceptor()],
+                runtime=runtime,
+            )
         except RuntimeError:  # the SDK reports an unreachable server as RuntimeError
             if time.monotonic() > deadline:
                 raise

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekit.codec import EncryptionCodec
+from servicekit.observability import observe_app
 from web.config import WebSettings, get_settings
 from web.csrf import CsrfRejected
 from web.dependencies import LoginRequired, RefreshCoordinator
@@ -18,6 +19,7 @@ from web.forms import see_other
 from web.i18n import pick, translator
 from web.identity_client import ApiError, IdentityClient
 from web.payments_client import PaymentsClient
+from web.readiness import readyz
 from web.routes import (
     account,
     auth,
@@ -122,7 +124,9 @@ def create_app(
         app.include_router(module.router)
     app.include_router(temporal_ui_router)
     app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    app.add_api_route("/readyz", readyz, methods=["GET"], include_in_schema=False)
     install_error_pages(app)
+    observe_app(app, "web")
     return app
 
 

@@ -14,6 +14,8 @@ from servicekit.mail import MailSettings
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
 from workflows.exports.schedules import ensure_schedules
+from workflows.health import HealthServer
+from workflows.observability import WorkerObservabilitySettings, setup_worker_observability
 from workflows.registry import INTERCEPTORS, WORKFLOWS, build_activities
 from workflows.subscription.settings import WorkflowSettings
 
@@ -30,8 +32,14 @@ def _stop_on_signals(stop: asyncio.Event) -> None:
         loop.add_signal_handler(sig, stop.set)
 
 
-async def run_worker(settings: PlatformSettings, mail: MailSettings, stop: asyncio.Event) -> None:
+async def run_worker(
+    settings: PlatformSettings,
+    mail: MailSettings,
+    stop: asyncio.Event,
+    observed: WorkerObservabilitySettings | None = None,
+) -> None:
     """Run the worker until `stop` is set, then let running activities finish."""
+    observed = observed or WorkerObservabilitySettings()
     client = await connect(settings, wait_seconds=CONNECT_WAIT_SECONDS)  # retries until then
     if WorkflowSettings().export_schedules:
         scheduled = await ensure_schedules(client, settings.temporal_task_queue)
@@ -46,6 +54,9 @@ async def run_worker(settings: PlatformSettings, mail: MailSettings, stop: async
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
         )
         running = asyncio.create_task(worker.run())
+        health = HealthServer(client, polling=lambda: not running.done())
+        if observed.health_port:
+            await health.start(observed.health_host, observed.health_port)
         log.info("worker polling task queue %s", settings.temporal_task_queue)
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({running, stopped}, return_when=asyncio.FIRST_COMPLETED)
@@ -53,15 +64,17 @@ async def run_worker(settings: PlatformSettings, mail: MailSettings, stop: async
             log.info("shutting down the worker")
             await worker.shutdown()
         stopped.cancel()
+        await health.stop()
         await running  # re-raises a worker failure
 
 
 async def main() -> None:
     """Entry point: settings from the environment, stop on SIGTERM/SIGINT."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    observed = WorkerObservabilitySettings()
+    setup_worker_observability(observed)  # before any client: the runtime serves the metrics
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    await run_worker(PlatformSettings(), MailSettings(), stop)
+    await run_worker(PlatformSettings(), MailSettings(), stop, observed)
 
 
 if __name__ == "__main__":

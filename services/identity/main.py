@@ -11,6 +11,7 @@ from servicekit.auth import KeySet, TokenVerifier
 from servicekit.db import make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
+from servicekit.observability import observe_app
 from servicekit.openapi import install_public_openapi
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
@@ -69,4 +70,5 @@ def create_app(
     app.include_router(endpoints.jwks_router)
     app.include_router(internal_endpoints.router)
     app.include_router(erasure_endpoints.router)
+    observe_app(app, "identity")
     return app

@@ -22,8 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.db import transaction, utcnow
 from servicekit.money import back_out_taxes
+from services.payments import metrics, retries
 from services.payments import repository as repo
-from services.payments import retries
 from services.payments.config import PaymentsSettings
 from services.payments.errors import ChargeInProgress, KeyReused, MethodNotFound
 from services.payments.gateway import PaymentGateway
@@ -61,7 +61,9 @@ async def charge(
     except BaseException:
         await _release(sessions, row.id)
         raise
-    return _out(await _finish(sessions, row.id, outcome))
+    finished = await _finish(sessions, row.id, outcome)
+    metrics.charge_finished(outcome.status)
+    return _out(finished)
 
 
 def _out(row: Charge) -> ChargeOut:

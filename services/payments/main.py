@@ -11,6 +11,7 @@ from servicekit.auth import TokenVerifier, configure_verifier, default_verifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
+from servicekit.observability import observe_app
 from servicekit.openapi import install_public_openapi
 from servicekit.pdf import available_fonts
 from servicekit.settings import PlatformSettings
@@ -21,6 +22,7 @@ from services.payments import (
     erasure_endpoints,
     internal_endpoints,
     method_endpoints,
+    metrics,
 )
 from services.payments.claims import endpoints as claim_endpoints
 from services.payments.claims.lifecycle import ReceiptLifecycle
@@ -103,4 +105,5 @@ def create_app(
     app.include_router(health_router(lambda: engine))
     for router in ROUTERS:
         app.include_router(router)
+    observe_app(app, "payments", [metrics.refresher(lambda: app.state.sessionmaker)])
     return app

@@ -12,6 +12,7 @@ from servicekit.auth import TokenVerifier, configure_verifier, default_verifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
+from servicekit.observability import observe_app
 from servicekit.openapi import install_public_openapi
 from servicekit.pdf import available_fonts
 from servicekit.settings import PlatformSettings
@@ -21,6 +22,7 @@ from services.subscriptions import (
     endpoints,
     erasure_endpoints,
     internal_endpoints,
+    metrics,
     operator_endpoints,
     outbox,
     vehicle_endpoints,
@@ -101,4 +103,5 @@ def create_app(
     app.include_router(health_router(lambda: engine))
     for router in ROUTERS:
         app.include_router(router)
+    observe_app(app, "subscriptions", [metrics.refresher(lambda: app.state.sessionmaker)])
     return app

@@ -10,6 +10,7 @@ from temporalio.exceptions import ApplicationError
 from servicekit.faults import crash_point
 from servicekit.mail import MailSettings, send
 from servicekit.sent_mail import SentMailLedger
+from workflows.observability import count_email
 
 # After SMTP's 250 and its record, before Temporal hears of the completion (tests, chaos bench).
 AFTER_SMTP_ACCEPTED = "after-smtp-accepted"
@@ -28,12 +29,14 @@ async def deliver(mail: MailSettings, message: EmailMessage, ledger: SentMailLed
     try:
         await send(mail, message)
     except aiosmtplib.SMTPException as exc:
+        count_email("failed")
         # SMTP replies can echo the recipient: the message text never reaches workflow history.
         code = getattr(exc, "code", "")
         raise ApplicationError(
             f"SMTP delivery failed: {type(exc).__name__} {code}".strip(), type="SMTPError"
         ) from None
     # The one window left: a crash between the 250 above and this write sends again on retry.
+    count_email("sent")
     await ledger.record_sent(message_id)
     crash_point(AFTER_SMTP_ACCEPTED)
     return True

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.db import transaction, utcnow
 from servicekit.formats import normalize_plate
+from services.payments import metrics
 from services.payments.claims import repository as repo
 from services.payments.claims.errors import (
     ClaimAlreadyPaid,
@@ -99,7 +100,9 @@ async def pay(
         if charge.status != "captured":
             await repo.release(session, notice.id)
             raise CardDeclined(keep_changes=True, decline_code=charge.decline_code)
-        return await _paid(session, notice, token, charge.reference, data)
+        receipt = await _paid(session, notice, token, charge.reference, data)
+    metrics.claim_notice_paid()
+    return receipt
 
 
 async def _paid(
