@@ -91,6 +91,7 @@ def create_app(
         relay.start()
         yield
         await relay.stop()
+        await parts.plates.close()
         if http is None:
             await own_http.aclose()
         await engine.dispose()
