@@ -1,0 +1,186 @@
+"""Simulated users for the topology: each one signed in, browsing its pages through nginx in a
+loop, while cameras ask the plate check; sign-ups run alongside. Every answer is recorded, so a
+test (or bench/topology.py) can count what the users saw while replicas died or restarted."""
+
+import asyncio
+import re
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import httpx
+
+from web.config import DEV_SESSION_SECRET
+from web.session import Session, SessionCodec
+
+PASSWORD = "une phrase de passe solide"
+PAGES = ("/tableau-de-bord", "/mon-abonnement", "/mon-abonnement/factures")
+PLATE_SITE = 1535  # the seed's licence-plate site
+
+
+class Reachable(Protocol):
+    def url(self, name: str) -> str: ...
+
+
+@dataclass
+class Outcome:
+    """One request a simulated user made: when, what, and what it got."""
+
+    at: float
+    method: str
+    path: str
+    status: int  # 0: no answer at all (connection refused or reset)
+
+    @property
+    def failed(self) -> bool:
+        return self.status == 0 or self.status >= 500
+
+
+@dataclass
+class Account:
+    email: str
+    id: str = ""
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Load:
+    """Users browsing until `stop`; `outcomes` holds every answer, `signups` every sign-up."""
+
+    topology: Reachable
+    accounts: list[Account]
+    service_token: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    signups: dict[str, int] = field(default_factory=dict)  # email -> status
+    running: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def run(self, signups_every: float | None = 0.5) -> None:
+        """Browse until `stop()`; with `signups_every`, one new account that often."""
+        self.running.set()
+        tasks = [self._browse(a) for a in self.accounts]
+        tasks.append(self._cameras())
+        if signups_every:
+            tasks.append(self._sign_up(signups_every))
+        await asyncio.gather(*tasks)
+
+    def stop(self) -> None:
+        self.running.clear()
+
+    def failures(self, since: float = 0.0, until: float = float("inf")) -> list[Outcome]:
+        return [o for o in self.outcomes if o.failed and since <= o.at < until]
+
+    def by_method(self, outcomes: list[Outcome]) -> Counter[str]:
+        return Counter(o.method for o in outcomes)
+
+    async def _request(self, http: httpx.AsyncClient, method: str, url: str, **kw: object) -> int:
+        path = httpx.URL(url).path
+        try:
+            response = await http.request(method, url, **kw)  # type: ignore[arg-type]
+            status = response.status_code
+        except httpx.TransportError:
+            status = 0
+        self.outcomes.append(Outcome(time.monotonic(), method, path, status))
+        return status
+
+    async def _browse(self, account: Account) -> None:
+        cookie = session_cookie(account.tokens)
+        async with httpx.AsyncClient(timeout=30.0, follow_redirects=False) as http:
+            while self.running.is_set():
+                for page in PAGES:
+                    url = f"{self.topology.url('web')}{page}"
+                    await self._request(http, "GET", url, headers={"Cookie": f"session={cookie}"})
+
+    async def _cameras(self) -> None:
+        url = f"{self.topology.url('subscriptions')}/v1/plate-check"
+        headers = {"X-Service-Token": self.service_token}
+        params = {"site_id": PLATE_SITE, "plate": "ABC123"}
+        async with httpx.AsyncClient(timeout=30.0) as http:
+            while self.running.is_set():
+                await self._request(http, "GET", url, headers=headers, params=params)
+
+    async def _sign_up(self, every: float) -> None:
+        async with httpx.AsyncClient(timeout=30.0) as http:
+            while self.running.is_set():
+                email = f"load-{uuid.uuid4().hex[:10]}@example.org"
+                body = {"email": email, "password": PASSWORD, "password_confirmation": PASSWORD}
+                url = f"{self.topology.url('identity')}/v1/accounts"
+                self.signups[email] = await self._request(http, "POST", url, json=body)
+                await asyncio.sleep(every)
+
+
+def session_cookie(tokens: dict[str, str], expired: bool = False) -> str:
+    """The web's session cookie for these tokens, as its login writes it (the dev secret every
+    replica of the topology shares); `expired` makes the web refresh the access token first."""
+    session = Session.new()
+    expires = 0.0 if expired else time.time() + float(tokens.get("expires_in", 600))
+    session.sign_in(tokens["access_token"], tokens["refresh_token"], expires, "user", "fr")
+    return SessionCodec(DEV_SESSION_SECRET, 3600).dumps(session)
+
+
+async def open_accounts(topology: Reachable, count: int) -> list[Account]:
+    """`count` verified accounts with a profile, signed in (through nginx)."""
+    return list(await asyncio.gather(*(open_account(topology) for _ in range(count))))
+
+
+async def open_account(topology: Reachable, email: str | None = None) -> Account:
+    account = Account(email or f"user-{uuid.uuid4().hex[:10]}@example.org")
+    async with httpx.AsyncClient(base_url=topology.url("identity"), timeout=30.0) as identity:
+        body = {"email": account.email, "password": PASSWORD, "password_confirmation": PASSWORD}
+        assert (await identity.post("/v1/accounts", json=body)).status_code == 202
+        await verify(topology, identity, account.email)
+        account.tokens = await log_in(identity, account.email)
+        auth = {"Authorization": f"Bearer {account.tokens['access_token']}"}
+        saved = await identity.put("/v1/me/profile", json=PROFILE, headers=auth)
+        assert saved.status_code == 200, saved.text
+        account.id = (await identity.get("/v1/me", headers=auth)).json()["id"]
+    return account
+
+
+async def verify(topology: Reachable, identity: httpx.AsyncClient, email: str) -> None:
+    """Follow the link of the verification email the catcher received."""
+    (message,) = await mail_to(topology, email)
+    async with httpx.AsyncClient(base_url=topology.url("mail")) as mail:
+        text = (await mail.get(f"/api/v1/message/{message['ID']}")).json()["Text"]
+    token = re.search(r"token=([\w-]+)", text).group(1)  # type: ignore[union-attr]
+    verified = await identity.post("/v1/accounts/verification", json={"token": token})
+    assert verified.status_code == 200, verified.text
+
+
+async def log_in(identity: httpx.AsyncClient, email: str) -> dict[str, str]:
+    answer = await identity.post("/v1/sessions", json={"email": email, "password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    return answer.json()  # type: ignore[no-any-return]
+
+
+async def mail_to(
+    topology: Reachable, email: str, count: int = 1, settle: float = 0.0
+) -> list[dict[str, object]]:
+    """The catcher's messages to `email` once `count` arrived (then `settle` seconds more, to
+    see a duplicate that would follow)."""
+    async with httpx.AsyncClient(base_url=topology.url("mail"), timeout=10.0) as mail:
+        for _ in range(600):
+            found = (await mail.get("/api/v1/search", params={"query": f"to:{email}"})).json()
+            if len(found["messages"]) >= count:
+                if settle:
+                    await asyncio.sleep(settle)
+                    found = (
+                        await mail.get("/api/v1/search", params={"query": f"to:{email}"})
+                    ).json()
+                return list(found["messages"])
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"no email to {email}")
+
+
+PROFILE = {
+    "gender": "female",
+    "first_name": "Léa",
+    "last_name": "Tremblay",
+    "address_line1": "116 boul. Lionel-Émond",
+    "city": "Gatineau",
+    "province": "QC",
+    "postal_code": "J8Y 1W7",
+    "mobile_phone": "819 555-0142",
+    "language": "fr",
+}
