@@ -127,13 +127,16 @@ class Gateway:
             found.append(Entry(int(parts[1]), parts[2], parts[3], int(parts[4]), upstreams))
         return found
 
-    def answered_by(self) -> Counter[tuple[str, int]]:
-        """(component, replica index) -> requests it answered (the last replica tried)."""
+    def answered_by(self, entries: list[Entry] | None = None) -> Counter[tuple[str, int]]:
+        """(component, replica index) -> requests it answered (the last replica tried), among
+        `entries` (default: every request logged)."""
         where = {
             f"127.0.0.1:{port}": (name, index)
             for name, ports in self.replicas.items()
             for index, port in enumerate(ports)
         }
         return Counter(
-            where[entry.upstreams[-1]] for entry in self.entries() if entry.upstreams[-1] in where
+            where[entry.upstreams[-1]]
+            for entry in (self.entries() if entries is None else entries)
+            if entry.upstreams and entry.upstreams[-1] in where
         )

@@ -20,3 +20,7 @@ async def topology(
             yield running
         finally:
             running.stop()
+
+
+# Debian's Chromium, as the end-to-end tests drive it.
+from tests.e2e.conftest import browser, page  # noqa: E402, F401

@@ -18,7 +18,8 @@ from tests.support.topology import Topology
 PLATE_SITE = 1535
 
 
-async def create_operator(topology: Topology) -> dict[str, str]:
+async def create_operator_email(topology: Topology) -> str:
+    """An operator account (`python -m services.identity.cli create-operator`); its email."""
     email = f"agent-{uuid.uuid4().hex[:8]}@example.org"
     created = await asyncio.to_thread(
         subprocess.run,
@@ -28,6 +29,11 @@ async def create_operator(topology: Topology) -> dict[str, str]:
         timeout=120,
     )
     assert created.returncode == 0, created.stderr
+    return email
+
+
+async def create_operator(topology: Topology) -> dict[str, str]:
+    email = await create_operator_email(topology)
     async with httpx.AsyncClient(base_url=topology.url("identity")) as identity:
         return await log_in(identity, email)
 
