@@ -18,6 +18,9 @@ from web.session import Session, SessionCodec
 PASSWORD = "une phrase de passe solide"
 PAGES = ("/tableau-de-bord", "/mon-abonnement", "/mon-abonnement/factures")
 PLATE_SITE = 1535  # the seed's licence-plate site
+# A person reads a page before the next; a camera sees a car every so often.
+THINK_SECONDS = 0.3
+CAMERA_SECONDS = 0.05
 
 
 class Reachable(Protocol):
@@ -32,6 +35,7 @@ class Outcome:
     method: str
     path: str
     status: int  # 0: no answer at all (connection refused or reset)
+    error: str = ""
 
     @property
     def failed(self) -> bool:
@@ -54,6 +58,7 @@ class Load:
     service_token: str
     outcomes: list[Outcome] = field(default_factory=list)
     signups: dict[str, int] = field(default_factory=dict)  # email -> status
+    resent: int = 0  # GETs sent again after the server closed a kept-alive connection
     running: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self, signups_every: float | None = 0.5) -> None:
@@ -76,13 +81,28 @@ class Load:
 
     async def _request(self, http: httpx.AsyncClient, method: str, url: str, **kw: object) -> int:
         path = httpx.URL(url).path
+        error = ""
         try:
-            response = await http.request(method, url, **kw)  # type: ignore[arg-type]
+            response = await self._send(http, method, url, **kw)
             status = response.status_code
-        except httpx.TransportError:
-            status = 0
-        self.outcomes.append(Outcome(time.monotonic(), method, path, status))
+        except httpx.TransportError as exc:
+            status, error = 0, type(exc).__name__
+        self.outcomes.append(Outcome(time.monotonic(), method, path, status, error))
         return status
+
+    async def _send(
+        self, http: httpx.AsyncClient, method: str, url: str, **kw: object
+    ) -> httpx.Response:
+        # A server may close an idle keep-alive connection just as the next request goes out on
+        # it (nginx does on reload). Browsers then send an idempotent request again on a new
+        # connection, silently (RFC 9112 section 9.3.1); so do these users, and count it.
+        try:
+            return await http.request(method, url, **kw)  # type: ignore[arg-type]
+        except httpx.RemoteProtocolError:
+            if method != "GET":
+                raise
+            self.resent += 1
+            return await http.request(method, url, **kw)  # type: ignore[arg-type]
 
     async def _browse(self, account: Account) -> None:
         cookie = session_cookie(account.tokens)
@@ -91,6 +111,7 @@ class Load:
                 for page in PAGES:
                     url = f"{self.topology.url('web')}{page}"
                     await self._request(http, "GET", url, headers={"Cookie": f"session={cookie}"})
+                    await asyncio.sleep(THINK_SECONDS)
 
     async def _cameras(self) -> None:
         url = f"{self.topology.url('subscriptions')}/v1/plate-check"
@@ -99,6 +120,7 @@ class Load:
         async with httpx.AsyncClient(timeout=30.0) as http:
             while self.running.is_set():
                 await self._request(http, "GET", url, headers=headers, params=params)
+                await asyncio.sleep(CAMERA_SECONDS)
 
     async def _sign_up(self, every: float) -> None:
         async with httpx.AsyncClient(timeout=30.0) as http:

@@ -32,6 +32,7 @@ REPLICATED = ("web", *SERVICES, "worker")
 REPLICAS = 2
 POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 UNTHROTTLED = "1000000/hour"
+WORKER_POLLING = "worker polling task queue"  # workflows/worker.py, once it polls
 
 
 def postgres_server() -> str:
@@ -188,9 +189,10 @@ class Topology:
 
     async def start_replica(self, replica: Replica, timeout: float = 90.0) -> None:
         """Start (or start again, on its own port) one replica and wait until it is ready."""
+        polling_before = self.log_text(replica.name).count(WORKER_POLLING)
         replica.process = self._spawn(self.command(replica), replica.name)
         if replica.port is None:
-            await asyncio.sleep(0)  # a worker polls as soon as it is connected
+            await self._wait_polling(replica, polling_before, timeout)
             return
         path = "/healthz" if replica.component == "web" else "/readyz"
         async with httpx.AsyncClient(timeout=2.0) as http:
@@ -205,6 +207,28 @@ class Topology:
                     pass
                 await asyncio.sleep(0.1)
         raise RuntimeError(f"{replica.name} never became ready:\n{self.log(replica.name)}")
+
+    async def wait_in_rotation(self, replica: Replica, timeout: float = 30.0) -> None:
+        """Until nginx sends requests to this replica again (it left the replica alone for a
+        moment after it failed: max_fails/fail_timeout); a worker is in rotation once polling."""
+        if replica.port is None or self.gateway is None:
+            return
+        address, seen = f"127.0.0.1:{replica.port}", len(self.gateway.entries())
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            entries = self.gateway.entries()[seen:]
+            if any(e.upstreams[-1:] == (address,) and e.status < 500 for e in entries):
+                return
+            await asyncio.sleep(0.2)
+        raise RuntimeError(f"nginx sent nothing to {replica.name} in {timeout} s")
+
+    async def _wait_polling(self, replica: Replica, before: int, timeout: float) -> None:
+        # A worker has no port: it is ready once it logs that it polls the task queue.
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self.log_text(replica.name).count(WORKER_POLLING) <= before:
+            if not replica.running or asyncio.get_running_loop().time() > deadline:
+                raise RuntimeError(f"{replica.name} is not polling:\n{self.log(replica.name)}")
+            await asyncio.sleep(0.1)
 
     async def _wait_mail(self) -> None:
         async with httpx.AsyncClient(timeout=2.0) as http:
@@ -231,8 +255,11 @@ class Topology:
         await asyncio.to_thread(replica.process.wait, 60)
 
     def log(self, name: str) -> str:
+        return self.log_text(name)[-4000:]
+
+    def log_text(self, name: str) -> str:
         path = self.folder / "logs" / f"{name}.log"
-        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+        return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
         processes = [r.process for rs in self.replicas.values() for r in rs if r.process]
