@@ -36,7 +36,7 @@ async def load(topology: Topology, accounts: list[Account]) -> AsyncIterator[Loa
 
 
 async def under_load(load: Load, disrupt) -> list[Window]:  # type: ignore[no-untyped-def]
-    runner = asyncio.create_task(load.run(signups_every=0.3))
+    runner = asyncio.create_task(load.run(signups_every=0.5))
     await asyncio.sleep(1.0)
     try:
         return await disrupt()  # type: ignore[no-any-return]
@@ -53,17 +53,21 @@ async def every_sign_up_completes_once(
     once the link is followed."""
     accepted = [email for email, status in load.signups.items() if status == 202]
     assert accepted
+    at_once = asyncio.Semaphore(8)
     async with httpx.AsyncClient(base_url=topology.url("identity"), timeout=30.0) as identity:
-        for email in accepted:
-            await verify(topology, identity, email)
-            account_id = (await log_in(identity, email))["account"]["id"]  # type: ignore[index]
+
+        async def complete(email: str) -> None:
+            async with at_once:
+                await verify(topology, identity, email)
+                account_id = (await log_in(identity, email))["account"]["id"]  # type: ignore[index]
             handle = temporal.client.get_workflow_handle(f"registration-{account_id}")
             for _ in range(300):
                 if (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED:
-                    break
+                    return
                 await asyncio.sleep(0.1)
-            else:
-                raise AssertionError(f"registration of {email} never completed")
+            raise AssertionError(f"registration of {email} never completed")
+
+        await asyncio.gather(*(complete(email) for email in accepted))
     for email in accepted:
         assert len(await mail_to(topology, email)) == 1, email
 
