@@ -92,6 +92,7 @@ class Topology:
     database_urls: dict[str, str]
     temporal_address: str
     task_queue: str = field(default_factory=lambda: f"topology-{uuid.uuid4().hex[:8]}")
+    count: int = REPLICAS  # replicas of each replicated component (bench: 1 against 2)
     replicas: dict[str, list[Replica]] = field(default_factory=dict)
     ports: dict[str, int] = field(default_factory=dict)
     mail: subprocess.Popen[bytes] | None = None
@@ -103,7 +104,7 @@ class Topology:
         for component in REPLICATED:
             self.replicas[component] = [
                 Replica(component, i, None if component == "worker" else free_port())
-                for i in range(REPLICAS)
+                for i in range(self.count)
             ]
         (self.folder / "logs").mkdir(parents=True, exist_ok=True)
 
