@@ -9,7 +9,7 @@ DEV := $(VENV)/.installed-dev
 # Debian packages the suite drives, as command:package; `debian-deps` installs the missing ones.
 DEBIAN_TOOLS := chromium:chromium faketime:faketime nginx:nginx-light promtool:prometheus
 
-.PHONY: run test test-dates debian-deps lint operator migrate bench clean-data
+.PHONY: run test test-dates debian-deps lint operator migrate bench clean-data topology
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,10 @@ bench: $(RUNTIME)
 	$(BIN)/python bench/accounts.py
 	$(BIN)/python bench/subscriptions.py
 	$(BIN)/python bench/billing.py
+
+## Two replicas of every component behind nginx, on PostgreSQL (docs/topology.md); Ctrl-C stops.
+topology: $(DEV) debian-deps
+	$(BIN)/python -m tests.support.topology_run
 
 clean-data:
 	rm -rf .data
