@@ -53,7 +53,7 @@ class PlateListener:
         while True:
             try:
                 await self._listen_until_lost()
-            except (TimeoutError, OSError, asyncpg.PostgresError) as exc:
+            except Exception as exc:  # whatever ended the connection, listen again
                 log.warning("plate index listener lost its connection: %s", type(exc).__name__)
             self.trusted = False
             self._on_change()

@@ -73,3 +73,32 @@ async def test_a_change_through_one_replica_reaches_the_others_plate_check(
     assert deleted.status_code == 204
     await seconds_until(other_replica, token, second["plate"], want=False)
     assert await authorized(other_replica, token, first["plate"]) is True
+
+
+async def test_a_replica_that_lost_its_listening_connection_still_answers_right(
+    client, users, stack, other_replica, database_urls
+):
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    token = stack.platform.service_token
+    user = await users()
+    first, second = await add_vehicle(client, user), await add_vehicle(client, user)
+    await active_row(client, stack, user, GATINEAU_DAS, [first["id"], second["id"]])
+    await seconds_until(other_replica, token, second["plate"], want=True)
+
+    # PostgreSQL drops every listening connection (a restart, a failover, a network cut).
+    engine = create_async_engine(database_urls["subscriptions"])
+    async with engine.connect() as conn:
+        ended = await conn.execute(
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+            )
+        )
+        assert ended.all()
+    await engine.dispose()
+
+    deleted = await client.delete(f"/v1/vehicles/{second['id']}", headers=user.headers)
+    assert deleted.status_code == 204
+    await seconds_until(other_replica, token, second["plate"], want=False)

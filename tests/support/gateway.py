@@ -9,6 +9,9 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+# The launcher that makes a child die with the test process.
+from tests.e2e.stack import DIE_WITH_PARENT
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE_TEMPLATE = ROOT / "deploy/nginx/templates/default.conf.template"
 TOPOLOGY = ROOT / "deploy/nginx/topology"
@@ -102,7 +105,9 @@ class Gateway:
         if checked.returncode != 0:
             raise RuntimeError(checked.stderr)
         errors = (self.folder / "nginx.out").open("wb")
-        self.process = subprocess.Popen(command, stdout=errors, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [*DIE_WITH_PARENT, *command], stdout=errors, stderr=subprocess.STDOUT
+        )
 
     def reload(self) -> None:
         """A graceful reload (SIGHUP): new workers take over, the old ones finish their requests."""
