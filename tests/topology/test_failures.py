@@ -21,6 +21,8 @@ from tests.support.load import Account, Load, log_in, mail_to, open_accounts, ve
 from tests.support.topology import Topology
 
 USERS = 20
+# Ten replicas restarted one after the other, each process booting on a shared CPU.
+pytestmark = pytest.mark.timeout(420)
 
 
 @pytest.fixture(scope="module")
