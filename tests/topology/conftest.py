@@ -1,11 +1,14 @@
-"""The topology, started once for the tests of this folder (tests/support/topology.py)."""
+"""The topology, started once for the tests of this folder (tests/support/topology.py), and
+Debian's Chromium as the end-to-end tests drive it."""
 
 from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from tests.support.topology import Topology, topology_databases
+from tests.e2e.conftest import browser, page  # noqa: F401
+from tests.support.topology import Topology, postgres_server, topology_databases
 
 
 @pytest.fixture(scope="session")
@@ -13,14 +16,12 @@ async def topology(
     tmp_path_factory: pytest.TempPathFactory, temporal_env: WorkflowEnvironment
 ) -> AsyncIterator[Topology]:
     target = temporal_env.client.service_client.config.target_host
-    async with topology_databases() as urls:
-        running = Topology(tmp_path_factory.mktemp("topology"), urls, target)
+    async with AsyncExitStack() as stack:
         try:
-            await running.start()
-            yield running
-        finally:
-            running.stop()
-
-
-# Debian's Chromium, as the end-to-end tests drive it.
-from tests.e2e.conftest import browser, page  # noqa: E402, F401
+            urls = await stack.enter_async_context(topology_databases())
+        except OSError as exc:
+            pytest.fail(f"the topology needs PostgreSQL ({postgres_server()}): {exc}")
+        running = Topology(tmp_path_factory.mktemp("topology"), urls, target)
+        stack.callback(running.stop)
+        await running.start()
+        yield running
