@@ -18,6 +18,7 @@ from web.session import Session, SessionCodec
 PASSWORD = "une phrase de passe solide"
 PAGES = ("/tableau-de-bord", "/mon-abonnement", "/mon-abonnement/factures")
 PLATE_SITE = 1535  # the seed's licence-plate site
+DAS_OFFERING = 7117  # the seed's « 1461 - Hôpital de Hull - Employé CISSSO », payroll deduction
 # A person reads a page before the next; a camera sees a car every so often.
 THINK_SECONDS = 0.3
 CAMERA_SECONDS = 0.05
@@ -59,6 +60,10 @@ class Load:
     outcomes: list[Outcome] = field(default_factory=list)
     signups: dict[str, int] = field(default_factory=dict)  # email -> status
     resent: int = 0  # GETs sent again after the server closed a kept-alive connection
+    # Accounts that each ask for a subscription during the run, approved by `operator`.
+    subscribers: list[Account] = field(default_factory=list)
+    operator: dict[str, str] = field(default_factory=dict)
+    subscribed: dict[str, Account] = field(default_factory=dict)  # subscription id -> account
     running: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def run(self, signups_every: float | None = 0.5) -> None:
@@ -68,6 +73,8 @@ class Load:
         tasks.append(self._cameras())
         if signups_every:
             tasks.append(self._sign_up(signups_every))
+        if self.subscribers:
+            tasks.append(self._subscribe_all())
         await asyncio.gather(*tasks)
 
     def stop(self) -> None:
@@ -130,6 +137,64 @@ class Load:
                 url = f"{self.topology.url('identity')}/v1/accounts"
                 self.signups[email] = await self._request(http, "POST", url, json=body)
                 await asyncio.sleep(every)
+
+
+    async def _subscribe_all(self) -> None:
+        """Each subscriber asks for a DAS subscription, one after the other; the operator
+        approves each (a decision carries its idempotency key, so it is sent again on failure,
+        as the console's form does)."""
+        async with httpx.AsyncClient(timeout=30.0) as http:
+            for account in self.subscribers:
+                if not self.running.is_set():
+                    return
+                subscription_id = await self._request_subscription(http, account)
+                if subscription_id and await self._approve(http, subscription_id):
+                    self.subscribed[subscription_id] = account
+                await asyncio.sleep(1.0)
+
+    async def _request_subscription(self, http: httpx.AsyncClient, account: Account) -> str:
+        base, auth = self.topology.url("subscriptions"), bearer(account.tokens)
+        vehicle = {"year": 2021, "make": "Toyota", "model": "Corolla", "color": "Gris"}
+        vehicle["plate"] = f"L{uuid.uuid4().hex[:6].upper()}"
+        added = await self._post(http, f"{base}/v1/vehicles", auth, vehicle)
+        if added is None or added.status_code != 201:
+            return ""
+        body = {
+            "offering_id": DAS_OFFERING,
+            "requested_start": time.strftime("%Y-%m-%d"),
+            "accept_terms": True,
+            "understand_approval": True,
+            "vehicle_ids": [added.json()["id"]],
+            "employee_number": "E-48213",
+        }
+        created = await self._post(http, f"{base}/v1/subscriptions", auth, body)
+        return str(created.json()["id"]) if created and created.status_code == 201 else ""
+
+    async def _approve(self, http: httpx.AsyncClient, subscription_id: str) -> bool:
+        url = f"{self.topology.url('subscriptions')}/v1/operator/subscriptions/{subscription_id}"
+        body = {"decision": "approve", "idempotency_key": uuid.uuid4().hex}
+        for _ in range(5):
+            answer = await self._post(http, f"{url}/decision", bearer(self.operator), body)
+            if answer is not None and answer.status_code == 200:
+                return True
+            await asyncio.sleep(0.5)
+        return False
+
+    async def _post(
+        self, http: httpx.AsyncClient, url: str, headers: dict[str, str], body: object
+    ) -> httpx.Response | None:
+        path = httpx.URL(url).path
+        try:
+            answer = await http.post(url, headers=headers, json=body)
+        except httpx.TransportError as exc:
+            self.outcomes.append(Outcome(time.monotonic(), "POST", path, 0, type(exc).__name__))
+            return None
+        self.outcomes.append(Outcome(time.monotonic(), "POST", path, answer.status_code))
+        return answer
+
+
+def bearer(tokens: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
 
 
 def session_cookie(tokens: dict[str, str], expired: bool = False) -> str:

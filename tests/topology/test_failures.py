@@ -17,10 +17,20 @@ from temporalio.testing import WorkflowEnvironment
 
 from servicekit.settings import PlatformSettings
 from tests.support.disruptions import Window, kill_each, report, roll_all
-from tests.support.load import Account, Load, log_in, mail_to, open_accounts, verify
+from tests.support.load import (
+    Account,
+    Load,
+    bearer,
+    log_in,
+    mail_to,
+    open_accounts,
+    verify,
+)
 from tests.support.topology import Topology
+from tests.topology.test_sessions_and_plates import create_operator
 
 USERS = 20
+SUBSCRIBERS = 6
 # Ten replicas restarted one after the other, each process booting on a shared CPU.
 pytestmark = pytest.mark.timeout(420)
 
@@ -30,9 +40,18 @@ async def accounts(topology: Topology) -> list[Account]:
     return await open_accounts(topology, USERS)
 
 
+@pytest.fixture(scope="module")
+async def operator(topology: Topology) -> dict[str, str]:
+    return await create_operator(topology)
+
+
 @pytest.fixture
-async def load(topology: Topology, accounts: list[Account]) -> AsyncIterator[Load]:
+async def load(
+    topology: Topology, accounts: list[Account], operator: dict[str, str]
+) -> AsyncIterator[Load]:
     running = Load(topology, accounts, PlatformSettings().service_token)
+    # A few more people ask for a subscription meanwhile, each approved by the operator.
+    running.subscribers, running.operator = await open_accounts(topology, SUBSCRIBERS), operator
     yield running
     running.stop()
 
@@ -74,21 +93,51 @@ async def every_sign_up_completes_once(
         assert len(await mail_to(topology, email)) == 1, email
 
 
+async def every_subscription_completes_once(topology: Topology, load: Load) -> None:
+    """Each approved request becomes active and its contract arrives by email; no email to
+    its subscriber was sent twice (the same Message-ID caught twice)."""
+    assert load.subscribed
+    async with httpx.AsyncClient(base_url=topology.url("subscriptions"), timeout=30.0) as http:
+        for subscription_id, account in load.subscribed.items():
+            url = f"/v1/operator/subscriptions/{subscription_id}"
+            for _ in range(600):
+                detail = (await http.get(url, headers=bearer(load.operator))).json()
+                if detail["status"] == "active":
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError(f"{subscription_id} is still {detail['status']}")
+            for _ in range(600):
+                if any(m["Attachments"] for m in await mail_to(topology, account.email)):
+                    break
+                await asyncio.sleep(0.1)
+            else:
+                raise AssertionError(f"no contract email for {subscription_id}")
+    await asyncio.sleep(2.0)  # a duplicate would come right after
+    for account in load.subscribed.values():
+        ids = [m["MessageID"] for m in await mail_to(topology, account.email)]
+        assert len(ids) == len(set(ids)), ids
+
+
 async def test_a_crash_of_one_replica_of_each_part_loses_nothing(
     topology: Topology, load: Load, temporal_env: WorkflowEnvironment
 ) -> None:
     windows = await under_load(load, lambda: kill_each(topology, load))
-    print(f"\n{report(windows)}\nrequests: {len(load.outcomes)}, resent: {load.resent}")
+    print(f"\n{report(windows)}\nrequests: {len(load.outcomes)}, resent: {load.resent}, "
+          f"subscriptions approved: {len(load.subscribed)}")
 
     assert [w.action for w in windows if w.failed(idempotent=True)] == []
     await every_sign_up_completes_once(topology, load, temporal_env)
+    await every_subscription_completes_once(topology, load)
 
 
 async def test_a_rolling_restart_of_every_component_fails_no_request(
     topology: Topology, load: Load, temporal_env: WorkflowEnvironment
 ) -> None:
     windows = await under_load(load, lambda: roll_all(topology, load))
-    print(f"\n{report(windows)}\nrequests: {len(load.outcomes)}, resent: {load.resent}")
+    print(f"\n{report(windows)}\nrequests: {len(load.outcomes)}, resent: {load.resent}, "
+          f"subscriptions approved: {len(load.subscribed)}")
 
     assert load.failures() == []
     await every_sign_up_completes_once(topology, load, temporal_env)
+    await every_subscription_completes_once(topology, load)
