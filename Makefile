@@ -12,7 +12,7 @@ UV_VERSION := 0.13.8
 DEBIAN_TOOLS := chromium:chromium faketime:faketime nginx:nginx-light promtool:prometheus \
 	kubectl:kubernetes-client
 
-.PHONY: run test test-dates debian-deps lint operator migrate bench clean-data lock
+.PHONY: run test test-dates debian-deps lint operator migrate bench clean-data lock topology
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -83,6 +83,10 @@ bench: $(DEV)
 	$(BIN)/python bench/accounts.py
 	$(BIN)/python bench/subscriptions.py
 	$(BIN)/python bench/billing.py
+
+## Two replicas of every component behind nginx, on PostgreSQL (docs/topology.md); Ctrl-C stops.
+topology: $(DEV) debian-deps
+	$(BIN)/python -m tests.support.topology_run
 
 clean-data:
 	rm -rf .data

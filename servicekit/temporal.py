@@ -50,10 +50,11 @@ SEARCH_ATTRIBUTES = [
 
 
 def data_converter(payload_key: str) -> DataConverter:
-    """Pydantic payloads, encrypted by the platform codec, with failure messages encoded too."""
+    """Pydantic payloads, encrypted by the platform codec, with failure messages encoded too;
+    a payload that was not encrypted with the key is refused (servicekit/codec.py)."""
     return dataclasses.replace(
         pydantic_data_converter,
-        payload_codec=EncryptionCodec(payload_key),
+        payload_codec=EncryptionCodec(payload_key, refuse_plain=True),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
 

@@ -16,6 +16,9 @@ class IdentitySettings(BaseSettings):
     link_secret: str = "dev-link-secret-change-me"
     access_token_minutes: int = 10
     refresh_token_days: int = 30
+    # A refresh token presented again this soon after its rotation gets the same successor (two
+    # web replicas refreshing one session at once); later, a reuse ends every session.
+    refresh_reuse_grace_seconds: float = 5.0
     verification_link_hours: int = 72
     reset_link_minutes: int = 60
     unverified_account_days: int = 7

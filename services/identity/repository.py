@@ -75,8 +75,11 @@ async def void_tokens(session: AsyncSession, account_id: str, purpose: str, at: 
     )
 
 
-async def refresh_by_digest(session: AsyncSession, digest: str) -> RefreshToken | None:
-    return await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest))
+async def refresh_by_digest(
+    session: AsyncSession, digest: str, for_update: bool = False
+) -> RefreshToken | None:
+    query = select(RefreshToken).where(RefreshToken.token_hash == digest)
+    return await session.scalar(query.with_for_update() if for_update else query)
 
 
 async def revoke_refresh_tokens(session: AsyncSession, account_id: str, at: datetime) -> None:

@@ -2,7 +2,7 @@
 
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,11 +25,15 @@ from services.identity.schemas import AccountSummary, TokensOut
 from services.identity.security import (
     dummy_hash,
     hash_password,
+    link_token,
     new_opaque_token,
     token_digest,
     verify_password,
 )
 from services.identity.service import RESET, use_token
+
+# The purpose under which a refresh token's successor is derived from it (security.link_token).
+SUCCESSOR = "refresh-successor"
 
 
 class Issuer:
@@ -40,9 +44,11 @@ class Issuer:
         self.platform = platform
         self.key = key
 
-    def issue(self, session: AsyncSession, account: Account) -> TokensOut:
-        """A new access token and a new refresh token (stored hashed)."""
-        refresh = new_opaque_token()
+    def issue(
+        self, session: AsyncSession, account: Account, refresh: str | None = None
+    ) -> TokensOut:
+        """A new access token and a new refresh token (stored hashed; random unless given)."""
+        refresh = refresh or new_opaque_token()
         session.add(
             RefreshToken(
                 id=str(uuid.uuid4()),
@@ -51,6 +57,10 @@ class Issuer:
                 expires_at=utcnow() + timedelta(days=self.settings.refresh_token_days),
             )
         )
+        return self.pair(account, refresh)
+
+    def pair(self, account: Account, refresh: str) -> TokensOut:
+        """A new access token alongside an already stored refresh token."""
         access = self.key.sign_access_token(
             account_id=account.id,
             role=account.role,
@@ -117,20 +127,43 @@ async def finish_login(
 
 
 async def refresh(session: AsyncSession, issuer: Issuer, token: str) -> TokensOut:
-    """Rotate a refresh token: the old one is revoked, a reused revoked one ends every session."""
-    row = await repo.refresh_by_digest(session, token_digest(token))
+    """Rotate a refresh token: the old one is revoked, a reused revoked one ends every session,
+    unless it was rotated a moment ago (two replicas refreshing one browser session at once):
+    then the answer carries the same successor (OAuth 2.0 Security BCP, refresh token reuse)."""
+    # Locked: a concurrent refresh of the same token waits for this one and takes the grace path.
+    row = await repo.refresh_by_digest(session, token_digest(token), for_update=True)
     now = utcnow()
     if row is None or row.expires_at <= now:
         raise InvalidToken()
-    if row.revoked_at is not None:
-        # A revoked token presented again means it leaked: revoke the whole account's sessions.
-        await repo.revoke_refresh_tokens(session, row.account_id, now)
-        raise InvalidToken(keep_changes=True)
     account = await repo.account_by_id(session, row.account_id)
     if account is None:
         raise InvalidToken()
+    successor = link_token(issuer.settings.link_secret, SUCCESSOR, account.id, token)
+    if row.revoked_at is not None:
+        if await _just_rotated(session, issuer.settings, row, successor, now):
+            return issuer.pair(account, successor)
+        # A revoked token presented again means it leaked: revoke the whole account's sessions.
+        await repo.revoke_refresh_tokens(session, row.account_id, now)
+        raise InvalidToken(keep_changes=True)
     row.revoked_at = now
-    return issuer.issue(session, account)
+    # Derived from the old token, not random: a repeat within the grace window finds it again
+    # without the plain successor being stored anywhere.
+    return issuer.issue(session, account, successor)
+
+
+async def _just_rotated(
+    session: AsyncSession,
+    settings: IdentitySettings,
+    row: RefreshToken,
+    successor: str,
+    now: datetime,
+) -> bool:
+    """Whether `row` was rotated (not revoked) within the grace window, its successor unused."""
+    assert row.revoked_at is not None
+    if now - row.revoked_at > timedelta(seconds=settings.refresh_reuse_grace_seconds):
+        return False
+    following = await repo.refresh_by_digest(session, token_digest(successor))
+    return following is not None and following.revoked_at is None and following.expires_at > now
 
 
 async def end_all_sessions(session: AsyncSession, account: Account) -> None:

@@ -93,6 +93,7 @@ def create_app(
         relay.start()
         yield
         await relay.stop()
+        await parts.plates.close()
         if http is None:
             await own_http.aclose()
         await engine.dispose()

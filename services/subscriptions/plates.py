@@ -3,18 +3,24 @@
 Cameras and enforcement ask many times a second whether a plate may park at a site, so the
 answer comes from a dictionary. Every state change invalidates it once its transaction has
 committed (a reader rebuilding in between cannot keep an answer older than the change: a
-generation counter discards such a rebuild).
+generation counter discards such a rebuild). On PostgreSQL the change also sends a NOTIFY that
+every replica listens to (plate_listener.py), so another replica forgets its index within
+milliseconds of the commit; measured against a version check and no cache in bench/topology.py.
+SQLite is the embedded mode, one process: the in-process invalidation is all it needs.
 """
 
 import asyncio
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Session
 
 from services.subscriptions import repository as repo
 from services.subscriptions.clock import today
+from services.subscriptions.plate_listener import CHANNEL, PlateListener, asyncpg_dsn
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,8 @@ class PlateIndex:
         self._index: Index | None = None
         self._generation = 0
         self._lock = asyncio.Lock()
+        self._listener: PlateListener | None = None
+        self._shared_database: bool | None = None
 
     def invalidate(self) -> None:
         """Forget the index; the next check rebuilds it."""
@@ -56,12 +64,14 @@ class PlateIndex:
         self.invalidate()
         if not session.info.get("plate_index_hooked"):
             session.info["plate_index_hooked"] = True
+            event.listen(session.sync_session, "before_commit", _notify_other_replicas)
             event.listen(session.sync_session, "after_commit", lambda _: self.invalidate())
 
     async def check(
         self, sessions: async_sessionmaker[AsyncSession], site_id: int, plate: str
     ) -> PlateAnswer:
         """Whether the plate may park at the site today, and until when (no query when warm)."""
+        self._listen(sessions)
         index = self._index if self._index is not None else await self._rebuild(sessions)
         day = today()
         covering = [e for e in index.get((site_id, plate), []) if e.covers(day)]
@@ -80,6 +90,35 @@ class PlateIndex:
             index: Index = {}
             for site_id, plate, start, end in rows:
                 index.setdefault((site_id, plate), []).append(Entitlement(start, end))
-            if generation == self._generation:
+            if generation == self._generation and self._may_keep():
                 self._index = index
             return index
+
+    async def close(self) -> None:
+        """Stop listening (the app's shutdown)."""
+        if self._listener is not None:
+            await self._listener.close()
+
+    def _listen(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        # Started on first use, inside the running loop, for the database the checks read.
+        if self._shared_database is not None:
+            return
+        engine = sessions.kw.get("bind")
+        self._shared_database = (
+            isinstance(engine, AsyncEngine) and engine.dialect.name == "postgresql"
+        )
+        if self._shared_database and isinstance(engine, AsyncEngine):
+            self._listener = PlateListener(asyncpg_dsn(engine.url), self.invalidate)
+            self._listener.start()
+
+    def _may_keep(self) -> bool:
+        # Replicas share a PostgreSQL database: an index is kept only while this replica hears
+        # of every change; meanwhile each check reads the database.
+        return self._listener is None or self._listener.trusted
+
+
+def _notify_other_replicas(session: Session, *_: Any) -> None:
+    # Inside the committing transaction: PostgreSQL delivers it only if the change commits.
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"NOTIFY {CHANNEL}")

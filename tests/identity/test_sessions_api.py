@@ -58,24 +58,65 @@ async def test_failed_logins_are_throttled_per_address_across_accounts(
     assert blocked.status_code == 429
 
 
+async def refresh(identity, token: str):
+    return await identity.post("/v1/sessions/refresh", json={"refresh_token": token})
+
+
 async def test_refresh_rotates_and_a_reused_refresh_token_ends_every_session(
+    identity, smtp, unique_email, identity_settings, monkeypatch
+):
+    # Past the grace window (none here), presenting a rotated token again means it leaked.
+    monkeypatch.setattr(identity_settings, "refresh_reuse_grace_seconds", 0.0)
+    await verified_account(identity, smtp, unique_email)
+    first = await login(identity, unique_email)
+
+    rotated = await refresh(identity, first["refresh_token"])
+    assert rotated.status_code == 200
+    assert rotated.json()["refresh_token"] != first["refresh_token"]
+    reused = await refresh(identity, first["refresh_token"])
+    assert reused.status_code == 401
+    after_theft = await refresh(identity, rotated.json()["refresh_token"])
+    assert after_theft.status_code == 401
+
+
+async def test_a_token_reused_within_the_grace_window_gets_the_same_successor(
     identity, smtp, unique_email
 ):
     await verified_account(identity, smtp, unique_email)
     first = await login(identity, unique_email)
 
-    rotated = await identity.post(
-        "/v1/sessions/refresh", json={"refresh_token": first["refresh_token"]}
-    )
-    assert rotated.status_code == 200
-    reused = await identity.post(
-        "/v1/sessions/refresh", json={"refresh_token": first["refresh_token"]}
-    )
-    assert reused.status_code == 401
-    after_theft = await identity.post(
-        "/v1/sessions/refresh", json={"refresh_token": rotated.json()["refresh_token"]}
-    )
-    assert after_theft.status_code == 401
+    rotated = await refresh(identity, first["refresh_token"])
+    again = await refresh(identity, first["refresh_token"])
+    assert rotated.status_code == again.status_code == 200
+    successor = rotated.json()["refresh_token"]
+    assert again.json()["refresh_token"] == successor
+    assert (await identity.get("/v1/me", headers=bearer(again.json()))).status_code == 200
+    # The session goes on: the successor rotates as usual, once.
+    assert (await refresh(identity, successor)).status_code == 200
+
+
+async def test_two_refreshes_at_the_same_moment_leave_the_session_alive(
+    identity, smtp, unique_email
+):
+    import asyncio
+
+    await verified_account(identity, smtp, unique_email)
+    first = await login(identity, unique_email)
+
+    answers = await asyncio.gather(*(refresh(identity, first["refresh_token"]) for _ in range(4)))
+    assert [a.status_code for a in answers] == [200] * 4
+    successors = {a.json()["refresh_token"] for a in answers}
+    assert len(successors) == 1
+    assert (await refresh(identity, successors.pop())).status_code == 200
+
+
+async def test_a_rotated_token_reused_after_a_logout_is_refused(identity, smtp, unique_email):
+    await verified_account(identity, smtp, unique_email)
+    first = await login(identity, unique_email)
+    rotated = await refresh(identity, first["refresh_token"])
+    logout = await identity.post("/v1/sessions/logout", headers=bearer(rotated.json()))
+    assert logout.status_code == 204
+    assert (await refresh(identity, first["refresh_token"])).status_code == 401
 
 
 async def test_logout_revokes_the_access_token(identity, smtp, unique_email):
