@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from servicekit.messages import Message
-from web.i18n import LANGUAGE_NAMES, PROVINCES, STRINGS, pick, translator
+from web.i18n import LANGUAGE_NAMES, has_string, pick, translator
 from web.session import Session
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -54,9 +54,8 @@ def render(
         "switch_url": switch_language_url(request, other),
         "session": session,
         "csrf_token": session.csrf_token,
-        "notice": pick(STRINGS[notice], language) if notice in STRINGS else None,
+        "notice": translator(language)(notice) if notice and has_string(notice) else None,
         "path": request.url.path,
-        "provinces": PROVINCES,
         "language_names": LANGUAGE_NAMES,
         "errors": {},
         "form_error": None,

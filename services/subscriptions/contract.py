@@ -53,7 +53,7 @@ def _billing(mode: str, language: str) -> str:
     if language == "en":
         return "Monthly - " + ("payroll deduction" if mode == "payroll" else "pre-authorized debit")
     return "Mensuel - " + (
-        "DAS (Déduction à la source)" if mode == "payroll" else "Prélèvement préautorisé"
+        "DAS (Déduction à la source)" if mode == "payroll" else "Prélèvement pré-autorisé"
     )
 
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from servicekit.errors import DomainError, FieldError, NotFound
+from servicekit.lifecycle import FIELD_OF_REFUSAL
 from servicekit.messages import message
 
 
@@ -170,6 +171,12 @@ class NoCancellation(Conflict):
     en = "No cancellation is scheduled for this subscription."
 
 
+class CancellationPassed(Conflict):
+    code = "cancellation_passed"
+    fr = "L'annulation a déjà pris effet : elle ne peut plus être retirée."
+    en = "The cancellation has already taken effect: it can no longer be withdrawn."
+
+
 class OfferingFull(Conflict):
     code = "offering_full"
     fr = "Il ne reste plus de place pour cet abonnement."
@@ -229,14 +236,20 @@ def field_error(field: str, rule: str) -> FieldError:
     return FieldError(field, rule)
 
 
-# The codes the workflow's update validators raise (`ApplicationError.type`), as our errors.
+# The codes the workflow's update validators raise (`ApplicationError.type`), as our errors:
+# one class per `Refusal` of the vocabulary (a test walks them), so none falls back to
+# `invalid_transition`.
 WORKFLOW_CODES: dict[str, type[DomainError]] = {
-    "offering_full": OfferingFull,
-    "not_pending": NotPending,
-    "not_active": NotActive,
-    "no_cancellation": NoCancellation,
-    "invalid_transition": InvalidTransition,
-    "modification_pending": ModificationPending,
-    "modification_not_pending": ModificationNotPending,
+    error.code: error
+    for error in (
+        OfferingFull,
+        NotPending,
+        NotActive,
+        NoCancellation,
+        CancellationPassed,
+        InvalidTransition,
+        ModificationPending,
+        ModificationNotPending,
+    )
 }
-WORKFLOW_FIELD_CODES = {"reason_required": "reason", "date_in_past": "date"}
+WORKFLOW_FIELD_CODES = FIELD_OF_REFUSAL

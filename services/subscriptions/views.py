@@ -6,6 +6,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import utcnow
+from servicekit.lifecycle import status_labels
 from servicekit.messages import Message, message
 from services.subscriptions import repository as repo
 from services.subscriptions.models import (
@@ -27,16 +28,6 @@ from services.subscriptions.schemas import (
     VehicleOut,
 )
 from workflows.subscription.models import workflow_id
-
-STATUS_LABELS: dict[str, Message] = {
-    "pending_approval": message("En attente d'approbation", "Awaiting approval"),
-    "active": message("Actif", "Active"),
-    "in_arrears": message("En retard de paiement", "In arrears"),
-    "refused": message("Refusée", "Refused"),
-    "withdrawn": message("Annulée", "Withdrawn"),
-    "expired": message("Expirée", "Expired"),
-    "ended": message("Terminé", "Ended"),
-}
 
 
 def site_out(site: Site) -> SiteOut:
@@ -69,7 +60,7 @@ def _base(sub: Subscription) -> dict[str, object]:
         "id": sub.id,
         "contract_number": sub.contract_number,
         "status": sub.status,
-        "status_label": STATUS_LABELS[sub.status],
+        "status_label": status_labels(sub.status),
         "site": site_out(sub.offering.site),
         "offering": offering_out(sub.offering),
         "requested_start": sub.requested_start,

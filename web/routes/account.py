@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from web.csrf import require_csrf
 from web.dependencies import AccountDep
 from web.forms import error_context, is_form_error, see_other
-from web.i18n import LANGUAGE_NAMES, PROVINCES, pick, translator
+from web.i18n import LANGUAGE_NAMES, province_names, translator
 from web.identity_client import ApiError
 from web.session import LANGUAGES
 from web.templating import render
@@ -60,7 +60,7 @@ def form_options(language: str) -> dict[str, Any]:
     return {
         "genders": [(g, t(f"profile.gender.{g}")) for g in GENDERS],
         "province_options": [
-            (code, f"{code} – {pick(n, language)}") for code, n in PROVINCES.items()
+            (code, f"{code} – {name}") for code, name in province_names(language)
         ],
         "language_options": list(LANGUAGE_NAMES.items()),
     }

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from servicekit import lifecycle
 from web.csrf import require_csrf
 from web.dependencies import Account, AccountDep
 from web.forms import error_context, is_form_error, see_other
@@ -29,15 +30,6 @@ MONTREAL = ZoneInfo("America/Montreal")
 ADD = "/ajouter-un-abonnement"
 MINE = "/mon-abonnement"
 PAYMENT_STEP = f"{ADD}/paiement"
-STATUSES = (
-    "pending_approval",
-    "active",
-    "in_arrears",
-    "refused",
-    "withdrawn",
-    "expired",
-    "ended",
-)
 
 
 def get_subscriptions(request: Request) -> SubscriptionsClient:
@@ -94,9 +86,7 @@ def status_label(subscription: dict[str, Any], language: str) -> str:
     label = subscription.get("status_label")
     if isinstance(label, dict) and label.get("fr"):
         return pick({"fr": str(label["fr"]), "en": str(label.get("en") or "")}, language)
-    status = str(subscription.get("status"))
-    key = f"status.{status}"
-    return translator(language)(key) if status in STATUSES else status
+    return lifecycle.status_label(str(subscription.get("status")), language)
 
 
 TEMPLATES.env.globals.update(
@@ -106,6 +96,8 @@ TEMPLATES.env.globals.update(
     offering_label=offering_label,
     localized=localized,
     status_label=status_label,
+    action_label=lifecycle.action_label,
+    actor_label=lifecycle.actor_label,
     brand_label=brand_label,
 )
 

@@ -13,6 +13,7 @@ from datetime import date
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from servicekit.formats import long_date
+from servicekit.lifecycle import status_label
 from servicekit.money import format_cents
 from workflows.emails.render import BRAND, TEMPLATES, RenderedEmail, language_of
 from workflows.subscription.models import (
@@ -109,15 +110,6 @@ KIND_STATUS: dict[str, SubscriptionState] = {
     "subscription_modification_requested": "active",
 }
 
-STATUS_LABELS: dict[SubscriptionState, dict[str, str]] = {
-    "pending_approval": {"fr": "En attente d'approbation", "en": "Pending approval"},
-    "active": {"fr": "Actif", "en": "Active"},
-    "in_arrears": {"fr": "En retard de paiement", "en": "In arrears"},
-    "refused": {"fr": "Refusée", "en": "Refused"},
-    "withdrawn": {"fr": "Annulée", "en": "Withdrawn"},
-    "expired": {"fr": "Expirée", "en": "Expired"},
-    "ended": {"fr": "Terminé", "en": "Ended"},
-}
 # What a billing email cannot be sent without: a notice with no amount or no date says nothing.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "payment_declined": ("amount_cents", "update_card_url"),
@@ -188,7 +180,7 @@ def render_subscription_email(
         "contract_number": details.contract_number,
         "subscription_id": details.subscription_id,
         "offering_name": details.offering_name,
-        "status_label": STATUS_LABELS[KIND_STATUS[kind]][lang],
+        "status_label": status_label(KIND_STATUS[kind], lang),
         "start_label": (
             long_date(details.start_date, lang) if details.start_date else START_ON_APPROVAL[lang]
         ),

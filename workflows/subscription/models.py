@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from servicekit.lifecycle import ActionCode, DecisionCode, StatusCode
+
 WORKFLOW_NAME = "SubscriptionWorkflow"
 # Update names the subscriptions service sends (each has a validator in the workflow).
 DECIDE = "decide"
@@ -21,9 +23,8 @@ STATUS_QUERY = "status"
 # Signal the subscriptions service sends when the user updated the card: retry what is owed now.
 PAYMENT_METHOD_UPDATED = "payment_method_updated"
 
-SubscriptionState = Literal[
-    "pending_approval", "active", "in_arrears", "refused", "withdrawn", "expired", "ended"
-]
+# The lifecycle's words live in servicekit.lifecycle; these names stay for the workflow.
+SubscriptionState = StatusCode
 
 
 def workflow_id(subscription_id: str) -> str:
@@ -105,7 +106,7 @@ class SubscriptionInput(BaseModel):
 class Decision(BaseModel):
     """An operator's decision on a request or a modification."""
 
-    decision: Literal["approve", "refuse"]
+    decision: DecisionCode
     operator_id: str
     reason: str | None = Field(default=None, max_length=500)
     request_key: str | None = None  # the operator's form: its retry answers the same decision
@@ -158,19 +159,7 @@ class LifecycleState(BaseModel):
 
 # --- Added for the workflow and its activities (nothing above is renamed). ---
 
-TransitionAction = Literal[
-    "approve",
-    "refuse",
-    "withdraw",
-    "expire",
-    "schedule_cancellation",
-    "withdraw_cancellation",
-    "end",
-    "apply_modification",
-    "refuse_modification",
-    "fall_into_arrears",
-    "recover",
-]
+TransitionAction = ActionCode
 # Emails to the account holder (rendered in the account's language).
 UserEmailKind = Literal[
     "subscription_received",
