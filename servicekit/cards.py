@@ -6,8 +6,6 @@ from typing import Literal
 
 from pydantic_core import PydanticCustomError
 
-from servicekit.messages import CATALOG, Message, message
-
 Brand = Literal["visa", "mastercard", "amex", "discover", "unknown"]
 
 MIN_DIGITS, MAX_DIGITS = 13, 19
@@ -100,15 +98,8 @@ def contains_card_number(text: str) -> bool:
 
 # Validators for card forms (pydantic `AfterValidator`s), raising stable codes. ---------------
 
-CARD_MESSAGES: dict[str, Message] = {
-    "card_number_invalid": message("Numéro de carte invalide.", "Invalid card number."),
-    "card_expired": message("La carte est expirée.", "The card has expired."),
-    "cvv_invalid": message("Code de sécurité (CVV) invalide.", "Invalid security code (CVV)."),
-}
-# Registered with the shared catalog so 422 answers carry these messages in both languages.
-for _code, _text in CARD_MESSAGES.items():
-    CATALOG.setdefault(_code, _text)
-
+# Their messages are in the catalogs as `validation.<code>` (card_number_invalid, card_expired,
+# cvv_invalid), so 422 answers carry them in both languages.
 _CVV = re.compile(r"^\d{3,4}$")
 
 

@@ -98,6 +98,11 @@ def bilingual(msgid: str, **values: object) -> Message:
     return {"fr": translate(msgid, "fr", **values), "en": translate(msgid, "en", **values)}
 
 
+def plural(count: int) -> str:
+    """`one` or `other`: the form a count takes in French and English (1 seconde, 2 secondes)."""
+    return "one" if abs(count) <= 1 else "other"
+
+
 def format_money(cents: int, language: str) -> str:
     """`6500` -> `65,00 $` (French) or `$65.00` (English), by Babel in fr_CA / en_CA.
 

@@ -7,16 +7,11 @@ from typing import Any
 
 import httpx
 
+from servicekit.i18n import bilingual
 from servicekit.messages import Message, message
 
-UNAVAILABLE = message(
-    "Le service est momentanément indisponible; réessayez dans quelques instants.",
-    "The service is temporarily unavailable; please try again in a moment.",
-)
-REFUSED = message(
-    "La demande n'a pas pu être traitée.",
-    "The request could not be processed.",
-)
+UNAVAILABLE = bilingual("service.identity.unavailable")
+REFUSED = bilingual("service.refused")
 
 
 def _message(raw: object) -> Message:

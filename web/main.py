@@ -144,7 +144,7 @@ def error_page(request: Request, message: str, status: int) -> HTMLResponse:
 
 
 async def _csrf_rejected(request: Request, _: Exception) -> Response:
-    return error_page(request, translator(_session(request).language)("error.csrf"), 403)
+    return error_page(request, translator(_session(request).language)("page_error.csrf"), 403)
 
 
 async def _login_required(request: Request, _: Exception) -> Response:
@@ -160,12 +160,16 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     t = translator(_session(request).language)
-    key = {404: "error.not_found", 403: "error.forbidden"}.get(exc.status_code, "error.title")
+    key = {404: "page_error.not_found", 403: "page_error.forbidden"}.get(
+        exc.status_code, "page_error.title"
+    )
     return error_page(request, t(key), exc.status_code)
 
 
 async def _unexpected(request: Request, _: Exception) -> Response:
-    response = error_page(request, translator(_session(request).language)("error.internal"), 500)
+    response = error_page(
+        request, translator(_session(request).language)("page_error.internal"), 500
+    )
     response.headers.update(HEADERS)  # outside the middleware stack: set the headers here
     response.headers["Cache-Control"] = "no-store"
     return response

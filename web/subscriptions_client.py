@@ -7,14 +7,11 @@ service refuses it. Errors raise the same `ApiError` as identity's client.
 
 import httpx
 
-from servicekit.messages import message
+from servicekit.i18n import bilingual
 from web.identity_client import ApiError
 from web.service_client import JSON, ServiceClient
 
-UNAVAILABLE = message(
-    "Le service des abonnements est momentanément indisponible; réessayez dans quelques instants.",
-    "The subscriptions service is temporarily unavailable; please try again in a moment.",
-)
+UNAVAILABLE = bilingual("service.subscriptions.unavailable")
 
 
 class SubscriptionsClient(ServiceClient):

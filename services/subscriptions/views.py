@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import utcnow
+from servicekit.i18n import bilingual
 from servicekit.lifecycle import status_labels
-from servicekit.messages import Message, message
 from services.subscriptions import repository as repo
 from services.subscriptions.models import (
     ModificationRequest,
@@ -80,17 +80,8 @@ def _base(sub: Subscription) -> dict[str, object]:
     }
 
 
-# Approved, contract not there yet: the label says so instead of a plain « Actif ».
-SETUP_LABELS: dict[str, Message] = {
-    "in_progress": message(
-        "Actif — contrat et premier paiement en préparation",
-        "Active — contract and first payment being prepared",
-    ),
-    "late": message(
-        "Actif — contrat et premier paiement retardés",
-        "Active — contract and first payment delayed",
-    ),
-}
+# Approved, contract not there yet: the label (`status.setup.<state>`) says so instead of a
+# plain « Actif ».
 SETUP_LATE_AFTER = timedelta(seconds=60)
 
 
@@ -110,7 +101,7 @@ async def _details(session: AsyncSession, sub: Subscription) -> dict[str, object
     pending = await repo.pending_modification(session, sub.id)
     has_contract = await repo.has_contract(session, sub.id)
     setup = setup_state(sub, has_contract)
-    label = {"status_label": SETUP_LABELS[setup]} if setup else {}
+    label = {"status_label": bilingual(f"status.setup.{setup}")} if setup else {}
     return (
         _base(sub)
         | label

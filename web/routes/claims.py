@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from servicekit.messages import message
+from servicekit.i18n import bilingual
 from web.csrf import require_csrf
 from web.dependencies import AccountDep, ClientIp, SessionDep
 from web.forms import error_context, is_form_error
@@ -48,7 +48,7 @@ CARD_ERROR_CODES = {
 # Longer than any valid value; what a form sends beyond it is cut, not echoed back.
 MAX_INPUT = 100
 RECEIPT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
-RECEIPT_NOT_FOUND = message("Reçu introuvable.", "Receipt not found.")
+RECEIPT_NOT_FOUND = bilingual("service.receipt_not_found")
 
 
 def get_payments(request: Request) -> PaymentsClient:

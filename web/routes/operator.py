@@ -41,7 +41,7 @@ async def operator_me(account: Account) -> dict[str, Any] | None:
 def forbidden(request: Request, account: Account) -> Response:
     """The page for a signed-in account that is not an operator."""
     t = translator(account.session.language)
-    return render(request, "error.html", {"message": t("error.forbidden")}, status_code=403)
+    return render(request, "error.html", {"message": t("page_error.forbidden")}, status_code=403)
 
 
 def workflow_url(request: Request, detail: dict[str, Any]) -> str:

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.datastructures import UploadFile
 
-from servicekit.messages import Message, lookup, message
+from servicekit.i18n import bilingual
+from servicekit.messages import Message, lookup
 from web.csrf import require_csrf
 from web.dependencies import Account, AccountDep
 from web.forms import error_context, is_form_error, see_other
@@ -32,24 +33,19 @@ ACCOUNTS = f"{CONSOLE}/comptes"
 CLAIMS = f"{CONSOLE}/avis-de-reclamation"
 ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 CENT = Decimal("0.01")
-NOT_FOUND = message("Introuvable.", "Not found.")
+NOT_FOUND = bilingual("service.not_found")
 KINDS = ("payment", "credit")
 MAX_CSV_BYTES = 2 * 1024 * 1024
 NOTICE_FIELDS = ("number", "plate", "site_id", "issued_on", "amount", "due_on")
 # Codes of the CSV import that the shared validation catalog does not name.
 IMPORT_MESSAGES: dict[str, Message] = {
-    "claim_number_taken": message("Un avis porte déjà ce numéro.", "A notice has this number."),
-    "duplicate_number": message(
-        "Ce numéro figure plus d'une fois dans le fichier.",
-        "This number appears more than once in the file.",
-    ),
-    "too_many_fields": message("Trop de colonnes sur cette ligne.", "Too many columns."),
-    "due_before_issue": message(
-        "L'échéance précède la date de l'avis.", "The due date precedes the notice date."
-    ),
-    "greater_than": message("Le montant doit être positif.", "The amount must be positive."),
-    "import_too_large": message("Fichier trop volumineux (2 Mo).", "File too large (2 MB)."),
-    "encoding_invalid": message("Le fichier doit être en UTF-8.", "The file must be UTF-8."),
+    "claim_number_taken": bilingual("claims_import.claim_number_taken"),
+    "duplicate_number": bilingual("claims_import.duplicate_number"),
+    "too_many_fields": bilingual("claims_import.too_many_fields"),
+    "due_before_issue": bilingual("claims_import.due_before_issue"),
+    "greater_than": bilingual("claims_import.greater_than"),
+    "import_too_large": bilingual("claims_import.import_too_large"),
+    "encoding_invalid": bilingual("claims_import.encoding_invalid"),
 }
 
 
