@@ -9,7 +9,7 @@ DEV := $(VENV)/.installed-dev
 # Debian packages the suite drives, as command:package; `debian-deps` installs the missing ones.
 DEBIAN_TOOLS := chromium:chromium faketime:faketime nginx:nginx-light promtool:prometheus
 
-.PHONY: run test test-dates debian-deps lint operator migrate bench clean-data
+.PHONY: run test test-dates debian-deps lint operator migrate locales bench clean-data
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ $(DEV): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $@ $(RUNTIME)
 
-migrate: $(RUNTIME)
+## Compile the gettext catalogs (servicekit/locale/*/LC_MESSAGES/*.po -> .mo); also done at first use.
+locales: $(RUNTIME)
+	$(BIN)/python -c "from servicekit.i18n import compile_catalogs; compile_catalogs()"
+
+migrate: $(RUNTIME) locales
 	$(BIN)/python -m servicekit.migrate identity subscriptions payments
 	$(BIN)/python -m services.subscriptions.seed
 

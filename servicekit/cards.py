@@ -121,3 +121,16 @@ def check_cvv(value: str) -> str:
 def expired(month: int, year: int, today: date) -> bool:
     """A card is valid through the last day of its expiry month."""
     return (year, month) < (today.year, today.month)
+
+
+BRANDS = {
+    "visa": "Visa",
+    "mastercard": "Mastercard",
+    "amex": "American Express",
+    "discover": "Discover",
+}
+
+
+def brand_label(brand: object) -> str:
+    """`visa` → `Visa`, as pages, emails and receipts name a card's brand."""
+    return BRANDS.get(str(brand or ""), str(brand or "").capitalize())

@@ -9,6 +9,7 @@ needs no build step), in memory when the package folder is read-only.
 """
 
 import gettext as _gettext
+import os
 import threading
 from datetime import date
 from decimal import Decimal
@@ -54,8 +55,10 @@ def _compiled(language: Language) -> bytes:
             catalog = read_po(source, locale=LOCALES[language])
         buffer = BytesIO()
         write_mo(buffer, catalog)
-        try:
-            mo.write_bytes(buffer.getvalue())
+        try:  # atomically: processes starting together never read a half-written file
+            partial = mo.with_name(f"{mo.name}.{os.getpid()}.tmp")
+            partial.write_bytes(buffer.getvalue())
+            os.replace(partial, mo)
         except OSError:
             pass  # an installed, read-only package: the compiled catalog lives in memory
         return buffer.getvalue()

@@ -11,12 +11,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekit.codec import EncryptionCodec
+from web.account import LoginRequired, RefreshCoordinator
+from web.api_error import ApiError
 from web.config import WebSettings, get_settings
 from web.csrf import CsrfRejected
-from web.dependencies import LoginRequired, RefreshCoordinator
 from web.forms import see_other
 from web.i18n import pick, translator
-from web.identity_client import ApiError, IdentityClient
+from web.identity_client import IdentityClient
 from web.payments_client import PaymentsClient
 from web.routes import (
     account,
@@ -28,6 +29,7 @@ from web.routes import (
     operator,
     operator_billing,
     operator_cancellation,
+    operator_claims,
     password_reset,
     portal,
     registration,
@@ -115,6 +117,7 @@ def create_app(
         vehicles,
         operator,
         operator_billing,
+        operator_claims,
         operator_cancellation,
         claims,
     )

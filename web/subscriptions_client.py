@@ -5,10 +5,8 @@ are the caller's address and that token, so that `Account.call` refreshes the to
 service refuses it. Errors raise the same `ApiError` as identity's client.
 """
 
-import httpx
 
 from servicekit.i18n import bilingual
-from web.identity_client import ApiError
 from web.service_client import JSON, ServiceClient
 
 UNAVAILABLE = bilingual("service.subscriptions.unavailable")
@@ -28,14 +26,8 @@ class SubscriptionsClient(ServiceClient):
 
     async def site_names(self, ip: str) -> dict[int, JSON]:
         """Every site by id, asked with the service token (public pages name a site too)."""
-        headers = {"X-Service-Token": self.service_token, "X-Forwarded-For": ip}
-        try:
-            response = await self.http.get("/internal/v1/sites", headers=headers)
-        except httpx.HTTPError as exc:
-            raise ApiError(self.unavailable_code, None, self.unavailable_message, 503) from exc
-        if response.status_code >= 400:
-            raise ApiError.from_response(response)
-        return {int(site["id"]): site for site in response.json()}
+        sites: list[JSON] = await self._json("GET", "/internal/v1/sites", ip, None)
+        return {int(site["id"]): site for site in sites}
 
     async def categories(self, ip: str, token: str, site_id: int) -> list[JSON]:
         """The user categories of a site."""

@@ -8,11 +8,26 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from servicekit import lifecycle
+from servicekit.cards import brand_label
 from servicekit.messages import Message
-from web.i18n import LANGUAGE_NAMES, has_string, pick, translator
+from web import presenters
+from web.i18n import LANGUAGE_NAMES, has_string, long_date, money, pick, translator
 from web.session import Session
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# What every template may call to show the services' data in the page's language.
+TEMPLATES.env.globals.update(
+    money=money,
+    long_date=long_date,
+    site_label=presenters.site_label,
+    offering_label=presenters.offering_label,
+    localized=presenters.localized,
+    status_label=presenters.status_label,
+    action_label=lifecycle.action_label,
+    actor_label=lifecycle.actor_label,
+    brand_label=brand_label,
+)
 
 # Pages carrying a verification or reset token must not leak it in a Referer header.
 NO_REFERRER = {"Referrer-Policy": "no-referrer"}

@@ -23,13 +23,8 @@ from fastapi.responses import JSONResponse, Response
 
 from servicekit.i18n import bilingual
 from servicekit.temporal_ui import PUBLIC_PATH
-from web.dependencies import (
-    REFRESH_MARGIN_SECONDS,
-    Account,
-    LoginRequired,
-    client_ip,
-    get_identity,
-)
+from web.account import REFRESH_MARGIN_SECONDS, Account, LoginRequired
+from web.dependencies import client_ip, get_identity
 from web.forms import see_other
 from web.i18n import translator
 from web.session import Session

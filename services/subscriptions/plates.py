@@ -13,8 +13,8 @@ from datetime import date
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from servicekit.clock import today
 from services.subscriptions import repository as repo
-from services.subscriptions.clock import today
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from servicekit.clock import today
 from servicekit.formats import normalize_plate
 from servicekit.lifecycle import ActionCode, DecisionCode, StatusCode
-from services.subscriptions.clock import today
 
 AccessType = Literal["card", "plate"]
 BillingMode = Literal["pad", "payroll"]

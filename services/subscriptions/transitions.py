@@ -10,9 +10,9 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.clock import today
 from servicekit.db import utcnow
 from services.subscriptions import repository as repo
-from services.subscriptions.clock import today
 from services.subscriptions.errors import (
     InvalidTransition,
     ModificationNotFound,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from babel.messages.pofile import read_po
 
+from servicekit import i18n
 from servicekit.i18n import LANGUAGES, LOCALES, po_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,3 +42,20 @@ def test_both_catalogs_hold_the_same_messages_none_empty() -> None:
     assert set(french) == set(english)
     assert [k for k, v in french.items() if not v] == []
     assert [k for k, v in english.items() if not v] == []
+
+
+def test_a_fresh_clone_compiles_its_catalogs_at_first_use(tmp_path: Path, monkeypatch) -> None:
+    """No `.mo` in the repository: the first lookup compiles each `.po` beside it."""
+    for language in LANGUAGES:
+        target = tmp_path / language / "LC_MESSAGES" / "messages.po"
+        target.parent.mkdir(parents=True)
+        target.write_bytes(po_path(language).read_bytes())
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    i18n.translations.cache_clear()
+    try:
+        assert i18n.gettext("login.title", "fr") == "Connexion"
+        assert i18n.gettext("login.title", "en") == "Log in"
+        assert (tmp_path / "fr" / "LC_MESSAGES" / "messages.mo").is_file()
+    finally:
+        monkeypatch.undo()
+        i18n.translations.cache_clear()

@@ -17,8 +17,9 @@ from temporalio.api.common.v1 import Payloads
 
 from servicekit.codec import EncryptionCodec
 from servicekit.i18n import bilingual
-from web.dependencies import Account, LoginRequired, get_identity
-from web.identity_client import ApiError
+from web.account import Account, LoginRequired
+from web.api_error import ApiError
+from web.dependencies import get_identity
 from web.session import Session
 
 router = APIRouter(prefix="/codec", tags=["codec"])

@@ -4,8 +4,8 @@ English (RULES.md: English never before French). Labels follow the receipt PDF's
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
+from servicekit.clock import montreal_time
 from servicekit.formats import long_date
 from servicekit.money import format_cents
 from workflows.emails.render import (
@@ -18,7 +18,6 @@ from workflows.emails.render import (
 )
 
 KIND = "claim_receipt"
-MONTREAL = ZoneInfo("America/Montreal")
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class ReceiptFacts:
 
 
 def _paid_label(paid_at: datetime, lang: str) -> str:
-    local = paid_at.astimezone(MONTREAL)
+    local = montreal_time(paid_at)
     time = local.strftime("%H:%M") if lang == "en" else local.strftime("%H h %M")
     return f"{long_date(local.date(), lang)}, {time}"
 

@@ -1,27 +1,25 @@
 """The receipt of a paid claim notice as a PDF (fpdf2): French, then English."""
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from servicekit import pdf
+from servicekit.cards import brand_label
+from servicekit.clock import montreal_time
 from servicekit.i18n import gettext, translate
 from servicekit.money import format_cents
 from servicekit.pdf import CORE_FONTS, Lines, labelled
 from services.payments.claims.models import ClaimNotice, ClaimReceipt
 
-MONTREAL = ZoneInfo("America/Montreal")
-BRANDS = {"visa": "Visa", "mastercard": "Mastercard", "amex": "American Express"}
-
 
 def _day(day: date | datetime) -> str:
     if isinstance(day, datetime):
-        local = day.astimezone(MONTREAL)
+        local = montreal_time(day)
         return local.strftime("%Y-%m-%d %H:%M")
     return day.isoformat()
 
 
 def _lines(receipt: ClaimReceipt, notice: ClaimNotice, lang: str) -> Lines:
-    brand = BRANDS.get(receipt.card_brand, receipt.card_brand.capitalize())
+    brand = brand_label(receipt.card_brand)
     amount = translate(
         "claim_pdf.amount_value", lang, amount=format_cents(receipt.amount_cents, lang)
     )
