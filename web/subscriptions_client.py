@@ -7,6 +7,7 @@ service refuses it. Errors raise the same `ApiError` as identity's client.
 
 
 from servicekit.i18n import bilingual
+from servicekit.lifecycle import Status
 from web.service_client import JSON, ServiceClient
 
 UNAVAILABLE = bilingual("service.subscriptions.unavailable")
@@ -128,7 +129,7 @@ class SubscriptionsClient(ServiceClient):
     # Operators
     async def pending_requests(self, ip: str, token: str, site_id: int | None = None) -> list[JSON]:
         """Pending requests, oldest first, of one site when given."""
-        params = {"site_id": site_id, "status": "pending_approval"}
+        params = {"site_id": site_id, "status": Status.PENDING_APPROVAL.value}
         found: list[JSON] = await self._json(
             "GET", "/v1/operator/requests", ip, token, params=params
         )

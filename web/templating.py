@@ -25,6 +25,9 @@ TEMPLATES.env.globals.update(
     localized=presenters.localized,
     status_label=presenters.status_label,
     action_label=lifecycle.action_label,
+    Status=lifecycle.Status,
+    RUNNING_STATUSES=lifecycle.RUNNING_STATUSES,
+    BLOCKING_STATUSES=lifecycle.BLOCKING_STATUSES,
     actor_label=lifecycle.actor_label,
     brand_label=brand_label,
 )

@@ -1,4 +1,5 @@
-"""Subscriptions' domain errors, each with a stable code (the workflow uses the same codes)."""
+"""Subscriptions' domain errors, each with a stable code (the workflow uses the same codes,
+`servicekit.lifecycle.Refusal`); their messages are the catalogs' `error.<code>`."""
 
 from typing import Any
 
@@ -61,8 +62,8 @@ class PaymentRequired(Conflict):
 
 
 class PaymentMethodError(FieldError):
-    """A 422 on `payment_method_id`, shaped like a validation error, whose bilingual message
-    lives here (servicekit's catalog holds only the codes every service shares)."""
+    """A 422 on `payment_method_id`, shaped like a validation error, with its own message
+    (`error.<rule_code>` in the catalogs) instead of the shared validation one."""
 
     rule_code = "payment_method_invalid"
 

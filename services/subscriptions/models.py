@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from servicekit.db import UTCDateTime, new_metadata, utcnow
-from servicekit.lifecycle import BLOCKING_STATUSES, RUNNING_STATUSES, STATUSES
+from servicekit.lifecycle import BLOCKING_STATUSES, RUNNING_STATUSES, STATUSES, Status
 
 
 class Base(DeclarativeBase):
@@ -133,7 +133,7 @@ class Subscription(Base):
     offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"))
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     contract_number: Mapped[str] = mapped_column(String(8), unique=True)
-    status: Mapped[str] = mapped_column(String(24), default="pending_approval")
+    status: Mapped[str] = mapped_column(String(24), default=Status.PENDING_APPROVAL.value)
     requested_start: Mapped[date]
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import utcnow
 from servicekit.i18n import bilingual
-from servicekit.lifecycle import status_labels
+from servicekit.lifecycle import Status, status_labels
 from services.subscriptions import repository as repo
 from services.subscriptions.models import (
     ModificationRequest,
@@ -88,7 +88,7 @@ SETUP_LATE_AFTER = timedelta(seconds=60)
 def setup_state(sub: Subscription, has_contract: bool) -> str | None:
     """Where the approval's follow-ups stand: the workflow issues the contract right after the
     first charge (card), record (DAS) or notice (PAD), so no contract means either is pending."""
-    if sub.status != "active" or has_contract:  # arrears: its own label says more
+    if sub.status != Status.ACTIVE or has_contract:  # arrears: its own label says more
         return None
     decided = sub.decided_at
     if decided is not None and utcnow() - decided < SETUP_LATE_AFTER:

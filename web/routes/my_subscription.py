@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from servicekit.clock import today
+from servicekit.lifecycle import RUNNING_STATUSES
 from web.account import Account
 from web.api_error import ApiError
 from web.csrf import require_csrf
@@ -53,7 +54,7 @@ async def _cancellation_context(account: Account, subs: SubscriptionsClient) -> 
     cancellable = [
         s
         for s in found
-        if s.get("status") in ("active", "in_arrears") and not s.get("cancellation_effective")
+        if s.get("status") in RUNNING_STATUSES and not s.get("cancellation_effective")
     ]
     return {"cancellable": cancellable, "today": today().isoformat()}
 

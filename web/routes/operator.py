@@ -7,11 +7,12 @@ checks the role identity holds, to show a clear page instead of the service's re
 """
 
 import re
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from servicekit.lifecycle import DecisionCode
 from web.api_error import ApiError
 from web.csrf import require_csrf
 from web.dependencies import AccountDep, SubscriptionsDep
@@ -23,6 +24,7 @@ from web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
+DECISIONS = get_args(DecisionCode)
 DECISION_KEY = re.compile(r"[A-Za-z0-9_-]{8,100}")
 
 
@@ -103,7 +105,7 @@ async def decide(
     modification_id = str(form.get("modification_id") or "")
     language = account.session.language
     t = translator(language)
-    if decision not in ("approve", "refuse"):
+    if decision not in DECISIONS:
         return see_other(f"{CONSOLE}/demandes/{subscription_id}")
     if decision == "refuse" and not reason:
         errors = {f"reason{modification_id}": t("operator.reason_required")}
