@@ -130,7 +130,7 @@ async def require_owned(
 
 
 def check_pending(sub: Subscription) -> None:
-    if sub.status != Status.PENDING_APPROVAL:
+    if sub.status != "pending_approval":
         raise NotPending()
 
 
