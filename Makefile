@@ -12,7 +12,7 @@ UV_VERSION := 0.13.8
 DEBIAN_TOOLS := chromium:chromium faketime:faketime nginx:nginx-light promtool:prometheus \
 	kubectl:kubernetes-client
 
-.PHONY: run test test-dates debian-deps lint operator migrate bench clean-data lock topology
+.PHONY: run test test-dates debian-deps lint operator migrate locales bench clean-data lock topology
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +38,11 @@ lock: | $(BIN)/python
 	$(BIN)/uv lock $(if $(UPGRADE),--upgrade)
 	$(BIN)/python deploy/lockfile.py export
 
-migrate: $(RUNTIME)
+## Compile the gettext catalogs (servicekit/locale/*/LC_MESSAGES/*.po -> .mo); also done at first use.
+locales: $(RUNTIME)
+	$(BIN)/python -c "from servicekit.i18n import compile_catalogs; compile_catalogs()"
+
+migrate: $(RUNTIME) locales
 	$(BIN)/python -m servicekit.migrate identity subscriptions payments
 	$(BIN)/python -m services.subscriptions.seed
 

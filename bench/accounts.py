@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
 import subprocess
 import sys
@@ -34,23 +33,27 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from stack import (
+from common import (
+    BenchError,
+    finish_report,
+    fmt,
+    machine,
+    run_pool,
+    save_results,
+    summary_ms,
+)
+from inbox import (
     IDENTITY,
     PASSWORD,
     POLL_SECONDS,
-    RESULTS,
-    ROOT,
-    BenchError,
     Mailbox,
-    embedded_stack,
-    fmt,
-    machine,
-    require_free_ports,
-    run_pool,
     signup,
-    summary_ms,
-    tree_memory,
     verify,
+)
+from stack import (
+    embedded_stack,
+    require_free_ports,
+    tree_memory,
     wait_for_startup,
 )
 
@@ -320,12 +323,7 @@ def report(results: dict[str, Any]) -> str:
             f"  {a['variant']}: t={a['time_cost']}, m={a['memory_kib']} KiB, "
             f"p={a['parallelism']} (one hash here: {a['one_hash_ms_median']} ms)"
         )
-    if "error" in results:
-        lines.append("")
-        lines.append(f"ERROR: {results['error']} (see bench/results/accounts-honcho.log)")
-    lines.append("")
-    lines.append(f"stack stopped: {results.get('shutdown', '-')}")
-    return "\n".join(lines)
+    return finish_report(lines, results, "accounts")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -343,10 +341,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     results = run(parse_args(argv))
     print(report(results))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "accounts.json"
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"written: {out.relative_to(ROOT)}")
+    save_results(results, "accounts")
     return 1 if "error" in results else 0
 
 

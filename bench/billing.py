@@ -43,495 +43,63 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import json
 import os
-import random
-import re
 import signal
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import psutil
-from stack import (
-    HOST,
-    IDENTITY,
-    PASSWORD,
-    RESULTS,
+from billing_measure import (
+    account_with_card,
+    measure_billing,
+)
+from billing_probes import (
+    Sampler,
+    component,
+    count_query,
+    follow,
+    rates,
+    start_many,
+    visible,
+    vm_hwm_mib,
+)
+from billing_report import (
+    report,
+)
+from common import (
     ROOT,
     BenchError,
-    Mailbox,
-    Running,
-    classify,
-    embedded_stack,
     executable,
-    fmt,
     machine,
+    save_results,
+)
+from inbox import (
+    Mailbox,
+)
+from stack import (
+    Running,
+    embedded_stack,
     require_free_ports,
-    run_pool,
-    signup,
-    tree,
-    verify,
-    wait_for_startup,
+    stack_ready,
 )
 
-PAYMENTS = f"http://{HOST}:8003"
-MONTREAL = ZoneInfo("America/Montreal")
-MONTHLY_CENTS = 6500
-SITE_ID, OFFERING_ID = 1534, 7201  # only the search attributes use them
-SAMPLE_SECONDS = 0.5
-PROGRESS_SECONDS = 10.0
-SHELLS = {"sh", "bash", "dash"}
-
-
 # --------------------------------------------------------------------------- processes
-
-
-def component(honcho_pid: int, name: str) -> psutil.Process | None:
-    """The process of a Procfile entry (not the shell honcho may wrap it in): the largest."""
-    found = []
-    for proc in tree(honcho_pid):
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-            if classify(proc) == name and proc.name() not in SHELLS:
-                found.append((proc.memory_info().rss, proc))
-    return max(found, key=lambda f: f[0])[1] if found else None
-
-
-def vm_hwm_mib(proc: psutil.Process) -> float | None:
-    """The kernel's peak RSS of the process since it started (VmHWM)."""
-    with contextlib.suppress(OSError):
-        text = Path(f"/proc/{proc.pid}/status").read_text()
-        found = re.search(r"^VmHWM:\s+(\d+) kB", text, re.M)
-        if found:
-            return round(int(found.group(1)) / 1024, 1)
-    return None
-
-
-def cpu_seconds(proc: psutil.Process) -> float | None:
-    with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
-        times = proc.cpu_times()
-        return float(times.user + times.system)
-    return None
-
-
-@dataclass
-class Sampler:
-    """RSS of a few processes every 0.5 s (peak and a coarse timeline) and their CPU time."""
-
-    procs: dict[str, psutil.Process]
-    peak_mib: dict[str, float] = field(default_factory=dict)
-    first_mib: dict[str, float] = field(default_factory=dict)
-    last_mib: dict[str, float] = field(default_factory=dict)
-    timeline: list[tuple[float, float]] = field(default_factory=list)  # (s, watched MiB)
-    cpu_start: dict[str, float | None] = field(default_factory=dict)
-    cpu_used: dict[str, float | None] = field(default_factory=dict)
-    watch: str = "worker"
-    _task: asyncio.Task[None] | None = None
-    _t0: float = 0.0
-
-    def start(self) -> None:
-        self._t0 = time.monotonic()
-        self.cpu_start = {n: cpu_seconds(p) for n, p in self.procs.items()}
-        self.cpu_start["bench"] = cpu_seconds(psutil.Process())
-        self.sample()
-        self._task = asyncio.create_task(self._run())
-
-    def sample(self) -> None:
-        for name, proc in self.procs.items():
-            try:
-                mib = proc.memory_info().rss / 2**20
-            except (psutil.NoSuchProcess, psutil.AccessDenied):
-                continue
-            self.first_mib.setdefault(name, round(mib, 1))
-            self.last_mib[name] = round(mib, 1)
-            self.peak_mib[name] = round(max(mib, self.peak_mib.get(name, 0.0)), 1)
-            if name == self.watch:
-                self.timeline.append((round(time.monotonic() - self._t0, 1), round(mib, 1)))
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(SAMPLE_SECONDS)
-            self.sample()
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        self.sample()
-        ends = {n: cpu_seconds(p) for n, p in self.procs.items()}
-        ends["bench"] = cpu_seconds(psutil.Process())
-        for name, end in ends.items():
-            began = self.cpu_start.get(name)
-            self.cpu_used[name] = None if end is None or began is None else round(end - began, 1)
-
-    def coarse_timeline(self, every: float = 5.0) -> list[tuple[float, float]]:
-        kept: list[tuple[float, float]] = []
-        for t, mib in self.timeline:
-            if not kept or t - kept[-1][0] >= every:
-                kept.append((t, mib))
-        return kept
 
 
 # --------------------------------------------------------------------------- setup
 
 
-async def call(
-    http: httpx.AsyncClient, method: str, url: str, expect: int, **kwargs: Any
-) -> httpx.Response:
-    """A setup call (not measured): retried on transport errors and 5xx."""
-    problem = ""
-    for attempt in range(4):
-        try:
-            response = await http.request(method, url, **kwargs)
-        except httpx.TransportError as exc:
-            problem = repr(exc)
-        else:
-            if response.status_code == expect:
-                return response
-            problem = f"{response.status_code} {response.text[:300]}"
-            if response.status_code < 500:
-                break
-        await asyncio.sleep(0.2 * (attempt + 1))
-    raise BenchError(f"{method} {url}: expected {expect}, got {problem}")
-
-
-async def account_with_card(
-    http: httpx.AsyncClient, mailbox: Mailbox, email: str
-) -> dict[str, str]:
-    """Sign up, follow the emailed link, log in, add the sandbox's capturing card."""
-    if (await signup(http, email)).status_code != 202:
-        raise BenchError(f"signup of {email} refused")
-    if await mailbox.wait_for({email}, time.monotonic() + 90):
-        raise BenchError(f"no verification email for {email}")
-    if not await verify(http, mailbox, [email]):
-        raise BenchError(f"{email} could not be verified through its link")
-    body = {"email": email, "password": PASSWORD}
-    tokens = (await call(http, "POST", f"{IDENTITY}/v1/sessions", 200, json=body)).json()
-    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-    card = {
-        "holder_name": "Léa Tremblay",
-        "number": "4242424242424242",
-        "exp_month": 12,
-        "exp_year": date.today().year + 3,
-        "cvv": "123",
-    }
-    method = await call(
-        http, "POST", f"{PAYMENTS}/v1/payment-methods/card", 201, headers=headers, json=card
-    )
-    return {"account_id": tokens["account"]["id"], "payment_method_id": method.json()["id"]}
-
-
-def billing_dates(today: date) -> dict[str, date]:
-    """Started the 1st of last month, billed through its last day: this month is due."""
-    this_first = today.replace(day=1)
-    billed_through = this_first - timedelta(days=1)
-    next_first = (this_first + timedelta(days=32)).replace(day=1)
-    return {
-        "start_date": billed_through.replace(day=1),
-        "billed_through": billed_through,
-        "period_start": this_first,
-        "period_end": next_first - timedelta(days=1),
-    }
-
-
 # --------------------------------------------------------------------------- measuring
 
 
-class Charges:
-    """The payments database's `charges` table, read directly (WAL: readers do not block)."""
-
-    def __init__(self, path: Path) -> None:
-        self._db = sqlite3.connect(str(path), timeout=10)
-
-    def by_status(self) -> dict[str, int]:
-        rows = self._db.execute("SELECT status, count(*) FROM charges GROUP BY status").fetchall()
-        return {status: count for status, count in rows}
-
-    def final(self) -> int:
-        return sum(n for s, n in self.by_status().items() if s != "pending")
-
-    def summary(self, period_start: date) -> dict[str, Any]:
-        q = (
-            "SELECT count(*), count(DISTINCT subscription_id), count(DISTINCT idempotency_key), "
-            "min(amount_cents), max(amount_cents), sum(amount_cents) FROM charges "
-            "WHERE period_start = ?"
-        )
-        n, subs, keys, lo, hi, total = self._db.execute(q, (period_start.isoformat(),)).fetchone()
-        invoices = self._db.execute("SELECT status, count(*) FROM invoices GROUP BY status")
-        return {
-            "rows_for_period": n,
-            "distinct_subscriptions": subs,
-            "distinct_keys": keys,
-            "amount_cents_min_max": [lo, hi],
-            "total_cents": total,
-            "by_status": self.by_status(),
-            "invoices_by_status": dict(invoices.fetchall()),
-        }
-
-    def close(self) -> None:
-        self._db.close()
-
-
-def crossing(timeline: list[tuple[float, int]], target: int) -> float | None:
-    """The first time the count reached `target`."""
-    return next((t for t, n in timeline if n >= target), None)
-
-
-def rates(timeline: list[tuple[float, int]], n: int, wall: float | None) -> dict[str, Any]:
-    """Overall rate, and the rate between 10 % and 90 % done (without the ramp and the tail)."""
-    t10, t90 = crossing(timeline, max(1, n // 10)), crossing(timeline, max(1, n * 9 // 10))
-    middle = None
-    if t10 is not None and t90 is not None and t90 > t10:
-        middle = round((n * 9 // 10 - max(1, n // 10)) / (t90 - t10), 2)
-    return {
-        "per_s": round(n / wall, 2) if wall else None,
-        "per_s_10_to_90": middle,
-        "first_done_s": crossing(timeline, 1),
-        "t10_s": t10,
-        "t50_s": crossing(timeline, max(1, n // 2)),
-        "t90_s": t90,
-    }
-
-
-async def start_many(
-    count: int, concurrency: int, start_one: Any, failures: dict[str, int]
-) -> tuple[float, int]:
-    """Start `count` workflows, `concurrency` starts in flight; (seconds, started)."""
-    started = 0
-
-    async def one(i: int) -> None:
-        nonlocal started
-        try:
-            await start_one(i)
-        except Exception as exc:  # counted and reported, never fatal
-            failures[type(exc).__name__] = failures.get(type(exc).__name__, 0) + 1
-            return
-        started += 1
-
-    seconds = await run_pool(count, concurrency, one)
-    return seconds, started
-
-
-async def follow(
-    label: str,
-    count: int,
-    done: Any,
-    t0: float,
-    limit: float,
-    starts: asyncio.Task[tuple[float, int]],
-) -> tuple[float | None, list[tuple[float, int]]]:
-    """Poll done() every 0.5 s until it reaches `count`; (wall from t0 or None, timeline)."""
-    timeline: list[tuple[float, int]] = []
-    last_print = time.monotonic()
-    deadline = t0 + limit
-    while True:
-        n = await done()
-        now = time.monotonic()
-        timeline.append((round(now - t0, 2), n))
-        if n >= count:
-            return now - t0, timeline
-        if now > deadline:
-            print(f"  {label}: timeout with {n}/{count} done", file=sys.stderr, flush=True)
-            return None, timeline
-        if now - last_print >= PROGRESS_SECONDS:
-            started = "starting" if not starts.done() else "all started"
-            print(
-                f"  {label}: {now - t0:7.1f} s  {n}/{count} done ({started})",
-                file=sys.stderr,
-                flush=True,
-            )
-            last_print = now
-        await asyncio.sleep(SAMPLE_SECONDS)
-
-
-async def count_query(client: Any, query: str) -> int | None:
-    try:
-        return int((await client.count_workflows(query)).count)
-    except Exception:  # visibility not answering this query: reported as None
-        return None
-
-
-async def visible(client: Any, query: str, count: int, t0: float, limit: float) -> float | None:
-    """Seconds from t0 until Temporal's visibility counts `count` workflows for the query
-    (polled every 0.5 s, at most `limit` s from now); None when it did not."""
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if (await count_query(client, query) or 0) >= count:
-            return round(time.monotonic() - t0, 2)
-        await asyncio.sleep(SAMPLE_SECONDS)
-    return None
-
-
-WORKER_PROBLEM = re.compile(
-    r"Traceback|ERROR|Completing activity as failed|Failed activation|subscription_load|"
-    r"subscription_transition|SubscriptionNotFound|nondetermin",
-    re.I,
-)
-
-
-def worker_log_problems(log_path: Path, since_line: int) -> dict[str, Any]:
-    """Lines of the worker in honcho's log since `since_line` that tell of a failure."""
-    try:
-        lines = log_path.read_text(errors="replace").splitlines()
-    except OSError:
-        return {"lines_checked": 0, "problems": 0, "examples": []}
-    fresh = [line for line in lines[since_line:] if " worker.1 " in line or "worker.1 |" in line]
-    bad = [line for line in fresh if WORKER_PROBLEM.search(line)]
-    return {"lines_checked": len(fresh), "problems": len(bad), "examples": bad[:5]}
-
-
-def log_lines(log_path: Path) -> int:
-    try:
-        return len(log_path.read_text(errors="replace").splitlines())
-    except OSError:
-        return 0
-
-
-async def scheduled_activities(client: Any, handles: list[Any]) -> dict[str, int]:
-    """Activity types the first runs of these workflows scheduled, with counts."""
-    seen: dict[str, int] = {}
-    for handle in handles:
-        first = client.get_workflow_handle(handle.id, run_id=handle.first_execution_run_id)
-        history = await first.fetch_history()
-        for event in history.events:
-            if event.HasField("activity_task_scheduled_event_attributes"):
-                name = event.activity_task_scheduled_event_attributes.activity_type.name
-                seen[name] = seen.get(name, 0) + 1
-    return seen
-
-
 # --------------------------------------------------------------------------- the two runs
-
-
-async def measure_billing(
-    args: argparse.Namespace, stack: Running, who: dict[str, str], client: Any
-) -> dict[str, Any]:
-    from servicekit.settings import PlatformSettings
-    from workflows.subscription.models import (
-        WORKFLOW_NAME,
-        BillingState,
-        CarriedState,
-        SubscriptionInput,
-        workflow_id,
-    )
-
-    settings = PlatformSettings()
-    dates = billing_dates(datetime.now(MONTREAL).date())
-    n = args.count
-    ids = [str(uuid.uuid4()) for _ in range(n)]
-    handles: list[Any] = [None] * n
-
-    def input_of(i: int) -> SubscriptionInput:
-        return SubscriptionInput(
-            subscription_id=ids[i],
-            contract_number=f"B{i + 1:07d}",
-            site_id=SITE_ID,
-            offering_id=OFFERING_ID,
-            carried_state=CarriedState(
-                status="active",
-                start_date=dates["start_date"],
-                billing_mode="pad",
-                billing=BillingState(
-                    account_id=who["account_id"],
-                    payment_method_id=who["payment_method_id"],
-                    method_kind="card",
-                    monthly_cents=MONTHLY_CENTS,
-                    billed_through=dates["billed_through"],
-                ),
-            ),
-        )
-
-    async def start_one(i: int) -> None:
-        handles[i] = await client.start_workflow(
-            WORKFLOW_NAME,
-            input_of(i),
-            id=workflow_id(ids[i]),
-            task_queue=settings.temporal_task_queue,
-        )
-
-    worker = component(stack.honcho.pid, "worker")
-    payments = component(stack.honcho.pid, "payments")
-    temporal = component(stack.honcho.pid, "temporal")
-    if worker is None or payments is None or temporal is None:
-        raise BenchError("worker, payments or temporal process not found in the tree")
-    procs = {"worker": worker, "payments": payments, "temporal": temporal}
-    charges = Charges(stack.data / "payments.db")
-    log_path = stack.data / "honcho.log"
-    log_from = log_lines(log_path)
-    hwm_before = vm_hwm_mib(worker)
-    failures: dict[str, int] = {}
-    sampler = Sampler(procs)
-    sampler.start()
-    t0 = time.monotonic()
-    starts = asyncio.create_task(start_many(n, args.start_concurrency, start_one, failures))
-
-    async def done() -> int:
-        return charges.final()
-
-    wall, timeline = await follow("billing", n, done, t0, args.timeout, starts)
-    start_s, started = await starts
-    # Each run continues-as-new right after its charge: the worker's peak covers that too.
-    closed_query = f"WorkflowType='{WORKFLOW_NAME}' AND ExecutionStatus='ContinuedAsNew'"
-    closed_s = await visible(client, closed_query, started, t0, args.close_timeout)
-    await sampler.stop()
-    ok = [h for h in handles if h is not None]
-    sample = random.Random(7).sample(ok, min(args.verify_sample, len(ok)))
-    verify_started = time.monotonic()
-    activities = await scheduled_activities(client, sample)
-    latest: dict[str, int] = {}
-    for handle in sample:
-        desc = await client.get_workflow_handle(handle.id).describe()
-        status = desc.status.name if desc.status else None
-        key = f"{status}/continued={desc.run_id != handle.first_execution_run_id}"
-        latest[key] = latest.get(key, 0) + 1
-    result = {
-        "workflows": n,
-        "dates": {k: v.isoformat() for k, v in dates.items()},
-        "monthly_cents": MONTHLY_CENTS,
-        "start_concurrency": args.start_concurrency,
-        "started": started,
-        "start_failures": failures,
-        "starts_submitted_s": round(start_s, 2),
-        "starts_per_s": round(started / start_s, 1) if start_s else None,
-        "all_charged": wall is not None,
-        "wall_s": None if wall is None else round(wall, 2),
-        "charged": timeline[-1][1] if timeline else 0,
-        "rate": rates(timeline, n, wall),
-        "all_continued_as_new_seen_s": closed_s,
-        "charges": charges.summary(dates["period_start"]),
-        "workflows_continued_as_new": await count_query(client, closed_query),
-        "workflows_running": await count_query(
-            client, f"WorkflowType='{WORKFLOW_NAME}' AND ExecutionStatus='Running'"
-        ),
-        "sample_checked": len(sample),
-        "sample_activity_types": activities,
-        "sample_latest_runs": latest,
-        "verify_s": round(time.monotonic() - verify_started, 1),
-        "worker_log": worker_log_problems(log_path, log_from),
-        "worker_pid": worker.pid,
-        "rss_mib": {
-            "at_rest_before": sampler.first_mib,
-            "peak_sampled": sampler.peak_mib,
-            "after": sampler.last_mib,
-            "worker_vmhwm_before": hwm_before,
-            "worker_vmhwm_after": vm_hwm_mib(worker),
-        },
-        "cpu_s": sampler.cpu_used,
-        "worker_rss_timeline": sampler.coarse_timeline(),
-        "progress": timeline[:: max(1, len(timeline) // 60)],
-    }
-    charges.close()
-    return result
 
 
 def start_minimal_worker(env: dict[str, str], queue: str) -> subprocess.Popen[str]:
@@ -648,16 +216,8 @@ async def measure(args: argparse.Namespace, stack: Running, results: dict[str, A
     async with httpx.AsyncClient(timeout=60.0) as http:
         mailbox = Mailbox(http)
         try:
-            probe = f"bench-{run_id}-probe@example.org"
-            deadline = stack.launched + args.startup_timeout
-            ready = await wait_for_startup(
-                http, mailbox, stack.honcho, stack.launched, stack.expected, probe, deadline
-            )
-            results["startup_s"] = {k: None if v is None else round(v, 2) for k, v in ready.items()}
             needed = ("identity", "payments", "mail", "worker")
-            down = [name for name in needed if ready.get(name) is None]
-            if down:
-                raise BenchError(f"not ready within {args.startup_timeout} s: {', '.join(down)}")
+            await stack_ready(http, mailbox, stack, run_id, args.startup_timeout, needed, results)
             who = await account_with_card(http, mailbox, f"bench-{run_id}-payer@example.org")
         finally:
             await mailbox.stop()
@@ -730,122 +290,6 @@ async def serve_minimal(queue: str) -> None:
 # --------------------------------------------------------------------------- report
 
 
-def report(results: dict[str, Any]) -> str:
-    lines = ["", "Billing bench: the first-of-the-month run (embedded stack, loopback)", "=" * 78]
-    m = results["machine"]
-    lines.append(f"machine: {m['cpus']} CPUs, {m['memory_gib']} GiB, Python {m['python']}")
-    b, mw = results.get("billing"), results.get("minimal")
-    if b:
-        d = b["dates"]
-        lines.append(
-            f"each subscription: active since {d['start_date']}, billed through "
-            f"{d['billed_through']}; period {d['period_start']}..{d['period_end']} due, "
-            f"{b['monthly_cents'] / 100:.2f} $ on the sandbox card"
-        )
-        lines.append("")
-        w = 36
-        lines.append(f"  {'':<{w}}{'billing':>18}{'minimal (1 act.)':>20}")
-
-        def row(label: str, bv: Any, mv: Any = None) -> None:
-            lines.append(f"  {label:<{w}}{fmt(bv):>18}{fmt(mv):>20}")
-
-        def get(r: dict[str, Any] | None, *path: str) -> Any:
-            for key in path:
-                if r is None:
-                    return None
-                r = r.get(key)
-            return r
-
-        row("workflows", b["workflows"], get(mw, "workflows"))
-        row(
-            "started (failures)",
-            f"{b['started']} ({sum(b['start_failures'].values())})",
-            mw and f"{mw['started']} ({sum(mw['start_failures'].values())})",
-        )
-        row("starts submitted in, s", b["starts_submitted_s"], get(mw, "starts_submitted_s"))
-        row("starts/s", b["starts_per_s"], get(mw, "starts_per_s"))
-        row("done (charged | activity done)", b["charged"], get(mw, "completed"))
-        row("wall: first start -> all done, s", b["wall_s"], get(mw, "wall_s"))
-        row("done per second", b["rate"]["per_s"], get(mw, "rate", "per_s"))
-        row(
-            "done per second, 10 % -> 90 %",
-            b["rate"]["per_s_10_to_90"],
-            get(mw, "rate", "per_s_10_to_90"),
-        )
-        row(
-            "all closed (visibility), s",
-            b["all_continued_as_new_seen_s"],
-            get(mw, "all_completed_seen_s"),
-        )
-        row("first done after, s", b["rate"]["first_done_s"], get(mw, "rate", "first_done_s"))
-        row("50 % done after, s", b["rate"]["t50_s"], get(mw, "rate", "t50_s"))
-        row(
-            "worker RSS before, MiB",
-            b["rss_mib"]["at_rest_before"].get("worker"),
-            get(mw, "rss_mib", "at_rest_before", "minimal_worker"),
-        )
-        row(
-            "worker peak RSS (0.5 s samples), MiB",
-            b["rss_mib"]["peak_sampled"].get("worker"),
-            get(mw, "rss_mib", "peak_sampled", "minimal_worker"),
-        )
-        row(
-            "worker VmHWM after, MiB",
-            b["rss_mib"]["worker_vmhwm_after"],
-            get(mw, "rss_mib", "worker_vmhwm_after"),
-        )
-        row(
-            "worker RSS after, MiB",
-            b["rss_mib"]["after"].get("worker"),
-            get(mw, "rss_mib", "after", "minimal_worker"),
-        )
-        row(
-            "Temporal server peak RSS, MiB",
-            b["rss_mib"]["peak_sampled"].get("temporal"),
-            get(mw, "rss_mib", "peak_sampled", "temporal"),
-        )
-        row("payments peak RSS, MiB", b["rss_mib"]["peak_sampled"].get("payments"))
-        row("CPU s: worker", b["cpu_s"].get("worker"), get(mw, "cpu_s", "minimal_worker"))
-        row("CPU s: Temporal server", b["cpu_s"].get("temporal"), get(mw, "cpu_s", "temporal"))
-        row("CPU s: payments", b["cpu_s"].get("payments"))
-        row("CPU s: bench (client)", b["cpu_s"].get("bench"), get(mw, "cpu_s", "bench"))
-        if b["rate"]["per_s"] and mw and get(mw, "rate", "per_s"):
-            lines.append(
-                f"  billing at {round(b['rate']['per_s'] / mw['rate']['per_s'] * 100)} % of the "
-                "minimal workflows' rate"
-            )
-        c = b["charges"]
-        lines.append("")
-        lines.append(
-            f"checks: charges {c['by_status']}, {c['distinct_subscriptions']} subscriptions, "
-            f"amounts {c['amount_cents_min_max']} cents, invoices {c['invoices_by_status']}"
-        )
-        lines.append(
-            f"  SubscriptionWorkflow runs: {fmt(b['workflows_continued_as_new'])} continued-as-new,"
-            f" {fmt(b['workflows_running'])} running (waiting for next month)"
-        )
-        lines.append(
-            f"  activities scheduled by {b['sample_checked']} sampled first runs: "
-            f"{b['sample_activity_types']}; their latest runs: {b['sample_latest_runs']}"
-        )
-        wl = b["worker_log"]
-        lines.append(
-            f"  worker log during the run: {wl['problems']} problem line(s) of "
-            f"{wl['lines_checked']}"
-        )
-        lines.extend(f"    {example[:160]}" for example in wl["examples"])
-        if b["start_failures"]:
-            lines.append(f"  start failures: {b['start_failures']}")
-    if mw and mw["start_failures"]:
-        lines.append(f"  minimal start failures: {mw['start_failures']}")
-    if "error" in results:
-        lines.append("")
-        lines.append(f"ERROR: {results['error']} (see bench/results/billing-honcho.log)")
-    lines.append("")
-    lines.append(f"stack stopped: {results.get('shutdown', '-')}")
-    return "\n".join(lines)
-
-
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=10_000, help="subscriptions (and minimal)")
@@ -870,10 +314,7 @@ def main(argv: list[str]) -> int:
         os._exit(0)  # as workflows/worker.py: skip finalization under the SDK's native threads
     results = run(args)
     print(report(results))
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / "billing.json"
-    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    print(f"written: {out.relative_to(ROOT)}")
+    save_results(results, "billing")
     return 1 if "error" in results or not results.get("billing", {}).get("all_charged") else 0
 
 

@@ -33,18 +33,22 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from stack import (
-    MAIL,
+from common import (
     RESULTS,
     ROOT,
     BenchError,
-    Mailbox,
     machine,
+)
+from inbox import (
+    MAIL,
+    Mailbox,
+)
+from stack import (
     migrate,
     require_free_ports,
     stack_env,
 )
-from subscriptions import (
+from subscriptions_setup import (
     OPERATOR_EMAIL,
     SUBSCRIPTIONS,
     User,

@@ -8,34 +8,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import math
 import os
-import platform
-import re
 import shutil
 import signal
 import socket
-import statistics
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
-from urllib.parse import unquote
 
 import httpx
 import psutil
+from common import (
+    HOST,
+    RESULTS,
+    ROOT,
+    BenchError,
+    check_python,
+    executable,
+    run_python,
+)
+from inbox import IDENTITY, MAIL, Mailbox, signup
 
 T = TypeVar("T")
 
-
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
-VENV_BIN = ROOT / ".venv" / "bin"
-HOST = "127.0.0.1"
 
 # The embedded mode's fixed ports (Procfile, mailcatcher and Temporal dev-server defaults).
 PORTS = {
@@ -48,8 +47,6 @@ PORTS = {
     7233: "Temporal frontend",
     8233: "Temporal Web UI",
 }
-IDENTITY = f"http://{HOST}:8001"
-MAIL = f"http://{HOST}:8025"
 # Component -> URL answering when it is up; the worker is detected by a delivered email instead.
 HTTP_CHECKS = {
     "web": f"http://{HOST}:8000/healthz",
@@ -71,40 +68,9 @@ PROCESS_KEYWORDS = [
     ("worker", ("workflows.worker",)),
     ("web", ("web.main",)),
 ]
-PASSWORD = "Bench-passphrase-7f3k"
-LINK_TOKEN = re.compile(r"/verification\?token=([^\s\"'<>&]+)")
-POLL_SECONDS = 0.01  # the mail poller's period: the resolution of the email latencies
-
-
-class BenchError(Exception):
-    """A step that the rest of the run cannot do without."""
 
 
 # --------------------------------------------------------------------------- small helpers
-
-
-def percentile(values: list[float], q: float) -> float | None:
-    """Nearest-rank percentile (q in 0..100) of the values, None when there are none."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return ordered[rank - 1]
-
-
-def summary_ms(values_s: list[float]) -> dict[str, Any]:
-    """Count, p50, p99, max and mean of durations given in seconds, in milliseconds."""
-
-    def ms(value: float | None) -> float | None:
-        return None if value is None else round(value * 1000, 1)
-
-    return {
-        "count": len(values_s),
-        "p50_ms": ms(percentile(values_s, 50)),
-        "p99_ms": ms(percentile(values_s, 99)),
-        "max_ms": ms(max(values_s) if values_s else None),
-        "mean_ms": ms(statistics.fmean(values_s) if values_s else None),
-    }
 
 
 def busy_ports() -> list[str]:
@@ -118,12 +84,6 @@ def busy_ports() -> list[str]:
             except OSError:
                 busy.append(f"{port} ({name})")
     return busy
-
-
-def executable(name: str) -> str:
-    """The project venv's executable, or the one next to this interpreter."""
-    candidate = VENV_BIN / name
-    return str(candidate if candidate.exists() else Path(sys.executable).parent / name)
 
 
 def stack_env(data: Path) -> dict[str, str]:
@@ -149,15 +109,7 @@ def web_preflight(env: dict[str, str]) -> str | None:
     """None when the web app builds; otherwise why (honcho would stop everything if it died)."""
     code = "from web.main import create_app; create_app()"
     try:
-        done = subprocess.run(
-            [executable("python"), "-c", code],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_python(["-c", code], env, timeout=60)
     except subprocess.TimeoutExpired:
         return "building web.main:create_app() took more than 60 s"
     if done.returncode == 0:
@@ -220,87 +172,7 @@ def tree_memory(pid: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the mail poller
 
 
-@dataclass
-class Arrival:
-    """When a message for one recipient became visible in the catcher's API."""
-
-    seen: float  # time.monotonic() of the poll that first listed it
-    message_id: str
-    created: str  # the catcher's own timestamp (wall clock, ms)
-
-
-@dataclass
-class Mailbox:
-    """One poller for the whole run: recipient -> first arrival, instead of a poller per email.
-
-    It polls the cheap `/api/v1/info` message count and only lists the newest messages when
-    the count grew, so polling fast does not load the catcher being measured.
-    """
-
-    http: httpx.AsyncClient
-    arrivals: dict[str, Arrival] = field(default_factory=dict)
-    known: int = 0
-    polls: int = 0
-    errors: int = 0
-    _task: asyncio.Task[None] | None = None
-    _changed: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-
-    async def _run(self) -> None:
-        seen_ids: set[str] = set()
-        while True:
-            try:
-                await self._poll(seen_ids)
-            except (httpx.HTTPError, ValueError, KeyError):
-                self.errors += 1
-            await asyncio.sleep(POLL_SECONDS)
-
-    async def _poll(self, seen_ids: set[str]) -> None:
-        self.polls += 1
-        info = (await self.http.get(f"{MAIL}/api/v1/info")).json()
-        total = int(info["Messages"])
-        if total <= self.known:
-            return
-        now = time.monotonic()
-        limit = total - self.known + 10
-        page = await self.http.get(f"{MAIL}/api/v1/messages", params={"limit": limit})
-        for message in page.json()["messages"]:
-            if message["ID"] in seen_ids:
-                continue
-            seen_ids.add(message["ID"])
-            for to in message["To"]:
-                address = to["Address"].lower()
-                if address not in self.arrivals:
-                    self.arrivals[address] = Arrival(now, message["ID"], message["Created"])
-        self.known = len(seen_ids)
-        self._changed.set()
-
-    async def wait_for(self, addresses: set[str], deadline: float) -> set[str]:
-        """Wait until every address has mail or the deadline passes; return those still missing."""
-        while True:
-            missing = {a for a in addresses if a not in self.arrivals}
-            remaining = deadline - time.monotonic()
-            if not missing or remaining <= 0:
-                return missing
-            self._changed.clear()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._changed.wait(), timeout=min(remaining, 1.0))
-
-
 # --------------------------------------------------------------------------- accounts and readiness
-
-
-async def signup(http: httpx.AsyncClient, email: str) -> httpx.Response:
-    body = {"email": email, "password": PASSWORD, "password_confirmation": PASSWORD}
-    return await http.post(f"{IDENTITY}/v1/accounts", json={**body, "language": "fr"})
 
 
 async def answers(http: httpx.AsyncClient, name: str, url: str) -> bool:
@@ -346,55 +218,13 @@ async def wait_for_startup(
     return ready
 
 
-async def run_pool(count: int, concurrency: int, job: Callable[[int], Awaitable[None]]) -> float:
-    """Run job(0..count-1) on `concurrency` workers; return the wall time in seconds."""
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(count):
-        queue.put_nowait(i)
-
-    async def worker() -> None:
-        while True:
-            try:
-                i = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            await job(i)
-
-    started = time.monotonic()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.monotonic() - started
-
-
-async def verify(http: httpx.AsyncClient, mailbox: Mailbox, emails: list[str]) -> list[str]:
-    """Follow the verification link of each account's email; return the verified addresses."""
-    verified = []
-    for email in emails:
-        message = await http.get(f"{MAIL}/api/v1/message/{mailbox.arrivals[email].message_id}")
-        found = LINK_TOKEN.search(message.json().get("Text", ""))
-        if not found:
-            continue
-        token = unquote(found.group(1))
-        response = await http.post(f"{IDENTITY}/v1/accounts/verification", json={"token": token})
-        if response.status_code == 200:
-            verified.append(email)
-    return verified
-
-
 # --------------------------------------------------------------------------- start and stop
 
 
 def migrate(env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [executable("python"), "-m", "servicekit.migrate", "identity", "subscriptions", "payments"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+    check_python(
+        ["-m", "servicekit.migrate", "identity", "subscriptions", "payments"], env, "migrations"
     )
-    if done.returncode != 0:
-        raise BenchError(f"migrations failed:\n{done.stderr or done.stdout}")
 
 
 def stop(honcho: subprocess.Popen[bytes], started: list[psutil.Process]) -> str:
@@ -422,19 +252,6 @@ def stop(honcho: subprocess.Popen[bytes], started: list[psutil.Process]) -> str:
     if alive:
         how += f"; {len(alive)} leftover process(es) terminated by pid ({', '.join(names)})"
     return how
-
-
-def fmt(value: Any, unit: str = "") -> str:
-    return "-" if value is None else f"{value}{unit}"
-
-
-def machine() -> dict[str, Any]:
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-    }
 
 
 def require_free_ports() -> None:
@@ -525,3 +342,30 @@ def embedded_stack(
             RESULTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(log_path, RESULTS / log_name)
         shutil.rmtree(data, ignore_errors=True)
+
+
+async def stack_ready(
+    http: httpx.AsyncClient,
+    mailbox: Mailbox,
+    stack: Running,
+    run_id: str,
+    startup_timeout: float,
+    needed: tuple[str, ...],
+    results: dict[str, Any],
+) -> None:
+    """Wait for the stack (a probe signup shows mail and the worker at work); record how long
+    each part took in `results["startup_s"]`; BenchError when a needed part is not up."""
+    probe = f"bench-{run_id}-probe@example.org"
+    ready = await wait_for_startup(
+        http,
+        mailbox,
+        stack.honcho,
+        stack.launched,
+        stack.expected,
+        probe,
+        stack.launched + startup_timeout,
+    )
+    results["startup_s"] = {k: None if v is None else round(v, 2) for k, v in ready.items()}
+    down = [name for name in needed if ready.get(name) is None]
+    if down:
+        raise BenchError(f"not ready within {startup_timeout} s: {', '.join(down)}")

@@ -34,8 +34,6 @@ class Principal:
 
 class InvalidToken(Unauthorized):
     code = "invalid_token"
-    fr = "Session invalide ou expirée; reconnectez-vous."
-    en = "Invalid or expired session; please log in again."
 
 
 class KeySet:
@@ -192,8 +190,6 @@ OperatorPrincipal = Annotated[Principal, Depends(operator_principal)]
 
 class InvalidServiceToken(Unauthorized):
     code = "invalid_service_token"
-    fr = "Jeton de service invalide."
-    en = "Invalid service token."
 
 
 def service_token_matches(given: str | None, expected: str) -> bool:

@@ -6,8 +6,6 @@ from typing import Literal
 
 from pydantic_core import PydanticCustomError
 
-from servicekit.messages import CATALOG, Message, message
-
 Brand = Literal["visa", "mastercard", "amex", "discover", "unknown"]
 
 MIN_DIGITS, MAX_DIGITS = 13, 19
@@ -100,15 +98,8 @@ def contains_card_number(text: str) -> bool:
 
 # Validators for card forms (pydantic `AfterValidator`s), raising stable codes. ---------------
 
-CARD_MESSAGES: dict[str, Message] = {
-    "card_number_invalid": message("Numéro de carte invalide.", "Invalid card number."),
-    "card_expired": message("La carte est expirée.", "The card has expired."),
-    "cvv_invalid": message("Code de sécurité (CVV) invalide.", "Invalid security code (CVV)."),
-}
-# Registered with the shared catalog so 422 answers carry these messages in both languages.
-for _code, _text in CARD_MESSAGES.items():
-    CATALOG.setdefault(_code, _text)
-
+# Their messages are in the catalogs as `validation.<code>` (card_number_invalid, card_expired,
+# cvv_invalid), so 422 answers carry them in both languages.
 _CVV = re.compile(r"^\d{3,4}$")
 
 
@@ -130,3 +121,16 @@ def check_cvv(value: str) -> str:
 def expired(month: int, year: int, today: date) -> bool:
     """A card is valid through the last day of its expiry month."""
     return (year, month) < (today.year, today.month)
+
+
+BRANDS = {
+    "visa": "Visa",
+    "mastercard": "Mastercard",
+    "amex": "American Express",
+    "discover": "Discover",
+}
+
+
+def brand_label(brand: object) -> str:
+    """`visa` → `Visa`, as pages, emails and receipts name a card's brand."""
+    return BRANDS.get(str(brand or ""), str(brand or "").capitalize())

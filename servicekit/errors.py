@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from servicekit.messages import Message, lookup, message
+from servicekit.i18n import bilingual, gettext, has_message
+from servicekit.messages import Message, lookup
 
 
 class DomainError(Exception):
@@ -18,8 +19,9 @@ class DomainError(Exception):
 
     status_code: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
-    fr: ClassVar[str] = "Requête invalide."
-    en: ClassVar[str] = "Bad request."
+    # The message in the gettext catalogs: `error.<rule_code or code>` unless a class names one.
+    message_id: ClassVar[str] = ""
+    rule_code: ClassVar[str] = ""
 
     # When True, the request's transaction is committed even though this error is the answer
     # (a failed login must still count towards throttling).
@@ -34,9 +36,21 @@ class DomainError(Exception):
         if keep_changes is not None:
             self.keep_changes = keep_changes
 
+    @classmethod
+    def message(cls) -> Message:
+        """This error's message in French and English, from the catalogs: its own
+        (`message_id`, else `error.<rule_code or code>`), else the nearest parent's."""
+        for owner in cls.__mro__:
+            own = owner.__dict__
+            code = own.get("rule_code") or own.get("code")
+            msgid = own.get("message_id") or (f"error.{code}" if code else "")
+            if msgid and has_message(msgid):
+                return bilingual(msgid)
+        return bilingual("error.bad_request")
+
     def body(self) -> dict[str, Any]:
         """The JSON body sent to the caller."""
-        body: dict[str, Any] = {"error": self.code, "message": message(self.fr, self.en)}
+        body: dict[str, Any] = {"error": self.code, "message": self.message()}
         if self.field:
             body["field"] = self.field
         if self.details:
@@ -47,22 +61,16 @@ class DomainError(Exception):
 class NotFound(DomainError):
     status_code = 404
     code = "not_found"
-    fr = "Introuvable."
-    en = "Not found."
 
 
 class Unauthorized(DomainError):
     status_code = 401
     code = "unauthorized"
-    fr = "Authentification requise."
-    en = "Authentication required."
 
 
 class Forbidden(DomainError):
     status_code = 403
     code = "forbidden"
-    fr = "Accès refusé."
-    en = "Access denied."
 
 
 def _field_name(loc: tuple[Any, ...]) -> str:
@@ -122,14 +130,15 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
 async def _http_error(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-    body = {"error": code, "message": message("Requête refusée.", str(exc.detail))}
+    refused = {"fr": gettext("error.http_error", "fr"), "en": str(exc.detail)}  # Starlette's words
+    body = {"error": code, "message": refused}
     return problem(body, exc.status_code, getattr(exc, "headers", None))
 
 
 async def _unexpected_error(_: Request, __: Exception) -> JSONResponse:
     body = {
         "error": "internal_error",
-        "message": message("Erreur interne; réessayez plus tard.", "Internal error; try later."),
+        "message": bilingual("error.internal_error"),
     }
     return problem(body, 500)
 

@@ -75,21 +75,11 @@ def normalize_plate(value: str) -> str:
     return compact
 
 
-MONTHS = {
-    "fr": (
-        "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
-    ).split(),
-    "en": (
-        "January February March April May June July August September October November December"
-    ).split(),
-}
-
-
 def long_date(day: date, language: str) -> str:
-    """`9 février 2027`, `1er août 2022` (French) or `February 9, 2027` (English)."""
-    if language == "en":
-        return f"{MONTHS['en'][day.month - 1]} {day.day}, {day.year}"
-    return f"{'1er' if day.day == 1 else day.day} {MONTHS['fr'][day.month - 1]} {day.year}"
+    """`9 février 2027`, `1er août 2022` (French) or `February 9, 2027` (English), by Babel."""
+    from servicekit.i18n import format_long_date  # Babel loads only where dates are shown
+
+    return format_long_date(day, language)
 
 
 # A catalog row's integer id as a path or query parameter: the databases store 32-bit integers,

@@ -53,10 +53,7 @@ def prorate_span(monthly_cents: int, first: date, last: date) -> int:
 
 
 def format_cents(cents: int, language: str = "fr") -> str:
-    """`6500` -> `65,00 $` (French) or `$65.00` (English)."""
-    sign = "-" if cents < 0 else ""
-    whole, part = divmod(abs(cents), 100)
-    if language == "en":
-        return f"{sign}${whole:,}.{part:02d}"
-    grouped = f"{whole:,}".replace(",", "\u00a0")
-    return f"{sign}{grouped},{part:02d} $"
+    """`6500` -> `65,00 $` (French) or `$65.00` (English), by Babel (`servicekit.i18n`)."""
+    from servicekit.i18n import format_money  # Babel loads only where money is shown
+
+    return format_money(cents, language)

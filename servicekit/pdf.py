@@ -11,6 +11,13 @@ OPERATOR = "Société Parc-Auto du Québec (SPAQ)"
 Lines = list[tuple[str, str]]
 
 
+def labelled(label_id: str, value: object, language: str) -> str:
+    """`Label : value` (French spacing) or `Label: value`, the label from the catalogs."""
+    from servicekit.i18n import gettext, translate
+
+    return translate("pdf.labelled", language, label=gettext(label_id, language), value=value)
+
+
 @dataclass(frozen=True)
 class Fonts:
     """TrueType files for the body text (Unicode: every name renders, « Lœuillet », « O’Neil »)."""

@@ -26,8 +26,6 @@ class RevocationUnavailable(DomainError):
 
     status_code = 503
     code = "identity_unavailable"
-    fr = "Service momentanément indisponible; réessayez dans un instant."
-    en = "Service temporarily unavailable; try again in a moment."
 
 
 @dataclass(frozen=True)

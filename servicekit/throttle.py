@@ -15,7 +15,7 @@ from limits.storage import storage_from_string
 
 from servicekit.auth import service_token_matches
 from servicekit.errors import DomainError
-from servicekit.messages import message
+from servicekit.i18n import bilingual, plural
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +34,7 @@ class RateLimited(DomainError):
     def body(self) -> dict[str, Any]:
         wait = self.retry_after
         body = super().body()
-        body["message"] = message(
-            f"Trop de demandes. Réessayez dans {wait} seconde{'s' if wait > 1 else ''}.",
-            f"Too many requests. Try again in {wait} second{'s' if wait > 1 else ''}.",
-        )
+        body["message"] = bilingual(f"throttle.retry_after.{plural(wait)}", wait=wait)
         return body
 
 

@@ -4,8 +4,8 @@ from typing import Any
 
 from fastapi.responses import RedirectResponse
 
+from web.api_error import ApiError
 from web.i18n import pick
-from web.identity_client import ApiError
 from web.templating import translate_errors
 
 

@@ -12,12 +12,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from servicekit.codec import EncryptionCodec
 from servicekit.observability import observe_app
+from web.account import LoginRequired, RefreshCoordinator
+from web.api_error import ApiError
 from web.config import WebSettings, get_settings
 from web.csrf import CsrfRejected
-from web.dependencies import LoginRequired, RefreshCoordinator
 from web.forms import see_other
 from web.i18n import pick, translator
-from web.identity_client import ApiError, IdentityClient
+from web.identity_client import IdentityClient
 from web.payments_client import PaymentsClient
 from web.readiness import readyz
 from web.routes import (
@@ -30,6 +31,7 @@ from web.routes import (
     operator,
     operator_billing,
     operator_cancellation,
+    operator_claims,
     password_reset,
     portal,
     registration,
@@ -117,6 +119,7 @@ def create_app(
         vehicles,
         operator,
         operator_billing,
+        operator_claims,
         operator_cancellation,
         claims,
     )
@@ -148,7 +151,7 @@ def error_page(request: Request, message: str, status: int) -> HTMLResponse:
 
 
 async def _csrf_rejected(request: Request, _: Exception) -> Response:
-    return error_page(request, translator(_session(request).language)("error.csrf"), 403)
+    return error_page(request, translator(_session(request).language)("page_error.csrf"), 403)
 
 
 async def _login_required(request: Request, _: Exception) -> Response:
@@ -164,12 +167,16 @@ async def _api_error(request: Request, exc: Exception) -> Response:
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     t = translator(_session(request).language)
-    key = {404: "error.not_found", 403: "error.forbidden"}.get(exc.status_code, "error.title")
+    key = {404: "page_error.not_found", 403: "page_error.forbidden"}.get(
+        exc.status_code, "page_error.title"
+    )
     return error_page(request, t(key), exc.status_code)
 
 
 async def _unexpected(request: Request, _: Exception) -> Response:
-    response = error_page(request, translator(_session(request).language)("error.internal"), 500)
+    response = error_page(
+        request, translator(_session(request).language)("page_error.internal"), 500
+    )
     response.headers.update(HEADERS)  # outside the middleware stack: set the headers here
     response.headers["Cache-Control"] = "no-store"
     return response

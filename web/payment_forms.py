@@ -9,27 +9,20 @@ import calendar
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
 from starlette.datastructures import FormData, UploadFile
 
 from servicekit.cards import digits_of, is_card_number
 from servicekit.money import back_out_taxes, prorate
-from web.dependencies import Account
+from web.account import Account
+from web.api_error import ApiError
 from web.forms import error_context
 from web.i18n import pick, translator
-from web.identity_client import ApiError
 from web.payments_client import PaymentsClient
 
 MAX_SPECIMEN_BYTES = 5 * 1024 * 1024
 CVV = re.compile(r"^\d{3,4}$")
-BRANDS = {
-    "visa": "Visa",
-    "mastercard": "Mastercard",
-    "amex": "American Express",
-    "discover": "Discover",
-}
 # The service's field names, as the forms name them.
 FORM_FIELDS = {
     "exp_month": "expiry",
@@ -38,20 +31,6 @@ FORM_FIELDS = {
 }
 # Refusals without a field that belong next to one.
 FIELD_OF_CODE = {"card_declined": "number", "card_expired": "expiry"}
-
-
-def get_payments(request: Request) -> PaymentsClient:
-    """The payments client the app holds."""
-    client: PaymentsClient = request.app.state.payments
-    return client
-
-
-PaymentsDep = Annotated[PaymentsClient, Depends(get_payments)]
-
-
-def brand_label(brand: object) -> str:
-    """`visa` → `Visa`."""
-    return BRANDS.get(str(brand or ""), str(brand or "").capitalize())
 
 
 # The first period ("Prix pour la période en cours")

@@ -7,13 +7,10 @@ that token, as in `SubscriptionsClient`); the claim-notice lookup and payment ar
 
 import httpx
 
-from servicekit.messages import message
+from servicekit.i18n import bilingual
 from web.service_client import JSON, Files, ServiceClient
 
-UNAVAILABLE = message(
-    "Le service des paiements est momentanément indisponible; réessayez dans quelques instants.",
-    "The payments service is temporarily unavailable; please try again in a moment.",
-)
+UNAVAILABLE = bilingual("service.payments.unavailable")
 
 
 class PaymentsClient(ServiceClient):

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import httpx
 
 from servicekit.messages import Message
-from web.identity_client import ApiError
+from web.api_error import ApiError
 
 JSON = dict[str, Any]
 Files = dict[str, tuple[str, bytes, str]]

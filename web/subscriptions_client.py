@@ -5,16 +5,12 @@ are the caller's address and that token, so that `Account.call` refreshes the to
 service refuses it. Errors raise the same `ApiError` as identity's client.
 """
 
-import httpx
 
-from servicekit.messages import message
-from web.identity_client import ApiError
+from servicekit.i18n import bilingual
+from servicekit.lifecycle import Status
 from web.service_client import JSON, ServiceClient
 
-UNAVAILABLE = message(
-    "Le service des abonnements est momentanément indisponible; réessayez dans quelques instants.",
-    "The subscriptions service is temporarily unavailable; please try again in a moment.",
-)
+UNAVAILABLE = bilingual("service.subscriptions.unavailable")
 
 
 class SubscriptionsClient(ServiceClient):
@@ -31,14 +27,8 @@ class SubscriptionsClient(ServiceClient):
 
     async def site_names(self, ip: str) -> dict[int, JSON]:
         """Every site by id, asked with the service token (public pages name a site too)."""
-        headers = {"X-Service-Token": self.service_token, "X-Forwarded-For": ip}
-        try:
-            response = await self.http.get("/internal/v1/sites", headers=headers)
-        except httpx.HTTPError as exc:
-            raise ApiError(self.unavailable_code, None, self.unavailable_message, 503) from exc
-        if response.status_code >= 400:
-            raise ApiError.from_response(response)
-        return {int(site["id"]): site for site in response.json()}
+        sites: list[JSON] = await self._json("GET", "/internal/v1/sites", ip, None)
+        return {int(site["id"]): site for site in sites}
 
     async def categories(self, ip: str, token: str, site_id: int) -> list[JSON]:
         """The user categories of a site."""
@@ -139,7 +129,7 @@ class SubscriptionsClient(ServiceClient):
     # Operators
     async def pending_requests(self, ip: str, token: str, site_id: int | None = None) -> list[JSON]:
         """Pending requests, oldest first, of one site when given."""
-        params = {"site_id": site_id, "status": "pending_approval"}
+        params = {"site_id": site_id, "status": Status.PENDING_APPROVAL.value}
         found: list[JSON] = await self._json(
             "GET", "/v1/operator/requests", ip, token, params=params
         )

@@ -8,11 +8,29 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from servicekit import lifecycle
+from servicekit.cards import brand_label
 from servicekit.messages import Message
-from web.i18n import LANGUAGE_NAMES, PROVINCES, STRINGS, pick, translator
+from web import presenters
+from web.i18n import LANGUAGE_NAMES, has_string, long_date, money, pick, translator
 from web.session import Session
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+# What every template may call to show the services' data in the page's language.
+TEMPLATES.env.globals.update(
+    money=money,
+    long_date=long_date,
+    site_label=presenters.site_label,
+    offering_label=presenters.offering_label,
+    localized=presenters.localized,
+    status_label=presenters.status_label,
+    action_label=lifecycle.action_label,
+    Status=lifecycle.Status,
+    RUNNING_STATUSES=lifecycle.RUNNING_STATUSES,
+    BLOCKING_STATUSES=lifecycle.BLOCKING_STATUSES,
+    actor_label=lifecycle.actor_label,
+    brand_label=brand_label,
+)
 
 # Pages carrying a verification or reset token must not leak it in a Referer header.
 NO_REFERRER = {"Referrer-Policy": "no-referrer"}
@@ -54,9 +72,8 @@ def render(
         "switch_url": switch_language_url(request, other),
         "session": session,
         "csrf_token": session.csrf_token,
-        "notice": pick(STRINGS[notice], language) if notice in STRINGS else None,
+        "notice": translator(language)(notice) if notice and has_string(notice) else None,
         "path": request.url.path,
-        "provinces": PROVINCES,
         "language_names": LANGUAGE_NAMES,
         "errors": {},
         "form_error": None,

@@ -144,7 +144,7 @@ async def relay(client: httpx.AsyncClient, request: Request) -> Response:
         upstream = await client.send(outgoing, stream=True)
     except httpx.HTTPError:
         t = translator(request.state.session.language)
-        return render(request, "error.html", {"message": t("error.internal")}, status_code=502)
+        return render(request, "error.html", {"message": t("page_error.internal")}, status_code=502)
     if not _rewrites(request, upstream):
         streamed = StreamingResponse(
             upstream.aiter_raw(),

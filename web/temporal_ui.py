@@ -21,15 +21,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from servicekit.messages import message
+from servicekit.i18n import bilingual
 from servicekit.temporal_ui import PUBLIC_PATH
-from web.dependencies import (
-    REFRESH_MARGIN_SECONDS,
-    Account,
-    LoginRequired,
-    client_ip,
-    get_identity,
-)
+from web.account import REFRESH_MARGIN_SECONDS, Account, LoginRequired
+from web.dependencies import client_ip, get_identity
 from web.forms import see_other
 from web.i18n import translator
 from web.session import Session
@@ -115,29 +110,25 @@ def is_read_only(method: str, path: str) -> bool:
     return method == "POST" and any(p.match(path) for p in READ_ONLY_POSTS)
 
 
-def _json_refusal(status: int, code: str, fr: str, en: str) -> JSONResponse:
-    return JSONResponse({"error": code, "message": message(fr, en)}, status_code=status)
+def _json_refusal(status: int, code: str) -> JSONResponse:
+    message = bilingual(f"operator_api.{code}")
+    return JSONResponse({"error": code, "message": message}, status_code=status)
 
 
 def _read_only() -> JSONResponse:
-    return _json_refusal(
-        403,
-        "read_only",
-        "L'interface Temporal est en lecture seule : agissez dans la console opérateur.",
-        "The Temporal UI is read-only: act in the operator console.",
-    )
+    return _json_refusal(403, "read_only")
 
 
 def _refuse(request: Request, seen: Verdict) -> Response:
     api = request.url.path.startswith(API_PREFIX)
     if seen is Verdict.ANONYMOUS:
         if api:
-            return _json_refusal(401, "login_required", "Connexion requise.", "Login required.")
+            return _json_refusal(401, "login_required")
         return see_other(LOGIN)
     if api:
-        return _json_refusal(403, "forbidden", "Réservé aux opérateurs.", "Operators only.")
+        return _json_refusal(403, "forbidden")
     t = translator(request.state.session.language)
-    return render(request, "error.html", {"message": t("error.forbidden")}, status_code=403)
+    return render(request, "error.html", {"message": t("page_error.forbidden")}, status_code=403)
 
 
 @router.get("/operator-check")
@@ -166,5 +157,7 @@ async def temporal_ui(request: Request, path: str) -> Response:
     upstream = getattr(request.app.state, "temporal_ui", None)
     if upstream is None:
         t = translator(request.state.session.language)
-        return render(request, "error.html", {"message": t("error.not_found")}, status_code=404)
+        return render(
+            request, "error.html", {"message": t("page_error.not_found")}, status_code=404
+        )
     return await relay(upstream, request)

@@ -35,8 +35,6 @@ class ErasureDeferred(Conflict):
     """A debit of the account still has to reach the bank's file: erasure must wait."""
 
     code = "erasure_deferred"
-    fr = "Un prélèvement doit d'abord être transmis à la banque; l'effacement suivra."
-    en = "A debit must first be sent to the bank; erasure will follow."
 
 
 async def erase(session: AsyncSession, specimen_dir: str, account_id: str) -> ErasureReport:

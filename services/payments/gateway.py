@@ -55,29 +55,21 @@ class GatewayCharge:
 class CardDeclined(DomainError):
     status_code = 402
     code = "card_declined"
-    fr = "La carte a été refusée; essayez une autre carte."
-    en = "The card was declined; try another card."
 
 
 class CardExpired(DomainError):
     status_code = 422
     code = "card_expired"
-    fr = "La carte est expirée."
-    en = "The card has expired."
 
 
 class CardNumberInvalid(DomainError):
     status_code = 422
     code = "card_number_invalid"
-    fr = "Numéro de carte invalide."
-    en = "Invalid card number."
 
 
 class UnknownToken(DomainError):
     status_code = 422
     code = "card_token_unknown"
-    fr = "Carte inconnue; saisissez-la de nouveau."
-    en = "Unknown card; enter it again."
 
 
 class PaymentGateway(Protocol):

@@ -1,11 +1,6 @@
-"""Dates a person picks are dates in America/Montreal."""
+"""Dates a person picks are dates in America/Montreal: the platform's one clock is
+`servicekit.clock`; this name stays for the modules and tests that import it from here."""
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from servicekit.clock import MONTREAL, today
 
-MONTREAL = ZoneInfo("America/Montreal")
-
-
-def today() -> date:
-    """Today's date in Montréal (not UTC: at 21:00 in Montréal it is already tomorrow in UTC)."""
-    return datetime.now(MONTREAL).date()
+__all__ = ["MONTREAL", "today"]

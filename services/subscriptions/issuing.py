@@ -5,10 +5,10 @@ import uuid
 import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from servicekit.clock import today
 from servicekit.db import transaction
 from servicekit.pdf import Fonts
 from services.subscriptions import repository as repo
-from services.subscriptions.clock import today
 from services.subscriptions.contract import ContractTerms, VehicleTerms, render
 from services.subscriptions.errors import InvalidTransition, SubscriptionNotFound
 from services.subscriptions.models import RUNNING_STATUSES, Contract, Subscription

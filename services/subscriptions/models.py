@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from servicekit.db import UTCDateTime, new_metadata, utcnow
+from servicekit.lifecycle import BLOCKING_STATUSES, RUNNING_STATUSES, STATUSES, Status
 
 
 class Base(DeclarativeBase):
@@ -25,20 +26,7 @@ class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UTCDateTime, date: Date}
 
 
-# A subscription in one of these states keeps its account from being deleted (and its vehicles
-# and its offering's space): one in arrears still owes money and may become active again.
-BLOCKING_STATUSES = ("pending_approval", "active", "in_arrears")
-# A running subscription: it holds a space of its offering and can be cancelled or ended.
-RUNNING_STATUSES = ("active", "in_arrears")
-STATUSES = (
-    "pending_approval",
-    "active",
-    "in_arrears",
-    "refused",
-    "withdrawn",
-    "expired",
-    "ended",
-)
+__all__ = ["BLOCKING_STATUSES", "RUNNING_STATUSES", "STATUSES"]
 MAX_VEHICLES = 2
 
 
@@ -145,7 +133,7 @@ class Subscription(Base):
     offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"))
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     contract_number: Mapped[str] = mapped_column(String(8), unique=True)
-    status: Mapped[str] = mapped_column(String(24), default="pending_approval")
+    status: Mapped[str] = mapped_column(String(24), default=Status.PENDING_APPROVAL.value)
     requested_start: Mapped[date]
     start_date: Mapped[date | None]
     end_date: Mapped[date | None]

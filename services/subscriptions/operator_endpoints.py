@@ -1,7 +1,6 @@
 """The operator console's API (`/v1/operator`) and the plate check (`/v1/plate-check`)."""
 
 import json
-from typing import Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic_core import PydanticCustomError
@@ -11,6 +10,7 @@ from servicekit.auth import OperatorPrincipal
 from servicekit.db import SessionDep
 from servicekit.errors import FieldError
 from servicekit.formats import QueryId, normalize_plate
+from servicekit.lifecycle import StatusCode
 from servicekit.temporal_ui import PUBLIC_PATH
 from services.subscriptions import outbox, service
 from services.subscriptions import repository as repo
@@ -28,9 +28,7 @@ from services.subscriptions.views import operator_out, summary_out
 
 router = APIRouter(prefix="/v1/operator", tags=["operator"])
 plate_router = APIRouter(prefix="/v1", tags=["plate check"])
-QueueStatus = Literal[
-    "pending_approval", "active", "in_arrears", "refused", "withdrawn", "expired", "ended"
-]
+QueueStatus = StatusCode
 
 
 async def detail(parts: Components, subscription_id: str) -> OperatorSubscriptionOut:

@@ -18,8 +18,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
+from servicekit.clock import today
 from services.subscriptions import repository as repo
-from services.subscriptions.clock import today
 from services.subscriptions.plate_listener import CHANNEL, PlateListener, asyncpg_dsn
 
 

@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.lifecycle import Status
 from services.subscriptions.models import (
     BLOCKING_STATUSES,
     RUNNING_STATUSES,
@@ -101,7 +102,7 @@ async def plate_periods(
             Subscription.account_id == account_id,
             Vehicle.account_id == account_id,
             Subscription.start_date.is_not(None),
-            Subscription.status.in_(("active", "in_arrears", "ended")),
+            Subscription.status.in_((*RUNNING_STATUSES, Status.ENDED.value)),
         )
     )
     periods: list[tuple[str, date, date | None]] = []
@@ -287,6 +288,6 @@ async def authorized_plates(
         .join(SubscriptionVehicle, SubscriptionVehicle.subscription_id == Subscription.id)
         .join(Vehicle, Vehicle.id == SubscriptionVehicle.vehicle_id)
         .join(Site, Site.id == Subscription.site_id)
-        .where(Subscription.status == "active", Site.access_type == "plate")
+        .where(Subscription.status == Status.ACTIVE.value, Site.access_type == "plate")
     )
     return [(row[0], row[1], row[2], row[3]) for row in (await session.execute(query)).all()]

@@ -7,15 +7,14 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
+from servicekit.clock import today
 from servicekit.formats import normalize_plate
-from services.subscriptions.clock import today
+from servicekit.lifecycle import ActionCode, DecisionCode, StatusCode
 
 AccessType = Literal["card", "plate"]
 BillingMode = Literal["pad", "payroll"]
 Visibility = Literal["public", "restricted"]
-Status = Literal[
-    "pending_approval", "active", "in_arrears", "refused", "withdrawn", "expired", "ended"
-]
+Status = StatusCode
 FIRST_YEAR = 1950
 
 
@@ -209,7 +208,7 @@ class ModificationOut(BaseModel):
 
 
 class DecisionIn(Strict):
-    decision: Literal["approve", "refuse"]
+    decision: DecisionCode
     reason: Annotated[str | None, Field(default=None, max_length=500)] = None
     # A key the operator's form carries: the same decision sent again with it (a retry after a
     # dropped connection) answers 200 with the request's state instead of 409 not_pending.
@@ -292,19 +291,7 @@ class PlateCheckOut(BaseModel):
     subscription_end: date | None
 
 
-Action = Literal[
-    "approve",
-    "refuse",
-    "withdraw",
-    "expire",
-    "schedule_cancellation",
-    "withdraw_cancellation",
-    "end",
-    "apply_modification",
-    "refuse_modification",
-    "fall_into_arrears",
-    "recover",
-]
+Action = ActionCode
 
 
 class TransitionIn(Strict):

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.auth import Principal
 from servicekit.db import utcnow
+from servicekit.lifecycle import REQUEST, Status
 from services.subscriptions import catalog, payment_methods, transitions, vehicles
 from services.subscriptions import repository as repo
 from services.subscriptions.config import SubscriptionsSettings
@@ -72,7 +73,7 @@ async def request(
         account_id=account_id,
         offering=offering,
         site_id=offering.site_id,
-        status="pending_approval",
+        status=Status.PENDING_APPROVAL,
         contract_number=await _new_contract_number(session),
         requested_start=data.requested_start,
         employee_number=data.employee_number.strip(),
@@ -93,7 +94,7 @@ async def request(
             raise
         # a concurrent identical request won the unique index
         raise DuplicateRequest("offering_id") from exc
-    transitions.audit(session, sub, account_id, "request", None)
+    transitions.audit(session, sub, account_id, REQUEST, None)
     await session.flush()
     return sub
 
@@ -121,7 +122,7 @@ def check_pending(sub: Subscription) -> None:
 
 
 def check_active(sub: Subscription) -> None:
-    if sub.status != "active":
+    if sub.status != Status.ACTIVE:
         raise NotActive()
 
 

@@ -10,9 +10,10 @@ from datetime import date, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.clock import today
 from servicekit.db import utcnow
+from servicekit.lifecycle import Action, ActorRole, Status
 from services.subscriptions import repository as repo
-from services.subscriptions.clock import today
 from services.subscriptions.errors import (
     InvalidTransition,
     ModificationNotFound,
@@ -34,7 +35,7 @@ from services.subscriptions.plates import PlateIndex
 from services.subscriptions.schemas import TransitionIn
 
 Handler = Callable[[AsyncSession, Subscription, TransitionIn], Awaitable[str | None]]
-PENDING, ACTIVE, ARREARS = ("pending_approval",), ("active",), ("in_arrears",)
+PENDING, ACTIVE, ARREARS = (Status.PENDING_APPROVAL,), (Status.ACTIVE,), (Status.IN_ARREARS,)
 # Arrears never end a subscription by themselves: the user or an operator still cancels it.
 RUNNING = RUNNING_STATUSES
 
@@ -46,9 +47,9 @@ def awaiting_decision(sub: Subscription) -> bool:
 
 def actor_role(sub: Subscription, actor: str) -> str:
     """`system` for the workflow, `user` for the subscriber, `operator` for anyone else."""
-    if actor == "system":
-        return "system"
-    return "user" if actor == sub.account_id else "operator"
+    if actor == ActorRole.SYSTEM:
+        return ActorRole.SYSTEM
+    return ActorRole.USER if actor == sub.account_id else ActorRole.OPERATOR
 
 
 def audit(
@@ -93,7 +94,7 @@ async def ensure_space(session: AsyncSession, offering_id: int) -> None:
 
 async def _approve(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
     await ensure_space(session, sub.offering_id)
-    sub.status, sub.decided_at = "active", utcnow()
+    sub.status, sub.decided_at = Status.ACTIVE, utcnow()
     sub.start_date = max(sub.requested_start, today())
     return None
 
@@ -101,7 +102,7 @@ async def _approve(session: AsyncSession, sub: Subscription, data: TransitionIn)
 async def _refuse(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
     if not (data.reason and data.reason.strip()):
         raise field_error("reason", "reason_required")
-    sub.status, sub.decided_at, sub.refusal_reason = "refused", utcnow(), data.reason.strip()
+    sub.status, sub.decided_at, sub.refusal_reason = Status.REFUSED, utcnow(), data.reason.strip()
     return data.reason.strip()
 
 
@@ -129,7 +130,7 @@ async def _unschedule(session: AsyncSession, sub: Subscription, data: Transition
 
 
 async def _end(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
-    sub.status = "ended"
+    sub.status = Status.ENDED
     sub.end_date = data.date or sub.cancellation_effective or today()
     return None
 
@@ -196,18 +197,18 @@ async def _refuse_modification(
 
 
 TRANSITIONS: dict[str, tuple[tuple[str, ...], Handler]] = {
-    "approve": (PENDING, _approve),
-    "refuse": (PENDING, _refuse),
-    "withdraw": (PENDING, _simple("withdrawn")),
-    "expire": (PENDING, _simple("expired")),
-    "schedule_cancellation": (RUNNING, _schedule),
-    "withdraw_cancellation": (RUNNING, _unschedule),
-    "end": (RUNNING, _end),
-    "apply_modification": (ACTIVE, _apply_modification),
-    "refuse_modification": ((*RUNNING, "ended"), _refuse_modification),
+    Action.APPROVE: (PENDING, _approve),
+    Action.REFUSE: (PENDING, _refuse),
+    Action.WITHDRAW: (PENDING, _simple(Status.WITHDRAWN)),
+    Action.EXPIRE: (PENDING, _simple(Status.EXPIRED)),
+    Action.SCHEDULE_CANCELLATION: (RUNNING, _schedule),
+    Action.WITHDRAW_CANCELLATION: (RUNNING, _unschedule),
+    Action.END: (RUNNING, _end),
+    Action.APPLY_MODIFICATION: (ACTIVE, _apply_modification),
+    Action.REFUSE_MODIFICATION: ((*RUNNING, Status.ENDED), _refuse_modification),
     # The workflow's billing: the 4th decline of a card, then every outstanding invoice paid.
-    "fall_into_arrears": (ACTIVE, _simple("in_arrears")),
-    "recover": (ARREARS, _simple("active")),
+    Action.FALL_INTO_ARREARS: (ACTIVE, _simple(Status.IN_ARREARS)),
+    Action.RECOVER: (ARREARS, _simple(Status.ACTIVE)),
 }
 
 

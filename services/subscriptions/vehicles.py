@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.lifecycle import Status
 from services.subscriptions import repository as repo
 from services.subscriptions.errors import (
     ModificationPending,
@@ -62,7 +63,7 @@ async def update(
     owned = await repo.vehicles_of(session, account_id)
     if any(v.plate == data.plate and v.id != vehicle.id for v in owned):
         raise PlateDuplicate("plate")
-    active = await repo.subscriptions_with_vehicle(session, vehicle.id, ("active",))
+    active = await repo.subscriptions_with_vehicle(session, vehicle.id, (Status.ACTIVE.value,))
     if active:
         return await _request_changes(session, account_id, [s.id for s in active], vehicle, data)
     for field, value in data.model_dump().items():

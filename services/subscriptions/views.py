@@ -6,7 +6,8 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import utcnow
-from servicekit.messages import Message, message
+from servicekit.i18n import bilingual
+from servicekit.lifecycle import Status, status_labels
 from services.subscriptions import repository as repo
 from services.subscriptions.models import (
     ModificationRequest,
@@ -27,16 +28,6 @@ from services.subscriptions.schemas import (
     VehicleOut,
 )
 from workflows.subscription.models import workflow_id
-
-STATUS_LABELS: dict[str, Message] = {
-    "pending_approval": message("En attente d'approbation", "Awaiting approval"),
-    "active": message("Actif", "Active"),
-    "in_arrears": message("En retard de paiement", "In arrears"),
-    "refused": message("Refusée", "Refused"),
-    "withdrawn": message("Annulée", "Withdrawn"),
-    "expired": message("Expirée", "Expired"),
-    "ended": message("Terminé", "Ended"),
-}
 
 
 def site_out(site: Site) -> SiteOut:
@@ -69,7 +60,7 @@ def _base(sub: Subscription) -> dict[str, object]:
         "id": sub.id,
         "contract_number": sub.contract_number,
         "status": sub.status,
-        "status_label": STATUS_LABELS[sub.status],
+        "status_label": status_labels(sub.status),
         "site": site_out(sub.offering.site),
         "offering": offering_out(sub.offering),
         "requested_start": sub.requested_start,
@@ -89,24 +80,15 @@ def _base(sub: Subscription) -> dict[str, object]:
     }
 
 
-# Approved, contract not there yet: the label says so instead of a plain « Actif ».
-SETUP_LABELS: dict[str, Message] = {
-    "in_progress": message(
-        "Actif — contrat et premier paiement en préparation",
-        "Active — contract and first payment being prepared",
-    ),
-    "late": message(
-        "Actif — contrat et premier paiement retardés",
-        "Active — contract and first payment delayed",
-    ),
-}
+# Approved, contract not there yet: the label (`status.setup.<state>`) says so instead of a
+# plain « Actif ».
 SETUP_LATE_AFTER = timedelta(seconds=60)
 
 
 def setup_state(sub: Subscription, has_contract: bool) -> str | None:
     """Where the approval's follow-ups stand: the workflow issues the contract right after the
     first charge (card), record (DAS) or notice (PAD), so no contract means either is pending."""
-    if sub.status != "active" or has_contract:  # arrears: its own label says more
+    if sub.status != Status.ACTIVE or has_contract:  # arrears: its own label says more
         return None
     decided = sub.decided_at
     if decided is not None and utcnow() - decided < SETUP_LATE_AFTER:
@@ -119,7 +101,7 @@ async def _details(session: AsyncSession, sub: Subscription) -> dict[str, object
     pending = await repo.pending_modification(session, sub.id)
     has_contract = await repo.has_contract(session, sub.id)
     setup = setup_state(sub, has_contract)
-    label = {"status_label": SETUP_LABELS[setup]} if setup else {}
+    label = {"status_label": bilingual(f"status.setup.{setup}")} if setup else {}
     return (
         _base(sub)
         | label

@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 
 from servicekit.db import make_engine
 from servicekit.formats import normalize_plate
-from servicekit.messages import CATALOG
+from servicekit.i18n import has_message
+from servicekit.messages import lookup
 from services.subscriptions import seed
 from services.subscriptions.models import Offering, Site
 
@@ -47,8 +48,8 @@ def test_anything_else_is_plate_invalid(given):
     ],
 )
 def test_new_codes_have_french_and_english_messages(code):
-    assert CATALOG[code]["fr"] and CATALOG[code]["en"]
-    assert CATALOG[code]["fr"] != CATALOG[code]["en"]
+    assert has_message(f"validation.{code}", "fr") and has_message(f"validation.{code}", "en")
+    assert lookup(code)["fr"] != lookup(code)["en"]
 
 
 async def test_the_seed_can_run_again_without_duplicating(database_urls, stack):

@@ -311,7 +311,9 @@ async def test_an_operator_cancels_for_the_subscriber_and_withdraws_it(
     # the notice clause (30 days) applies, and the history names an operator
     effective = long_date(in_days(30).isoformat(), "fr")
     assert f"L'abonnement prendra fin le {effective}." in page
-    assert re.search(r"schedule_cancellation</td>.*?operator</td>", page, re.DOTALL)
+    # the French page labels the history: no raw code (schedule_cancellation, operator)
+    assert re.search(r"Demande d'annulation</td>.*?Opérateur</td>", page, re.DOTALL)
+    assert "schedule_cancellation" not in page and "operator</td>" not in page
     assert effective in await wait_for_page(client, f"/mon-abonnement/{subscription_id}", effective)
 
     withdrawn = await console.post(f"{detail}/annulation/retrait", data={"csrf_token": token})
@@ -319,7 +321,8 @@ async def test_an_operator_cancels_for_the_subscriber_and_withdraws_it(
     page = text_of((await console.get(detail)).text)
     assert "L'annulation a été retirée; l'abonnement se poursuit." in page
     assert "Annuler l'abonnement à cette date" in page
-    assert re.search(r"withdraw_cancellation</td>.*?operator</td>", page, re.DOTALL)
+    assert re.search(r"Retrait de l'annulation</td>.*?Opérateur</td>", page, re.DOTALL)
+    assert "withdraw_cancellation" not in page
 
     # a subscriber cannot use the console's form
     mine = await csrf(client, f"/mon-abonnement/{subscription_id}")

@@ -1,16 +1,16 @@
 """Personal information: the profile form, prefilled from identity."""
 
-import re
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from web.api_error import ApiError
 from web.csrf import require_csrf
 from web.dependencies import AccountDep
 from web.forms import error_context, is_form_error, see_other
-from web.i18n import LANGUAGE_NAMES, PROVINCES, pick, translator
-from web.identity_client import ApiError
+from web.i18n import LANGUAGE_NAMES, province_names, translator
+from web.presenters import display_phone
 from web.session import LANGUAGES
 from web.templating import render
 
@@ -35,13 +35,8 @@ PROFILE_FIELDS = (
 )
 GENDERS = ("female", "male", "other", "undisclosed")
 PHONE_FIELDS = ("mobile_phone", "home_phone", "work_phone")
-E164_NANP = re.compile(r"^\+1(\d{3})(\d{3})(\d{4})$")
 
 
-def display_phone(value: str) -> str:
-    """`+15145551234` as a person writes it: `514 555-1234`."""
-    match = E164_NANP.match(value)
-    return f"{match[1]} {match[2]}-{match[3]}" if match else value
 
 
 def profile_values(profile: dict[str, Any] | None, language: str) -> dict[str, str]:
@@ -60,7 +55,7 @@ def form_options(language: str) -> dict[str, Any]:
     return {
         "genders": [(g, t(f"profile.gender.{g}")) for g in GENDERS],
         "province_options": [
-            (code, f"{code} – {pick(n, language)}") for code, n in PROVINCES.items()
+            (code, f"{code} – {name}") for code, name in province_names(language)
         ],
         "language_options": list(LANGUAGE_NAMES.items()),
     }

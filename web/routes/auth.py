@@ -6,17 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from web.account import Account, LoginRequired
+from web.api_error import ApiError
 from web.csrf import require_csrf
-from web.dependencies import (
-    Account,
-    ClientIp,
-    IdentityDep,
-    LoginRequired,
-    SessionDep,
-)
+from web.dependencies import ClientIp, IdentityDep, SessionDep
 from web.forms import error_context, is_form_error, see_other
 from web.i18n import translator
-from web.identity_client import ApiError
 from web.session import Session
 from web.templating import render
 

@@ -13,33 +13,26 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from servicekit.clock import today
+from web.account import Account
+from web.api_error import ApiError
 from web.csrf import require_csrf
-from web.dependencies import Account, AccountDep
+from web.dependencies import AccountDep, PaymentsDep, SubscriptionsDep
 from web.forms import is_form_error, see_other
 from web.i18n import translator
-from web.identity_client import ApiError
-from web.payment_forms import (
-    PaymentsDep,
-    bank_form,
-    card_form,
-    first_period,
-    payment_facts,
-    refusal_context,
-)
-from web.payments_client import PaymentsClient
-from web.routes.subscriptions import (
+from web.journey import (
     ADD,
     MINE,
     PAYMENT_STEP,
-    SubscriptionsDep,
     draft_summary,
     journey,
-    parse_date,
     refused_request_context,
     request_body,
     request_sent,
-    today,
 )
+from web.payment_forms import bank_form, card_form, first_period, payment_facts, refusal_context
+from web.payments_client import PaymentsClient
+from web.presenters import parse_date
 from web.subscriptions_client import SubscriptionsClient
 from web.templating import render
 

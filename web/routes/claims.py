@@ -12,14 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from servicekit.messages import message
+from servicekit.clock import today
+from servicekit.i18n import bilingual
+from web.api_error import ApiError
 from web.csrf import require_csrf
-from web.dependencies import AccountDep, ClientIp, SessionDep
+from web.dependencies import AccountDep, ClientIp, PaymentsDep, SessionDep
 from web.forms import error_context, is_form_error
 from web.i18n import pick, translator
-from web.identity_client import ApiError
 from web.payments_client import PaymentsClient
-from web.routes.subscriptions import site_label, today
+from web.presenters import site_label
 from web.session import Session
 from web.subscriptions_client import SubscriptionsClient
 from web.templating import render
@@ -48,16 +49,9 @@ CARD_ERROR_CODES = {
 # Longer than any valid value; what a form sends beyond it is cut, not echoed back.
 MAX_INPUT = 100
 RECEIPT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
-RECEIPT_NOT_FOUND = message("Reçu introuvable.", "Receipt not found.")
+RECEIPT_NOT_FOUND = bilingual("service.receipt_not_found")
 
 
-def get_payments(request: Request) -> PaymentsClient:
-    """The payments client the app holds."""
-    client: PaymentsClient = request.app.state.payments
-    return client
-
-
-PaymentsDep = Annotated[PaymentsClient, Depends(get_payments)]
 
 
 def parse_expiry(month_text: str, year_text: str) -> tuple[int, int] | None:

@@ -16,9 +16,10 @@ from google.protobuf.message import DecodeError
 from temporalio.api.common.v1 import Payloads
 
 from servicekit.codec import EncryptionCodec
-from servicekit.messages import message
-from web.dependencies import Account, LoginRequired, get_identity
-from web.identity_client import ApiError
+from servicekit.i18n import bilingual
+from web.account import Account, LoginRequired
+from web.api_error import ApiError
+from web.dependencies import get_identity
 from web.session import Session
 
 router = APIRouter(prefix="/codec", tags=["codec"])
@@ -37,8 +38,8 @@ def cors_headers(request: Request) -> dict[str, str]:
     return headers
 
 
-def _refusal(status: int, code: str, fr: str, en: str, headers: dict[str, str]) -> JSONResponse:
-    body = {"error": code, "message": message(fr, en)}
+def _refusal(status: int, code: str, headers: dict[str, str]) -> JSONResponse:
+    body = {"error": code, "message": bilingual(f"operator_api.{code}")}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -73,16 +74,15 @@ async def transform(request: Request, action: Action) -> Response:
     """Decode (or encode) payloads for a signed-in operator; everyone else gets 403."""
     headers = cors_headers(request)
     if not await is_operator(request):
-        return _refusal(403, "forbidden", "Réservé aux opérateurs.", "Operators only.", headers)
+        return _refusal(403, "forbidden", headers)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
-        return _refusal(415, "json_expected", "JSON attendu.", "JSON expected.", headers)
+        return _refusal(415, "json_expected", headers)
     codec: EncryptionCodec = request.app.state.payload_codec
     try:
         payloads = json_format.Parse(await request.body(), Payloads())
         fn = codec.decode if action == "decode" else codec.encode
         result = await fn(list(payloads.payloads))
     except (json_format.ParseError, DecodeError, InvalidTag, ValueError):
-        fr, en = "Données illisibles.", "Unreadable payloads."
-        return _refusal(400, "payloads_invalid", fr, en, headers)
+        return _refusal(400, "payloads_invalid", headers)
     body = json_format.MessageToJson(Payloads(payloads=result))
     return Response(body, media_type="application/json", headers=headers)

@@ -9,19 +9,17 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from servicekit.clock import today
+from servicekit.lifecycle import RUNNING_STATUSES
+from web.account import Account
+from web.api_error import ApiError
 from web.csrf import require_csrf
-from web.dependencies import Account, AccountDep
+from web.dependencies import AccountDep, PaymentsDep, SubscriptionsDep
 from web.forms import error_context, is_form_error, see_other
 from web.i18n import pick, translator
-from web.identity_client import ApiError
-from web.payment_forms import PaymentsDep, payment_facts
-from web.routes.subscriptions import (
-    MINE,
-    SubscriptionsDep,
-    as_int,
-    parse_date,
-    today,
-)
+from web.journey import MINE
+from web.payment_forms import payment_facts
+from web.presenters import as_int, parse_date
 from web.subscriptions_client import SubscriptionsClient
 from web.templating import render
 
@@ -56,7 +54,7 @@ async def _cancellation_context(account: Account, subs: SubscriptionsClient) -> 
     cancellable = [
         s
         for s in found
-        if s.get("status") in ("active", "in_arrears") and not s.get("cancellation_effective")
+        if s.get("status") in RUNNING_STATUSES and not s.get("cancellation_effective")
     ]
     return {"cancellable": cancellable, "today": today().isoformat()}
 

@@ -7,50 +7,31 @@ checks the role identity holds, to show a clear page instead of the service's re
 """
 
 import re
-import secrets
-from typing import Any
-from urllib.parse import quote
+from typing import Any, get_args
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from servicekit.temporal_ui import PUBLIC_PATH
+from servicekit.lifecycle import DecisionCode
+from web.api_error import ApiError
 from web.csrf import require_csrf
-from web.dependencies import Account, AccountDep
+from web.dependencies import AccountDep, SubscriptionsDep
 from web.forms import is_form_error, see_other
 from web.i18n import pick, translator
-from web.identity_client import ApiError
-from web.routes.account import display_phone
-from web.routes.subscriptions import SubscriptionsDep, as_int
-from web.subscriptions_client import SubscriptionsClient
+from web.operator_console import CONSOLE, detail_page, forbidden, operator_me
+from web.presenters import as_int
 from web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 
-CONSOLE = "/console-operateur"
+DECISIONS = get_args(DecisionCode)
 DECISION_KEY = re.compile(r"[A-Za-z0-9_-]{8,100}")
 
 
-async def operator_me(account: Account) -> dict[str, Any] | None:
-    """The operator's own account, or None when the account is not an operator."""
-    me = await account.call(account.identity.me)
-    account.session.role = str(me.get("role", "user"))
-    return me if me.get("role") == "operator" else None
 
 
-def forbidden(request: Request, account: Account) -> Response:
-    """The page for a signed-in account that is not an operator."""
-    t = translator(account.session.language)
-    return render(request, "error.html", {"message": t("error.forbidden")}, status_code=403)
 
 
-def workflow_url(request: Request, detail: dict[str, Any]) -> str:
-    """The subscription's workflow in the Temporal Web UI, served on this origin (/temporal/)."""
-    platform = request.app.state.settings.platform
-    base = PUBLIC_PATH
-    workflow = detail.get("workflow_id") or f"subscription-{detail.get('id')}"
-    namespace = quote(platform.temporal_namespace or "default", safe="")
-    return f"{base}/namespaces/{namespace}/workflows/{quote(str(workflow), safe='')}"
 
 
 @router.get(CONSOLE)
@@ -94,39 +75,6 @@ async def search(
     return render(request, "operator/search.html", context)
 
 
-async def detail_page(
-    request: Request,
-    account: Account,
-    subs: SubscriptionsClient,
-    subscription_id: str,
-    extra: dict[str, Any] | None = None,
-    status: int = 200,
-) -> Response:
-    detail = await account.call(subs.operator_subscription, subscription_id)
-    person: dict[str, Any] | None = None
-    if detail.get("account_id"):
-        try:
-            person = await account.identity.account(account.ip, str(detail["account_id"]))
-        except ApiError as exc:
-            if exc.status != 404:
-                raise
-    if person and isinstance(person.get("profile"), dict):
-        profile = dict(person["profile"])
-        for name in ("mobile_phone", "home_phone", "work_phone"):
-            if profile.get(name):
-                profile[name] = display_phone(str(profile[name]))
-        person = {**person, "profile": profile}
-    modifications = [m for m in detail.get("modifications") or [] if m.get("status") == "pending"]
-    context: dict[str, Any] = {
-        "sub": detail,
-        "person": person,
-        # One key per rendered form: the same form sent again is the same decision (a retry).
-        "decision_key": secrets.token_urlsafe(18),
-        "workflow_url": workflow_url(request, detail),
-        "modifications": modifications,
-    }
-    context.update(extra or {})
-    return render(request, "operator/detail.html", context, status_code=status)
 
 
 @router.get(f"{CONSOLE}/demandes/{{subscription_id}}")
@@ -157,7 +105,7 @@ async def decide(
     modification_id = str(form.get("modification_id") or "")
     language = account.session.language
     t = translator(language)
-    if decision not in ("approve", "refuse"):
+    if decision not in DECISIONS:
         return see_other(f"{CONSOLE}/demandes/{subscription_id}")
     if decision == "refuse" and not reason:
         errors = {f"reason{modification_id}": t("operator.reason_required")}

@@ -6,13 +6,15 @@ here with the notice clause, the subscriber's emails, and an audit entry naming 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from servicekit.clock import today
+from web.account import Account
+from web.api_error import ApiError
 from web.csrf import require_csrf
-from web.dependencies import Account, AccountDep
+from web.dependencies import AccountDep, SubscriptionsDep
 from web.forms import is_form_error, see_other
 from web.i18n import pick, translator
-from web.identity_client import ApiError
-from web.routes.operator import CONSOLE, detail_page, forbidden, operator_me
-from web.routes.subscriptions import SubscriptionsDep, parse_date, today
+from web.operator_console import CONSOLE, detail_page, forbidden, operator_me
+from web.presenters import parse_date
 from web.subscriptions_client import SubscriptionsClient
 
 router = APIRouter(dependencies=[Depends(require_csrf)])

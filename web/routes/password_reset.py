@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from web.api_error import ApiError
 from web.csrf import require_csrf
 from web.dependencies import ClientIp, IdentityDep, SessionDep
 from web.forms import error_context, is_form_error, see_other
-from web.identity_client import ApiError
 from web.templating import NO_REFERRER, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])

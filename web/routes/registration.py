@@ -6,11 +6,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from servicekit.messages import lookup
+from web.api_error import ApiError
 from web.csrf import require_csrf
 from web.dependencies import ClientIp, IdentityDep, SessionDep
 from web.forms import error_context, is_form_error, see_other
 from web.i18n import pick
-from web.identity_client import ApiError
 from web.templating import NO_REFERRER, render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])

@@ -5,11 +5,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from web.api_error import ApiError
 from web.csrf import require_csrf
 from web.dependencies import AccountDep
 from web.forms import error_context, is_form_error, see_other
 from web.i18n import translator
-from web.identity_client import ApiError
 from web.templating import render
 
 router = APIRouter(dependencies=[Depends(require_csrf)])

@@ -6,142 +6,34 @@ and the employee number only. Each step is a plain form (GET forms to narrow the
 forms to move on), so every page works without JavaScript.
 """
 
-from datetime import date, datetime
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from servicekit.clock import today
+from web.account import Account
+from web.api_error import ApiError
 from web.csrf import require_csrf
-from web.dependencies import Account, AccountDep
-from web.forms import error_context, is_form_error, see_other
-from web.i18n import long_date, money, pick, translator
-from web.identity_client import ApiError
-from web.payment_forms import brand_label
-from web.routes.account import display_phone
+from web.dependencies import AccountDep, SubscriptionsDep
+from web.forms import is_form_error, see_other
+from web.i18n import translator
+from web.journey import (
+    ADD,
+    PAYMENT_STEP,
+    draft_summary,
+    journey,
+    refused_request_context,
+    request_body,
+    request_sent,
+    save_journey,
+)
+from web.presenters import as_int, display_phone, parse_date
 from web.subscriptions_client import SubscriptionsClient
-from web.templating import TEMPLATES, render
+from web.templating import render
+from web.vehicle_forms import vehicle_body, vehicle_error_context, vehicle_form_values
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
-
-MONTREAL = ZoneInfo("America/Montreal")
-ADD = "/ajouter-un-abonnement"
-MINE = "/mon-abonnement"
-PAYMENT_STEP = f"{ADD}/paiement"
-STATUSES = (
-    "pending_approval",
-    "active",
-    "in_arrears",
-    "refused",
-    "withdrawn",
-    "expired",
-    "ended",
-)
-
-
-def get_subscriptions(request: Request) -> SubscriptionsClient:
-    """The subscriptions client the app holds."""
-    client: SubscriptionsClient = request.app.state.subscriptions
-    return client
-
-
-SubscriptionsDep = Annotated[SubscriptionsClient, Depends(get_subscriptions)]
-
-
-def today() -> date:
-    """Today in Québec (the dates a person picks are Montréal dates)."""
-    return datetime.now(MONTREAL).date()
-
-
-def parse_date(text: str) -> date | None:
-    """A `YYYY-MM-DD` date, or None."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        return None
-
-
-def as_int(value: object) -> int | None:
-    """A form or query value as an id, or None."""
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return None
-
-
-# Display helpers, available to every template.
-def site_label(site: dict[str, Any]) -> str:
-    """`CISSS Outaouais - 116 Boul Lionel-Émond, J8Y 1W7, Gatineau, QC` (the id is shown apart)."""
-    parts = [str(site.get(k)) for k in ("name", "address") if site.get(k)]
-    return " - ".join(parts)
-
-
-def offering_label(offering: dict[str, Any]) -> str:
-    """`1461 - Hôpital de Hull - Employé CISSSO (#7117)`."""
-    return f"{offering.get('code')} - {offering.get('name')} (#{offering.get('id')})"
-
-
-def localized(item: dict[str, Any] | None, stem: str, language: str) -> str:
-    """`item[stem_fr]` or `item[stem_en]`, French when the other is empty."""
-    item = item or {}
-    french = str(item.get(f"{stem}_fr") or "")
-    return (str(item.get(f"{stem}_en") or "") or french) if language == "en" else french
-
-
-def status_label(subscription: dict[str, Any], language: str) -> str:
-    """The status as the service labels it, else as the portal does."""
-    label = subscription.get("status_label")
-    if isinstance(label, dict) and label.get("fr"):
-        return pick({"fr": str(label["fr"]), "en": str(label.get("en") or "")}, language)
-    status = str(subscription.get("status"))
-    key = f"status.{status}"
-    return translator(language)(key) if status in STATUSES else status
-
-
-TEMPLATES.env.globals.update(
-    money=money,
-    long_date=long_date,
-    site_label=site_label,
-    offering_label=offering_label,
-    localized=localized,
-    status_label=status_label,
-    brand_label=brand_label,
-)
-
-
-# The journey kept in the session
-def journey(account: Account) -> dict[str, Any]:
-    """The request being built (a copy; `save_journey` stores it)."""
-    held = account.session.journey
-    return dict(held) if isinstance(held, dict) else {}
-
-
-def save_journey(account: Account, values: dict[str, Any]) -> None:
-    """Store the request being built in the session."""
-    account.session.journey = values
-
-
-async def find_site(account: Account, subs: SubscriptionsClient, site_id: Any) -> dict[str, Any]:
-    """A site by id, or an empty dict."""
-    for site in await account.call(subs.sites):
-        if site.get("id") == site_id:
-            return dict(site)
-    return {}
-
-
-async def find_offering(
-    account: Account,
-    subs: SubscriptionsClient,
-    site_id: int,
-    offering_id: Any,
-    category_id: int | None = None,
-) -> dict[str, Any]:
-    """An offering of a site the caller may see, or an empty dict."""
-    for offering in await account.call(subs.offerings, site_id, category_id):
-        if offering.get("id") == offering_id:
-            return dict(offering)
-    return {}
 
 
 def sites_by_establishment(sites: list[dict[str, Any]]) -> list[tuple[str, list[dict[str, Any]]]]:
@@ -263,33 +155,6 @@ async def choose_offering(
 
 
 # Step 2: vehicles
-def vehicle_form_values(form: Any) -> dict[str, str]:
-    """The vehicle form's fields, trimmed."""
-    return {k: str(form.get(k) or "").strip() for k in ("year", "make", "model", "color", "plate")}
-
-
-VEHICLE_FIELD_OF_CODE = {
-    "plate_invalid": "plate",
-    "plate_duplicate": "plate",
-    "year_invalid": "year",
-}
-
-
-def vehicle_error_context(exc: ApiError, language: str) -> dict[str, Any]:
-    """A refused vehicle: the message next to its field (plate, year...), else over the form."""
-    context = error_context(exc, language)
-    field = VEHICLE_FIELD_OF_CODE.get(exc.code)
-    if field and not context["errors"]:
-        context = {"errors": {field: pick(exc.message, language)}, "form_error": None}
-    return context
-
-
-def vehicle_body(values: dict[str, str]) -> dict[str, Any]:
-    """The API body of the vehicle form (the year as a number when it is one)."""
-    body: dict[str, Any] = dict(values)
-    year = as_int(values["year"])
-    body["year"] = year if year is not None else values["year"]
-    return body
 
 
 async def _step2_page(
@@ -432,29 +297,6 @@ async def additional_information(request: Request, account: AccountDep) -> Respo
 
 
 # Step 4: summary and submission
-async def draft_summary(account: Account, subs: SubscriptionsClient) -> dict[str, Any] | str:
-    """What the summary shows, or the step to go back to when something is missing."""
-    held = journey(account)
-    if not held.get("offering_id"):
-        return ADD
-    if not held.get("vehicle_ids"):
-        return f"{ADD}/vehicules"
-    if not held.get("employee_number"):
-        return f"{ADD}/informations"
-    site = await find_site(account, subs, held["site_id"])
-    offering = await find_offering(account, subs, held["site_id"], held["offering_id"])
-    if not site or not offering:
-        return ADD
-    vehicles = [v for v in await account.call(subs.vehicles) if v["id"] in held["vehicle_ids"]]
-    if not vehicles:
-        return f"{ADD}/vehicules"
-    return {
-        "site": site,
-        "offering": offering,
-        "vehicles": vehicles,
-        "start": held["start"],
-        "employee_number": held["employee_number"],
-    }
 
 
 @router.get(f"{ADD}/recapitulatif")
@@ -464,53 +306,6 @@ async def step4(request: Request, account: AccountDep, subs: SubscriptionsDep) -
     if isinstance(summary, str):
         return see_other(summary)
     return render(request, "subscriptions/step4.html", summary)
-
-
-STEP_OF_FIELD = {
-    "requested_start": ADD,
-    "accept_terms": ADD,
-    "understand_approval": ADD,
-    "offering_id": ADD,
-    "vehicle_ids": f"{ADD}/vehicules",
-    "employee_number": f"{ADD}/informations",
-}
-
-
-def request_body(
-    held: dict[str, Any], summary: dict[str, Any], payment_method_id: str | None = None
-) -> dict[str, Any]:
-    """The subscriptions API body of the request being built."""
-    body: dict[str, Any] = {
-        "offering_id": held["offering_id"],
-        "requested_start": held["start"],
-        "accept_terms": bool(held.get("accept_terms")),
-        "understand_approval": bool(held.get("understand_approval")),
-        "vehicle_ids": [v["id"] for v in summary["vehicles"]],
-        "employee_number": held["employee_number"],
-    }
-    if payment_method_id is not None:
-        body["payment_method_id"] = payment_method_id
-    return body
-
-
-def refused_request_context(exc: ApiError, language: str) -> dict[str, Any]:
-    """The service's refusal of the request, with the step where it can be corrected."""
-    payment_required = exc.code == "payment_required"
-    return {
-        "form_error": translator(language)("journey.error.payment_required")
-        if payment_required
-        else pick(exc.message, language),
-        "error_code": exc.code,
-        "fix_url": STEP_OF_FIELD.get(exc.field or ""),
-        "payment_required": payment_required,
-    }
-
-
-def request_sent(account: Account, created: dict[str, Any]) -> Response:
-    """The request is in: the draft is forgotten, step 6 shows the subscription."""
-    account.session.journey = None
-    account.session.notice = "notice.request_sent"
-    return see_other(f"{MINE}/{created['id']}")
 
 
 @router.post(f"{ADD}/recapitulatif")

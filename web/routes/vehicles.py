@@ -5,19 +5,15 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from web.account import Account
+from web.api_error import ApiError
 from web.csrf import require_csrf
-from web.dependencies import Account, AccountDep
+from web.dependencies import AccountDep, SubscriptionsDep
 from web.forms import is_form_error, see_other
 from web.i18n import pick
-from web.identity_client import ApiError
-from web.routes.subscriptions import (
-    SubscriptionsDep,
-    vehicle_body,
-    vehicle_error_context,
-    vehicle_form_values,
-)
 from web.subscriptions_client import SubscriptionsClient
 from web.templating import render
+from web.vehicle_forms import vehicle_body, vehicle_error_context, vehicle_form_values
 
 router = APIRouter(dependencies=[Depends(require_csrf)])
 

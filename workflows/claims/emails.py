@@ -4,29 +4,20 @@ English (RULES.md: English never before French). Labels follow the receipt PDF's
 
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
+from servicekit.clock import montreal_time
 from servicekit.formats import long_date
 from servicekit.money import format_cents
-from workflows.emails.render import BRAND, TEMPLATES, RenderedEmail, language_of
+from workflows.emails.render import (
+    BRAND,
+    RenderedEmail,
+    gettext_for,
+    language_of,
+    render_pair,
+    subject,
+)
 
 KIND = "claim_receipt"
-MONTREAL = ZoneInfo("America/Montreal")
-SUBJECTS = {
-    "fr": "Reçu de paiement de votre avis de réclamation",
-    "en": "Payment receipt for your claim notice",
-}
-
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
 
 
 @dataclass(frozen=True)
@@ -42,7 +33,7 @@ class ReceiptFacts:
 
 
 def _paid_label(paid_at: datetime, lang: str) -> str:
-    local = paid_at.astimezone(MONTREAL)
+    local = montreal_time(paid_at)
     time = local.strftime("%H:%M") if lang == "en" else local.strftime("%H h %M")
     return f"{long_date(local.date(), lang)}, {time}"
 
@@ -57,18 +48,23 @@ def _labels(facts: ReceiptFacts, lang: str) -> dict[str, str]:
 def render_claim_receipt(language: str | None, facts: ReceiptFacts) -> RenderedEmail:
     """The receipt email: French, or French then English when the payer's page was English."""
     lang = language_of(language)
-    subject = SUBJECTS["fr"] if lang == "fr" else f"{SUBJECTS['fr']} / {SUBJECTS['en']}"
+    french, english = subject(KIND, "fr"), subject(KIND, "en")
+    title = french if lang == "fr" else f"{french} / {english}"
     context = {
         "lang": "fr",  # the document's first language, whichever versions it holds
         "brand": BRAND,
-        "subject": subject,
+        "subject": title,
         "receipt_number": facts.receipt_number,
         "number": facts.number,
         "plate": facts.plate,
         "site_id": facts.site_id,
         "fr": _labels(facts, "fr"),
         "en": _labels(facts, "en"),
+        "labels": _labels(facts, "fr"),
+        "french": gettext_for("fr"),
+        "english": gettext_for("en"),
     }
-    text = _env.get_template(f"{lang}/{KIND}.txt").render(context)
-    html = _env.get_template(f"{lang}/{KIND}.html").render(context)
-    return RenderedEmail(subject=subject, text=text, html=html, language=lang)
+    # French only, or French then English in one document (not a copy per language).
+    name = KIND if lang == "fr" else f"{KIND}_bilingual"
+    text, html = render_pair(name, "fr", context)
+    return RenderedEmail(subject=title, text=text, html=html, language=lang)

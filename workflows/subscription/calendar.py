@@ -5,17 +5,8 @@ The time zone is loaded when this module is imported, which the workflow does th
 does arithmetic with the loaded object (no I/O, deterministic on replay).
 """
 
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
-MONTREAL = ZoneInfo("America/Montreal")
+from servicekit.clock import MONTREAL, start_of_day
+from servicekit.clock import montreal_date as local_today
 
-
-def local_today(now: datetime) -> date:
-    """The calendar day in Montréal at the aware instant `now` (e.g. `workflow.now()`)."""
-    return now.astimezone(MONTREAL).date()
-
-
-def start_of_day(day: date) -> datetime:
-    """Midnight at the start of `day` in Montréal, as an aware datetime (DST-correct)."""
-    return datetime.combine(day, time(0), tzinfo=MONTREAL)
+__all__ = ["MONTREAL", "local_today", "start_of_day"]

@@ -10,83 +10,16 @@ bank account number (RULES.md, Email).
 from dataclasses import dataclass
 from datetime import date
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from servicekit.formats import long_date
+from servicekit.i18n import gettext
+from servicekit.lifecycle import status_label
 from servicekit.money import format_cents
-from workflows.emails.render import BRAND, TEMPLATES, RenderedEmail, language_of
+from workflows.emails.render import BRAND, RenderedEmail, language_of, render_pair, subject
 from workflows.subscription.models import (
     ServiceCentreEmailKind,
     SubscriptionState,
     UserEmailKind,
 )
-
-SUBJECTS: dict[str, dict[str, str]] = {
-    "subscription_received": {
-        "fr": "Votre demande d'abonnement a été reçue",
-        "en": "Your subscription request was received",
-    },
-    "subscription_approved": {
-        "fr": "Votre demande d'abonnement a été approuvée",
-        "en": "Your subscription request was approved",
-    },
-    "subscription_refused": {
-        "fr": "Votre demande d'abonnement a été refusée",
-        "en": "Your subscription request was refused",
-    },
-    "subscription_withdrawn": {
-        "fr": "Votre demande d'abonnement a été annulée",
-        "en": "Your subscription request was withdrawn",
-    },
-    "subscription_expired": {
-        "fr": "Votre demande d'abonnement a expiré",
-        "en": "Your subscription request expired",
-    },
-    "subscription_cancellation_scheduled": {
-        "fr": "Votre demande d'annulation a été reçue",
-        "en": "Your cancellation request was received",
-    },
-    "subscription_cancellation_withdrawn": {
-        "fr": "Votre demande d'annulation a été retirée",
-        "en": "Your cancellation request was withdrawn",
-    },
-    "subscription_ended": {
-        "fr": "Votre abonnement est terminé",
-        "en": "Your subscription has ended",
-    },
-    "subscription_modification_applied": {
-        "fr": "Votre demande de modification a été approuvée",
-        "en": "Your modification request was approved",
-    },
-    "subscription_modification_refused": {
-        "fr": "Votre demande de modification a été refusée",
-        "en": "Your modification request was refused",
-    },
-    "payment_declined": {
-        "fr": "Paiement refusé",
-        "en": "Payment declined",
-    },
-    "subscription_in_arrears": {
-        "fr": "Votre abonnement est en retard de paiement",
-        "en": "Your subscription is in arrears",
-    },
-    "subscription_recovered": {
-        "fr": "Paiement reçu : votre abonnement est de nouveau actif",
-        "en": "Payment received: your subscription is active again",
-    },
-    "pad_prenotification": {
-        "fr": "Avis de prélèvement préautorisé",
-        "en": "Pre-authorized debit notice",
-    },
-    "subscription_reminder": {
-        "fr": "Rappel : demande d'abonnement en attente d'approbation",
-        "en": "Reminder: subscription request pending approval",
-    },
-    "subscription_modification_requested": {
-        "fr": "Nouvelle demande de modification d'abonnement",
-        "en": "New subscription modification request",
-    },
-}
 
 # The status each email reports (by kind, not by the service's current status: a delayed
 # "request received" still says "En attente d'approbation").
@@ -109,32 +42,12 @@ KIND_STATUS: dict[str, SubscriptionState] = {
     "subscription_modification_requested": "active",
 }
 
-STATUS_LABELS: dict[SubscriptionState, dict[str, str]] = {
-    "pending_approval": {"fr": "En attente d'approbation", "en": "Pending approval"},
-    "active": {"fr": "Actif", "en": "Active"},
-    "in_arrears": {"fr": "En retard de paiement", "en": "In arrears"},
-    "refused": {"fr": "Refusée", "en": "Refused"},
-    "withdrawn": {"fr": "Annulée", "en": "Withdrawn"},
-    "expired": {"fr": "Expirée", "en": "Expired"},
-    "ended": {"fr": "Terminé", "en": "Ended"},
-}
 # What a billing email cannot be sent without: a notice with no amount or no date says nothing.
 REQUIRED: dict[str, tuple[str, ...]] = {
     "payment_declined": ("amount_cents", "update_card_url"),
     "subscription_in_arrears": ("amount_cents", "update_card_url"),
     "pad_prenotification": ("amount_cents", "debit_date"),
 }
-START_ON_APPROVAL = {"fr": "Jour de l'approbation", "en": "Day of approval"}
-NO_END = {"fr": "Indéterminée", "en": "Not set"}
-
-_env = Environment(
-    loader=FileSystemLoader(TEMPLATES),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
 
 
 class MissingEmailFact(ValueError):
@@ -178,21 +91,23 @@ def render_subscription_email(
     if missing:
         raise MissingEmailFact(f"{kind} without {', '.join(missing)}")
     lang = language_of(language)
-    subject = SUBJECTS[kind][lang]
+    title = subject(kind, lang)
     end = details.end_date or details.effective_date
     context = {
         "lang": lang,
         "brand": BRAND,
-        "subject": subject,
+        "subject": title,
         "first_name": (details.first_name or "").strip(),
         "contract_number": details.contract_number,
         "subscription_id": details.subscription_id,
         "offering_name": details.offering_name,
-        "status_label": STATUS_LABELS[KIND_STATUS[kind]][lang],
+        "status_label": status_label(KIND_STATUS[kind], lang),
         "start_label": (
-            long_date(details.start_date, lang) if details.start_date else START_ON_APPROVAL[lang]
+            long_date(details.start_date, lang)
+            if details.start_date
+            else gettext("email.start_on_approval", lang)
         ),
-        "end_label": long_date(end, lang) if end else NO_END[lang],
+        "end_label": long_date(end, lang) if end else gettext("email.no_end", lang),
         "reason": details.reason,
         "effective_label": _day(details.effective_date, lang),
         "waiting_days": details.waiting_days,
@@ -203,6 +118,5 @@ def render_subscription_email(
         "next_attempt_label": _day(details.next_attempt, lang),
         "update_card_url": details.update_card_url,
     }
-    text = _env.get_template(f"{lang}/{kind}.txt").render(context)
-    html = _env.get_template(f"{lang}/{kind}.html").render(context)
-    return RenderedEmail(subject=subject, text=text, html=html, language=lang)
+    text, html = render_pair(kind, lang, context)
+    return RenderedEmail(subject=title, text=text, html=html, language=lang)

@@ -9,12 +9,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
+from servicekit.lifecycle import ActionCode, DecisionCode, StatusCode
+
 # The workflow type, for visibility queries (clients call it by `SubscriptionWorkflow.run`).
 WORKFLOW_NAME = "SubscriptionWorkflow"
 
-SubscriptionState = Literal[
-    "pending_approval", "active", "in_arrears", "refused", "withdrawn", "expired", "ended"
-]
+# The lifecycle's words live in servicekit.lifecycle; these names stay for the workflow.
+SubscriptionState = StatusCode
 
 
 def workflow_id(subscription_id: str) -> str:
@@ -103,7 +104,7 @@ class SubscriptionInput(BaseModel):
 class Decision(BaseModel):
     """An operator's decision on a request or a modification."""
 
-    decision: Literal["approve", "refuse"]
+    decision: DecisionCode
     operator_id: str
     reason: str | None = Field(default=None, max_length=500)
     request_key: str | None = None  # the operator's form: its retry answers the same decision
@@ -156,19 +157,7 @@ class LifecycleState(BaseModel):
 
 # --- Added for the workflow and its activities (nothing above is renamed). ---
 
-TransitionAction = Literal[
-    "approve",
-    "refuse",
-    "withdraw",
-    "expire",
-    "schedule_cancellation",
-    "withdraw_cancellation",
-    "end",
-    "apply_modification",
-    "refuse_modification",
-    "fall_into_arrears",
-    "recover",
-]
+TransitionAction = ActionCode
 # Emails to the account holder (rendered in the account's language).
 UserEmailKind = Literal[
     "subscription_received",

@@ -11,10 +11,10 @@ or the file writes.
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from servicekit.clock import MONTREAL
 from servicekit.db import transaction
 from servicekit.secrets_box import SecretBox, SecretBoxError
 from services.payments import repository as repo
@@ -28,7 +28,6 @@ from services.payments.ports import PlatformPort
 from services.payments.schemas import Cpa005Out, PayrollOut
 
 Sessions = async_sessionmaker[AsyncSession]
-MONTREAL = ZoneInfo("America/Montreal")
 # File creation numbers count days from here: one file a day, so each is one more than the
 # last (Standard 005), and a rerun of a day gets that day's number again.
 FIRST_FILE_DAY = date(2000, 1, 1)
