@@ -99,13 +99,15 @@ async def transaction(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[
     async with maker() as session:
         try:
             yield session
-            await session.commit()
         except DomainError as exc:
             await (session.commit() if exc.keep_changes else session.rollback())
             raise
         except BaseException:
             await session.rollback()
             raise
+        # Outside the handlers: a failed commit is reported as itself (closing the session rolls
+        # back what is left), never masked by a rollback of a transaction that did commit.
+        await session.commit()
 
 
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
