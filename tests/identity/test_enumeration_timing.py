@@ -5,7 +5,8 @@ Measured as an attacker would: over real HTTP against identity running as its ow
 process, a fresh connection per request, tries of the two kinds interleaved, medians compared.
 The requests are spaced so that one request's after-answer work (the Temporal call) is over
 before the next. A measurement round on a shared machine can be disturbed; the claim fails only
-if three rounds in a row find the medians more than 10 % apart (before the fix: 65 ms against 7 ms).
+if three rounds in a row find the medians more than 10 % and more than 3 ms apart (before the fix:
+65 ms against 7 ms; on a loaded two-core machine, equal paths measured up to 3.5 ms apart).
 """
 
 import asyncio
@@ -31,6 +32,7 @@ from tests.support.mail import free_port
 
 pytestmark = pytest.mark.usefixtures("worker")
 TRIES, ROUNDS, TOLERANCE, SPACING = 20, 3, 0.10, 0.25
+FLOOR_MS = 3.0  # what load alone produced between equal paths; the bug was a 58 ms gap
 
 
 @pytest.fixture
@@ -102,9 +104,13 @@ async def _medians_close(
                 into.append(await measure(i))
         medians = statistics.median(a) * 1000, statistics.median(b) * 1000
         print(f"round: {medians[0]:.1f} ms against {medians[1]:.1f} ms")
-        if abs(medians[0] - medians[1]) <= TOLERANCE * max(medians):
+        if _similar(*medians):
             break
     return medians
+
+
+def _similar(first_ms: float, second_ms: float) -> bool:
+    return abs(first_ms - second_ms) <= max(TOLERANCE * max(first_ms, second_ms), FLOOR_MS)
 
 
 async def _verified_accounts(app: FastAPI, count: int) -> list[str]:
@@ -138,7 +144,7 @@ async def test_password_reset_takes_the_same_time_for_known_and_unknown_emails(
 
     known_ms, unknown_ms = await _medians_close(existing, absent)
     print(f"reset medians: known {known_ms:.1f} ms, unknown {unknown_ms:.1f} ms")
-    assert abs(known_ms - unknown_ms) <= TOLERANCE * max(known_ms, unknown_ms)
+    assert _similar(known_ms, unknown_ms)
 
 
 async def test_signup_takes_the_same_time_for_a_new_email_and_a_throttled_existing_one(
@@ -162,4 +168,4 @@ async def test_signup_takes_the_same_time_for_a_new_email_and_a_throttled_existi
 
     existing_ms, new_ms = await _medians_close(again, new)
     print(f"signup medians: existing throttled {existing_ms:.1f} ms, new {new_ms:.1f} ms")
-    assert abs(existing_ms - new_ms) <= TOLERANCE * max(existing_ms, new_ms)
+    assert _similar(existing_ms, new_ms)
