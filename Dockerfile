@@ -28,7 +28,9 @@ COPY services ./services
 COPY workflows ./workflows
 COPY web ./web
 COPY mailcatcher ./mailcatcher
+# The gettext catalogs compiled once here (the root filesystem is read-only at run time).
 RUN pip install --no-deps . \
+    && python -c "from servicekit.i18n import compile_catalogs; compile_catalogs()" \
     && rm -rf /src
 
 # /app: the working directory (no .env in the image: settings come from the environment).
