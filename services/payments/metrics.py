@@ -1,17 +1,15 @@
 """The payments service's business metrics: charges by outcome and claim notices paid,
 counted where they happen; this month's invoices, read from the database at each scrape."""
 
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from prometheus_client import Counter, Gauge
 from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from servicekit.clock import MONTREAL
 from services.payments.models import Invoice
 
-MONTREAL = ZoneInfo("America/Montreal")
 OUTCOMES = ("paid", "declined", "recorded")
 
 CHARGES = Counter(
@@ -51,14 +49,3 @@ async def refresh(sessions: async_sessionmaker[AsyncSession], now: datetime) -> 
             )
         )
     INVOICES_CURRENT_MONTH.set(found or 0)
-
-
-def refresher(
-    sessions: Callable[[], async_sessionmaker[AsyncSession]],
-) -> Callable[[], Awaitable[None]]:
-    """The scrape-time callback for `observe_app`."""
-
-    async def refresh_now() -> None:
-        await refresh(sessions(), datetime.now(UTC))
-
-    return refresh_now

@@ -13,6 +13,7 @@ from servicekit.db import make_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
 from servicekit.health import health_router
 from servicekit.observability import observe_app
+from servicekit.observability.scrape import database_refresher
 from servicekit.openapi import install_public_openapi
 from servicekit.pdf import available_fonts
 from servicekit.settings import PlatformSettings
@@ -104,5 +105,6 @@ def create_app(
     app.include_router(health_router(lambda: engine))
     for router in ROUTERS:
         app.include_router(router)
-    observe_app(app, "subscriptions", [metrics.refresher(lambda: app.state.sessionmaker)])
+    refresh = database_refresher(metrics.refresh, lambda: app.state.sessionmaker)
+    observe_app(app, "subscriptions", [refresh])
     return app

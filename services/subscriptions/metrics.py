@@ -2,14 +2,13 @@
 subscriptions by status and site, requests waiting for a decision and the oldest one's age,
 and how many subscriptions must have an invoice for this month."""
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 
 from prometheus_client import Gauge
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.subscriptions.clock import MONTREAL
+from servicekit.clock import MONTREAL
 from services.subscriptions.models import RUNNING_STATUSES, ModificationRequest, Subscription
 
 SUBSCRIPTIONS = Gauge(
@@ -94,14 +93,3 @@ async def refresh(sessions: async_sessionmaker[AsyncSession], now: datetime) -> 
     OLDEST_AGE.set((now - oldest).total_seconds() if oldest else 0)
     OLDEST_BUSINESS_DAYS.set(business_days_between(oldest, now) if oldest else 0)
     BILLABLE.set(billable or 0)
-
-
-def refresher(
-    sessions: Callable[[], async_sessionmaker[AsyncSession]],
-) -> Callable[[], Awaitable[None]]:
-    """The scrape-time callback for `observe_app` (the sessionmaker exists once started)."""
-
-    async def refresh_now() -> None:
-        await refresh(sessions(), datetime.now(UTC))
-
-    return refresh_now
