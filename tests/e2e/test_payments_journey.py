@@ -15,176 +15,54 @@ The tests of this module share one stack and run in order: the last one scans wh
 left behind.
 """
 
-import email
-import email.policy
-import io
-import json
 import re
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
 
-import httpx
 import pytest
 from fpdf import FPDF
 from playwright.async_api import Browser, BrowserContext, Page, expect
-from pypdf import PdfReader
-from sqlalchemy import MetaData, select
 from sqlalchemy import text as sql
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from servicekit.cards import card_numbers
 from servicekit.money import prorate
 from tests.e2e.conftest import shot
+from tests.e2e.leak_scan import Scan, pdf_text, scan_database, scan_email, scan_emails, scan_logs
+from tests.e2e.payments_steps import (
+    BANK,
+    BANK_OFFERING,
+    CARD_MONTHLY,
+    CARD_OFFERING,
+    CLAIM_AMOUNT,
+    EMPLOYEE,
+    MASTERCARD,
+    PAYROLL_OFFERING,
+    RESIDENT,
+    SITE,
+    STEP5,
+    VISA,
+    ZERO,
+    amount,
+    approve,
+    cheque_specimen,
+    detail_fact,
+    fill_card,
+    new_user,
+    steps_1_to_4,
+    today,
+)
 from tests.e2e.stack import Stack
 from tests.e2e.test_subscription_journey import (
     PASSWORD,
     log_in,
     mail_search,
-    open_account,
     run_module,
 )
-
-# The seed's catalog (services/subscriptions/seed.py): site 1534, CISSS Outaouais.
-SITE = "1534"
-EMPLOYEE = "101"  # Employé du CISSSO: 7117 (payroll, DAS) and 7118 (pad)
-RESIDENT = "103"  # Résident: 7119 (pad)
-CARD_OFFERING = "1461 - Hôpital de Hull - Employé CISSSO - Soir et fin de semaine (#7118)"
-CARD_MONTHLY = 3500
-BANK_OFFERING = "1461 - Hôpital de Hull - Résident (#7119)"
-PAYROLL_OFFERING = "1461 - Hôpital de Hull - Employé CISSSO (#7117)"
-
-VISA = "4242 4242 4242 4242"
-MASTERCARD = "5555 5555 5555 4444"
-BANK = {"institution": "815", "transit": "30127", "account": "004567891"}  # last 4: 7891
-CLAIM_AMOUNT = "45,00"
-
-MONTREAL = ZoneInfo("America/Montreal")
-STEP5 = "/ajouter-un-abonnement/paiement"
-
-
-def today() -> date:
-    return datetime.now(MONTREAL).date()
-
-
-def amount(cents: int) -> re.Pattern[str]:
-    """`5,83 $` as the portal writes an amount under 1 000 $ (any space before the `$`)."""
-    return re.compile(rf"^{cents // 100},{cents % 100:02d}\s\$$")
-
-
-ZERO = amount(0)
-
-
-# --- The Luhn scanner (RULES.md: no Luhn-valid 13-19 digit string anywhere) ------------------
-
-
-def pdf_text(content: bytes) -> str:
-    """The text of a PDF (its binary streams are not scanned: compressed bytes mean nothing)."""
-    reader = PdfReader(io.BytesIO(content))
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
-
-
-def value_text(value: Any) -> str:
-    """A database value as the text to scan: strings, numbers, JSON, bytes (a PDF's text)."""
-    if value is None or isinstance(value, bool):
-        return ""
-    if isinstance(value, memoryview):
-        value = value.tobytes()
-    if isinstance(value, bytes):
-        if value.startswith(b"%PDF"):
-            return pdf_text(value)
-        return value.decode("latin-1")
-    if isinstance(value, dict | list):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
-
-
-@dataclass
-class Scan:
-    """What a scan read (per source: values, lines, emails), what it found, and which known
-    strings of the journey it saw, to prove it read the journey's data."""
-
-    witnesses: dict[str, str]  # a string the journey wrote -> the source expected to hold it
-    leaks: list[str] = field(default_factory=list)
-    read: dict[str, int] = field(default_factory=dict)
-    seen: set[str] = field(default_factory=set)
-
-    def check(self, source: str, where: str, text: str) -> None:
-        self.read[source] = self.read.get(source, 0) + 1
-        numbers = card_numbers(text)
-        if numbers:
-            self.leaks.append(f"{where}: {numbers}")
-        self.seen |= {w for w, home in self.witnesses.items() if home == source and w in text}
-
-    def missed(self) -> list[str]:
-        return [
-            f"{w!r} not seen in {home}" for w, home in self.witnesses.items() if w not in self.seen
-        ]
-
-
-async def scan_database(scan: Scan, name: str, url: str) -> None:
-    """Every table of one service's database, reflected, every value of every row."""
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            metadata = MetaData()
-            await conn.run_sync(lambda sync: metadata.reflect(bind=sync))
-            assert metadata.tables, f"{name}: no table reflected"
-            for table in metadata.sorted_tables:
-                for row in (await conn.execute(select(table))).mappings():
-                    for column, value in row.items():
-                        where = f"{name}.{table.name}.{column}"
-                        scan.check(name, where, value_text(value))
-    finally:
-        await engine.dispose()
-
-
-def scan_logs(scan: Scan, folder: Path) -> None:
-    """Every log file of the stack's processes (their captured stdout and stderr), by line."""
-    for path in sorted(folder.rglob("*.log")):
-        scan.read["log files"] = scan.read.get("log files", 0) + 1
-        for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1):
-            scan.check("logs", f"{path.name}:{number}: {line[:200]}", line)
-
-
-def email_texts(raw: bytes) -> Iterator[tuple[str, str]]:
-    """The headers (their MIME boundaries included: servicekit.mail draws them without digit
-    runs), each text part (decoded) and each PDF attachment's text of one email."""
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    headers = "\n".join(f"{k}: {v}" for k, v in message.items())
-    yield "headers", headers
-    for part in message.walk():
-        if part.is_multipart():
-            continue
-        kind = part.get_content_type()
-        if kind.startswith("text/"):
-            yield kind, str(part.get_content())
-        elif kind == "application/pdf":
-            yield f"{kind} {part.get_filename()}", pdf_text(part.get_payload(decode=True))
-
-
-def scan_email(scan: Scan, name: str, raw: bytes) -> None:
-    for part, text in email_texts(raw):
-        scan.check("emails", f"email {name} {part}", text)
-
-
-async def scan_emails(scan: Scan, stack: Stack) -> None:
-    """Every email the catcher received, from its raw source."""
-    async with httpx.AsyncClient(base_url=stack.url("mail"), timeout=10) as mail:
-        listed = (await mail.get("/api/v1/messages", params={"limit": 100000})).json()
-        assert listed["count"] == listed["messages_count"], "some emails were not listed"
-        for summary in listed["messages"]:
-            raw = (await mail.get(f"/api/v1/message/{summary['ID']}/raw")).content
-            scan_email(scan, repr(summary["Subject"]), raw)
-        scan.read["email messages"] = len(listed["messages"])
-
-
-# --- Fixtures ---------------------------------------------------------------------------------
 
 
 @dataclass
@@ -239,94 +117,6 @@ async def anonymous(browser: Browser) -> AsyncIterator[BrowserContext]:
     context = await browser.new_context(locale="fr-CA", viewport={"width": 1200, "height": 900})
     yield context
     await context.close()
-
-
-def cheque_specimen(folder: Path) -> Path:
-    """A small PDF: a void cheque's photocopy, as a user would upload it."""
-    pdf = FPDF()
-    pdf.add_page()
-    pdf.set_font("helvetica", size=14)
-    pdf.cell(text="Banque Exemple - SPECIMEN - ANNULE")
-    path = folder / "specimen-cheque.pdf"
-    pdf.output(str(path))
-    assert path.read_bytes().startswith(b"%PDF") and path.stat().st_size < 10_000
-    return path
-
-
-# --- The journey's steps ------------------------------------------------------------------------
-
-
-async def new_user(stack: Stack, page: Page, name: str) -> tuple[str, str]:
-    """An account with its profile, logged in; its email and a plate of its own."""
-    address = f"{name}-{uuid.uuid4().hex[:8]}@example.org"
-    plate = f"P{uuid.uuid4().hex[:5].upper()}"
-    await open_account(stack, address)
-    await log_in(page, stack, address)
-    return address, plate
-
-
-async def steps_1_to_4(page: Page, category: str, offering: str, plate: str) -> None:
-    """ "Créer un nouvel abonnement" 1-4 up to the summary (the subscription journey's test checks
-    each step's errors; this walks the happy path)."""
-    await page.get_by_role("link", name="AJOUTER UN ABONNEMENT").click()
-    await page.get_by_label("1. Sélectionnez un stationnement ou une organisation").select_option(
-        SITE
-    )
-    chosen = page.get_by_label("2. Sélectionnez votre catégorie d'utilisateur")
-    await expect(chosen).to_be_visible()
-    await chosen.select_option(category)
-    await page.get_by_label(offering).check()
-    await page.get_by_label("Je souhaite m'abonner à partir du").fill(today().isoformat())
-    await page.get_by_label("J'accepte les conditions d'abonnement").check()
-    await page.get_by_label(
-        "Je comprends que l'accès au stationnement nécessite l'approbation de la SPAQ."
-    ).check()
-    await page.get_by_role("button", name="Sélectionner cet abonnement").click()
-
-    await page.get_by_text("Ajouter un véhicule").click()
-    await page.get_by_label("Année").fill("2022")
-    await page.get_by_label("Marque").fill("Honda")
-    await page.get_by_label("Modèle").fill("Civic")
-    await page.get_by_label("Couleur").fill("Bleu")
-    await page.get_by_label("Numéro d'immatriculation").fill(plate)
-    await page.get_by_role("button", name="Enregistrer mon véhicule").click()
-    await expect(page.get_by_label(re.compile(plate))).to_be_checked()
-    await page.get_by_role("button", name="Continuer à l'étape suivante").click()
-
-    await page.get_by_label(re.compile("Numéro d'employé")).fill("E-4410")
-    await page.get_by_role("button", name="Mettre à jour").click()
-    await expect(
-        page.get_by_role("heading", name="Récapitulatif de votre abonnement")
-    ).to_be_visible()
-
-
-async def fill_card(page: Page, holder: str, number: str) -> None:
-    """The card fields of step 5 and of "Mettre à jour la carte de crédit"."""
-    await page.get_by_label("Nom du titulaire").fill(holder)
-    await page.get_by_label("No. de carte").fill(number)
-    await page.get_by_label("Date d'expiration - Mois").select_option("12")
-    await page.get_by_label("Date d'expiration - Année").select_option(str(today().year + 3))
-    await page.get_by_label("CVV").fill("123")
-
-
-async def detail_fact(page: Page, label: str) -> str:
-    return (await page.locator(f"dt:has-text('{label}') + dd").first.inner_text()).strip()
-
-
-async def approve(console: Page, contract: str, email_address: str) -> None:
-    """The operator approves the request in the console (as the subscription journey does)."""
-    await console.get_by_role("link", name="Console opérateur").click()
-    await console.get_by_role("link", name=contract).click()
-    await expect(console.get_by_text(email_address)).to_be_visible()
-    await console.screenshot(path=shot("31-paiement-console-demande"), full_page=True)
-    await console.get_by_role("button", name="Approuver").click()
-    await expect(console.get_by_text("La demande a été approuvée.")).to_be_visible()
-    # Right after the click the contract and the first charge are still being prepared.
-    preparing = "Actif — contrat et premier paiement en préparation"
-    await expect(console.get_by_text(preparing, exact=True)).to_be_visible()
-
-
-# --- The tests --------------------------------------------------------------------------------
 
 
 async def test_the_scanner_finds_a_planted_card_number(tmp_path: Path) -> None:
