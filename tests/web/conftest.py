@@ -19,6 +19,7 @@ from services.identity.config import IdentitySettings
 from services.subscriptions import seed
 from tests.support.mail import SmtpServer
 from tests.support.service_rows import set_role
+from tests.web.subscriptions_support import Catalog, make_catalog, make_operator, operator_token
 from tests.web.support import Account, open_account, sample_profile
 from web.config import WebSettings
 from web.main import create_app
@@ -131,3 +132,28 @@ async def operator(user: Account, identity_settings: IdentitySettings) -> Accoun
     """A verified account with a profile, made an operator (as the operator CLI does)."""
     await set_role(identity_settings.database_url, user.email, "operator")
     return user
+
+
+@pytest.fixture
+async def subs_api(
+    subscriptions_app: FastAPI, platform_settings: PlatformSettings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The subscriptions API itself (in process), for what the pages do not show."""
+    transport = httpx.ASGITransport(app=subscriptions_app)
+    async with httpx.AsyncClient(
+        transport=transport, base_url=platform_settings.subscriptions_url
+    ) as api:
+        yield api
+
+
+@pytest.fixture
+async def catalog(
+    subs_api: httpx.AsyncClient,
+    identity: httpx.AsyncClient,
+    smtp: SmtpServer,
+    identity_settings: IdentitySettings,
+    worker: object,
+) -> Catalog:
+    """A catalog of the test's own, created through the operators' API."""
+    agent = await make_operator(identity, smtp, identity_settings)
+    return await make_catalog(subs_api, await operator_token(identity, agent))

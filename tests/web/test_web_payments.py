@@ -13,8 +13,6 @@ from fastapi import FastAPI
 
 from servicekit.money import back_out_taxes, format_cents, prorate
 from servicekit.settings import PlatformSettings
-from services.identity.config import IdentitySettings
-from tests.support.mail import SmtpServer
 from tests.support.specimen_files import PDF
 from tests.web.billing_support import paid_invoice
 from tests.web.subscriptions_support import (
@@ -22,9 +20,6 @@ from tests.web.subscriptions_support import (
     add_vehicle,
     choose_offering,
     current_step,
-    make_catalog,
-    make_operator,
-    operator_token,
     request_subscription,
     text_of,
     today,
@@ -37,17 +32,6 @@ EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 6
 
 
 @pytest.fixture
-async def subs_api(
-    subscriptions_app: FastAPI, platform_settings: PlatformSettings
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=subscriptions_app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url=platform_settings.subscriptions_url
-    ) as api:
-        yield api
-
-
-@pytest.fixture
 async def pay_api(
     apps: dict[str, FastAPI], platform_settings: PlatformSettings
 ) -> AsyncIterator[httpx.AsyncClient]:
@@ -56,18 +40,6 @@ async def pay_api(
         transport=transport, base_url=platform_settings.payments_url
     ) as api:
         yield api
-
-
-@pytest.fixture
-async def catalog(
-    subs_api: httpx.AsyncClient,
-    identity: httpx.AsyncClient,
-    smtp: SmtpServer,
-    identity_settings: IdentitySettings,
-    worker: object,
-) -> Catalog:
-    agent = await make_operator(identity, smtp, identity_settings)
-    return await make_catalog(subs_api, await operator_token(identity, agent))
 
 
 async def token_of(identity: httpx.AsyncClient, user: Account) -> str:

@@ -2,14 +2,10 @@
 the real subscriptions app (catalog created through the operators' API, per test)."""
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from fastapi import FastAPI
 
-from servicekit.settings import PlatformSettings
-from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
 from tests.support.service_rows import add_active_subscription
 from tests.web.subscriptions_support import (
@@ -17,38 +13,12 @@ from tests.web.subscriptions_support import (
     add_vehicle,
     choose_offering,
     current_step,
-    make_catalog,
-    make_operator,
-    operator_token,
     request_subscription,
     text_of,
     today,
     vehicle_ids,
 )
 from tests.web.support import Account, csrf, field_error, login
-
-
-@pytest.fixture
-async def subs_api(
-    subscriptions_app: FastAPI, platform_settings: PlatformSettings
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=subscriptions_app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url=platform_settings.subscriptions_url
-    ) as api:
-        yield api
-
-
-@pytest.fixture
-async def catalog(
-    subs_api: httpx.AsyncClient,
-    identity: httpx.AsyncClient,
-    smtp: SmtpServer,
-    identity_settings: IdentitySettings,
-    worker: object,
-) -> Catalog:
-    agent = await make_operator(identity, smtp, identity_settings)
-    return await make_catalog(subs_api, await operator_token(identity, agent))
 
 
 async def test_step_1_narrows_site_category_offering_with_plain_forms(

@@ -8,7 +8,6 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from servicekit.settings import PlatformSettings
 from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
 from tests.web.subscriptions_support import (
@@ -28,17 +27,6 @@ from tests.web.support import Account, csrf, field_error, login, open_account, s
 from web.i18n import long_date
 
 CONSOLE = "/console-operateur"
-
-
-@pytest.fixture
-async def subs_api(
-    subscriptions_app: FastAPI, platform_settings: PlatformSettings
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=subscriptions_app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url=platform_settings.subscriptions_url
-    ) as api:
-        yield api
 
 
 @pytest.fixture

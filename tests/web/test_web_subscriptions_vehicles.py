@@ -1,13 +1,9 @@
 """PARAMÈTRES → "Mes véhicules": list, add (2 at most), "Éditer", "Supprimer", errors in FR/EN."""
 
 import re
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
-from fastapi import FastAPI
 
-from servicekit.settings import PlatformSettings
 from services.identity.config import IdentitySettings
 from tests.support.mail import SmtpServer
 from tests.web.subscriptions_support import (
@@ -23,17 +19,6 @@ from tests.web.subscriptions_support import (
 from tests.web.support import Account, csrf, field_error, login
 
 VEHICLES = "/parametres/vehicules"
-
-
-@pytest.fixture
-async def subs_api(
-    subscriptions_app: FastAPI, platform_settings: PlatformSettings
-) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=subscriptions_app)
-    async with httpx.AsyncClient(
-        transport=transport, base_url=platform_settings.subscriptions_url
-    ) as api:
-        yield api
 
 
 def vehicle_links(page: str) -> list[str]:
