@@ -102,10 +102,11 @@ class Load:
     ) -> httpx.Response:
         # A server may close an idle keep-alive connection just as the next request goes out on
         # it (nginx does on reload). Browsers then send an idempotent request again on a new
-        # connection, silently (RFC 9112 section 9.3.1); so do these users, and count it.
+        # connection, silently (RFC 9112 section 9.3.1); so do these users, and count it. The
+        # close shows as a clean end of stream (RemoteProtocolError) or a reset (ReadError).
         try:
             return await http.request(method, url, **kw)  # type: ignore[arg-type]
-        except httpx.RemoteProtocolError:
+        except (httpx.RemoteProtocolError, httpx.ReadError):
             if method != "GET":
                 raise
             self.resent += 1
