@@ -5,9 +5,10 @@ Measured as an attacker would: over real HTTP against identity running as its ow
 process, a fresh connection per request, tries of the two kinds interleaved, medians compared.
 The requests are spaced (0.5 s) so that one request's after-answer work is over before the
 next: the Temporal call in identity, and the email it starts, which the session's worker sends
-from this very process, whose event loop also times the requests. A measurement round on a shared machine can be disturbed; the claim fails only
-if three rounds in a row find the medians more than 10 % and more than 3 ms apart (before the fix:
-65 ms against 7 ms; on a loaded two-core machine, equal paths measured up to 3.5 ms apart).
+from this very process, whose event loop also times the requests. A measurement round on a
+shared machine can be disturbed; the claim fails only if three rounds in a row find the medians
+more than 10 % and more than 3 ms apart (before the fix: 65 ms against 7 ms; on a loaded
+two-core machine, equal paths measured up to 3.5 ms apart).
 """
 
 import asyncio
