@@ -152,20 +152,20 @@ class WorkflowUnavailable(DomainError):
     code = "service_unavailable"
 
 
-class ActorNotProven(DomainError):
-    """The workflow refused the actor token this service signed: the subscriptions service and
-    the worker hold different `PLATFORM_ACTOR_TOKEN_KEY`s, or the update waited for a worker
-    longer than the token lives. Nothing changed; a retry sends a fresh token."""
-
-    status_code = 503
-    code = "actor_not_proven"
-
-
 class WorkflowNotFound(WorkflowUnavailable):
     """Temporal has no running workflow for a subscription whose state says it should: the
     outbox starts it when it was never started; otherwise an operator must look (logged)."""
 
     code = "workflow_not_found"
+
+
+class ActorNotProven(WorkflowUnavailable):
+    """The workflow refused the actor token this service signed: the subscriptions service and
+    the worker hold different `PLATFORM_ACTOR_TOKEN_KEY`s, or the update waited for a worker
+    longer than the token lives. Nothing changed; a retry sends a fresh token, and the outbox
+    keeps what it was to deliver (as while Temporal is away)."""
+
+    code = "actor_not_proven"
 
 
 def field_error(field: str, rule: str) -> FieldError:
