@@ -117,9 +117,10 @@ class ActorTokenKeys:
         """The claims of a token signed by one of the keys, for this workflow and update, not
         expired at `now`; else `ActorTokenError`.
 
-        `now` is the verifier's clock (the workflow's): a token issued by a service whose clock
-        is ahead lives longer by the difference, one whose clock is behind shorter. The
-        lifetime itself is capped, so a key holder's clock cannot make a token last.
+        `now` is the verifier's clock (the workflow's). The issue time is not compared with it
+        (the suite runs the services under libfaketime, days ahead of the Temporal dev server):
+        a token from a service whose clock is ahead lives longer by the difference, one whose
+        clock is behind shorter. The lifetime itself (`exp - iat`) is capped by the setting.
         """
         if not token:
             raise ActorTokenError("missing", "no actor token")
