@@ -1,7 +1,11 @@
 """Actor tokens (servicekit/actor_token.py): what a verifier accepts and refuses, key rotation,
-and the platform refusing to start on a weak key."""
+and the platform (the worker process too) refusing to start on a weak key."""
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
@@ -13,6 +17,7 @@ KEY = "a" * 32 + "-first-key"
 NEW_KEY = "b" * 32 + "-rotated-in"
 NOW = datetime(2027, 3, 1, 15, 0, tzinfo=UTC)
 WF = "subscription-1f0c"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def reason(keys: ActorTokenKeys, token: str | None, at: datetime = NOW, action: str = "decide"):
@@ -80,3 +85,23 @@ def test_the_platform_refuses_to_start_on_a_weak_key_without_echoing_it(
 
     assert "actor_token_key" in str(refused.value)
     assert "too-short" not in str(refused.value)
+
+
+def test_the_worker_process_stops_at_start_naming_the_weak_key() -> None:
+    environment = os.environ | {
+        "PLATFORM_ACTOR_TOKEN_KEY": "too-short",
+        "WORKER_METRICS_PORT": "0",
+        "WORKER_HEALTH_PORT": "0",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "workflows.worker"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode != 0
+    assert "actor_token_key" in done.stderr
+    assert "too-short" not in done.stderr
