@@ -93,6 +93,9 @@ class Refusal(StrEnum):
     INVALID_TRANSITION = "invalid_transition"
     MODIFICATION_PENDING = "modification_pending"
     MODIFICATION_NOT_PENDING = "modification_not_pending"
+    # The update's actor token is missing, forged, for another workflow or update, or expired
+    # (servicekit/actor_token.py): the workflow cannot tell who asked.
+    ACTOR_NOT_PROVEN = "actor_not_proven"
 
 
 class FieldRefusal(StrEnum):

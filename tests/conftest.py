@@ -28,7 +28,7 @@ from tests.support.databases import kind, provision
 from tests.support.mail import SmtpServer
 from tests.support.temporal import start_dev_server
 from tests.support.verifier import identity_verifier
-from workflows.registry import INTERCEPTORS, WORKFLOWS, build_activities
+from workflows.registry import INTERCEPTORS, WORKFLOWS, build_activities, install_actor_keys
 
 IDENTITY, SUBSCRIPTIONS = "http://identity.test", "http://subscriptions.test"
 PAYMENTS = "http://payments.test"
@@ -183,6 +183,7 @@ async def worker(
     """The real worker: real workflows, real activities calling identity and sending real mail."""
     mail = MailSettings(host="127.0.0.1", port=smtp.port)
     activities = build_activities(apps["http"], platform_settings, mail)  # type: ignore[arg-type]
+    install_actor_keys(platform_settings)
     worker = Worker(
         temporal_env.client,
         task_queue=platform_settings.temporal_task_queue,

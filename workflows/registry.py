@@ -1,7 +1,7 @@
 """Every workflow and activity the worker runs; later lifecycles add themselves here.
 
-Tests and the bench reuse `WORKFLOWS`, `INTERCEPTORS` and `build_activities` so they run what
-production runs.
+Tests and the bench reuse `WORKFLOWS`, `INTERCEPTORS`, `build_activities` and
+`install_actor_keys` so they run what production runs.
 """
 
 from collections.abc import Callable, Sequence
@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 from temporalio.worker import Interceptor
 
+from servicekit.actor_token import ActorTokenKeys
 from servicekit.mail import MailSettings
 from servicekit.sent_mail import SentMailLedger
 from servicekit.settings import PlatformSettings
@@ -23,6 +24,7 @@ from workflows.heartbeat import HeartbeatInterceptor
 from workflows.registration.activities import AccountEmailActivities
 from workflows.registration.workflows import AccountEmailWorkflow, RegistrationWorkflow
 from workflows.subscription.activities import SubscriptionActivities
+from workflows.subscription.actors import install_actor_keys as install_keys
 from workflows.subscription.billing_activities import BillingActivities
 from workflows.subscription.settings import WorkflowSettings
 from workflows.subscription.workflows import SubscriptionWorkflow
@@ -75,3 +77,9 @@ def build_activities(
         erasure.erase,
         erasure.record_proofs,
     ]
+
+
+def install_actor_keys(settings: PlatformSettings) -> None:
+    """Give the subscription workflow's update validators the actor token key (they run in the
+    sandbox, which cannot read the environment); before the worker polls."""
+    install_keys(ActorTokenKeys(settings.actor_token_key, settings.actor_token_seconds))

@@ -16,7 +16,7 @@ from servicekit.temporal import connect
 from workflows.exports.schedules import ensure_schedules
 from workflows.health import HealthServer
 from workflows.observability import WorkerObservabilitySettings, setup_worker_observability
-from workflows.registry import INTERCEPTORS, WORKFLOWS, build_activities
+from workflows.registry import INTERCEPTORS, WORKFLOWS, build_activities, install_actor_keys
 from workflows.subscription.settings import WorkflowSettings
 
 log = logging.getLogger("workflows.worker")
@@ -40,6 +40,7 @@ async def run_worker(
 ) -> None:
     """Run the worker until `stop` is set, then let running activities finish."""
     observed = observed or WorkerObservabilitySettings()
+    install_actor_keys(settings)
     client = await connect(settings, wait_seconds=CONNECT_WAIT_SECONDS)  # retries until then
     if WorkflowSettings().export_schedules:
         scheduled = await ensure_schedules(client, settings.temporal_task_queue)

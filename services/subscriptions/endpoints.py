@@ -15,6 +15,7 @@ from services.subscriptions import outbox, payment_methods, service
 from services.subscriptions import repository as repo
 from services.subscriptions.dependencies import Components, ComponentsDep
 from services.subscriptions.errors import ContractNotFound, WorkflowUnavailable
+from services.subscriptions.lifecycle import Actor
 from services.subscriptions.schemas import (
     CancellationIn,
     CancellationPreview,
@@ -90,7 +91,7 @@ async def withdraw(
     """Annuler cette demande de service (while it awaits approval)."""
     async with parts.transaction() as session:
         service.check_pending(await service.require_owned(session, principal, subscription_id))
-    await outbox.lifecycle_of(parts, subscription_id).withdraw(principal.account_id)
+    await outbox.lifecycle_of(parts, subscription_id).withdraw(Actor.user(principal.account_id))
     return await owner_view(parts, principal.account_id, subscription_id)
 
 
@@ -111,7 +112,7 @@ async def cancel(
     async with parts.transaction() as session:
         service.check_running(await service.require_owned(session, principal, subscription_id))
     lifecycle = outbox.lifecycle_of(parts, subscription_id)
-    await lifecycle.schedule_cancellation(principal.account_id, body.date)
+    await lifecycle.schedule_cancellation(Actor.user(principal.account_id), body.date)
     return await owner_view(parts, principal.account_id, subscription_id)
 
 
@@ -123,7 +124,8 @@ async def withdraw_cancellation(
     async with parts.transaction() as session:
         sub = await service.require_owned(session, principal, subscription_id)
         service.check_cancellation_scheduled(sub)
-    await outbox.lifecycle_of(parts, subscription_id).withdraw_cancellation(principal.account_id)
+    lifecycle = outbox.lifecycle_of(parts, subscription_id)
+    await lifecycle.withdraw_cancellation(Actor.user(principal.account_id))
     return await owner_view(parts, principal.account_id, subscription_id)
 
 

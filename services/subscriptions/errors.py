@@ -159,6 +159,15 @@ class WorkflowNotFound(WorkflowUnavailable):
     code = "workflow_not_found"
 
 
+class ActorNotProven(WorkflowUnavailable):
+    """The workflow refused the actor token this service signed: the subscriptions service and
+    the worker hold different `PLATFORM_ACTOR_TOKEN_KEY`s, or the update waited for a worker
+    longer than the token lives. Nothing changed; a retry sends a fresh token, and the outbox
+    keeps what it was to deliver (as while Temporal is away)."""
+
+    code = "actor_not_proven"
+
+
 def field_error(field: str, rule: str) -> FieldError:
     """A 422 naming the field, with a code from servicekit's message catalog."""
     return FieldError(field, rule)
@@ -178,6 +187,7 @@ WORKFLOW_CODES: dict[str, type[DomainError]] = {
         InvalidTransition,
         ModificationPending,
         ModificationNotPending,
+        ActorNotProven,
     )
 }
 WORKFLOW_FIELD_CODES = FIELD_OF_REFUSAL

@@ -3,6 +3,9 @@
 `Lifecycle` starts the workflow and runs its updates and signal by method reference (never by
 string name); `SubscriptionLifecycle` is one subscription's actions, in the service's words
 (`decide`, `withdraw`, `schedule_cancellation`, ...), building the workflow's payloads itself.
+Each update carries an actor token the service signs for the person it authenticated
+(`Actor`), for this workflow and this update only, valid `PLATFORM_ACTOR_TOKEN_SECONDS`: the
+workflow's validators refuse any update without one (servicekit/actor_token.py).
 When the workflow is not found it asks its `Recovery` (the outbox) to start it, then tries
 once more. The workflow decides and waits; it writes every state change back through the
 internal transitions endpoint, so the database stays the source of truth.
@@ -10,7 +13,8 @@ internal transitions endpoint, so the database stays the source of truth.
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Literal, Protocol, TypeVar
 
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
@@ -19,12 +23,15 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
+from servicekit.actor_token import ActorTokenKeys
 from servicekit.errors import DomainError
+from servicekit.lifecycle import ActorRole
 from servicekit.temporal import ClientFactory, LazyClient
 from services.subscriptions.config import SubscriptionsSettings
 from services.subscriptions.errors import (
     WORKFLOW_CODES,
     WORKFLOW_FIELD_CODES,
+    ActorNotProven,
     InvalidTransition,
     WorkflowNotFound,
     WorkflowUnavailable,
@@ -39,6 +46,7 @@ from workflows.subscription.models import (
     ModificationDecision,
     ModificationRequest,
     PaymentMethodUpdated,
+    Signed,
     SubscriptionInput,
     Withdrawal,
     workflow_id,
@@ -47,11 +55,27 @@ from workflows.subscription.workflows import SubscriptionWorkflow
 
 log = logging.getLogger(__name__)
 
-ArgT = TypeVar("ArgT")
+ArgT = TypeVar("ArgT", bound=Signed)
 T = TypeVar("T")
 Update = UpdateMethodMultiParam[[SubscriptionWorkflow, ArgT], LifecycleState]
 Handle = WorkflowHandle[SubscriptionWorkflow, LifecycleState]
 DecisionKind = Literal["approve", "refuse"]
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as this service authenticated them (their role and account id)."""
+
+    role: ActorRole
+    id: str
+
+    @classmethod
+    def operator(cls, account_id: str) -> "Actor":
+        return cls(ActorRole.OPERATOR, account_id)
+
+    @classmethod
+    def user(cls, account_id: str) -> "Actor":
+        return cls(ActorRole.USER, account_id)
 
 
 def workflow_input(sub: Subscription, settings: SubscriptionsSettings) -> SubscriptionInput:
@@ -70,9 +94,12 @@ class Lifecycle:
     """Starts `SubscriptionWorkflow`, runs its updates and sends its signal; errors come back
     as domain errors (`WorkflowNotFound` when it is over or was never started)."""
 
-    def __init__(self, client: Client | ClientFactory, task_queue: str) -> None:
+    def __init__(
+        self, client: Client | ClientFactory, task_queue: str, tokens: ActorTokenKeys
+    ) -> None:
         self._temporal = LazyClient(client)
         self.task_queue = task_queue
+        self.tokens = tokens
 
     async def client(self) -> Client:
         """The Temporal client, connected on first use (503 while the server cannot be reached)."""
@@ -154,49 +181,47 @@ class SubscriptionLifecycle:
 
     async def decide(
         self,
-        operator_id: str,
+        operator: Actor,
         decision: DecisionKind,
         reason: str | None,
         request_key: str | None = None,
     ) -> LifecycleState:
         """The operator approves or refuses the pending request; the same form key sent again
         while the first is in flight joins it (one update id)."""
-        arg = Decision(
-            decision=decision, operator_id=operator_id, reason=reason, request_key=request_key
-        )
-        update_id = f"decide:{operator_id}:{request_key}" if request_key else None
-        return await self._update(SubscriptionWorkflow.decide, arg, update_id)
+        arg = Decision(decision=decision, reason=reason, request_key=request_key)
+        update_id = f"decide:{operator.id}:{request_key}" if request_key else None
+        return await self._update(SubscriptionWorkflow.decide, "decide", operator, arg, update_id)
 
-    async def withdraw(self, account_id: str) -> LifecycleState:
+    async def withdraw(self, user: Actor) -> LifecycleState:
         """The user withdraws the pending request."""
-        return await self._update(SubscriptionWorkflow.withdraw, Withdrawal(account_id=account_id))
+        return await self._update(SubscriptionWorkflow.withdraw, "withdraw", user, Withdrawal())
 
-    async def schedule_cancellation(self, actor_id: str, requested: date) -> LifecycleState:
+    async def schedule_cancellation(self, actor: Actor, requested: date) -> LifecycleState:
         """Cancel at a date (the workflow has the service apply the notice clause)."""
-        arg = CancellationRequest(account_id=actor_id, requested_date=requested)
-        return await self._update(SubscriptionWorkflow.schedule_cancellation, arg)
+        arg = CancellationRequest(requested_date=requested)
+        update = SubscriptionWorkflow.schedule_cancellation
+        return await self._update(update, "schedule_cancellation", actor, arg)
 
-    async def withdraw_cancellation(self, actor_id: str) -> LifecycleState:
+    async def withdraw_cancellation(self, actor: Actor) -> LifecycleState:
         """Withdraw the scheduled cancellation before its date."""
-        arg = CancellationWithdrawal(account_id=actor_id)
-        return await self._update(SubscriptionWorkflow.withdraw_cancellation, arg)
+        update = SubscriptionWorkflow.withdraw_cancellation
+        return await self._update(update, "withdraw_cancellation", actor, CancellationWithdrawal())
 
-    async def request_modification(self, account_id: str, modification_id: str) -> LifecycleState:
+    async def request_modification(self, user: Actor, modification_id: str) -> LifecycleState:
         """Tell the workflow of a modification request the service recorded."""
-        arg = ModificationRequest(account_id=account_id, modification_id=modification_id)
-        return await self._update(SubscriptionWorkflow.request_modification, arg)
+        arg = ModificationRequest(modification_id=modification_id)
+        update = SubscriptionWorkflow.request_modification
+        return await self._update(update, "request_modification", user, arg)
 
     async def decide_modification(
-        self, operator_id: str, modification_id: str, decision: DecisionKind, reason: str | None
+        self, operator: Actor, modification_id: str, decision: DecisionKind, reason: str | None
     ) -> LifecycleState:
         """The operator applies or refuses the pending modification."""
         arg = ModificationDecision(
-            decision=decision,
-            operator_id=operator_id,
-            reason=reason,
-            modification_id=modification_id,
+            decision=decision, reason=reason, modification_id=modification_id
         )
-        return await self._update(SubscriptionWorkflow.decide_modification, arg)
+        update = SubscriptionWorkflow.decide_modification
+        return await self._update(update, "decide_modification", operator, arg)
 
     async def payment_method_updated(self, account_id: str) -> None:
         """The user replaced the card: what is owed is tried again at once."""
@@ -204,9 +229,26 @@ class SubscriptionLifecycle:
         await self._reach(lambda: self._lifecycle.payment_method_updated(self._id, arg))
 
     async def _update(
-        self, update: Update[ArgT], arg: ArgT, update_id: str | None = None
+        self,
+        update: Update[ArgT],
+        name: str,
+        actor: Actor,
+        arg: ArgT,
+        update_id: str | None = None,
     ) -> LifecycleState:
-        return await self._reach(lambda: self._lifecycle.update(self._id, update, arg, update_id))
+        """Send `update` (the workflow's update `name`) with a fresh token for `actor`."""
+
+        def send() -> Awaitable[LifecycleState]:
+            signed = arg.model_copy(update={"actor_token": self._token(actor, name)})
+            return self._lifecycle.update(self._id, update, signed, update_id)
+
+        return await self._reach(send)
+
+    def _token(self, actor: Actor, action: str) -> str:
+        now = datetime.now(UTC)
+        return self._lifecycle.tokens.issue(
+            actor.role, actor.id, workflow_id(self._id), action, now
+        )
 
     async def _reach(self, send: Callable[[], Awaitable[T]]) -> T:
         """Send; a workflow not found is started from the outbox, then sent to once more.
@@ -230,6 +272,9 @@ def _refusal(exc: WorkflowUpdateFailedError) -> DomainError:
     cause: BaseException | None = exc.cause
     while cause is not None and not isinstance(cause, ApplicationError):
         cause = cause.__cause__
+    if isinstance(cause, ApplicationError) and cause.type == ActorNotProven.code:
+        # Our own token refused: the keys differ, or the update waited too long for a worker.
+        log.error("the workflow refused our actor token: %s %s", cause.message, cause.details)
     if isinstance(cause, ApplicationError) and cause.type:
         return error_for_code(cause.type)
     log.warning("update failed without a code: %s", exc.cause)

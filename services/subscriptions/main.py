@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
+from servicekit.actor_token import ActorTokenKeys
 from servicekit.auth import TokenVerifier, configure_verifier, default_verifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
@@ -64,7 +65,11 @@ def _components(
         platform=platform,
         sessions=make_sessionmaker(engine),
         # Connected on first use: the API keeps serving reads while Temporal is away.
-        lifecycle=Lifecycle(temporal or connect_temporal, platform.temporal_task_queue),
+        lifecycle=Lifecycle(
+            temporal or connect_temporal,
+            platform.temporal_task_queue,
+            ActorTokenKeys(platform.actor_token_key, platform.actor_token_seconds),
+        ),
         plates=PlateIndex(),
         identity=IdentityPort(http, platform),
         payments=PaymentsPort(http, platform),

@@ -17,6 +17,7 @@ from services.subscriptions import repository as repo
 from services.subscriptions.dependencies import Components, ComponentsDep, authorize_plate_reader
 from services.subscriptions.endpoints import contract_response
 from services.subscriptions.errors import NotPending
+from services.subscriptions.lifecycle import Actor
 from services.subscriptions.schemas import (
     CancellationIn,
     DecisionIn,
@@ -102,7 +103,7 @@ async def decide(
     lifecycle = outbox.lifecycle_of(parts, subscription_id)
     try:
         # The same key while the first is in flight joins it instead of failing not_pending.
-        await lifecycle.decide(operator.account_id, body.decision, body.reason, key)
+        await lifecycle.decide(Actor.operator(operator.account_id), body.decision, body.reason, key)
     except NotPending:
         if not (key and await _already_decided(parts, subscription_id, operator.account_id, body)):
             raise
@@ -131,7 +132,7 @@ async def cancel(
     async with parts.transaction() as session:
         service.check_running(await service.require(session, subscription_id))
     lifecycle = outbox.lifecycle_of(parts, subscription_id)
-    await lifecycle.schedule_cancellation(operator.account_id, body.date)
+    await lifecycle.schedule_cancellation(Actor.operator(operator.account_id), body.date)
     return await detail(parts, subscription_id)
 
 
@@ -142,7 +143,8 @@ async def withdraw_cancellation(
     """Withdraw a scheduled cancellation for the subscriber; the audit entry names the operator."""
     async with parts.transaction() as session:
         service.check_cancellation_scheduled(await service.require(session, subscription_id))
-    await outbox.lifecycle_of(parts, subscription_id).withdraw_cancellation(operator.account_id)
+    lifecycle = outbox.lifecycle_of(parts, subscription_id)
+    await lifecycle.withdraw_cancellation(Actor.operator(operator.account_id))
     return await detail(parts, subscription_id)
 
 
@@ -157,7 +159,7 @@ async def decide_modification(
         subscription_id = row.subscription_id
     lifecycle = outbox.lifecycle_of(parts, subscription_id)
     await lifecycle.decide_modification(
-        operator.account_id, modification_id, body.decision, body.reason
+        Actor.operator(operator.account_id), modification_id, body.decision, body.reason
     )
     return await detail(parts, subscription_id)
 

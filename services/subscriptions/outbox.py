@@ -23,7 +23,7 @@ from servicekit.errors import DomainError
 from services.subscriptions import service
 from services.subscriptions.dependencies import Components
 from services.subscriptions.errors import InvalidTransition, WorkflowNotFound, WorkflowUnavailable
-from services.subscriptions.lifecycle import SubscriptionLifecycle, workflow_input
+from services.subscriptions.lifecycle import Actor, SubscriptionLifecycle, workflow_input
 from services.subscriptions.models import BLOCKING_STATUSES, LifecycleOutbox
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ async def _tell_modification(
     parts: Components, subscription_id: str, account_id: str, modification_id: str
 ) -> None:
     told = SubscriptionLifecycle(parts.lifecycle, subscription_id)  # no outbox look: it is one
-    await told.request_modification(account_id, modification_id)
+    await told.request_modification(Actor.user(account_id), modification_id)
 
 
 async def start_now(parts: Components, subscription_id: str) -> bool:

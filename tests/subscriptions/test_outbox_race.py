@@ -16,7 +16,7 @@ from sqlalchemy import select
 from services.subscriptions import outbox, service
 from services.subscriptions.dependencies import Components
 from services.subscriptions.errors import WorkflowNotFound
-from services.subscriptions.lifecycle import Lifecycle, Update
+from services.subscriptions.lifecycle import Actor, Lifecycle, Update
 from services.subscriptions.models import LifecycleOutbox
 from services.subscriptions.schemas import SubscriptionIn
 from tests.subscriptions.factories import HULL_DAS, add_vehicle, request_body
@@ -73,7 +73,7 @@ async def test_an_action_racing_the_relay_still_reaches_the_started_workflow(cli
     racing = RelayWinsTheRace(parts.lifecycle, parts)
 
     lifecycle = outbox.lifecycle_of(replace(parts, lifecycle=racing), subscription_id)
-    state = await lifecycle.withdraw(user.id)
+    state = await lifecycle.withdraw(Actor.user(user.id))
 
     assert racing.raced  # the relay did deliver in between
     assert state.status == "withdrawn"

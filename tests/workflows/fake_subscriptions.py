@@ -28,23 +28,28 @@ from servicekit.temporal import (
     SUBSCRIPTION_ID,
     SUBSCRIPTION_STATUS,
 )
+from tests.support.actors import signed
 from tests.workflows.helpers import eventually
 from tests.workflows.helpers import running_worker as shared_worker
 from tests.workflows.history_recording import started as record_started
 from workflows.subscription.calendar import local_today
 from workflows.subscription.models import (
     CancellationRequest,
+    CancellationWithdrawal,
     ContractInput,
     ContractResult,
     Decision,
     EmailResult,
     LifecycleState,
+    ModificationDecision,
+    ModificationRequest,
     ServiceCentreEmailInput,
     SubscriptionInput,
     SubscriptionRef,
     SubscriptionSnapshot,
     TransitionInput,
     UserEmailInput,
+    Withdrawal,
     workflow_id,
 )
 from workflows.subscription.workflows import SubscriptionWorkflow
@@ -231,18 +236,60 @@ async def start(
     return handle
 
 
-async def decide(handle: Handle, decision: str, reason: str | None = None) -> LifecycleState:
-    return await handle.execute_update(
-        SubscriptionWorkflow.decide,
-        Decision(decision=decision, operator_id=OPERATOR, reason=reason),  # type: ignore[arg-type]
-    )
+async def decide(
+    env: WorkflowEnvironment, handle: Handle, decision: str, reason: str | None = None
+) -> LifecycleState:
+    """The operator's decision, with the token the subscriptions service would sign."""
+    arg = Decision(decision=decision, reason=reason)  # type: ignore[arg-type]
+    arg = await signed(env, handle, arg, "decide", "operator", OPERATOR)
+    return await handle.execute_update(SubscriptionWorkflow.decide, arg)
 
 
-async def cancel_at(handle: Handle, day: date) -> LifecycleState:
-    return await handle.execute_update(
-        SubscriptionWorkflow.schedule_cancellation,
-        CancellationRequest(account_id=ACCOUNT, requested_date=day),
+async def cancel_at(env: WorkflowEnvironment, handle: Handle, day: date) -> LifecycleState:
+    """The user's cancellation at `day`, with the token the subscriptions service would sign."""
+    arg = CancellationRequest(requested_date=day)
+    arg = await signed(env, handle, arg, "schedule_cancellation", "user", ACCOUNT)
+    return await handle.execute_update(SubscriptionWorkflow.schedule_cancellation, arg)
+
+
+async def withdraw(env: WorkflowEnvironment, handle: Handle) -> LifecycleState:
+    """The user withdraws the pending request."""
+    arg = await signed(env, handle, Withdrawal(), "withdraw", "user", ACCOUNT)
+    return await handle.execute_update(SubscriptionWorkflow.withdraw, arg)
+
+
+async def withdraw_cancellation(env: WorkflowEnvironment, handle: Handle) -> LifecycleState:
+    """The user withdraws the scheduled cancellation."""
+    arg = await signed(
+        env, handle, CancellationWithdrawal(), "withdraw_cancellation", "user", ACCOUNT
     )
+    return await handle.execute_update(SubscriptionWorkflow.withdraw_cancellation, arg)
+
+
+async def request_modification(
+    env: WorkflowEnvironment, handle: Handle, modification_id: str
+) -> LifecycleState:
+    """The service tells the workflow of the user's modification request."""
+    arg = ModificationRequest(modification_id=modification_id)
+    arg = await signed(env, handle, arg, "request_modification", "user", ACCOUNT)
+    return await handle.execute_update(SubscriptionWorkflow.request_modification, arg)
+
+
+async def decide_modification(
+    env: WorkflowEnvironment,
+    handle: Handle,
+    modification_id: str,
+    decision: str,
+    reason: str | None = None,
+) -> LifecycleState:
+    """The operator applies or refuses a modification."""
+    arg = ModificationDecision(
+        decision=decision,  # type: ignore[arg-type]
+        modification_id=modification_id,
+        reason=reason,
+    )
+    arg = await signed(env, handle, arg, "decide_modification", "operator", OPERATOR)
+    return await handle.execute_update(SubscriptionWorkflow.decide_modification, arg)
 
 
 async def rejection(update: Any) -> str | None:
@@ -266,13 +313,13 @@ async def today(env: WorkflowEnvironment) -> date:
 
 async def end_subscription(env: WorkflowEnvironment, handle: Handle) -> LifecycleState:
     """Cancel today (the notice clause applies) and let the workflow end."""
-    await cancel_at(handle, await today(env))
+    await cancel_at(env, handle, await today(env))
     return await handle.result()
 
 
 async def approved(env: WorkflowEnvironment, service: FakeService, queue: str) -> Handle:
     handle = await start(env, service, queue)
-    await decide(handle, "approve")
+    await decide(env, handle, "approve")
     await eventually(lambda: "subscription_approved" in service.emails())
     return handle
 

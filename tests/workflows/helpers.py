@@ -12,7 +12,8 @@ from typing import Any
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from workflows.registry import INTERCEPTORS, WORKFLOWS
+from servicekit.settings import PlatformSettings
+from workflows.registry import INTERCEPTORS, WORKFLOWS, install_actor_keys
 
 
 @asynccontextmanager
@@ -21,6 +22,7 @@ async def running_worker(
 ) -> AsyncIterator[Worker]:
     """The real workflows, with the given activities registered under the real names."""
     options.setdefault("interceptors", list(INTERCEPTORS))
+    install_actor_keys(PlatformSettings())
     worker = Worker(
         env.client, task_queue=queue, workflows=list(WORKFLOWS), activities=activities, **options
     )

@@ -56,7 +56,7 @@ async def test_the_first_period_is_prorated_and_each_month_is_charged_on_its_1st
             billing.env, billing.service, billing.queue, row=billing.row("pad", method)
         )
         approved_on = await today(billing.env)
-        await decide(handle, "approve")
+        await decide(billing.env, handle, "approve")
         await eventually(lambda: len(billing.recorder.charges) == 1)
         firsts = firsts_after(approved_on, 2)
         await sleep_until(billing.env, start_of_day(firsts[-1]) + timedelta(hours=1))
@@ -103,8 +103,8 @@ async def test_a_cancellation_with_the_notice_ends_at_midnight_and_bills_the_las
             billing.env, billing.service, billing.queue, row=billing.row("pad", method)
         )
         approved_on = await today(billing.env)
-        await decide(handle, "approve")
-        state = await cancel_at(handle, approved_on)  # the notice clause moves it
+        await decide(billing.env, handle, "approve")
+        state = await cancel_at(billing.env, handle, approved_on)  # the notice clause moves it
         assert state.cancellation_effective == approved_on + NOTICE
         assert (await handle.result()).status == "ended"
 

@@ -38,7 +38,7 @@ async def test_card_billing_over_fourteen_months_then_the_final_period(billing: 
             billing.env, billing.service, billing.queue, row=billing.row("pad", method)
         )
         approved_on = await today(billing.env)
-        await decide(handle, "approve")
+        await decide(billing.env, handle, "approve")
         await eventually(lambda: len(billing.recorder.charges) == 1)
         firsts = firsts_after(approved_on, 14)
         await sleep_until(billing.env, start_of_day(firsts[-1]) + timedelta(hours=1))
@@ -46,7 +46,9 @@ async def test_card_billing_over_fourteen_months_then_the_final_period(billing: 
 
         # Cancel 40 days ahead: the month holding the last day is billed prorated.
         cancelled_on = await today(billing.env)
-        state = await cancel_at(billing.latest(handle), cancelled_on + timedelta(days=40))
+        state = await cancel_at(
+            billing.env, billing.latest(handle), cancelled_on + timedelta(days=40)
+        )
         assert state.cancellation_effective is not None
         result = await handle.result()
 
@@ -81,7 +83,7 @@ async def test_declines_retry_then_arrears_then_recovery_after_the_card_update(
     async with billing.worker():
         handle = await start(billing.env, service, billing.queue, row=billing.row("pad", method))
         approved_at = await billing.env.get_current_time()
-        await decide(handle, "approve")
+        await decide(billing.env, handle, "approve")
         await eventually(lambda: "payment_declined" in service.emails())
         first_amount = billing.recorder.charges[0].input.amount_cents
         assert await billing.balance() == first_amount
@@ -117,7 +119,7 @@ async def test_declines_retry_then_arrears_then_recovery_after_the_card_update(
         assert {i["status"] for i in await billing.invoices()} == {"paid"}
         state = await billing.latest(handle).query(SubscriptionWorkflow.status)
         assert state.status == "active"
-        await cancel_at(billing.latest(handle), await today(billing.env))
+        await cancel_at(billing.env, billing.latest(handle), await today(billing.env))
         await handle.result()
 
     declined_emails = [e for e in service.named("email") if e.kind == "payment_declined"]
@@ -133,9 +135,9 @@ async def test_a_worker_killed_during_a_charge_charges_once(billing: Billing) ->
         )
         approved_on = await today(billing.env)
         billing.recorder.crash_after_charge.add(f"{handle.id}:charge:{approved_on.isoformat()}")
-        await decide(handle, "approve")
+        await decide(billing.env, handle, "approve")
         await eventually(lambda: len(billing.recorder.charges) == 2)
-        await cancel_at(handle, approved_on)
+        await cancel_at(billing.env, handle, approved_on)
         await handle.result()
 
     first, retried = billing.recorder.charges[:2]
@@ -158,12 +160,12 @@ async def test_a_cancellation_inside_a_paid_month_credits_the_unused_days(
             billing.env, billing.service, billing.queue, row=billing.row("pad", method)
         )
         approved_on = await today(billing.env)
-        await decide(handle, "approve")
+        await decide(billing.env, handle, "approve")
         first = first_of_next_month(approved_on)
         await sleep_until(billing.env, start_of_day(first) + timedelta(hours=1))
         await eventually(lambda: len(billing.recorder.charges) == 2)
         end_on = first + timedelta(days=10)  # effective on the 11th: 10 days used
-        await cancel_at(billing.latest(handle), end_on)
+        await cancel_at(billing.env, billing.latest(handle), end_on)
         assert (await handle.result()).status == "ended"
 
     [credit] = billing.recorder.credits
@@ -180,7 +182,7 @@ async def test_pad_debits_wait_ten_days_after_the_pre_notification(billing: Bill
     async with billing.worker():
         handle = await start(billing.env, service, billing.queue, row=billing.row("pad", method))
         approved_on = await today(billing.env)
-        await decide(handle, "approve")
+        await decide(billing.env, handle, "approve")
         await eventually(lambda: "pad_prenotification" in service.emails())
         assert billing.recorder.charges == []
         [notice] = [e for e in service.named("email") if e.kind == "pad_prenotification"]
@@ -193,7 +195,9 @@ async def test_pad_debits_wait_ten_days_after_the_pre_notification(billing: Bill
         await eventually(
             lambda: any(c.input.period_start == after for c in billing.recorder.charges)
         )
-        await cancel_at(billing.latest(handle), await today(billing.env) + timedelta(days=45))
+        await cancel_at(
+            billing.env, billing.latest(handle), await today(billing.env) + timedelta(days=45)
+        )
         await handle.result()
 
     notified = [c for c in billing.recorder.charges if c.at < start_of_day(after)]
@@ -215,11 +219,13 @@ async def test_payroll_deductions_are_recorded_each_month(billing: Billing) -> N
             billing.env, billing.service, billing.queue, row=billing.row("payroll", None)
         )
         approved_on = await today(billing.env)
-        await decide(handle, "approve")
+        await decide(billing.env, handle, "approve")
         firsts = firsts_after(approved_on, 2)
         await sleep_until(billing.env, start_of_day(firsts[-1]) + timedelta(hours=1))
         await eventually(lambda: len(billing.recorder.charges) == 3)
-        await cancel_at(billing.latest(handle), await today(billing.env) + timedelta(days=31))
+        await cancel_at(
+            billing.env, billing.latest(handle), await today(billing.env) + timedelta(days=31)
+        )
         await handle.result()
 
     assert {c.result.status for c in billing.recorder.charges} == {"recorded"}
@@ -236,7 +242,7 @@ async def test_a_charge_payments_refuses_for_good_holds_the_subscription_not_end
         handle = await start(
             billing.env, billing.service, billing.queue, row=billing.row("pad", method)
         )
-        await decide(handle, "approve")
+        await decide(billing.env, handle, "approve")
 
         async def task_failed() -> bool:
             events = await history_events(handle, None)

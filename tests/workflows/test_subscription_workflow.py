@@ -23,23 +23,21 @@ from tests.workflows.fake_subscriptions import (
     attributes,
     cancel_at,
     decide,
+    decide_modification,
     end_subscription,
     new_queue,
     rejection,
+    request_modification,
     running_worker,
     sleep_until,
     start,
     today,
+    withdraw,
+    withdraw_cancellation,
 )
 from tests.workflows.helpers import eventually
 from workflows.subscription.calendar import MONTREAL, start_of_day
-from workflows.subscription.models import (
-    CancellationWithdrawal,
-    CarriedState,
-    ModificationDecision,
-    ModificationRequest,
-    Withdrawal,
-)
+from workflows.subscription.models import CarriedState
 from workflows.subscription.workflows import SubscriptionWorkflow
 
 
@@ -57,12 +55,12 @@ async def test_approval_activates_with_the_contract(env: WorkflowEnvironment) ->
             "OfferingId": "7117",
         }
 
-        state = await decide(handle, "approve")
+        state = await decide(env, handle, "approve")
         assert state.status == "active"
         assert state.start_date == await today(env)
         await eventually(lambda: "subscription_approved" in service.emails())
         assert (await attributes(handle))["SubscriptionStatus"] == "active"
-        assert await rejection(decide(handle, "approve")) == "not_pending"
+        assert await rejection(decide(env, handle, "approve")) == "not_pending"
         await end_subscription(env, handle)
 
     [approve] = [t for t in service.named("transition") if t.action == "approve"]
@@ -80,9 +78,9 @@ async def test_refusal_needs_a_reason_and_tells_it(env: WorkflowEnvironment) -> 
     service, queue = FakeService(), new_queue()
     async with running_worker(env, service, queue):
         handle = await start(env, service, queue)
-        assert await rejection(decide(handle, "refuse")) == "reason_required"
-        assert await rejection(decide(handle, "refuse", "  ")) == "reason_required"
-        state = await decide(handle, "refuse", "Emploi non admissible")
+        assert await rejection(decide(env, handle, "refuse")) == "reason_required"
+        assert await rejection(decide(env, handle, "refuse", "  ")) == "reason_required"
+        state = await decide(env, handle, "refuse", "Emploi non admissible")
         result = await handle.result()
 
     assert state.status == result.status == "refused"
@@ -98,14 +96,12 @@ async def test_user_withdraws_the_pending_request(env: WorkflowEnvironment) -> N
     service, queue = FakeService(), new_queue()
     async with running_worker(env, service, queue):
         handle = await start(env, service, queue)
-        state = await handle.execute_update(
-            SubscriptionWorkflow.withdraw, Withdrawal(account_id=ACCOUNT)
-        )
+        state = await withdraw(env, handle)
         result = await handle.result()
 
     assert state.status == result.status == "withdrawn"
-    [withdraw] = service.named("transition")
-    assert (withdraw.action, withdraw.actor) == ("withdraw", ACCOUNT)
+    [withdrawal] = service.named("transition")
+    assert (withdrawal.action, withdrawal.actor) == ("withdraw", ACCOUNT)
     assert service.emails() == ["subscription_received", "subscription_withdrawn"]
     assert (await attributes(handle))["SubscriptionStatus"] == "withdrawn"
 
@@ -121,7 +117,7 @@ async def test_service_centre_is_reminded_after_three_days(env: WorkflowEnvironm
         await env.sleep(timedelta(hours=2))
         await eventually(lambda: len(service.named("centre")) == 1)
         assert (await handle.query(SubscriptionWorkflow.status)).status == "pending_approval"
-        await handle.execute_update(SubscriptionWorkflow.withdraw, Withdrawal(account_id=ACCOUNT))
+        await withdraw(env, handle)
         await handle.result()
 
     [reminder] = service.named("centre")
@@ -152,12 +148,12 @@ async def test_full_offering_keeps_the_request_pending(env: WorkflowEnvironment)
     service, queue = FakeService(full_offerings={OFFERING}), new_queue()
     async with running_worker(env, service, queue):
         handle = await start(env, service, queue)
-        assert await rejection(decide(handle, "approve")) == "offering_full"
+        assert await rejection(decide(env, handle, "approve")) == "offering_full"
         state = await handle.query(SubscriptionWorkflow.status)
         assert (state.status, state.error) == ("pending_approval", "offering_full")
         assert (await attributes(handle))["SubscriptionStatus"] == "pending_approval"
 
-        refused = await decide(handle, "refuse", "Aucune place disponible")
+        refused = await decide(env, handle, "refuse", "Aucune place disponible")
         result = await handle.result()
 
     assert (refused.status, refused.error) == ("refused", None)
@@ -171,9 +167,9 @@ async def test_approval_after_a_space_frees_up_uses_a_new_key(env: WorkflowEnvir
     service, queue = FakeService(full_offerings={OFFERING}), new_queue()
     async with running_worker(env, service, queue):
         handle = await start(env, service, queue)
-        assert await rejection(decide(handle, "approve")) == "offering_full"
+        assert await rejection(decide(env, handle, "approve")) == "offering_full"
         service.full_offerings.clear()
-        assert (await decide(handle, "approve")).status == "active"
+        assert (await decide(env, handle, "approve")).status == "active"
         await end_subscription(env, handle)
 
     keys = [t.idempotency_key for t in service.named("transition") if t.action == "approve"]
@@ -187,9 +183,9 @@ async def test_cancellation_waits_for_the_notice_clause(env: WorkflowEnvironment
     await sleep_until(env, datetime.combine(date(year, 1, 10), time(12), MONTREAL))
     async with running_worker(env, service, queue):
         handle = await approved(env, service, queue)
-        assert await rejection(cancel_at(handle, date(year, 1, 9))) == "date_in_past"
+        assert await rejection(cancel_at(env, handle, date(year, 1, 9))) == "date_in_past"
 
-        state = await cancel_at(handle, date(year, 1, 15))  # on Jan 10, 30 days' notice
+        state = await cancel_at(env, handle, date(year, 1, 15))  # on Jan 10, 30 days' notice
         assert state.cancellation_effective == date(year, 2, 9)
         await eventually(lambda: "subscription_cancellation_scheduled" in service.emails())
 
@@ -216,10 +212,10 @@ async def test_a_moved_cancellation_date_moves_the_timer(env: WorkflowEnvironmen
     service, queue = FakeService(notice_days=30), new_queue()
     async with running_worker(env, service, queue):
         handle = await approved(env, service, queue)
-        first = (await cancel_at(handle, await today(env))).cancellation_effective
+        first = (await cancel_at(env, handle, await today(env))).cancellation_effective
         assert first is not None
         later = first + timedelta(days=120)  # months ahead, across a DST change
-        assert (await cancel_at(handle, later)).cancellation_effective == later
+        assert (await cancel_at(env, handle, later)).cancellation_effective == later
 
         await sleep_until(env, start_of_day(first) + timedelta(days=1))
         assert (await handle.query(SubscriptionWorkflow.status)).status == "active"
@@ -236,13 +232,12 @@ async def test_user_withdraws_a_scheduled_cancellation(env: WorkflowEnvironment)
     service, queue = FakeService(notice_days=30), new_queue()
     async with running_worker(env, service, queue):
         handle = await approved(env, service, queue)
-        withdraw = SubscriptionWorkflow.withdraw_cancellation
-        nothing = handle.execute_update(withdraw, CancellationWithdrawal(account_id=ACCOUNT))
+        nothing = withdraw_cancellation(env, handle)
         assert await rejection(nothing) == "no_cancellation"
-        effective = (await cancel_at(handle, await today(env))).cancellation_effective
+        effective = (await cancel_at(env, handle, await today(env))).cancellation_effective
         assert effective is not None
 
-        state = await handle.execute_update(withdraw, CancellationWithdrawal(account_id=ACCOUNT))
+        state = await withdraw_cancellation(env, handle)
         assert state.cancellation_effective is None
         await sleep_until(env, start_of_day(effective) + timedelta(days=2))
         assert (await handle.query(SubscriptionWorkflow.status)).status == "active"
@@ -261,43 +256,22 @@ async def test_user_withdraws_a_scheduled_cancellation(env: WorkflowEnvironment)
 
 async def test_modifications_are_applied_or_refused(env: WorkflowEnvironment) -> None:
     service, queue = FakeService(), new_queue()
-    request, decide_mod = (
-        SubscriptionWorkflow.request_modification,
-        SubscriptionWorkflow.decide_modification,
-    )
     async with running_worker(env, service, queue):
         handle = await approved(env, service, queue)
-        state = await handle.execute_update(
-            request, ModificationRequest(account_id=ACCOUNT, modification_id="m1")
-        )
+        state = await request_modification(env, handle, "m1")
         assert state.pending_modification_id == "m1"
-        again = handle.execute_update(
-            request, ModificationRequest(account_id=ACCOUNT, modification_id="m2")
-        )
+        again = request_modification(env, handle, "m2")
         assert await rejection(again) == "modification_pending"
-        state = await handle.execute_update(
-            decide_mod,
-            ModificationDecision(decision="approve", operator_id=OPERATOR, modification_id="m1"),
-        )
+        state = await decide_modification(env, handle, "m1", "approve")
         assert state.pending_modification_id is None
         assert (await attributes(handle))["OfferingId"] == str(OTHER_OFFERING)
 
-        await handle.execute_update(
-            request, ModificationRequest(account_id=ACCOUNT, modification_id="m2")
-        )
-        unknown = ModificationDecision(
-            decision="approve", operator_id=OPERATOR, modification_id="m9"
-        )
-        assert (
-            await rejection(handle.execute_update(decide_mod, unknown))
-            == "modification_not_pending"
-        )
-        no_reason = ModificationDecision(
-            decision="refuse", operator_id=OPERATOR, modification_id="m2"
-        )
-        assert await rejection(handle.execute_update(decide_mod, no_reason)) == "reason_required"
-        refusal = no_reason.model_copy(update={"reason": "Véhicule non admissible"})
-        await handle.execute_update(decide_mod, refusal)
+        await request_modification(env, handle, "m2")
+        unknown = decide_modification(env, handle, "m9", "approve")
+        assert await rejection(unknown) == "modification_not_pending"
+        no_reason = decide_modification(env, handle, "m2", "refuse")
+        assert await rejection(no_reason) == "reason_required"
+        await decide_modification(env, handle, "m2", "refuse", "Véhicule non admissible")
         await eventually(lambda: "subscription_modification_refused" in service.emails())
         await end_subscription(env, handle)
 
@@ -323,7 +297,7 @@ async def test_worker_restart_repeats_no_email_or_transition(env: WorkflowEnviro
         handle = await approved(env, service, queue)
 
     async with running_worker(env, service, queue):  # replays the history from the start
-        state = await cancel_at(handle, await today(env))
+        state = await cancel_at(env, handle, await today(env))
         assert state.status == "active"
         result = await handle.result()
 

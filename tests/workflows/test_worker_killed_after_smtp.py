@@ -23,6 +23,7 @@ from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from servicekit.faults import FAULT_POINT
+from tests.support.actors import signed
 from tests.support.mail import SmtpServer
 from tests.workflows.helpers import start_worker_process
 from workflows.emails.delivery import AFTER_SMTP_ACCEPTED
@@ -77,7 +78,8 @@ async def test_an_email_accepted_by_smtp_before_the_worker_died_is_not_sent_agai
             id=workflow_id(subscription_id),
             task_queue=queue,
         )
-        request = ModificationRequest(account_id="acct", modification_id=str(uuid.uuid4()))
+        request = ModificationRequest(modification_id=str(uuid.uuid4()))
+        request = await signed(env, handle, request, "request_modification", "user", "acct")
         await handle.execute_update(SubscriptionWorkflow.request_modification, request)
 
         assert await asyncio.wait_for(first.wait(), timeout=60) == -signal.SIGKILL

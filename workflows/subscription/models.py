@@ -101,11 +101,20 @@ class SubscriptionInput(BaseModel):
     carried_state: CarriedState | None = None  # set only by continue-as-new
 
 
-class Decision(BaseModel):
+class Signed(BaseModel):
+    """An update the subscriptions service sends: its actor token says who asked (signed by the
+    service, checked by the validator, servicekit/actor_token.py). The workflow records the
+    actor the token names; the id fields below are what callers sent before tokens existed,
+    read only to replay those histories."""
+
+    actor_token: str | None = None  # None only in histories recorded before actor tokens
+
+
+class Decision(Signed):
     """An operator's decision on a request or a modification."""
 
     decision: DecisionCode
-    operator_id: str
+    operator_id: str | None = None  # before actor tokens
     reason: str | None = Field(default=None, max_length=500)
     request_key: str | None = None  # the operator's form: its retry answers the same decision
 
@@ -114,21 +123,22 @@ class ModificationDecision(Decision):
     modification_id: str
 
 
-class Withdrawal(BaseModel):
+class Withdrawal(Signed):
     """The user withdraws the pending request ("Annuler cette demande de service")."""
 
-    account_id: str
+    account_id: str | None = None  # before actor tokens
 
 
-class CancellationRequest(BaseModel):
-    """The user picks a date; the effective date applies the notice clause."""
+class CancellationRequest(Signed):
+    """The user (or an operator for them) picks a date; the effective date applies the notice
+    clause."""
 
-    account_id: str
+    account_id: str | None = None  # before actor tokens
     requested_date: date
 
 
-class CancellationWithdrawal(BaseModel):
-    account_id: str
+class CancellationWithdrawal(Signed):
+    account_id: str | None = None  # before actor tokens
 
 
 class PaymentMethodUpdated(BaseModel):
@@ -137,10 +147,10 @@ class PaymentMethodUpdated(BaseModel):
     account_id: str
 
 
-class ModificationRequest(BaseModel):
+class ModificationRequest(Signed):
     """A change of vehicles or of offering at the same site, recorded by the service first."""
 
-    account_id: str
+    account_id: str | None = None  # before actor tokens
     modification_id: str
 
 

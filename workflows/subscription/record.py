@@ -30,9 +30,9 @@ with workflow.unsafe.imports_passed_through():
 LIVE: tuple[SubscriptionState, ...] = ("active", "in_arrears")  # a running subscription
 
 
-def rejected(code: str, message: str) -> ApplicationError:
-    """An update refusal the caller reads by its `type` (a stable code)."""
-    return ApplicationError(message, type=code, non_retryable=True)
+def rejected(code: str, message: str, *details: str) -> ApplicationError:
+    """An update refusal the caller reads by its `type` (a stable code), `details` saying more."""
+    return ApplicationError(message, *details, type=code, non_retryable=True)
 
 
 def require_reason(decision: Decision) -> None:

@@ -11,10 +11,12 @@ Rules chosen here:
 - Billing (docs/billing.md, `Billing`): the first period at approval, then each period on its
   1st; the active phase waits for whichever comes first, the cancellation or billing, and
   continues-as-new after each monthly period.
+- Every update's validator first checks its actor token (`actors.py`): the service signed it
+  for this workflow and update; the handler records the actor the token names.
 
-The class holds the lifecycle; its collaborators do the rest: `Record` (the state carried
-across continue-as-new, search attributes, the validators' checks), `Transitions` (state
-changes in the service), `Outbox` (emails), `Billing` (money), `activity_options` (one table).
+The class holds the lifecycle; its collaborators do the rest: `Record` (state carried across
+continue-as-new, search attributes, validators' checks), `Transitions` (state changes in the
+service), `Outbox` (emails), `Billing` (money), `activity_options` (one table), `actors`.
 """
 
 import asyncio
@@ -27,6 +29,7 @@ from temporalio.exceptions import ActivityError
 with workflow.unsafe.imports_passed_through():
     from workflows.subscription.activities import SubscriptionActivities
     from workflows.subscription.activity_options import execute, failure_type
+    from workflows.subscription.actors import actor_of, require_actor
     from workflows.subscription.billing_activities import BillingActivities
     from workflows.subscription.billing_loop import Billing
     from workflows.subscription.calendar import local_today, start_of_day
@@ -90,12 +93,13 @@ class SubscriptionWorkflow:
         """The operator approves or refuses the pending request."""
         async with self.lock:
             self.record.require_pending()
+            operator = actor_of(decision, decision.operator_id)
             if decision.decision == "approve":
-                await self._approve(decision.operator_id, decision.request_key)
+                await self._approve(operator, decision.request_key)
             else:
                 snapshot = await self.transitions.change(
                     "refuse",
-                    decision.operator_id,
+                    operator,
                     reason=decision.reason,
                     request_key=decision.request_key,
                 )
@@ -105,6 +109,7 @@ class SubscriptionWorkflow:
 
     @decide.validator
     def _validate_decide(self, decision: Decision) -> None:
+        require_actor(decision, "decide", "operator")
         self.record.require_pending()
         require_reason(decision)
 
@@ -113,12 +118,14 @@ class SubscriptionWorkflow:
         """The user withdraws the pending request ("Annuler cette demande de service")."""
         async with self.lock:
             self.record.require_pending()
-            self.record.adopt(await self.transitions.change("withdraw", withdrawal.account_id))
+            user = actor_of(withdrawal, withdrawal.account_id)
+            self.record.adopt(await self.transitions.change("withdraw", user))
             self.outbox.user("subscription_withdrawn")
         return self.record.answer()
 
     @withdraw.validator
     def _validate_withdraw(self, withdrawal: Withdrawal) -> None:
+        require_actor(withdrawal, "withdraw", "user")
         self.record.require_pending()
 
     @workflow.update
@@ -128,8 +135,9 @@ class SubscriptionWorkflow:
             self.record.require_live()
             state = self.record.state
             n = state.cancellations
+            actor = actor_of(request, request.account_id)
             snapshot = await self.transitions.change(
-                "schedule_cancellation", request.account_id, n=n, date=request.requested_date
+                "schedule_cancellation", actor, n=n, date=request.requested_date
             )
             self.record.adopt(snapshot)
             state.cancellations = n + 1
@@ -144,6 +152,7 @@ class SubscriptionWorkflow:
 
     @schedule_cancellation.validator
     def _validate_schedule_cancellation(self, request: CancellationRequest) -> None:
+        require_actor(request, "schedule_cancellation", "user", "operator")
         self.record.require_live()
         if request.requested_date < local_today(workflow.now()):
             raise rejected("date_in_past", "the cancellation date is in the past")
@@ -155,7 +164,7 @@ class SubscriptionWorkflow:
             self.record.require_cancellation()
             n = self.record.state.cancellations - 1  # the cancellation being withdrawn
             snapshot = await self.transitions.change(
-                "withdraw_cancellation", request.account_id, n=n
+                "withdraw_cancellation", actor_of(request, request.account_id), n=n
             )
             self.record.adopt(snapshot)
             self.record.state.cancellation_effective = None
@@ -165,6 +174,7 @@ class SubscriptionWorkflow:
 
     @withdraw_cancellation.validator
     def _validate_withdraw_cancellation(self, request: CancellationWithdrawal) -> None:
+        require_actor(request, "withdraw_cancellation", "user", "operator")
         self.record.require_cancellation()
 
     @workflow.signal
@@ -192,6 +202,7 @@ class SubscriptionWorkflow:
 
     @request_modification.validator
     def _validate_request_modification(self, request: ModificationRequest) -> None:
+        require_actor(request, "request_modification", "user")
         self.record.require("active", "not_active")
         pending = self.record.state.pending_modification_id
         if pending is not None and pending != request.modification_id:
@@ -203,16 +214,17 @@ class SubscriptionWorkflow:
         async with self.lock:
             self.record.require_modification(decision.modification_id)
             mid = decision.modification_id
+            operator = actor_of(decision, decision.operator_id)
             if decision.decision == "approve":
                 snapshot = await self.transitions.change(
-                    "apply_modification", decision.operator_id, n=mid, modification_id=mid
+                    "apply_modification", operator, n=mid, modification_id=mid
                 )
                 self.record.adopt(snapshot)
                 self.outbox.user("subscription_modification_applied", n=mid)
             else:
                 await self.transitions.change(
                     "refuse_modification",
-                    decision.operator_id,
+                    operator,
                     n=mid,
                     reason=decision.reason,
                     modification_id=mid,
@@ -223,6 +235,7 @@ class SubscriptionWorkflow:
 
     @decide_modification.validator
     def _validate_decide_modification(self, decision: ModificationDecision) -> None:
+        require_actor(decision, "decide_modification", "operator")
         self.record.require_modification(decision.modification_id)
         require_reason(decision)
 
@@ -321,9 +334,7 @@ class SubscriptionWorkflow:
 
     async def _complete_approval(self) -> None:
         """Billing (the first charge), the contract, then the approval email attaching it.
-
-        Billing is behind a patch: histories recorded before billing existed replay without it.
-        """
+        Billing is behind a patch: histories recorded before billing existed replay without it."""
         if workflow.patched("billing"):
             await self.billing.set_up()
         contract = ContractInput(
