@@ -34,8 +34,9 @@ from typing import Any
 
 import httpx
 import psutil
-from stack import RESULTS, ROOT, executable, machine, migrate, stack_env
-from subscriptions import drive, free_port, load_raw, load_wrk
+from common import RESULTS, ROOT, executable, machine
+from load import drive, free_port, load_raw, load_wrk
+from stack import migrate, stack_env
 from temporalio.testing import WorkflowEnvironment
 
 PLATE_SITE = 1535  # the seed's licence-plate site
