@@ -53,8 +53,10 @@ def start(factory: str, env: dict[str, str], port: int, log: Path) -> subprocess
 
 
 async def wait_ready(url: str) -> None:
+    # Up to two minutes: a service took more than 30 s to start on the shared machine at a
+    # load average of 40.
     async with httpx.AsyncClient() as http:
-        for _ in range(300):
+        for _ in range(1200):
             try:
                 if (await http.get(f"{url}/readyz")).status_code == 200:
                     return
