@@ -34,8 +34,9 @@ from typing import Any
 
 import httpx
 import psutil
-from stack import RESULTS, ROOT, executable, machine, migrate, stack_env
-from subscriptions import drive, free_port, load_raw, load_wrk
+from common import RESULTS, ROOT, executable, machine
+from load import drive, free_port, load_raw, load_wrk
+from stack import migrate, stack_env
 from temporalio.testing import WorkflowEnvironment
 
 PLATE_SITE = 1535  # the seed's licence-plate site
@@ -52,8 +53,10 @@ def start(factory: str, env: dict[str, str], port: int, log: Path) -> subprocess
 
 
 async def wait_ready(url: str) -> None:
+    # Up to two minutes: a service took more than 30 s to start on the shared machine at a
+    # load average of 40.
     async with httpx.AsyncClient() as http:
-        for _ in range(300):
+        for _ in range(1200):
             try:
                 if (await http.get(f"{url}/readyz")).status_code == 200:
                     return

@@ -11,6 +11,7 @@ import orjson
 import structlog
 from temporalio import activity
 
+from servicekit.observability.access import AccessLog, ConsoleAccessLog, JsonAccessLog
 from servicekit.observability.context import current_request_id, current_trace_ids
 from servicekit.observability.output import BufferedLines
 from servicekit.observability.redaction import redact_personal_data
@@ -106,36 +107,24 @@ def _formatter(service: str, settings: ObservabilitySettings) -> logging.Formatt
     )
 
 
-_access: list[Any] = []
+_access: list[AccessLog] = []
 _access_output: list[BufferedLines] = []
 
 
-def access_logger() -> Any:
-    """The access log's own structlog logger, writing straight to stderr: the same fields,
-    redaction and renderer as every other line without a stdlib record per request (a third
-    of a plate check's cost that way, bench/observability.py)."""
+def access_log() -> AccessLog:
+    """The access log, writing straight to stderr through a buffer, without a stdlib record
+    per request (bench/observability.py)."""
     if not _access:
         configure_logging("unknown")
     return _access[0]
 
 
-def _access_chain(service: str, settings: ObservabilitySettings) -> Any:
-    processors: list[structlog.types.Processor] = [
-        structlog.stdlib.add_log_level,
-        structlog.processors.TimeStamper(fmt="iso", utc=True),
-        _service_adder(service),
-        add_request_context,
-        redact_personal_data,
-        _renderer(settings),
-    ]
+def _access_log(service: str, settings: ObservabilitySettings) -> AccessLog:
     if not _access_output:  # one buffer (and flushing thread) per process
         _access_output.append(BufferedLines())
-    return structlog.wrap_logger(
-        _access_output[0],
-        processors=processors,
-        wrapper_class=structlog.BoundLogger,
-        context_class=dict,
-    ).bind(logger="access")
+    if settings.log_format == "json":
+        return JsonAccessLog(service, _access_output[0])
+    return ConsoleAccessLog(service, _access_output[0], _renderer(settings))
 
 
 def configure_logging(service: str, settings: ObservabilitySettings | None = None) -> None:
@@ -158,7 +147,7 @@ def configure_logging(service: str, settings: ObservabilitySettings | None = Non
         logging.getLogger(name).propagate = True
     for name in _QUIET:
         logging.getLogger(name).setLevel(logging.WARNING)
-    _access[:] = [_access_chain(service, s)]
+    _access[:] = [_access_log(service, s)]
     structlog.configure(
         processors=[*_shared(service), structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),

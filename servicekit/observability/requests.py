@@ -16,14 +16,19 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.observability.context import BAGGAGE_KEY, _request_id, acceptable, new_request_id
-from servicekit.observability.logs import access_logger
-from servicekit.observability.metrics import observe_request
+from servicekit.observability.http_metrics import observe_request
+from servicekit.observability.logs import access_log
 
 UNMATCHED = "unmatched"  # 404s on made-up paths must not create a series each
 # Probes and scrapes would be most of the spans and tell nothing. The plate check is a
 # camera's read, thousands a minute, with no call behind it: its access line and metrics
 # remain, it gets no span.
 UNTRACED_PATHS = frozenset({"/metrics", "/healthz", "/readyz", "/v1/plate-check"})
+# Paths answered without calling another process: unless the caller sent a trace, their
+# request id needs no OpenTelemetry context to travel in (the contextvar serves this
+# process's lines), which saves attaching one per plate check. Not /readyz: the web's calls
+# the services.
+LOCAL_PATHS = frozenset({"/metrics", "/healthz", "/v1/plate-check"})
 _PROPAGATED = (b"traceparent", b"tracestate", b"baggage")
 _tracer = trace.get_tracer(__name__)
 
@@ -63,16 +68,17 @@ class ObservedRequests:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        method, path = scope["method"], scope["path"]
         given, carrier = _incoming(scope)
-        context = propagate.extract(carrier) if carrier else otel_context.get_current()
-        carried = baggage.get_baggage(BAGGAGE_KEY, context)
-        request_id = given or acceptable(carried if isinstance(carried, str) else None)
-        request_id = request_id or new_request_id()
+        context = propagate.extract(carrier) if carrier else None
+        request_id = given or _carried_id(context) or new_request_id()
         span = None
-        if self.tracing and scope["path"] not in UNTRACED_PATHS:
-            span = _tracer.start_span(scope["method"], context, SpanKind.SERVER)
+        if self.tracing and path not in UNTRACED_PATHS:
+            span = _tracer.start_span(method, context, SpanKind.SERVER)
             context = trace.set_span_in_context(span, context)
-        ctx_token = otel_context.attach(baggage.set_baggage(BAGGAGE_KEY, request_id, context))
+        ctx_token = None
+        if context is not None or path not in LOCAL_PATHS:
+            ctx_token = otel_context.attach(baggage.set_baggage(BAGGAGE_KEY, request_id, context))
         id_token = _request_id.set(request_id)
         status = 500  # what the client gets when the app raises before answering
         header = (b"x-request-id", request_id.encode())
@@ -88,18 +94,34 @@ class ObservedRequests:
             await self.app(scope, receive, send_with_id)
         finally:
             route = route_template(scope)
-            self._record(scope["method"], route, status, time.perf_counter() - started)
+            seconds = time.perf_counter() - started
+            observe_request(self.service, method, route, status, seconds)
+            ids = _trace_ids(span or (trace.get_current_span(context) if context else None))
+            access_log().write(method, route, status, seconds, request_id, ids)
             if span is not None:
-                _end(span, scope["method"], route, status)
+                _end(span, method, route, status)
             _request_id.reset(id_token)
-            otel_context.detach(ctx_token)
+            if ctx_token is not None:
+                otel_context.detach(ctx_token)
 
-    def _record(self, method: str, route: str, status: int, seconds: float) -> None:
-        observe_request(self.service, method, route, status, seconds)
-        access_logger().info(
-            "request", method=method, route=route, status=status,
-            duration_ms=round(seconds * 1000, 2),
-        )  # fmt: skip
+
+def _carried_id(context: otel_context.Context | None) -> str | None:
+    """The request id in the caller's baggage, when it sent one."""
+    if context is None:
+        return None
+    carried = baggage.get_baggage(BAGGAGE_KEY, context)
+    return acceptable(carried if isinstance(carried, str) else None)
+
+
+def _trace_ids(span: trace.Span | None) -> tuple[str, str] | None:
+    """(trace id, span id) in hex of this request's span, or of the caller's when this path
+    makes none."""
+    if span is None:
+        return None
+    context = span.get_span_context()
+    if not context.is_valid:
+        return None
+    return format(context.trace_id, "032x"), format(context.span_id, "016x")
 
 
 def _end(span: trace.Span, method: str, route: str, status: int) -> None:
