@@ -352,3 +352,38 @@ class PlatePeriod(BaseModel):
 
 class PlatePeriodsOut(BaseModel):
     periods: list[PlatePeriod]
+
+
+class ChargeLines(BaseModel):
+    """A taxes-included amount split as invoices show it (RULES.md, taxes and money)."""
+
+    total_cents: int
+    pretax_cents: int
+    gst_cents: int
+    qst_cents: int
+
+
+class ChargeOut(ChargeLines):
+    """One period's charge: a card is charged (a payroll deduction recorded) on `charged_on`,
+    a bank account debited on `bank_debit_on` (PAD offerings: after the 10-day notice)."""
+
+    period_start: date
+    period_end: date
+    prorated: bool
+    charged_on: date
+    bank_debit_on: date | None
+
+
+class PricePreviewOut(BaseModel):
+    """What « Récapitulatif » shows: the first charge and the monthly one after it."""
+
+    offering_id: int
+    billing_mode: BillingMode
+    monthly_price_cents: int
+    start: date
+    approved_on: date
+    first_charge: ChargeOut
+    next_charge: ChargeOut
+
+
+PreviewStart = Annotated[date, AfterValidator(_start_not_past)]
