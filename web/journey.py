@@ -76,7 +76,19 @@ async def draft_summary(account: Account, subs: SubscriptionsClient) -> dict[str
         "vehicles": vehicles,
         "start": held["start"],
         "employee_number": held["employee_number"],
+        "preview": await price_preview(account, subs, offering["id"], held["start"]),
     }
+
+
+async def price_preview(
+    account: Account, subs: SubscriptionsClient, offering_id: int, start: str
+) -> dict[str, Any] | None:
+    """The first charge and the monthly one after it, or None when the service cannot say (the
+    page then shows the monthly price alone; a start gone by is refused at submission)."""
+    try:
+        return dict(await account.call(subs.price_preview, offering_id, start))
+    except ApiError:
+        return None
 
 
 STEP_OF_FIELD = {
