@@ -387,3 +387,29 @@ class PricePreviewOut(BaseModel):
 
 
 PreviewStart = Annotated[date, AfterValidator(_start_not_past)]
+
+
+class OccupancyRow(BaseModel):
+    """One offering of one site: its spaces, requests and this month's billed amount."""
+
+    site_id: int
+    site_name: str
+    establishment: str
+    offering_id: int
+    offering_code: str
+    offering_name: str
+    billing_mode: BillingMode
+    capacity: int
+    active: int = Field(description="running subscriptions already started")
+    starting_later: int = Field(description="approved subscriptions starting after today")
+    free: int
+    pending: int = Field(description="requests waiting for a decision")
+    oldest_pending_at: datetime | None
+    billed_cents: int | None = Field(default=None, description="invoiced this month, TTC")
+
+
+class OccupancyOut(BaseModel):
+    month: date
+    today: date
+    billed_available: bool
+    rows: list[OccupancyRow]
