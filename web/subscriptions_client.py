@@ -142,6 +142,13 @@ class SubscriptionsClient(ServiceClient):
         )
         return found
 
+    async def occupancy(self, ip: str, token: str, site_id: int | None = None) -> JSON:
+        """Per site and offering: spaces, requests and this month's billed amount."""
+        found: JSON = await self._json(
+            "GET", "/v1/operator/occupancy", ip, token, params={"site_id": site_id}
+        )
+        return found
+
     async def operator_subscription(self, ip: str, token: str, subscription_id: str) -> JSON:
         """A request or subscription's full detail, history and workflow id."""
         path = f"/v1/operator/subscriptions/{subscription_id}"

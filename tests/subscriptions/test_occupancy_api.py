@@ -66,7 +66,7 @@ async def test_one_site_only_and_sql_aggregates_not_rows(
     statements: list[str] = []
     engine = stack.parts.sessions.kw["bind"].sync_engine
 
-    def seen(conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
+    def seen(conn, cursor, statement, parameters, context, executemany) -> None:
         statements.append(statement)
 
     event.listen(engine, "before_cursor_execute", seen)
