@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import httpx
 
 from services.subscriptions.clock import today
+from tests.payments.factories import add_card
 from tests.subscriptions.factories import Stack, User, add_vehicle, pending_row, transition
 
 PAYMENTS = "http://payments.test"
@@ -90,8 +91,11 @@ async def catalog(client: httpx.AsyncClient, operator: User, next_id) -> tuple[i
 
 
 async def charge(payments: httpx.AsyncClient, stack: Stack, user: User, sub_id: str, cents: int):
-    """An invoice for the subscription, as its workflow's charge writes it (payroll: recorded)."""
+    """An invoice for the subscription, as its workflow's charge writes it, paid by card (a
+    payroll deduction would join this month's payroll export, which asks the subscriptions
+    service of the test session's real network)."""
     first = today().replace(day=1)
+    card = await add_card(payments, user)
     response = await payments.post(
         "/internal/v1/charges",
         headers=stack.internal,
@@ -99,6 +103,7 @@ async def charge(payments: httpx.AsyncClient, stack: Stack, user: User, sub_id: 
             "idempotency_key": f"occupancy-test:{uuid.uuid4()}",
             "account_id": user.id,
             "subscription_id": sub_id,
+            "payment_method_id": card["id"],
             "period_start": first.isoformat(),
             "period_end": (first + timedelta(days=27)).isoformat(),
             "amount_cents": cents,
@@ -138,7 +143,7 @@ async def build(
     await move(ended, "end")
     await move(await request(u5, a1), "withdraw")
     before = datetime.now().astimezone()
-    await request(u4, a1)  # the oldest waiting request of A1
+    waiting = await request(u4, a1)  # the oldest waiting request of A1
     between = datetime.now().astimezone()
     await request(u5, a1)
     await request(u2, b1)
@@ -147,7 +152,7 @@ async def build(
         (u2, active[1], 3000),
         (u1, active[2], 4200),
         (u3, ended, 1000),
-        (u4, str(uuid.uuid4()), 777),  # another service's id: belongs to no offering
+        (u4, waiting, 777),  # not approved: outside every group summed
     ):
         await charge(payments, stack, user, sub_id, cents)
     return Occupied(site_a, site_b, a1, a2, b1, (before, between), {a1: 9500, a2: 5200, b1: 0})
