@@ -76,19 +76,22 @@ async def draft_summary(account: Account, subs: SubscriptionsClient) -> dict[str
         "vehicles": vehicles,
         "start": held["start"],
         "employee_number": held["employee_number"],
-        "preview": await price_preview(account, subs, offering["id"], held["start"]),
     }
 
 
-async def price_preview(
-    account: Account, subs: SubscriptionsClient, offering_id: int, start: str
-) -> dict[str, Any] | None:
-    """The first charge and the monthly one after it, or None when the service cannot say (the
-    page then shows the monthly price alone; a start gone by is refused at submission)."""
+async def with_price_preview(
+    account: Account, subs: SubscriptionsClient, summary: dict[str, Any]
+) -> dict[str, Any]:
+    """The summary with « Récapitulatif »'s price preview (the first charge and the monthly one
+    after it), None when the service cannot say: the page then shows the monthly price alone,
+    and a start gone by is refused at submission."""
     try:
-        return dict(await account.call(subs.price_preview, offering_id, start))
+        preview = await account.call(
+            subs.price_preview, summary["offering"]["id"], summary["start"]
+        )
     except ApiError:
-        return None
+        preview = None
+    return summary | {"preview": preview}
 
 
 STEP_OF_FIELD = {
