@@ -39,7 +39,7 @@ def _charge(
         **lines(amount).model_dump(),
         period_start=period_start,
         period_end=end,
-        prorated=amount != offering.monthly_price_cents,
+        prorated=period_start.day != 1,  # a period runs to its month's end
         charged_on=charged_on,
         bank_debit_on=billing.pad_debit_day(period_start, approved_on) if bank else None,
     )
