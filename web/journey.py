@@ -79,6 +79,21 @@ async def draft_summary(account: Account, subs: SubscriptionsClient) -> dict[str
     }
 
 
+async def with_price_preview(
+    account: Account, subs: SubscriptionsClient, summary: dict[str, Any]
+) -> dict[str, Any]:
+    """The summary with « Récapitulatif »'s price preview (the first charge and the monthly one
+    after it), None when the service cannot say: the page then shows the monthly price alone,
+    and a start gone by is refused at submission."""
+    try:
+        preview = await account.call(
+            subs.price_preview, summary["offering"]["id"], summary["start"]
+        )
+    except ApiError:
+        preview = None
+    return summary | {"preview": preview}
+
+
 STEP_OF_FIELD = {
     "requested_start": ADD,
     "accept_terms": ADD,

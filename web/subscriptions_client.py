@@ -45,6 +45,13 @@ class SubscriptionsClient(ServiceClient):
         )
         return found
 
+    async def price_preview(self, ip: str, token: str, offering_id: int, start: str) -> JSON:
+        """« Récapitulatif »: the first (prorated) charge and the next one, from billing's code."""
+        found: JSON = await self._json(
+            "GET", f"/v1/offerings/{offering_id}/price-preview", ip, token, params={"start": start}
+        )
+        return found
+
     # Vehicles
     async def vehicles(self, ip: str, token: str) -> list[JSON]:
         """The account's vehicles (at most 2)."""
@@ -132,6 +139,13 @@ class SubscriptionsClient(ServiceClient):
         params = {"site_id": site_id, "status": Status.PENDING_APPROVAL.value}
         found: list[JSON] = await self._json(
             "GET", "/v1/operator/requests", ip, token, params=params
+        )
+        return found
+
+    async def occupancy(self, ip: str, token: str, site_id: int | None = None) -> JSON:
+        """Per site and offering: spaces, requests and this month's billed amount."""
+        found: JSON = await self._json(
+            "GET", "/v1/operator/occupancy", ip, token, params={"site_id": site_id}
         )
         return found
 

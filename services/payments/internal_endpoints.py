@@ -4,10 +4,12 @@ from fastapi import APIRouter, Response
 
 from servicekit.auth import ServiceCaller
 from servicekit.db import SessionDep
-from services.payments import billing, charges, methods
+from services.payments import billed, billing, charges, methods
 from services.payments import repository as repo
 from services.payments.dependencies import ComponentsDep
 from services.payments.schemas import (
+    BilledTotalsIn,
+    BilledTotalsOut,
     ChargeIn,
     ChargeOut,
     CreditIn,
@@ -64,3 +66,11 @@ async def outstanding(account_id: str, session: SessionDep) -> OutstandingOut:
         balance_cents=await repo.balance(session, account_id),
         unpaid_invoices=[UnpaidInvoiceOut.model_validate(i, from_attributes=True) for i in unpaid],
     )
+
+
+@router.post("/billed-totals", response_model=BilledTotalsOut)
+async def billed_totals(body: BilledTotalsIn, session: SessionDep) -> BilledTotalsOut:
+    """The month's invoiced totals per group of subscriptions, summed by the database."""
+    first = body.month.replace(day=1)
+    totals = await billed.billed_totals(session, first, body.groups)
+    return BilledTotalsOut(month=first, totals_cents=totals)

@@ -180,3 +180,15 @@ class AccountBillingOut(BaseModel):
     invoices: list[InvoiceOut]
     methods: list[MethodOut]
     adjustments: list[AdjustmentOut]
+
+
+class BilledTotalsIn(Strict):
+    """Groups of subscriptions (by the caller's key, e.g. an offering id) and a month."""
+
+    month: date = Field(description="the month's 1st (Montréal calendar)")
+    groups: dict[str, list[str]] = Field(max_length=10_000)
+
+
+class BilledTotalsOut(BaseModel):
+    month: date
+    totals_cents: dict[str, int]

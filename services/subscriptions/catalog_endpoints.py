@@ -1,12 +1,16 @@
 """The catalog: what users browse (`/v1/sites`...) and what operators manage."""
 
-from fastapi import APIRouter, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
 
 from servicekit.auth import CurrentPrincipal, OperatorPrincipal
+from servicekit.clock import today
 from servicekit.db import SessionDep
 from servicekit.formats import PathId, QueryId, RequiredQueryId
-from services.subscriptions import catalog
+from services.subscriptions import catalog, price_preview
 from services.subscriptions import repository as repo
+from services.subscriptions.catalog import viewer
 from services.subscriptions.schemas import (
     CategoryIn,
     CategoryOut,
@@ -14,6 +18,8 @@ from services.subscriptions.schemas import (
     OfferingIn,
     OfferingOut,
     OperatorOfferingOut,
+    PreviewStart,
+    PricePreviewOut,
     SiteIn,
     SiteOut,
 )
@@ -48,6 +54,19 @@ async def offerings(
     """Sélectionnez l'abonnement souhaité: restricted offerings only for accounts granted them."""
     rows = await catalog.offerings(session, principal, site_id, category_id)
     return [offering_out(o) for o in rows]
+
+
+@router.get("/offerings/{offering_id}/price-preview", response_model=PricePreviewOut)
+async def price_preview_of(
+    offering_id: PathId,
+    start: Annotated[PreviewStart, Query()],
+    session: SessionDep,
+    principal: CurrentPrincipal,
+) -> PricePreviewOut:
+    """« Récapitulatif »: the first (prorated) charge and the monthly one after it, computed by
+    the billing loop's own functions for a start on `start` and an approval today."""
+    offering = await catalog.require_visible_offering(session, offering_id, viewer(principal))
+    return price_preview.preview(offering, start, today())
 
 
 @operator_router.post("/sites", status_code=201, response_model=SiteOut)

@@ -7,12 +7,13 @@ from pydantic_core import PydanticCustomError
 from starlette.datastructures import QueryParams
 
 from servicekit.auth import OperatorPrincipal
+from servicekit.clock import today
 from servicekit.db import SessionDep
 from servicekit.errors import FieldError
 from servicekit.formats import QueryId, normalize_plate
 from servicekit.lifecycle import StatusCode
 from servicekit.temporal_ui import PUBLIC_PATH
-from services.subscriptions import outbox, service
+from services.subscriptions import occupancy, outbox, service
 from services.subscriptions import repository as repo
 from services.subscriptions.dependencies import Components, ComponentsDep, authorize_plate_reader
 from services.subscriptions.endpoints import contract_response
@@ -21,6 +22,7 @@ from services.subscriptions.lifecycle import Actor
 from services.subscriptions.schemas import (
     CancellationIn,
     DecisionIn,
+    OccupancyOut,
     OperatorSubscriptionOut,
     PlateCheckOut,
     RequestSummary,
@@ -46,6 +48,19 @@ def _plate_or_none(q: str) -> str | None:
         return normalize_plate(q)
     except PydanticCustomError:
         return None
+
+
+@router.get("/occupancy", response_model=OccupancyOut)
+async def occupancy_of(
+    parts: ComponentsDep, _: OperatorPrincipal, site_id: QueryId = None
+) -> OccupancyOut:
+    """Per site and offering: capacity, active, approved starting later, pending requests and
+    the oldest one's submission, this month's billed amount (summed by payments)."""
+    day = today()
+    async with parts.transaction() as session:  # not held while payments answers
+        rows, groups = await occupancy.read(session, day, site_id)
+    billed = await parts.payments.billed_totals(day.replace(day=1), groups)
+    return occupancy.page(rows, day, billed)
 
 
 @router.get("/requests", response_model=list[RequestSummary])

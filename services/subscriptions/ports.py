@@ -1,6 +1,7 @@
 """What subscriptions asks of other services."""
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 from urllib.parse import quote
 
@@ -77,6 +78,23 @@ class PaymentsPort:
             raise PaymentsUnavailable() from exc
         data = response.json()
         return PaymentMethod(data["id"], data["kind"], data.get("brand"), data.get("last4"))
+
+    async def billed_totals(
+        self, first: date, groups: dict[str, list[str]]
+    ) -> dict[str, int] | None:
+        """The month's invoiced totals per group of subscription ids; None when payments does
+        not answer (the occupancy page then says so instead of showing zeros)."""
+        try:
+            response = await self.http.post(
+                f"{self.settings.payments_url}/internal/v1/billed-totals",
+                json={"month": first.isoformat(), "groups": groups},
+                headers={"X-Service-Token": self.settings.service_token},
+            )
+            response.raise_for_status()
+        except httpx.HTTPError:
+            return None
+        totals: dict[str, int] = response.json()["totals_cents"]
+        return totals
 
 
 def _not_theirs(response: httpx.Response) -> bool:

@@ -33,6 +33,7 @@ from services.subscriptions.models import (
 )
 from services.subscriptions.plates import PlateIndex
 from services.subscriptions.schemas import TransitionIn
+from workflows.subscription import billing
 
 Handler = Callable[[AsyncSession, Subscription, TransitionIn], Awaitable[str | None]]
 PENDING, ACTIVE, ARREARS = (Status.PENDING_APPROVAL,), (Status.ACTIVE,), (Status.IN_ARREARS,)
@@ -95,7 +96,7 @@ async def ensure_space(session: AsyncSession, offering_id: int) -> None:
 async def _approve(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
     await ensure_space(session, sub.offering_id)
     sub.status, sub.decided_at = Status.ACTIVE, utcnow()
-    sub.start_date = max(sub.requested_start, today())
+    sub.start_date = billing.first_period_start(sub.requested_start, today())
     return None
 
 

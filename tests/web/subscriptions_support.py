@@ -193,12 +193,16 @@ def vehicle_ids(page: str) -> list[str]:
     return re.findall(r'name="vehicle_ids" type="checkbox" value="([^"]+)"', page)
 
 
-async def request_subscription(
-    client: httpx.AsyncClient, catalog: Catalog, plate: str, offering_id: int | None = None
+async def reach_summary(
+    client: httpx.AsyncClient,
+    catalog: Catalog,
+    plate: str,
+    offering_id: int | None = None,
+    start: date | None = None,
 ) -> str:
-    """Steps 1 to 4 through the pages; the new subscription's id."""
+    """Steps 1 to 3 through the pages, up to « Récapitulatif »; the CSRF token used."""
     chosen = await choose_offering(
-        client, catalog.site_id, catalog.category_id, offering_id or catalog.das_id
+        client, catalog.site_id, catalog.category_id, offering_id or catalog.das_id, start
     )
     assert chosen.status_code == 303, chosen.text
     added = await add_vehicle(client, plate)
@@ -215,6 +219,14 @@ async def request_subscription(
         data={"csrf_token": token, "employee_number": "E-20431"},
     )
     assert informed.status_code == 303, informed.text
+    return token
+
+
+async def request_subscription(
+    client: httpx.AsyncClient, catalog: Catalog, plate: str, offering_id: int | None = None
+) -> str:
+    """Steps 1 to 4 through the pages; the new subscription's id."""
+    token = await reach_summary(client, catalog, plate, offering_id)
     sent = await client.post("/ajouter-un-abonnement/recapitulatif", data={"csrf_token": token})
     assert sent.status_code == 303, sent.text
     location = sent.headers["location"]

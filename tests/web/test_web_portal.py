@@ -14,7 +14,7 @@ MENU = [
 
 
 async def test_pages_need_a_session(client: httpx.AsyncClient) -> None:
-    for path in ["/tableau-de-bord", "/informations-personnelles", "/parametres", "/faq"]:
+    for path in ["/tableau-de-bord", "/informations-personnelles", "/parametres"]:
         response = await client.get(path)
         assert response.status_code == 303, path
         assert response.headers["location"] == "/connexion"

@@ -1,4 +1,4 @@
-"""The signed-in shell: dashboard, FAQ and the features still to come.
+"""The signed-in shell: dashboard, FAQ (open to everyone) and the features still to come.
 
 AJOUTER UN ABONNEMENT, MON ABONNEMENT and the operator console live in `subscriptions.py` and
 `operator.py`; PAYER UN AVIS DE RÉCLAMATION in `claims.py`.
@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from web.dependencies import AccountDep
+from web.dependencies import AccountDep, SessionDep
 from web.templating import render
 
 router = APIRouter()
@@ -34,9 +34,11 @@ async def dashboard(request: Request, account: AccountDep) -> Response:
 
 
 @router.get("/faq")
-async def faq(request: Request, account: AccountDep) -> Response:
-    """What to have ready, vehicles, approval."""
-    return render(request, "portal/faq.html")
+async def faq(request: Request, session: SessionDep) -> Response:
+    """The guide's questions, open to everyone: the validation email that does not arrive is
+    asked about before anyone can sign in."""
+    layout = "app.html" if session.signed_in else "public.html"
+    return render(request, "portal/faq.html", {"layout": layout})
 
 
 def _coming_soon_page(feature: str) -> Any:

@@ -27,6 +27,7 @@ from web.journey import (
     request_body,
     request_sent,
     save_journey,
+    with_price_preview,
 )
 from web.presenters import as_int, display_phone, parse_date
 from web.subscriptions_client import SubscriptionsClient
@@ -305,6 +306,7 @@ async def step4(request: Request, account: AccountDep, subs: SubscriptionsDep) -
     summary = await draft_summary(account, subs)
     if isinstance(summary, str):
         return see_other(summary)
+    summary = await with_price_preview(account, subs, summary)
     return render(request, "subscriptions/step4.html", summary)
 
 
@@ -324,6 +326,7 @@ async def submit(request: Request, account: AccountDep, subs: SubscriptionsDep) 
         if not is_form_error(exc):
             raise
         summary.update(refused_request_context(exc, account.session.language))
+        summary = await with_price_preview(account, subs, summary)
         return render(request, "subscriptions/step4.html", summary, status_code=exc.status)
     return request_sent(account, created)
 

@@ -22,6 +22,11 @@ def month_end(day: date) -> date:
     return date(day.year, day.month, calendar.monthrange(day.year, day.month)[1])
 
 
+def first_period_start(requested: date, approved_on: date) -> date:
+    """A subscription starts on the day asked for, or on its approval day when that is later."""
+    return max(requested, approved_on)
+
+
 def period_end(start: date, last_day: date | None) -> date:
     """A period runs to the end of its month, or to the subscription's last day if sooner."""
     end = month_end(start)
@@ -31,6 +36,12 @@ def period_end(start: date, last_day: date | None) -> date:
 def period_amount(monthly_cents: int, start: date, end: date) -> int:
     """A full month is the monthly price; a part of a month is prorated by days."""
     return prorate_span(monthly_cents, start, end)
+
+
+def pad_debit_day(start: date, notified_on: date) -> date:
+    """The debit day of a PAD period starting `start` whose notice goes out `notified_on`:
+    at least `PAD_NOTICE_DAYS` after the notice, never before the period begins."""
+    return max(start, notified_on + timedelta(days=PAD_NOTICE_DAYS))
 
 
 def next_attempt(first_declined_at: datetime, declines: int) -> datetime | None:

@@ -250,7 +250,7 @@ class Billing:
         """Notify one debit, at least 10 days ahead, of every period due by then."""
         b, last_day = self._calendar, self._last_day()
         assert b.monthly_cents is not None
-        debit_on = max(start, local_today(workflow.now()) + timedelta(days=billing.PAD_NOTICE_DAYS))
+        debit_on = billing.pad_debit_day(start, local_today(workflow.now()))
         total, period_start, last_start, final = 0, start, start, False
         while period_start <= debit_on and not final:
             end = billing.period_end(period_start, last_day)
