@@ -26,6 +26,8 @@ from workflows.subscription.activities import SubscriptionActivities
 from workflows.subscription.billing_activities import BillingActivities
 from workflows.subscription.settings import WorkflowSettings
 from workflows.subscription.workflows import SubscriptionWorkflow
+from workflows.temporary_vehicle.activities import TemporaryVehicleActivities
+from workflows.temporary_vehicle.workflows import TemporaryVehicleWorkflow
 
 # Every worker runs with these (a killed worker's activities are retried within seconds).
 INTERCEPTORS: Sequence[Interceptor] = (HeartbeatInterceptor(),)
@@ -36,6 +38,7 @@ WORKFLOWS: Sequence[type] = (
     ExportWorkflow,
     ClaimReceiptWorkflow,
     ErasureWorkflow,
+    TemporaryVehicleWorkflow,
 )
 
 
@@ -57,6 +60,7 @@ def build_activities(
     exports = ExportActivities(http, settings)
     claims = ClaimActivities(http, settings, mail, ledger)
     erasure = ErasureActivities(http, settings)
+    temporary = TemporaryVehicleActivities(http, settings)
     return [
         accounts.send_account_email,
         accounts.expire_unverified_account,
@@ -74,4 +78,5 @@ def build_activities(
         claims.send_receipt,
         erasure.erase,
         erasure.record_proofs,
+        temporary.end,
     ]
