@@ -4,8 +4,8 @@ commits.
 Erased: the vehicles and their plates (temporary vehicles too), the contract PDFs (name,
 address, plates), the grants of restricted offerings. Kept, anonymised: the subscriptions
 themselves (contract number, offering, dates, price: what the invoices kept by payments refer
-to), without the employee number or the refusal reason, and their audit trail without its free-text details; modification requests
-without the vehicles they carried.
+to), without the employee number or the refusal reason, and their audit trail without its
+free-text details; modification requests without the vehicles they carried.
 """
 
 from sqlalchemy import delete, select, update
