@@ -148,6 +148,11 @@ async def test_a_temporary_vehicle_accepted_by_the_plate_check_only_during_its_d
     finally:
         await context.close()
 
+    # « Mes véhicules » lists it apart from the two
+    await page.goto(f"{web}/parametres/vehicules")
+    await expect(page.get_by_role("heading", name="Véhicule temporaire")).to_be_visible()
+    await expect(page.locator(f"tr[data-plate='{plate}']")).to_contain_text("En vigueur")
+
     # In English, removed early: refused again
     await page.goto(f"{web}/mon-abonnement/{subscription_id}?lang=en")
     await expect(page.get_by_role("heading", name="Temporary vehicle")).to_be_visible()
