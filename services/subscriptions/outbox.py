@@ -61,7 +61,7 @@ def add_temporary_vehicle(
     """In the temporary vehicle's transaction: its end timer is to be started."""
     entry = LifecycleOutbox(
         subscription_id=subscription_id,
-        kind="temporary_vehicle",
+        kind="temporary",
         temporary_vehicle_id=temporary_vehicle_id,
         attempts=0,
     )
@@ -84,7 +84,7 @@ async def deliver(parts: Components, entry_id: int) -> None:
     try:
         if kind == "start":
             await parts.lifecycle.start(start)
-        elif kind == "temporary_vehicle":
+        elif kind == "temporary":
             if timer is not None:  # else erased meanwhile: nothing left to end
                 await temporary_timer.start(parts.lifecycle, timer)
         else:

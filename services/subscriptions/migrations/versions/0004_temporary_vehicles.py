@@ -18,7 +18,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 OLD_KINDS = "kind IN ('start', 'modification')"
-NEW_KINDS = "kind IN ('start', 'modification', 'temporary_vehicle')"
+NEW_KINDS = "kind IN ('start', 'modification', 'temporary')"
 
 
 def upgrade() -> None:
@@ -64,7 +64,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM lifecycle_outbox WHERE kind = 'temporary_vehicle'")
+    op.execute("DELETE FROM lifecycle_outbox WHERE kind = 'temporary'")
     with op.batch_alter_table("lifecycle_outbox", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_lifecycle_outbox_kind"), type_="check")
         batch_op.create_check_constraint(op.f("ck_lifecycle_outbox_kind"), sa.text(OLD_KINDS))
