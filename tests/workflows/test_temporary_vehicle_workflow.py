@@ -7,14 +7,21 @@ the real one against the real service is covered by tests/subscriptions/test_tem
 and the browser journey in tests/e2e/test_temporary_vehicle_journey.py.
 """
 
+import json
+import os
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from temporalio import activity
+from temporalio.client import WorkflowHandle, WorkflowHistory
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Replayer
 
 from servicekit.clock import montreal_date, montreal_time
+from servicekit.settings import DEV_PAYLOAD_KEY
+from servicekit.temporal import data_converter
 from tests.workflows.billing_support import on_time
 from tests.workflows.fake_subscriptions import new_queue
 from tests.workflows.helpers import running_worker
@@ -29,6 +36,17 @@ from workflows.temporary_vehicle.models import (
 from workflows.temporary_vehicle.workflows import TemporaryVehicleWorkflow
 
 at = pytest.mark.start_at
+# `RECORD_TEMPORARY_VEHICLE_HISTORY=1 pytest tests/workflows/test_temporary_vehicle_workflow.py`
+# writes each test's history here; the replay test below runs them against today's code.
+HISTORIES = Path(__file__).parent / "histories" / "temporary_vehicle"
+
+
+async def keep_history(handle: WorkflowHandle, name: str) -> None:  # type: ignore[type-arg]
+    if os.environ.get("RECORD_TEMPORARY_VEHICLE_HISTORY"):
+        history = await handle.fetch_history()
+        HISTORIES.mkdir(parents=True, exist_ok=True)
+        compact = json.dumps(json.loads(history.to_json()), separators=(",", ":"))
+        (HISTORIES / f"{name}.json").write_text(compact + "\n")
 
 
 class EndRecorder:
@@ -77,6 +95,7 @@ async def test_the_timer_ends_it_at_midnight_in_montreal_after_its_last_day(
         await env.sleep(ends_at - await env.get_current_time() - timedelta(minutes=5))
         assert recorder.calls == []  # its last day is not over: nothing ended yet
         result = await handle.result()
+        await keep_history(handle, f"ended-{days}-days")
     assert (result.temporary_vehicle_id, result.outcome) == (vehicle_id, "ended")
     [(ended_id, ended_at)] = recorder.calls
     assert ended_id == vehicle_id
@@ -95,5 +114,25 @@ async def test_removed_early_the_timer_finishes_without_ending_anything(
         removal = TemporaryVehicleRemoved(temporary_vehicle_id=vehicle_id)
         await handle.signal(TemporaryVehicleWorkflow.removed_early, removal)
         result = await handle.result()
+        await keep_history(handle, "removed-early")
     assert result.outcome == "removed"
     assert recorder.calls == []
+
+
+RECORDED = sorted(HISTORIES.glob("*.json"))
+
+
+def test_the_corpus_holds_both_endings() -> None:
+    assert {p.stem.split("-")[0] for p in RECORDED} == {"ended", "removed"}
+
+
+@pytest.mark.parametrize("path", RECORDED, ids=[p.stem for p in RECORDED])
+async def test_recorded_histories_replay(path: Path) -> None:
+    """A change that breaks determinism for running timers fails here (guard it with
+    `workflow.patched(...)`)."""
+    replayer = Replayer(
+        workflows=[TemporaryVehicleWorkflow], data_converter=data_converter(DEV_PAYLOAD_KEY)
+    )
+    history = WorkflowHistory.from_json(path.stem, path.read_text())
+    result = await replayer.replay_workflow(history)
+    assert result.replay_failure is None
