@@ -7,8 +7,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import update
 
+from servicekit.db import utcnow
+from services.subscriptions import outbox, temporary_vehicles
 from services.subscriptions.clock import today
-from services.subscriptions.models import TemporaryVehicle
+from services.subscriptions.models import LifecycleOutbox, TemporaryVehicle
+from services.subscriptions.schemas import TemporaryVehicleIn
 from tests.subscriptions.factories import (
     GATINEAU_DAS,
     PLATE_SITE,
@@ -188,6 +191,26 @@ async def test_the_timers_end_leaves_it_ended_and_refused(client, stack, user):
     assert missing.status_code == 404
     anyone = await client.post(f"/internal/v1/temporary-vehicles/{added['id']}/end")
     assert anyone.status_code == 401
+
+
+async def test_a_timer_not_started_before_a_crash_is_started_by_the_outbox_relay(
+    client, stack, user
+):
+    """The row and its outbox entry committed, then the process died before Temporal: the
+    relay starts the timer (what the endpoint does right after the commit)."""
+    subscription_id = await active_with_two(client, stack, user)
+    data = TemporaryVehicleIn.model_validate(temporary_body(today(), today()))
+    async with stack.parts.transaction() as session:
+        vehicle = await temporary_vehicles.add(
+            session, stack.parts.plates, user.id, subscription_id, data
+        )
+        entry = outbox.add_temporary_vehicle(session, subscription_id, vehicle.id)
+        entry.created_at = utcnow() - outbox.GRACE - timedelta(seconds=1)
+    handle = stack.temporal.get_workflow_handle(workflow_id(vehicle.id))
+    await outbox.relay_once(stack.parts)  # the app's own relay may have been first: either way
+    assert (await handle.describe()).status is not None
+    async with stack.parts.transaction() as session:
+        assert await session.get(LifecycleOutbox, entry.id) is None
 
 
 async def _move_days(stack, vehicle_id: str, start: date, end: date) -> None:
