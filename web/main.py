@@ -37,6 +37,7 @@ from web.routes import (
     portal,
     registration,
     subscriptions,
+    temporary_vehicles,
     vehicles,
 )
 from web.routes import settings as settings_routes
@@ -117,6 +118,7 @@ def create_app(
         billing,  # before my_subscription: /mon-abonnement/factures is not a subscription id
         subscriptions,
         my_subscription,
+        temporary_vehicles,
         vehicles,
         operator,
         operator_billing,

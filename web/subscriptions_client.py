@@ -123,6 +123,21 @@ class SubscriptionsClient(ServiceClient):
         answer: JSON = await self._json("POST", path, ip, token, body=change)
         return answer
 
+    async def add_temporary_vehicle(
+        self, ip: str, token: str, subscription_id: str, vehicle: JSON
+    ) -> JSON:
+        """Add a temporary vehicle (a rental, a loaner) for its days."""
+        path = f"/v1/subscriptions/{subscription_id}/temporary-vehicles"
+        created: JSON = await self._json("POST", path, ip, token, body=vehicle)
+        return created
+
+    async def remove_temporary_vehicle(
+        self, ip: str, token: str, subscription_id: str, vehicle_id: str
+    ) -> None:
+        """Remove a temporary vehicle before its end."""
+        path = f"/v1/subscriptions/{subscription_id}/temporary-vehicles/{vehicle_id}"
+        await self._call("DELETE", path, ip, token)
+
     async def payment_method_updated(self, ip: str, token: str, subscription_id: str) -> None:
         """Tell the subscription its card was replaced: outstanding invoices are retried now."""
         path = f"/v1/subscriptions/{subscription_id}/payment-method-updated"

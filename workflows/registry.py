@@ -28,6 +28,8 @@ from workflows.subscription.actors import install_actor_keys as install_keys
 from workflows.subscription.billing_activities import BillingActivities
 from workflows.subscription.settings import WorkflowSettings
 from workflows.subscription.workflows import SubscriptionWorkflow
+from workflows.temporary_vehicle.activities import TemporaryVehicleActivities
+from workflows.temporary_vehicle.workflows import TemporaryVehicleWorkflow
 
 # Every worker runs with these (a killed worker's activities are retried within seconds).
 INTERCEPTORS: Sequence[Interceptor] = (HeartbeatInterceptor(),)
@@ -38,6 +40,7 @@ WORKFLOWS: Sequence[type] = (
     ExportWorkflow,
     ClaimReceiptWorkflow,
     ErasureWorkflow,
+    TemporaryVehicleWorkflow,
 )
 
 
@@ -59,6 +62,7 @@ def build_activities(
     exports = ExportActivities(http, settings)
     claims = ClaimActivities(http, settings, mail, ledger)
     erasure = ErasureActivities(http, settings)
+    temporary = TemporaryVehicleActivities(http, settings)
     return [
         accounts.send_account_email,
         accounts.expire_unverified_account,
@@ -76,6 +80,7 @@ def build_activities(
         claims.send_receipt,
         erasure.erase,
         erasure.record_proofs,
+        temporary.end,
     ]
 
 

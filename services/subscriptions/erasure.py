@@ -1,11 +1,11 @@
 """Erasing a deleted account's data in subscriptions (asked by the erasure workflow). Never
 commits.
 
-Erased: the vehicles and their plates, the contract PDFs (name, address, plates), the grants of
-restricted offerings. Kept, anonymised: the subscriptions themselves (contract number, offering,
-dates, price: what the invoices kept by payments refer to), without the employee number or the
-refusal reason, and their audit trail without its free-text details; modification requests
-without the vehicles they carried.
+Erased: the vehicles and their plates (temporary vehicles too), the contract PDFs (name,
+address, plates), the grants of restricted offerings. Kept, anonymised: the subscriptions
+themselves (contract number, offering, dates, price: what the invoices kept by payments refer
+to), without the employee number or the refusal reason, and their audit trail without its
+free-text details; modification requests without the vehicles they carried.
 """
 
 from sqlalchemy import delete, select, update
@@ -20,6 +20,7 @@ from services.subscriptions.models import (
     OfferingGrant,
     Subscription,
     SubscriptionVehicle,
+    TemporaryVehicle,
     Vehicle,
 )
 from services.subscriptions.plates import PlateIndex
@@ -37,6 +38,9 @@ async def erase(session: AsyncSession, plates: PlateIndex, account_id: str) -> E
             delete(SubscriptionVehicle).where(SubscriptionVehicle.vehicle_id.in_(vehicle_ids)),
         ),
         "vehicles": await _run(session, delete(Vehicle).where(Vehicle.account_id == account_id)),
+        "temporary_vehicles": await _run(
+            session, delete(TemporaryVehicle).where(TemporaryVehicle.account_id == account_id)
+        ),
         "contracts": await _run(
             session, delete(Contract).where(Contract.subscription_id.in_(subscription_ids))
         ),
@@ -72,7 +76,7 @@ async def erase(session: AsyncSession, plates: PlateIndex, account_id: str) -> E
         ),
     }
     await session.flush()
-    if erased["vehicles"]:
+    if erased["vehicles"] or erased["temporary_vehicles"]:
         plates.invalidate_after_commit(session)
     return ErasureReport(
         service="subscriptions", erased=erased, anonymised=anonymised, erased_at=utcnow()

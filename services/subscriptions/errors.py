@@ -23,6 +23,10 @@ class VehicleNotFound(NotFound):
     code = "vehicle_not_found"
 
 
+class TemporaryVehicleNotFound(NotFound):
+    code = "temporary_vehicle_not_found"
+
+
 class SubscriptionNotFound(NotFound):
     code = "subscription_not_found"
 
@@ -49,6 +53,12 @@ class PlateDuplicate(Conflict):
 
 class VehicleInUse(Conflict):
     code = "vehicle_in_use"
+
+
+class TemporaryVehicleExists(Conflict):
+    """One temporary vehicle at a time per subscription (remove it, or wait for its end)."""
+
+    code = "temporary_vehicle_exists"
 
 
 class DuplicateRequest(Conflict):

@@ -27,6 +27,7 @@ from services.subscriptions import (
     metrics,
     operator_endpoints,
     outbox,
+    temporary_vehicle_endpoints,
     vehicle_endpoints,
 )
 from services.subscriptions.config import SubscriptionsSettings, get_settings
@@ -43,9 +44,11 @@ ROUTERS = (
     catalog_endpoints.router,
     catalog_endpoints.operator_router,
     vehicle_endpoints.router,
+    temporary_vehicle_endpoints.router,
     endpoints.router,
     operator_endpoints.router,
     internal_endpoints.router,
+    temporary_vehicle_endpoints.internal_router,
     erasure_endpoints.router,
 )
 

@@ -28,6 +28,9 @@ class Base(DeclarativeBase):
 
 __all__ = ["BLOCKING_STATUSES", "RUNNING_STATUSES", "STATUSES"]
 MAX_VEHICLES = 2
+# A temporary vehicle: `active` until its last day is over (`ended`) or its owner removes it.
+TEMPORARY_STATUSES = ("active", "removed", "ended")
+MAX_TEMPORARY_DAYS = 14
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -261,14 +264,45 @@ class AuditEntry(Base):
     request_key: Mapped[str | None] = mapped_column(String(100))
 
 
-OUTBOX_KINDS = ("start", "modification")
+class TemporaryVehicle(Base):
+    """A rental or a loaner on an active subscription for a few days (14 at most), outside the
+    two-vehicle limit. The plate check accepts it only from `start_date` to `end_date`
+    (inclusive, Montréal days); its workflow (`temporary-vehicle-<id>`) marks it `ended` when
+    the last day is over, or it is `removed` earlier by its owner."""
+
+    __tablename__ = "temporary_vehicles"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[str] = mapped_column(String(36), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    make: Mapped[str] = mapped_column(String(60))
+    model: Mapped[str] = mapped_column(String(60))
+    color: Mapped[str] = mapped_column(String(40))
+    plate: Mapped[str] = mapped_column(String(7), index=True)
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    status: Mapped[str] = mapped_column(String(8), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint(_one_of("status", TEMPORARY_STATUSES), "status"),
+        CheckConstraint("end_date >= start_date", "dates_in_order"),
+    )
+
+
+OUTBOX_KINDS = ("start", "modification", "temporary")
 
 
 class LifecycleOutbox(Base):
     """What the workflow must hear of, written in the same transaction as the row it concerns.
 
     `start`: the request's workflow is to be started; `modification`: its workflow is to be told
-    of a modification request. The request's own answer does it at once and deletes the entry;
+    of a modification request; `temporary`: the temporary vehicle's workflow (its end
+    timer) is to be started. The request's own answer does it at once and deletes the entry;
     when that process dies first, the relay (`outbox.py`) does it within seconds.
     """
 
@@ -280,6 +314,7 @@ class LifecycleOutbox(Base):
     )
     kind: Mapped[str] = mapped_column(String(16))
     modification_id: Mapped[str | None] = mapped_column(String(36))
+    temporary_vehicle_id: Mapped[str | None] = mapped_column(String(36))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import utcnow
 from servicekit.errors import DomainError
-from services.subscriptions import service
+from services.subscriptions import service, temporary_timer
 from services.subscriptions.dependencies import Components
 from services.subscriptions.errors import InvalidTransition, WorkflowNotFound, WorkflowUnavailable
 from services.subscriptions.lifecycle import Actor, SubscriptionLifecycle, workflow_input
-from services.subscriptions.models import BLOCKING_STATUSES, LifecycleOutbox
+from services.subscriptions.models import BLOCKING_STATUSES, LifecycleOutbox, TemporaryVehicle
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,20 @@ def add_modification(
     return entry
 
 
+def add_temporary_vehicle(
+    session: AsyncSession, subscription_id: str, temporary_vehicle_id: str
+) -> LifecycleOutbox:
+    """In the temporary vehicle's transaction: its end timer is to be started."""
+    entry = LifecycleOutbox(
+        subscription_id=subscription_id,
+        kind="temporary",
+        temporary_vehicle_id=temporary_vehicle_id,
+        attempts=0,
+    )
+    session.add(entry)
+    return entry
+
+
 async def deliver(parts: Components, entry_id: int) -> None:
     """Do what the entry says, then delete it; a refusal no retry fixes withdraws the
     modification it concerns and is raised. `WorkflowUnavailable` leaves the entry."""
@@ -65,9 +79,14 @@ async def deliver(parts: Components, entry_id: int) -> None:
         kind, modification_id = entry.kind, entry.modification_id
         sub = await service.require(session, entry.subscription_id)
         start = workflow_input(sub, parts.settings)
+        temporary = await session.get(TemporaryVehicle, entry.temporary_vehicle_id or "")
+        timer = temporary_timer.timer_input(temporary) if temporary is not None else None
     try:
         if kind == "start":
             await parts.lifecycle.start(start)
+        elif kind == "temporary":
+            if timer is not None:  # else erased meanwhile: nothing left to end
+                await temporary_timer.start(parts.lifecycle, timer)
         else:
             await _tell_modification(parts, sub.id, sub.account_id, modification_id or "")
     except WorkflowUnavailable:

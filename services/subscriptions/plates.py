@@ -45,7 +45,8 @@ Index = dict[tuple[int, str], list[Entitlement]]
 
 
 class PlateIndex:
-    """(site, plate) -> entitlements of active subscriptions at licence-plate sites."""
+    """(site, plate) -> entitlements of active subscriptions at licence-plate sites, and of
+    their temporary vehicles (each within its own days)."""
 
     def __init__(self) -> None:
         self._index: Index | None = None
@@ -87,8 +88,11 @@ class PlateIndex:
             generation = self._generation
             async with sessions() as session:
                 rows = await repo.authorized_plates(session)
+                # A temporary vehicle's dates are checked on every answer, like a subscription's
+                # end: its plate is refused outside them even before its timer ends it.
+                temporary = await repo.authorized_temporary_plates(session)
             index: Index = {}
-            for site_id, plate, start, end in rows:
+            for site_id, plate, start, end in [*rows, *temporary]:
                 index.setdefault((site_id, plate), []).append(Entitlement(start, end))
             if generation == self._generation and self._may_keep():
                 self._index = index

@@ -1,7 +1,7 @@
 """All of subscriptions' SQL."""
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from services.subscriptions.models import (
     Site,
     Subscription,
     SubscriptionVehicle,
+    TemporaryVehicle,
     UserCategory,
     Vehicle,
 )
@@ -291,3 +292,31 @@ async def authorized_plates(
         .where(Subscription.status == Status.ACTIVE.value, Site.access_type == "plate")
     )
     return [(row[0], row[1], row[2], row[3]) for row in (await session.execute(query)).all()]
+
+
+async def authorized_temporary_plates(session: AsyncSession) -> list[tuple[int, str, date, date]]:
+    """(site, plate, first day, day after the last) of every active temporary vehicle of an
+    active subscription at a licence-plate site, within the subscription's own days."""
+    query = (
+        select(
+            Subscription.site_id,
+            TemporaryVehicle.plate,
+            TemporaryVehicle.start_date,
+            TemporaryVehicle.end_date,
+            Subscription.start_date,
+            Subscription.cancellation_effective,
+        )
+        .join(Subscription, Subscription.id == TemporaryVehicle.subscription_id)
+        .join(Site, Site.id == Subscription.site_id)
+        .where(
+            TemporaryVehicle.status == "active",
+            Subscription.status == Status.ACTIVE.value,
+            Site.access_type == "plate",
+        )
+    )
+    rows = []
+    for site_id, plate, first, last, sub_start, sub_end in (await session.execute(query)).all():
+        after = last + timedelta(days=1)  # the index's ends are exclusive
+        first = max(first, sub_start) if sub_start else first
+        rows.append((site_id, plate, first, min(after, sub_end) if sub_end else after))
+    return rows

@@ -159,6 +159,24 @@ class VehicleOut(BaseModel):
     plate: str
 
 
+class TemporaryVehicleIn(VehicleIn):
+    """« Véhicule temporaire »: a rental or a loaner and its days (inclusive, Montréal dates;
+    from today or later, 14 days at most: checked by `temporary_vehicles.add`)."""
+
+    start_date: FutureDate
+    end_date: date
+
+
+class TemporaryVehicleOut(VehicleOut):
+    subscription_id: str
+    start_date: date
+    end_date: date
+    status: Literal["active", "removed", "ended"]
+    status_label: Label
+    created_at: datetime
+    ended_at: datetime | None
+
+
 class ModificationCreated(BaseModel):
     modification_id: str
     modification_ids: list[str]
@@ -243,6 +261,8 @@ class SubscriptionOut(BaseModel):
     notice_days: int
     payment_method_id: str | None
     vehicles: list[VehicleOut]
+    # Outside the two-vehicle limit; the plate check accepts each only on its days.
+    temporary_vehicles: list[TemporaryVehicleOut] = Field(default_factory=list)
     refusal_reason: str | None
     cancellation_requested_for: date | None
     cancellation_effective: date | None

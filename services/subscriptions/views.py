@@ -27,6 +27,7 @@ from services.subscriptions.schemas import (
     SubscriptionOut,
     VehicleOut,
 )
+from services.subscriptions.temporary_vehicles import of_subscription, temporary_out
 from workflows.subscription.models import workflow_id
 
 
@@ -102,10 +103,12 @@ async def _details(session: AsyncSession, sub: Subscription) -> dict[str, object
     has_contract = await repo.has_contract(session, sub.id)
     setup = setup_state(sub, has_contract)
     label = {"status_label": bilingual(f"status.setup.{setup}")} if setup else {}
+    temporary = [temporary_out(v) for v in await of_subscription(session, sub.id)]
     return (
         _base(sub)
         | label
         | {
+            "temporary_vehicles": temporary,
             "setup": setup,
             "has_contract": has_contract,
             "pending_modification": modification_out(pending) if pending else None,

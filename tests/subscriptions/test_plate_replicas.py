@@ -102,3 +102,21 @@ async def test_a_replica_that_lost_its_listening_connection_still_answers_right(
     deleted = await client.delete(f"/v1/vehicles/{second['id']}", headers=user.headers)
     assert deleted.status_code == 204
     await seconds_until(other_replica, token, second["plate"], want=False)
+
+
+async def test_a_temporary_vehicle_added_and_removed_through_one_replica_reaches_the_other(
+    client, users, stack, other_replica
+):
+    from services.subscriptions.clock import today
+    from tests.subscriptions.test_temporary_vehicles import add_temporary
+
+    token = stack.platform.service_token
+    user = await users()
+    vehicle = await add_vehicle(client, user)
+    subscription_id = await active_row(client, stack, user, GATINEAU_DAS, [vehicle["id"]])
+    added = (await add_temporary(client, user, subscription_id, today(), today())).json()
+    await seconds_until(other_replica, token, added["plate"], want=True)
+
+    path = f"/v1/subscriptions/{subscription_id}/temporary-vehicles/{added['id']}"
+    assert (await client.delete(path, headers=user.headers)).status_code == 204
+    await seconds_until(other_replica, token, added["plate"], want=False)

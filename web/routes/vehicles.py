@@ -29,8 +29,11 @@ async def _page(
     status: int = 200,
 ) -> Response:
     vehicles = await account.call(subs.vehicles)
+    active = [s for s in await account.call(subs.subscriptions) if s.get("status") == "active"]
     context: dict[str, Any] = {
         "vehicles": vehicles,
+        # « Véhicule temporaire »: outside the two, added and removed on each subscription's page
+        "active_subscriptions": active,
         "can_add": len(vehicles) < MAX_VEHICLES,
         "editing": None,
         "vehicle_errors": {},
