@@ -32,29 +32,21 @@ from common import (
     run_python,
 )
 from inbox import IDENTITY, MAIL, Mailbox, signup
+from ports import PORT, port_env, procfile, url
 
 T = TypeVar("T")
 
 
-# The embedded mode's fixed ports (Procfile, mailcatcher and Temporal dev-server defaults).
-PORTS = {
-    8000: "web",
-    8001: "identity",
-    8002: "subscriptions",
-    8003: "payments",
-    1025: "mail catcher (SMTP)",
-    8025: "mail catcher (HTTP)",
-    7233: "Temporal frontend",
-    8233: "Temporal Web UI",
-}
+# The stack's ports (bench/ports.py: free ones unless BENCH_FIXED_PORTS=1), by port.
+PORTS = {port: name for name, port in PORT.items()}
 # Component -> URL answering when it is up; the worker is detected by a delivered email instead.
 HTTP_CHECKS = {
-    "web": f"http://{HOST}:8000/healthz",
+    "web": f"{url('web')}/healthz",
     "identity": f"{IDENTITY}/readyz",
-    "subscriptions": f"http://{HOST}:8002/readyz",
-    "payments": f"http://{HOST}:8003/readyz",
+    "subscriptions": f"{url('subscriptions')}/readyz",
+    "payments": f"{url('payments')}/readyz",
     "mail": f"{MAIL}/healthz",
-    "temporal_ui": f"http://{HOST}:8233/",
+    "temporal_ui": f"{url('temporal_ui')}/",
 }
 COMPONENTS = [*HTTP_CHECKS, "worker"]
 PROCFILE_NAMES = ["temporal", "mail", "identity", "subscriptions", "payments", "worker", "web"]
@@ -88,7 +80,7 @@ def busy_ports() -> list[str]:
 
 def stack_env(data: Path) -> dict[str, str]:
     """The environment that sends every database, key, mail and Temporal file into `data`."""
-    env = dict(os.environ)
+    env = dict(os.environ) | port_env()
     env.update(
         IDENTITY_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'identity.db'}",
         SUBSCRIPTIONS_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'subscriptions.db'}",
@@ -259,8 +251,8 @@ def require_free_ports() -> None:
     busy = busy_ports()
     if busy:
         raise SystemExit(
-            "bench: these ports must be free (is `make run` or another stack running?): "
-            + ", ".join(busy)
+            "bench: these ports must be free (with BENCH_FIXED_PORTS=1: is `make run` or "
+            "another stack running?): " + ", ".join(busy)
         )
 
 
@@ -316,7 +308,9 @@ def embedded_stack(
             names.remove("web")
             results["web_not_ready"] = web_problem
         (data / "empty.env").write_text("")  # so a developer's .env cannot redirect the stack
-        command = [executable("honcho"), "start", "-f", "Procfile", "-e", str(data / "empty.env")]
+        (data / "Procfile").write_text(procfile((ROOT / "Procfile").read_text()))
+        command = [executable("honcho"), "start", "-f", str(data / "Procfile")]
+        command += ["-d", str(ROOT), "-e", str(data / "empty.env")]
         if web_problem:
             command += names
         with log_path.open("wb") as log:
