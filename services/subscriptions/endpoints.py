@@ -32,7 +32,7 @@ AFTER_REQUEST_COMMIT = "after-request-commit"
 
 async def owner_view(parts: Components, principal_id: str, subscription_id: str) -> SubscriptionOut:
     """The subscription as it is now, read in a fresh transaction."""
-    async with parts.transaction() as session:
+    async with parts.read_transaction() as session:
         sub = await repo.owned_subscription(session, principal_id, subscription_id)
         assert sub is not None
         return await subscription_out(session, sub)

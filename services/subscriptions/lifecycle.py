@@ -39,6 +39,7 @@ from workflows.subscription.models import (
     ModificationDecision,
     ModificationRequest,
     PaymentMethodUpdated,
+    RecordedDecision,
     SubscriptionInput,
     Withdrawal,
     workflow_id,
@@ -114,6 +115,12 @@ class Lifecycle:
         """Tell the workflow the card was replaced (it retries what is owed in its own time)."""
         handle = await self._handle(subscription_id)
         await _delivered(handle.signal(SubscriptionWorkflow.payment_method_updated, arg))
+
+    async def decision_recorded(self, subscription_id: str, arg: RecordedDecision) -> None:
+        """Tell the workflow the decision the service recorded (a signal: Temporal stores it
+        and answers without waiting for the worker)."""
+        handle = await self._handle(subscription_id)
+        await _delivered(handle.signal(SubscriptionWorkflow.decision_recorded, arg))
 
     async def _handle(self, subscription_id: str) -> Handle:
         client = await self.client()
@@ -197,6 +204,10 @@ class SubscriptionLifecycle:
             modification_id=modification_id,
         )
         return await self._update(SubscriptionWorkflow.decide_modification, arg)
+
+    async def decision_recorded(self, arg: RecordedDecision) -> None:
+        """The operator's decision, already recorded by the service."""
+        await self._reach(lambda: self._lifecycle.decision_recorded(self._id, arg))
 
     async def payment_method_updated(self, account_id: str) -> None:
         """The user replaced the card: what is owed is tried again at once."""

@@ -261,15 +261,16 @@ class AuditEntry(Base):
     request_key: Mapped[str | None] = mapped_column(String(100))
 
 
-OUTBOX_KINDS = ("start", "modification")
+OUTBOX_KINDS = ("start", "modification", "decision")
 
 
 class LifecycleOutbox(Base):
     """What the workflow must hear of, written in the same transaction as the row it concerns.
 
     `start`: the request's workflow is to be started; `modification`: its workflow is to be told
-    of a modification request. The request's own answer does it at once and deletes the entry;
-    when that process dies first, the relay (`outbox.py`) does it within seconds.
+    of a modification request; `decision`: of the operator's decision, recorded here. The
+    request's own answer does it at once and deletes the entry; when that process dies first,
+    the relay (`outbox.py`) does it within seconds.
     """
 
     __tablename__ = "lifecycle_outbox"

@@ -24,7 +24,8 @@ from services.subscriptions import service
 from services.subscriptions.dependencies import Components
 from services.subscriptions.errors import InvalidTransition, WorkflowNotFound, WorkflowUnavailable
 from services.subscriptions.lifecycle import SubscriptionLifecycle, workflow_input
-from services.subscriptions.models import BLOCKING_STATUSES, LifecycleOutbox
+from services.subscriptions.models import BLOCKING_STATUSES, LifecycleOutbox, Subscription
+from workflows.subscription.models import RecordedDecision, SubscriptionSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +56,17 @@ def add_modification(
     return entry
 
 
+def add_decision(session: AsyncSession, subscription_id: str) -> LifecycleOutbox:
+    """In the decision's transaction: the workflow is to be told of it."""
+    entry = LifecycleOutbox(subscription_id=subscription_id, kind="decision", attempts=0)
+    session.add(entry)
+    return entry
+
+
 async def deliver(parts: Components, entry_id: int) -> None:
     """Do what the entry says, then delete it; a refusal no retry fixes withdraws the
     modification it concerns and is raised. `WorkflowUnavailable` leaves the entry."""
-    async with parts.transaction() as session:
+    async with parts.read_transaction() as session:
         entry = await session.get(LifecycleOutbox, entry_id)
         if entry is None:
             return  # delivered by someone else meanwhile
@@ -68,6 +76,8 @@ async def deliver(parts: Components, entry_id: int) -> None:
     try:
         if kind == "start":
             await parts.lifecycle.start(start)
+        elif kind == "decision":
+            await lifecycle_of(parts, sub.id).decision_recorded(recorded_decision(sub))
         else:
             await _tell_modification(parts, sub.id, sub.account_id, modification_id or "")
     except WorkflowUnavailable:
@@ -91,7 +101,7 @@ async def _tell_modification(
 
 async def start_now(parts: Components, subscription_id: str) -> bool:
     """Start the subscription's workflow from its outbox entry, if one waits (True then)."""
-    async with parts.transaction() as session:
+    async with parts.read_transaction() as session:
         query = select(LifecycleOutbox.id).where(
             LifecycleOutbox.subscription_id == subscription_id, LifecycleOutbox.kind == "start"
         )
@@ -110,6 +120,21 @@ async def abandon(parts: Components, entry_ids: list[int]) -> None:
             if entry is not None:
                 await service.withdraw_modification(session, entry.modification_id or "")
                 await _delete(session, entry_id)
+
+
+def recorded_decision(sub: Subscription) -> RecordedDecision:
+    """What the workflow adopts of a decided request (ids, status and terms: no personal data)."""
+    snapshot = SubscriptionSnapshot(
+        status=sub.status,
+        start_date=sub.start_date,
+        cancellation_effective=sub.cancellation_effective,
+        billing_mode=sub.billing_mode,
+        offering_id=sub.offering_id,
+        monthly_price_cents=sub.monthly_price_cents,
+        account_id=sub.account_id,
+        payment_method_id=sub.payment_method_id,
+    )
+    return RecordedDecision(snapshot=snapshot, reason=sub.refusal_reason)
 
 
 def lifecycle_of(parts: Components, subscription_id: str) -> SubscriptionLifecycle:
@@ -134,7 +159,7 @@ class _Recovery:
 async def _missing(parts: Components, subscription_id: str) -> DomainError:
     """No workflow and none to start: over (the state changed meanwhile), or lost (said loudly,
     never hidden behind `invalid_transition`)."""
-    async with parts.transaction() as session:
+    async with parts.read_transaction() as session:
         sub = await service.require(session, subscription_id)
         status = sub.status
     if status not in BLOCKING_STATUSES:
@@ -158,7 +183,7 @@ async def _postpone(parts: Components, entry_id: int) -> None:
 
 async def relay_once(parts: Components) -> int:
     """Deliver the entries whose request did not (its process died); how many were done."""
-    async with parts.transaction() as session:
+    async with parts.read_transaction() as session:
         query = (
             select(LifecycleOutbox.id)
             .where(
