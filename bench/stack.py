@@ -31,6 +31,7 @@ from common import (
     executable,
     run_python,
 )
+from databases import database_urls
 from inbox import IDENTITY, MAIL, Mailbox, signup
 from ports import PORT, port_env, procfile, url
 
@@ -284,9 +285,12 @@ def embedded_stack(
     prefix: str,
     log_name: str,
     prepare: Callable[[dict[str, str]], None] | None = None,
+    database_url: str | None = None,
 ) -> Iterator[Running]:
     """Migrate a fresh temporary data folder, run `prepare(env)`, start honcho, yield; then stop
     the process group, keep honcho's log as bench/results/`log_name` and remove the folder.
+    `database_url` (a PostgreSQL server): the services' databases are fresh ones there instead
+    of SQLite files, dropped at the end (`bench/databases.py`).
 
     A BenchError raised inside is recorded as results["error"]; results["shutdown"] says how the
     stack stopped.
@@ -295,8 +299,9 @@ def embedded_stack(
     log_path = data / "honcho.log"
     honcho: subprocess.Popen[bytes] | None = None
     running: Running | None = None
+    databases = contextlib.ExitStack()
     try:
-        env = stack_env(data)
+        env = stack_env(data) | databases.enter_context(database_urls(data, database_url))
         migrate(env)
         if prepare is not None:
             prepare(env)
@@ -332,6 +337,7 @@ def embedded_stack(
             started = running.started if running else []
             started.extend(p for p in tree(honcho.pid) if p not in started)
             results["shutdown"] = stop(honcho, started)
+        databases.close()
         if log_path.exists():
             RESULTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(log_path, RESULTS / log_name)
