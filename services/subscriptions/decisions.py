@@ -18,8 +18,9 @@ import uuid
 from servicekit.faults import crash_point
 from servicekit.lifecycle import Action
 from services.subscriptions import outbox, service, transitions
+from services.subscriptions import repository as repo
 from services.subscriptions.dependencies import Components
-from services.subscriptions.errors import WorkflowUnavailable
+from services.subscriptions.errors import SubscriptionNotFound, WorkflowUnavailable
 from services.subscriptions.schemas import DecisionIn, TransitionIn
 from workflows.subscription.models import workflow_id
 
@@ -45,7 +46,11 @@ async def record(
 ) -> None:
     """Decide in one transaction, then tell the workflow (or leave it to the relay)."""
     async with parts.transaction() as session:
-        sub = await service.require(session, subscription_id)
+        # The row lock first: a decision racing this one is seen decided (409 not_pending, or
+        # the same form's answer), never as a transition refused later.
+        sub = await repo.subscription(session, subscription_id, lock=True)
+        if sub is None:
+            raise SubscriptionNotFound()
         await service.check_decision(session, sub, body)
         change = transition_of(subscription_id, operator_id, body)
         await transitions.apply(session, parts.plates, subscription_id, change)
