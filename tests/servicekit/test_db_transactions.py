@@ -90,7 +90,7 @@ async def test_a_read_transaction_on_the_services_database_refuses_writes(
         async with read_transaction(sessions) as session:
             count = (await session.execute(text("SELECT count(*) FROM accounts"))).scalar_one()
             assert count >= 0
-        with pytest.raises(DBAPIError, match="(?i)read-?only"):
+        with pytest.raises(DBAPIError, match=r"(?i)read-?only"):
             async with read_transaction(sessions) as session:
                 await session.execute(text("UPDATE accounts SET email = email"))
         async with transaction(sessions) as session:  # the pooled connection writes again
