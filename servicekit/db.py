@@ -116,6 +116,12 @@ async def transaction(
         await session.commit()
 
 
+async def reading_only(session: AsyncSession) -> None:
+    """Make the session's next transaction read-only (call it before its first query): for a
+    request that reads first, commits, then writes (login)."""
+    await session.connection(execution_options=READ_ONLY_OPTIONS)
+
+
 def read_transaction(
     maker: async_sessionmaker[AsyncSession],
 ) -> AbstractAsyncContextManager[AsyncSession]:
