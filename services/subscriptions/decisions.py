@@ -5,14 +5,13 @@ to change the state: the operator's click waited for a workflow task, an activit
 internal transition and a second workflow task, all queued behind the lifecycles the worker was
 running (p50 2.1 s, p99 6.9 s at 20 in flight: issue 14). Now the decision is one transaction
 here: the checks (pending, a refusal's reason, a space left, under the offering's row lock), the
-state change with its audit entry, and a `decision` outbox entry. After the commit the request
-signals `decision_recorded` (Temporal stores a signal without waiting for the worker) and
+state change with its audit entry, and a `decision` outbox entry. Once the answer is sent the
+request signals `decision_recorded` (Temporal stores a signal without waiting for the worker) and
 deletes the entry; when the process dies first, the relay does it (`outbox.py`,
 docs/crash-safety.md). The workflow adopts the decision; billing, the contract and the emails
 follow in it, as they did after the update.
 """
 
-import logging
 import uuid
 
 from servicekit.faults import crash_point
@@ -20,11 +19,10 @@ from servicekit.lifecycle import Action
 from services.subscriptions import outbox, service, transitions
 from services.subscriptions import repository as repo
 from services.subscriptions.dependencies import Components
-from services.subscriptions.errors import SubscriptionNotFound, WorkflowUnavailable
+from services.subscriptions.errors import SubscriptionNotFound
 from services.subscriptions.schemas import DecisionIn, TransitionIn
 from workflows.subscription.models import workflow_id
 
-log = logging.getLogger(__name__)
 # Between the decision's commit and the signal to its workflow (the crash tests).
 AFTER_DECISION_COMMIT = "after-decision-commit"
 
@@ -43,8 +41,9 @@ def transition_of(subscription_id: str, operator_id: str, body: DecisionIn) -> T
 
 async def record(
     parts: Components, subscription_id: str, operator_id: str, body: DecisionIn
-) -> None:
-    """Decide in one transaction, then tell the workflow (or leave it to the relay)."""
+) -> int:
+    """Decide in one transaction; the id of the outbox entry that tells the workflow (the
+    caller delivers it once its answer is sent: `outbox.deliver_after_answer`)."""
     async with parts.transaction() as session:
         # The row lock first: a decision racing this one is seen decided (409 not_pending, or
         # the same form's answer), never as a transition refused later.
@@ -56,7 +55,4 @@ async def record(
         await transitions.apply(session, parts.plates, subscription_id, change)
         entry = outbox.add_decision(session, subscription_id)
     crash_point(AFTER_DECISION_COMMIT)
-    try:
-        await outbox.deliver(parts, entry.id)
-    except WorkflowUnavailable:
-        log.warning("decision on %s recorded; its workflow is told by the relay", subscription_id)
+    return entry.id

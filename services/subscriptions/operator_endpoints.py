@@ -2,7 +2,7 @@
 
 import json
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from pydantic_core import PydanticCustomError
 from starlette.datastructures import QueryParams
 
@@ -86,10 +86,14 @@ async def subscription_contract(
 
 @router.post("/subscriptions/{subscription_id}/decision", response_model=OperatorSubscriptionOut)
 async def decide(
-    subscription_id: str, body: DecisionIn, parts: ComponentsDep, operator: OperatorPrincipal
+    subscription_id: str,
+    body: DecisionIn,
+    parts: ComponentsDep,
+    operator: OperatorPrincipal,
+    after: BackgroundTasks,
 ) -> OperatorSubscriptionOut:
     """Approve, or refuse with a reason shown to the user: recorded here, answered at once;
-    the workflow is told after the commit (`decisions.py`) and issues the contract, bills and
+    the workflow is told once the answer is sent (`decisions.py`) and issues the contract, bills and
     emails in its own time ("approved, contract on its way").
 
     Idempotent with the form's `idempotency_key`: the same operator's same decision sent again
@@ -99,7 +103,8 @@ async def decide(
     if key and await _already_decided(parts, subscription_id, operator.account_id, body):
         return await detail(parts, subscription_id)
     try:
-        await decisions.record(parts, subscription_id, operator.account_id, body)
+        entry_id = await decisions.record(parts, subscription_id, operator.account_id, body)
+        after.add_task(outbox.deliver_after_answer, parts, entry_id)
     except NotPending:
         # The same key a moment ago, committed meanwhile: its answer, not not_pending.
         if not (key and await _already_decided(parts, subscription_id, operator.account_id, body)):

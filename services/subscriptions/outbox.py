@@ -92,6 +92,18 @@ async def deliver(parts: Components, entry_id: int) -> None:
         await _delete(session, entry_id)
 
 
+async def deliver_after_answer(parts: Components, entry_id: int) -> None:
+    """`deliver` once the answer is sent (a background task): Temporal's answer, slow when the
+    machine is busy, is kept out of the request's latency. What fails here stays for the relay
+    (`WorkflowUnavailable`) or was already handled by `deliver` (a refusal)."""
+    try:
+        await deliver(parts, entry_id)
+    except WorkflowUnavailable:
+        log.info("outbox entry %s left to the relay: Temporal unavailable", entry_id)
+    except DomainError as exc:
+        log.warning("outbox entry %s refused after the answer: %s", entry_id, exc.code)
+
+
 async def _tell_modification(
     parts: Components, subscription_id: str, account_id: str, modification_id: str
 ) -> None:
