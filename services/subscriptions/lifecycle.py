@@ -1,11 +1,12 @@
 """Subscriptions' side of the subscription lifecycle: a typed client of `SubscriptionWorkflow`.
 
-`Lifecycle` starts the workflow and runs its updates and signal by method reference (never by
+`Lifecycle` starts the workflow and runs its updates and signals by method reference (never by
 string name); `SubscriptionLifecycle` is one subscription's actions, in the service's words
-(`decide`, `withdraw`, `schedule_cancellation`, ...), building the workflow's payloads itself.
-When the workflow is not found it asks its `Recovery` (the outbox) to start it, then tries
-once more. The workflow decides and waits; it writes every state change back through the
-internal transitions endpoint, so the database stays the source of truth.
+(`decision_recorded`, `withdraw`, `schedule_cancellation`, ...), building the workflow's
+payloads itself. When the workflow is not found it asks its `Recovery` (the outbox) to start
+it, then tries once more. The workflow writes every state change it makes back through the
+internal transitions endpoint; the operator's decision the service records itself and signals
+(`decisions.py`): the database stays the source of truth.
 """
 
 import logging
@@ -34,7 +35,6 @@ from services.subscriptions.models import Subscription
 from workflows.subscription.models import (
     CancellationRequest,
     CancellationWithdrawal,
-    Decision,
     LifecycleState,
     ModificationDecision,
     ModificationRequest,
@@ -158,21 +158,6 @@ class SubscriptionLifecycle:
         self, lifecycle: Lifecycle, subscription_id: str, recovery: Recovery | None = None
     ) -> None:
         self._lifecycle, self._id, self._recovery = lifecycle, subscription_id, recovery
-
-    async def decide(
-        self,
-        operator_id: str,
-        decision: DecisionKind,
-        reason: str | None,
-        request_key: str | None = None,
-    ) -> LifecycleState:
-        """The operator approves or refuses the pending request; the same form key sent again
-        while the first is in flight joins it (one update id)."""
-        arg = Decision(
-            decision=decision, operator_id=operator_id, reason=reason, request_key=request_key
-        )
-        update_id = f"decide:{operator_id}:{request_key}" if request_key else None
-        return await self._update(SubscriptionWorkflow.decide, arg, update_id)
 
     async def withdraw(self, account_id: str) -> LifecycleState:
         """The user withdraws the pending request."""
