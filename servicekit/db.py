@@ -1,5 +1,6 @@
 """Database plumbing every service shares: declarative base, engine, one transaction per request."""
 
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
@@ -7,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -100,9 +101,9 @@ async def transaction(
     deferred `BEGIN` on a `query_only` connection, so it never takes or waits for the write lock
     (WAL readers see the last commit); on PostgreSQL it is `READ ONLY`. A write in it fails.
     """
-    async with maker() as session:
-        if readonly:
-            await session.connection(execution_options=READ_ONLY_OPTIONS)
+    # The read-only engine shares the pool; the connection is taken at the first query, as for
+    # a write transaction, not held while the request does something else first.
+    async with maker(bind=_read_only_engine(maker)) if readonly else maker() as session:
         try:
             yield session
         except DomainError as exc:
@@ -114,6 +115,21 @@ async def transaction(
         # Outside the handlers: a failed commit is reported as itself (closing the session rolls
         # back what is left), never masked by a rollback of a transaction that did commit.
         await session.commit()
+
+
+_READ_ONLY_ENGINES: "weakref.WeakKeyDictionary[Engine, AsyncEngine]" = weakref.WeakKeyDictionary()
+
+
+def _read_only_engine(maker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The maker's engine with the read-only execution options (made once per engine: each
+    one registers its own connect listener)."""
+    engine: AsyncEngine = maker.kw["bind"]
+    found = _READ_ONLY_ENGINES.get(engine.sync_engine)
+    if found is None:
+        found = _READ_ONLY_ENGINES[engine.sync_engine] = engine.execution_options(
+            **READ_ONLY_OPTIONS
+        )
+    return found
 
 
 async def reading_only(session: AsyncSession) -> None:
