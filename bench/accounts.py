@@ -35,13 +35,17 @@ from typing import Any
 import httpx
 from common import (
     BenchError,
+    begin_waits,
     finish_report,
     fmt,
+    load_average,
     machine,
     run_pool,
     save_results,
     summary_ms,
+    waits_between,
 )
+from databases import kind
 from inbox import (
     IDENTITY,
     PASSWORD,
@@ -56,6 +60,7 @@ from stack import (
     tree_memory,
     wait_for_startup,
 )
+from targets import accounts_targets
 
 # --------------------------------------------------------------------------- the measurements
 
@@ -90,7 +95,9 @@ async def measure_signups(
             sent_at[email] = started
             response_s.append(time.monotonic() - started)
 
+    load_before, waits_before = load_average(), await begin_waits(http, IDENTITY)
     wall = await run_pool(count, concurrency, one)
+    load_after, waits_after = load_average(), await begin_waits(http, IDENTITY)
     missing = await mailbox.wait_for(set(sent_at), time.monotonic() + wait_s)
     delivered = [e for e in emails if e in sent_at and e in mailbox.arrivals]
     email_s = [mailbox.arrivals[e].seen - sent_at[e] for e in delivered]
@@ -99,6 +106,8 @@ async def measure_signups(
     result = {
         "requests": count,
         "concurrency": concurrency,
+        "load_average": [load_before, load_after],
+        "identity_begin_waits": waits_between(waits_before, waits_after),
         "statuses": statuses,
         "requests_wall_s": round(wall, 2),
         "requests_per_s": round(count / wall, 1) if wall else None,
@@ -134,8 +143,12 @@ async def measure_logins(
         if key == "200":
             latencies.append(time.monotonic() - started)
 
+    load_before, waits_before = load_average(), await begin_waits(http, IDENTITY)
     wall = await run_pool(total, len(accounts), one)
+    load_after, waits_after = load_average(), await begin_waits(http, IDENTITY)
     return {
+        "load_average": [load_before, load_after],
+        "identity_begin_waits": waits_between(waits_before, waits_after),
         "logins": total,
         "concurrent_users": len(accounts),
         "statuses": statuses,
@@ -236,7 +249,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": machine(),
         "parameters": vars(args),
     }
-    with embedded_stack(results, "bench-accounts-", "accounts-honcho.log") as stack:
+    with embedded_stack(
+        results, "bench-accounts-", "accounts-honcho.log", database_url=args.database_url
+    ) as stack:
         stack.run(measure(args, stack.honcho, stack.launched, stack.expected, results))
     results["argon2"] = argon2_figures()
     return results
@@ -323,6 +338,7 @@ def report(results: dict[str, Any]) -> str:
             f"  {a['variant']}: t={a['time_cost']}, m={a['memory_kib']} KiB, "
             f"p={a['parallelism']} (one hash here: {a['one_hash_ms_median']} ms)"
         )
+    lines += accounts_targets(results, kind(results["parameters"].get("database_url")))
     return finish_report(lines, results, "accounts")
 
 
@@ -335,6 +351,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--idle", type=float, default=5.0, help="seconds at rest before RSS")
     parser.add_argument("--startup-timeout", type=float, default=120.0)
     parser.add_argument("--email-timeout", type=float, default=120.0)
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server (postgresql+asyncpg://...): the services' databases are fresh "
+        "ones there instead of SQLite files",
+    )
     return parser.parse_args(argv)
 
 

@@ -28,7 +28,6 @@ from billing_probes import (
     worker_log_problems,
 )
 from common import (
-    HOST,
     BenchError,
     call,
 )
@@ -39,13 +38,14 @@ from inbox import (
     signup,
     verify,
 )
+from ports import url
 from stack import (
     Running,
 )
 
 from servicekit.clock import today as today_in_montreal
 
-PAYMENTS = f"http://{HOST}:8003"
+PAYMENTS = url("payments")
 
 
 MONTHLY_CENTS = 6500

@@ -43,6 +43,7 @@ from inbox import (
     MAIL,
     Mailbox,
 )
+from ports import procfile, url
 from stack import (
     migrate,
     require_free_ports,
@@ -63,9 +64,9 @@ from subscriptions_setup import (
 READY = {
     "temporal": None,
     "mail": f"{MAIL}/healthz",
-    "identity": "http://127.0.0.1:8001/readyz",
+    "identity": f"{url('identity')}/readyz",
     "subscriptions": f"{SUBSCRIPTIONS}/readyz",
-    "payments": "http://127.0.0.1:8003/readyz",
+    "payments": f"{url('payments')}/readyz",
     "worker": None,
 }
 EMAILS = ("subscription_received", "subscription_approved")
@@ -77,7 +78,7 @@ class Supervisor:
     def __init__(self, env: dict[str, str], data: Path) -> None:
         self.env, self.data = env, data
         self.commands = {}
-        for line in (ROOT / "Procfile").read_text().splitlines():
+        for line in procfile((ROOT / "Procfile").read_text()).splitlines():
             name, _, command = line.partition(":")
             if name.strip() in READY:
                 self.commands[name.strip()] = shlex.split(command.strip())

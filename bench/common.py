@@ -132,6 +132,57 @@ def fmt(value: Any, unit: str = "") -> str:
     return "-" if value is None else f"{value}{unit}"
 
 
+def load_average() -> float:
+    """The machine's 1-minute load average now (shared machine: say it with each figure)."""
+    return round(os.getloadavg()[0], 2)
+
+
+async def begin_waits(http: httpx.AsyncClient, base_url: str) -> dict[str, Any]:
+    """A service's `db_begin_wait_seconds` (SQLite: time to BEGIN, the write queue included)
+    from its `/metrics`: count and sum per mode, and how many write BEGINs waited over 100 ms.
+    Cumulative since the service started: callers subtract two readings."""
+    found: dict[str, Any] = {}
+    try:
+        text = (await http.get(f"{base_url}/metrics")).text
+    except httpx.HTTPError:
+        return found
+    for line in text.splitlines():
+        if not line.startswith("db_begin_wait_seconds"):
+            continue
+        name, _, value = line.rpartition(" ")
+        mode = "write" if 'mode="write"' in name else "read"
+        entry = found.setdefault(mode, {})
+        if name.startswith("db_begin_wait_seconds_count"):
+            entry["count"] = float(value)
+        elif name.startswith("db_begin_wait_seconds_sum"):
+            entry["sum_s"] = float(value)
+        elif 'le="0.1"' in name:
+            entry["within_100ms"] = float(value)
+    return found
+
+
+def waits_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """Per mode: BEGINs, their mean wait (ms) and how many waited over 100 ms, in the interval."""
+    out: dict[str, Any] = {}
+    for mode, end in after.items():
+        start = before.get(mode, {})
+        count = end.get("count", 0) - start.get("count", 0)
+        total = end.get("sum_s", 0) - start.get("sum_s", 0)
+        fast = end.get("within_100ms", 0) - start.get("within_100ms", 0)
+        out[mode] = {
+            "begins": int(count),
+            "mean_ms": round(total / count * 1000, 2) if count else None,
+            "over_100ms": int(count - fast),
+        }
+    return out
+
+
+def target_line(label: str, measured: str, target: str, met: bool | None) -> str:
+    """One figure beside its target, and whether it is met."""
+    verdict = "-" if met is None else ("met" if met else "NOT MET")
+    return f"  {label:<44}{measured:>22}   target {target:<22}{verdict}"
+
+
 def machine() -> dict[str, Any]:
     return {
         "python": platform.python_version(),

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 import httpx
-from common import HOST
+from ports import url
 
-IDENTITY = f"http://{HOST}:8001"
+IDENTITY = url("identity")
 
 
-MAIL = f"http://{HOST}:8025"
+MAIL = url("mail")
 
 
 PASSWORD = "Bench-passphrase-7f3k"

@@ -25,6 +25,7 @@ from load import (
     start_bare,
     stop_bare,
 )
+from ports import PORT
 from subscriptions_setup import (
     SUBSCRIPTIONS,
     User,
@@ -81,7 +82,7 @@ async def measure_plate_check(
                 await asyncio.sleep(0.1)
         targets = {
             "plate_check": (
-                8002,
+                PORT["subscriptions"],
                 [f"/v1/plate-check?site_id={PLATE_SITE}&plate={p}" for p in plates],
             ),
             "bare_fastapi": (port, ["/constant"]),

@@ -31,30 +31,23 @@ from common import (
     executable,
     run_python,
 )
+from databases import database_urls
 from inbox import IDENTITY, MAIL, Mailbox, signup
+from ports import PORT, port_env, procfile, url
 
 T = TypeVar("T")
 
 
-# The embedded mode's fixed ports (Procfile, mailcatcher and Temporal dev-server defaults).
-PORTS = {
-    8000: "web",
-    8001: "identity",
-    8002: "subscriptions",
-    8003: "payments",
-    1025: "mail catcher (SMTP)",
-    8025: "mail catcher (HTTP)",
-    7233: "Temporal frontend",
-    8233: "Temporal Web UI",
-}
+# The stack's ports (bench/ports.py: free ones unless BENCH_FIXED_PORTS=1), by port.
+PORTS = {port: name for name, port in PORT.items()}
 # Component -> URL answering when it is up; the worker is detected by a delivered email instead.
 HTTP_CHECKS = {
-    "web": f"http://{HOST}:8000/healthz",
+    "web": f"{url('web')}/healthz",
     "identity": f"{IDENTITY}/readyz",
-    "subscriptions": f"http://{HOST}:8002/readyz",
-    "payments": f"http://{HOST}:8003/readyz",
+    "subscriptions": f"{url('subscriptions')}/readyz",
+    "payments": f"{url('payments')}/readyz",
     "mail": f"{MAIL}/healthz",
-    "temporal_ui": f"http://{HOST}:8233/",
+    "temporal_ui": f"{url('temporal_ui')}/",
 }
 COMPONENTS = [*HTTP_CHECKS, "worker"]
 PROCFILE_NAMES = ["temporal", "mail", "identity", "subscriptions", "payments", "worker", "web"]
@@ -88,7 +81,7 @@ def busy_ports() -> list[str]:
 
 def stack_env(data: Path) -> dict[str, str]:
     """The environment that sends every database, key, mail and Temporal file into `data`."""
-    env = dict(os.environ)
+    env = dict(os.environ) | port_env()
     env.update(
         IDENTITY_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'identity.db'}",
         SUBSCRIPTIONS_DATABASE_URL=f"sqlite+aiosqlite:///{data / 'subscriptions.db'}",
@@ -259,8 +252,8 @@ def require_free_ports() -> None:
     busy = busy_ports()
     if busy:
         raise SystemExit(
-            "bench: these ports must be free (is `make run` or another stack running?): "
-            + ", ".join(busy)
+            "bench: these ports must be free (with BENCH_FIXED_PORTS=1: is `make run` or "
+            "another stack running?): " + ", ".join(busy)
         )
 
 
@@ -292,9 +285,12 @@ def embedded_stack(
     prefix: str,
     log_name: str,
     prepare: Callable[[dict[str, str]], None] | None = None,
+    database_url: str | None = None,
 ) -> Iterator[Running]:
     """Migrate a fresh temporary data folder, run `prepare(env)`, start honcho, yield; then stop
     the process group, keep honcho's log as bench/results/`log_name` and remove the folder.
+    `database_url` (a PostgreSQL server): the services' databases are fresh ones there instead
+    of SQLite files, dropped at the end (`bench/databases.py`).
 
     A BenchError raised inside is recorded as results["error"]; results["shutdown"] says how the
     stack stopped.
@@ -303,8 +299,9 @@ def embedded_stack(
     log_path = data / "honcho.log"
     honcho: subprocess.Popen[bytes] | None = None
     running: Running | None = None
+    databases = contextlib.ExitStack()
     try:
-        env = stack_env(data)
+        env = stack_env(data) | databases.enter_context(database_urls(data, database_url))
         migrate(env)
         if prepare is not None:
             prepare(env)
@@ -316,7 +313,9 @@ def embedded_stack(
             names.remove("web")
             results["web_not_ready"] = web_problem
         (data / "empty.env").write_text("")  # so a developer's .env cannot redirect the stack
-        command = [executable("honcho"), "start", "-f", "Procfile", "-e", str(data / "empty.env")]
+        (data / "Procfile").write_text(procfile((ROOT / "Procfile").read_text()))
+        command = [executable("honcho"), "start", "-f", str(data / "Procfile")]
+        command += ["-d", str(ROOT), "-e", str(data / "empty.env")]
         if web_problem:
             command += names
         with log_path.open("wb") as log:
@@ -338,6 +337,7 @@ def embedded_stack(
             started = running.started if running else []
             started.extend(p for p in tree(honcho.pid) if p not in started)
             results["shutdown"] = stop(honcho, started)
+        databases.close()
         if log_path.exists():
             RESULTS.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(log_path, RESULTS / log_name)

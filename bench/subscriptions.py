@@ -41,10 +41,13 @@ from typing import Any
 
 import httpx
 from common import (
+    begin_waits,
+    load_average,
     machine,
     run_pool,
     save_results,
     summary_ms,
+    waits_between,
 )
 from inbox import (
     Mailbox,
@@ -174,9 +177,13 @@ async def measure_lifecycle(
         total_s.append(t3 - t0)
         done_at.append(t3)
 
+    load_before, waits_before = load_average(), await begin_waits(http, SUBSCRIPTIONS)
     wall = await run_pool(n, args.in_flight, one)
+    load_after, waits_after = load_average(), await begin_waits(http, SUBSCRIPTIONS)
     active = len(total_s)
     return {
+        "load_average": [load_before, load_after],
+        "subscriptions_begin_waits": waits_between(waits_before, waits_after),
         "subscriptions": n,
         "in_flight": args.in_flight,
         "users": len(users),
@@ -327,7 +334,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "parameters": vars(args),
     }
     with embedded_stack(
-        results, "bench-subscriptions-", "subscriptions-honcho.log", prepare
+        results,
+        "bench-subscriptions-",
+        "subscriptions-honcho.log",
+        prepare,
+        database_url=args.database_url,
     ) as stack:
         stack.run(measure(args, stack, results))
     return results
@@ -351,6 +362,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--startup-timeout", type=float, default=120.0)
     parser.add_argument(
         "--only", choices=("plate", "lifecycle"), help="measure only the plate check or lifecycle"
+    )
+    parser.add_argument(
+        "--database-url",
+        help="a PostgreSQL server (postgresql+asyncpg://...): the services' databases are fresh "
+        "ones there instead of SQLite files",
     )
     parser.add_argument(
         "--generator",

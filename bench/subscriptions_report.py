@@ -8,9 +8,11 @@ from common import (
     finish_report,
     fmt,
 )
+from databases import kind
 from load import (
     PLATE_SITE,
 )
+from targets import lifecycle_targets
 
 
 def load_row(name: str, r: dict[str, Any]) -> str:
@@ -104,4 +106,6 @@ def report(results: dict[str, Any]) -> str:
                 f"  lifecycle at {round(lc['subscriptions_per_s'] / mw['workflows_per_s'] * 100)}"
                 "% of the minimal workflows' rate"
             )
+    if lc:
+        lines += lifecycle_targets(lc, kind(results["parameters"].get("database_url")))
     return finish_report(lines, results, "subscriptions")

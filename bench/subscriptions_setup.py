@@ -13,7 +13,6 @@ from typing import Any
 
 import httpx
 from common import (
-    HOST,
     BenchError,
     call,
     check_python,
@@ -26,10 +25,11 @@ from inbox import (
     signup,
     verify,
 )
+from ports import url
 
 from servicekit.clock import today
 
-SUBSCRIPTIONS = f"http://{HOST}:8002"
+SUBSCRIPTIONS = url("subscriptions")
 
 
 BENCH_SITE, BENCH_CATEGORY = 1534, 101  # where the bench's own DAS offerings are created

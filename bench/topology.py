@@ -92,7 +92,7 @@ async def propagation(topology: Topology, rounds: int = 10) -> list[float]:
                 ids.append(added.json()["id"])
                 plates.append(added.json()["plate"])
             body = request_body(GATINEAU_DAS, ids) | {"requested_start": time.strftime("%Y-%m-%d")}
-            sub = (await http.post(f"{a}/v1/subscriptions", headers=bearer(user.tokens), json=body))
+            sub = await http.post(f"{a}/v1/subscriptions", headers=bearer(user.tokens), json=body)
             await http.post(
                 f"{a}/v1/operator/subscriptions/{sub.json()['id']}/decision",
                 headers=bearer(operator),

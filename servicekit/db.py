@@ -1,13 +1,14 @@
 """Database plumbing every service shares: declarative base, engine, one transaction per request."""
 
+import weakref
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -17,7 +18,10 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
+from servicekit.db_sqlite import READ_ONLY_OPTIONS, SqliteBegin
 from servicekit.errors import DomainError
+
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -58,7 +62,7 @@ def utcnow() -> datetime:
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
-    # The driver must not emit its own deferred BEGIN: see _sqlite_begin.
+    # The driver must not emit its own deferred BEGIN: see _SqliteBegin.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -67,22 +71,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Any) -> None:
-    # A deferred transaction that reads, then writes, fails at once with "database is locked"
-    # when another writer got in between; IMMEDIATE takes the write lock up front, so concurrent
-    # requests queue on busy_timeout instead (SQLite is the embedded mode; production: PostgreSQL).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine; SQLite files get their folder, foreign keys and WAL."""
+    """An async engine; SQLite files get their folder, foreign keys, WAL and the fair write
+    queue of `servicekit.db_sqlite`."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        SqliteBegin().install(engine.sync_engine)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
@@ -94,9 +92,18 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 @asynccontextmanager
-async def transaction(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session committed on success and rolled back on error (kept for `keep_changes` errors)."""
-    async with maker() as session:
+async def transaction(
+    maker: async_sessionmaker[AsyncSession], *, readonly: bool = False
+) -> AsyncIterator[AsyncSession]:
+    """A session committed on success and rolled back on error (kept for `keep_changes` errors).
+
+    `readonly=True` (or `read_transaction`): a transaction that only reads. On SQLite it is a
+    deferred `BEGIN` on a `query_only` connection, so it never takes or waits for the write lock
+    (WAL readers see the last commit); on PostgreSQL it is `READ ONLY`. A write in it fails.
+    """
+    # The read-only engine shares the pool; the connection is taken at the first query, as for
+    # a write transaction, not held while the request does something else first.
+    async with maker(bind=_read_only_engine(maker)) if readonly else maker() as session:
         try:
             yield session
         except DomainError as exc:
@@ -110,9 +117,39 @@ async def transaction(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[
         await session.commit()
 
 
+_READ_ONLY_ENGINES: "weakref.WeakKeyDictionary[Engine, AsyncEngine]" = weakref.WeakKeyDictionary()
+
+
+def _read_only_engine(maker: async_sessionmaker[AsyncSession]) -> AsyncEngine:
+    """The maker's engine with the read-only execution options (made once per engine: each
+    one registers its own connect listener)."""
+    engine: AsyncEngine = maker.kw["bind"]
+    found = _READ_ONLY_ENGINES.get(engine.sync_engine)
+    if found is None:
+        found = _READ_ONLY_ENGINES[engine.sync_engine] = engine.execution_options(
+            **READ_ONLY_OPTIONS
+        )
+    return found
+
+
+async def reading_only(session: AsyncSession) -> None:
+    """Make the session's next transaction read-only (call it before its first query): for a
+    request that reads first, commits, then writes (login)."""
+    await session.connection(execution_options=READ_ONLY_OPTIONS)
+
+
+def read_transaction(
+    maker: async_sessionmaker[AsyncSession],
+) -> AbstractAsyncContextManager[AsyncSession]:
+    """`transaction(maker, readonly=True)`: for what only reads (every GET)."""
+    return transaction(maker, readonly=True)
+
+
 async def _request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request; every app keeps its sessionmaker in `app.state`."""
-    async with transaction(request.app.state.sessionmaker) as session:
+    """One transaction per request; every app keeps its sessionmaker in `app.state`. A GET or
+    HEAD only reads: its transaction is read-only (no SQLite write lock, no wait for it)."""
+    readonly = request.method in READ_METHODS
+    async with transaction(request.app.state.sessionmaker, readonly=readonly) as session:
         yield session
 
 

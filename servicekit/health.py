@@ -7,6 +7,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from servicekit.db_sqlite import READ_ONLY_OPTIONS
+
 
 def health_router(get_engine: Callable[[], AsyncEngine]) -> APIRouter:
     """`/healthz` (the process answers) and `/readyz` (its database answers too)."""
@@ -22,6 +24,7 @@ def health_router(get_engine: Callable[[], AsyncEngine]) -> APIRouter:
         """The process and its database are up."""
         try:
             async with get_engine().connect() as conn:
+                await conn.execution_options(**READ_ONLY_OPTIONS)  # no write lock for a probe
                 await conn.execute(text("SELECT 1"))
         except Exception:
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)

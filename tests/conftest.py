@@ -156,6 +156,8 @@ async def apps(
             platform_settings,
             verifier=identity_verifier(apps["identity"], platform_settings, http),
             temporal=temporal_env.client,
+            # Its calls to subscriptions and identity (the exports' facts and names) in-process.
+            http=http,
         )
         payments.state.subscriptions = SubscriptionsPort(http, platform_settings)
         apps["payments"] = await _started(stack, payments)

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Response
 from fastapi.responses import JSONResponse
 
-from servicekit.db import SessionDep
+from servicekit.db import SessionDep, reading_only
 from servicekit.throttle import ThrottleDep, per_address
 from services.identity import account_emails, erasure, service, sessions
 from services.identity.dependencies import ClientAddress, ComponentsDep, CurrentAccount
@@ -80,9 +80,10 @@ async def login(
     body: LoginIn, session: SessionDep, parts: ComponentsDep, address: ClientAddress
 ) -> TokensOut:
     """Connexion via adresse courriel et mot de passe."""
+    # The checks only read: no write lock (SQLite) for them, and the transaction ends before
+    # argon2 runs (a lock held across a deliberately slow hash would serialise every login).
+    await reading_only(session)
     attempt = await sessions.start_login(session, parts.settings, body.email, address)
-    # The read transaction ends before argon2 runs: a database lock held across a deliberately
-    # slow hash would serialise every login (SQLite's write lock, row locks elsewhere).
     await session.commit()
     matched = await sessions.password_matches(parts.settings, attempt, body.password)
     return await sessions.finish_login(session, parts.issuer, attempt, matched)

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.cards import brand_of, digits_of, expired, is_card_number
-from servicekit.db import transaction
+from servicekit.db import read_transaction, transaction
 from servicekit.errors import DomainError
 from services.payments.sandbox_models import SandboxCard, SandboxCharge
 
@@ -159,7 +159,7 @@ class SandboxGateway:
         )
 
     async def _charge_of(self, key: str) -> GatewayCharge | None:
-        async with self.sessions() as session:
+        async with read_transaction(self.sessions) as session:
             found = await session.scalar(
                 select(SandboxCharge).where(SandboxCharge.idempotency_key == key)
             )

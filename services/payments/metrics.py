@@ -8,6 +8,7 @@ from sqlalchemy import distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.clock import MONTREAL
+from servicekit.db import read_transaction
 from services.payments.models import Invoice
 
 OUTCOMES = ("paid", "declined", "recorded")
@@ -40,7 +41,7 @@ def claim_notice_paid() -> None:
 
 async def refresh(sessions: async_sessionmaker[AsyncSession], now: datetime) -> None:
     first = now.astimezone(MONTREAL).date().replace(day=1)
-    async with sessions() as session:
+    async with read_transaction(sessions) as session:
         found = await session.scalar(
             select(func.count(distinct(Invoice.subscription_id))).where(
                 Invoice.subscription_id.is_not(None),

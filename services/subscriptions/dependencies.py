@@ -1,7 +1,7 @@
 """Subscriptions' request dependencies: its components and who may read the plate check."""
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.datastructures import Headers
 
 from servicekit.auth import current_principal, service_token_matches
-from servicekit.db import transaction
+from servicekit.db import read_transaction, transaction
 from servicekit.errors import Forbidden
 from servicekit.pdf import Fonts
 from servicekit.settings import PlatformSettings
@@ -42,6 +42,10 @@ class Components:
         """
         async with transaction(self.sessions) as session:
             yield session
+
+    def read_transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """The same, for what only reads (no write lock on SQLite; READ ONLY on PostgreSQL)."""
+        return read_transaction(self.sessions)
 
 
 def components(request: Request) -> Components:

@@ -6,7 +6,7 @@ and read the outcome in another: the workflow writes through the internal endpoi
 
 import contextlib
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, BackgroundTasks, Response
 
 from servicekit.auth import CurrentPrincipal
 from servicekit.db import SessionDep
@@ -33,7 +33,7 @@ AFTER_REQUEST_COMMIT = "after-request-commit"
 
 async def owner_view(parts: Components, principal_id: str, subscription_id: str) -> SubscriptionOut:
     """The subscription as it is now, read in a fresh transaction."""
-    async with parts.transaction() as session:
+    async with parts.read_transaction() as session:
         sub = await repo.owned_subscription(session, principal_id, subscription_id)
         assert sub is not None
         return await subscription_out(session, sub)
@@ -41,14 +41,18 @@ async def owner_view(parts: Components, principal_id: str, subscription_id: str)
 
 @router.post("", status_code=201, response_model=SubscriptionOut)
 async def request_subscription(
-    body: SubscriptionIn, parts: ComponentsDep, principal: CurrentPrincipal
+    body: SubscriptionIn,
+    parts: ComponentsDep,
+    principal: CurrentPrincipal,
+    after: BackgroundTasks,
 ) -> SubscriptionOut:
     """Transmettre ma demande: pending approval, contract number assigned, workflow started.
 
-    The request and its outbox entry are committed together, then the workflow is started (its
-    first activity reads the request); if this process dies in between, or Temporal refuses,
-    the outbox relay starts it (docs/crash-safety.md). No transaction is open while Temporal or
-    payments answers.
+    The request and its outbox entry are committed together; once the answer is sent the
+    workflow is started (its first activity reads the request); if this process dies in
+    between, or Temporal refuses, the outbox relay starts it, and an action on the request
+    before that starts it first (docs/crash-safety.md). No transaction is open while Temporal
+    or payments answers.
     """
     await parts.lifecycle.client()  # 503 before anything is written while Temporal is away
     await payment_methods.verify(
@@ -60,8 +64,7 @@ async def request_subscription(
         await session.flush()
         created = await subscription_out(session, sub)
     crash_point(AFTER_REQUEST_COMMIT)
-    with contextlib.suppress(WorkflowUnavailable):  # the relay starts it in a few seconds
-        await outbox.deliver(parts, entry.id)
+    after.add_task(outbox.deliver_after_answer, parts, entry.id)
     return created
 
 

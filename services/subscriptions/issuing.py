@@ -6,7 +6,7 @@ import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.clock import today
-from servicekit.db import transaction
+from servicekit.db import read_transaction, transaction
 from servicekit.pdf import Fonts
 from services.subscriptions import repository as repo
 from services.subscriptions.contract import ContractTerms, VehicleTerms, render
@@ -59,13 +59,13 @@ async def issue(
     (after an applied modification) issues it again with the current terms.
 
     No transaction is open while identity answers or the PDF renders (in a thread): on SQLite
-    every transaction holds the database's write lock, and a render of a few hundred
+    a write transaction holds the database's write lock, and a render of a few hundred
     milliseconds under it made every other request of the service queue behind it. The terms
     are read in one short transaction, the PDF made outside, then stored in another that checks
     again under the row lock (the key and the terms) before writing.
     """
     for _ in range(ISSUE_ATTEMPTS):
-        async with transaction(sessions) as session:
+        async with read_transaction(sessions) as session:  # reads only: no write lock
             sub = await _issuable(session, subscription_id, key)
             if isinstance(sub, Contract):
                 return sub

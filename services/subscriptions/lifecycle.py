@@ -1,14 +1,15 @@
 """Subscriptions' side of the subscription lifecycle: a typed client of `SubscriptionWorkflow`.
 
-`Lifecycle` starts the workflow and runs its updates and signal by method reference (never by
+`Lifecycle` starts the workflow and runs its updates and signals by method reference (never by
 string name); `SubscriptionLifecycle` is one subscription's actions, in the service's words
-(`decide`, `withdraw`, `schedule_cancellation`, ...), building the workflow's payloads itself.
-Each update carries an actor token the service signs for the person it authenticated
-(`Actor`), for this workflow and this update only, valid `PLATFORM_ACTOR_TOKEN_SECONDS`: the
-workflow's validators refuse any update without one (servicekit/actor_token.py).
-When the workflow is not found it asks its `Recovery` (the outbox) to start it, then tries
-once more. The workflow decides and waits; it writes every state change back through the
-internal transitions endpoint, so the database stays the source of truth.
+(`withdraw`, `schedule_cancellation`, `decision_recorded`, ...), building the workflow's
+payloads itself. Each update carries an actor token the service signs for the person it
+authenticated (`Actor`), for this workflow and this update only, valid
+`PLATFORM_ACTOR_TOKEN_SECONDS`: the workflow's validators refuse any update without one
+(servicekit/actor_token.py). When the workflow is not found it asks its `Recovery` (the outbox)
+to start it, then tries once more. The workflow writes every state change it makes back through
+the internal transitions endpoint; the operator's decision the service records itself and then
+tells the workflow (`decisions.py`): the database stays the source of truth.
 """
 
 import logging
@@ -41,11 +42,11 @@ from services.subscriptions.models import Subscription
 from workflows.subscription.models import (
     CancellationRequest,
     CancellationWithdrawal,
-    Decision,
     LifecycleState,
     ModificationDecision,
     ModificationRequest,
     PaymentMethodUpdated,
+    RecordedDecision,
     Signed,
     SubscriptionInput,
     Withdrawal,
@@ -179,19 +180,6 @@ class SubscriptionLifecycle:
     ) -> None:
         self._lifecycle, self._id, self._recovery = lifecycle, subscription_id, recovery
 
-    async def decide(
-        self,
-        operator: Actor,
-        decision: DecisionKind,
-        reason: str | None,
-        request_key: str | None = None,
-    ) -> LifecycleState:
-        """The operator approves or refuses the pending request; the same form key sent again
-        while the first is in flight joins it (one update id)."""
-        arg = Decision(decision=decision, reason=reason, request_key=request_key)
-        update_id = f"decide:{operator.id}:{request_key}" if request_key else None
-        return await self._update(SubscriptionWorkflow.decide, "decide", operator, arg, update_id)
-
     async def withdraw(self, user: Actor) -> LifecycleState:
         """The user withdraws the pending request."""
         return await self._update(SubscriptionWorkflow.withdraw, "withdraw", user, Withdrawal())
@@ -222,6 +210,12 @@ class SubscriptionLifecycle:
         )
         update = SubscriptionWorkflow.decide_modification
         return await self._update(update, "decide_modification", operator, arg)
+
+    async def decision_recorded(self, operator: Actor, arg: RecordedDecision) -> None:
+        """The operator's decision, already recorded by the service, signed for that operator.
+        One update id per run: the relay telling it again joins the first."""
+        update = SubscriptionWorkflow.decision_recorded
+        await self._update(update, "decision_recorded", operator, arg, "decision_recorded")
 
     async def payment_method_updated(self, account_id: str) -> None:
         """The user replaced the card: what is owed is tried again at once."""

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.clock import MONTREAL
+from servicekit.db import read_transaction
 from services.subscriptions.models import RUNNING_STATUSES, ModificationRequest, Subscription
 
 SUBSCRIPTIONS = Gauge(
@@ -73,7 +74,7 @@ async def _oldest_pending(session: AsyncSession) -> tuple[int, datetime | None]:
 
 async def refresh(sessions: async_sessionmaker[AsyncSession], now: datetime) -> None:
     """Set every gauge from the database."""
-    async with sessions() as session:
+    async with read_transaction(sessions) as session:
         by_status = await session.execute(
             select(Subscription.status, Subscription.site_id, func.count()).group_by(
                 Subscription.status, Subscription.site_id

@@ -294,16 +294,17 @@ class TemporaryVehicle(Base):
     )
 
 
-OUTBOX_KINDS = ("start", "modification", "temporary")
+OUTBOX_KINDS = ("start", "modification", "temporary", "decision")
 
 
 class LifecycleOutbox(Base):
     """What the workflow must hear of, written in the same transaction as the row it concerns.
 
     `start`: the request's workflow is to be started; `modification`: its workflow is to be told
-    of a modification request; `temporary`: the temporary vehicle's workflow (its end
-    timer) is to be started. The request's own answer does it at once and deletes the entry;
-    when that process dies first, the relay (`outbox.py`) does it within seconds.
+    of a modification request; `temporary`: the temporary vehicle's workflow (its end timer)
+    is to be started; `decision`: the workflow is to be told of the operator's decision,
+    recorded here. The request's own answer does it at once and deletes the entry; when that
+    process dies first, the relay (`outbox.py`) does it within seconds.
     """
 
     __tablename__ = "lifecycle_outbox"

@@ -2,7 +2,7 @@
 
 import json
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, BackgroundTasks, Query, Request, Response
 from pydantic_core import PydanticCustomError
 from starlette.datastructures import QueryParams
 
@@ -13,7 +13,7 @@ from servicekit.errors import FieldError
 from servicekit.formats import QueryId, normalize_plate
 from servicekit.lifecycle import StatusCode
 from servicekit.temporal_ui import PUBLIC_PATH
-from services.subscriptions import occupancy, outbox, service
+from services.subscriptions import decisions, occupancy, outbox, service
 from services.subscriptions import repository as repo
 from services.subscriptions.dependencies import Components, ComponentsDep, authorize_plate_reader
 from services.subscriptions.endpoints import contract_response
@@ -36,7 +36,7 @@ QueueStatus = StatusCode
 
 async def detail(parts: Components, subscription_id: str) -> OperatorSubscriptionOut:
     """A subscription as an operator sees it, read in a fresh transaction."""
-    async with parts.transaction() as session:
+    async with parts.read_transaction() as session:
         sub = await service.require(session, subscription_id)
         # The Temporal UI operators use: /temporal/ on the portal's origin, behind their login.
         ui = parts.platform.public_web_origin.rstrip("/") + PUBLIC_PATH
@@ -102,9 +102,15 @@ async def subscription_contract(
 
 @router.post("/subscriptions/{subscription_id}/decision", response_model=OperatorSubscriptionOut)
 async def decide(
-    subscription_id: str, body: DecisionIn, parts: ComponentsDep, operator: OperatorPrincipal
+    subscription_id: str,
+    body: DecisionIn,
+    parts: ComponentsDep,
+    operator: OperatorPrincipal,
+    after: BackgroundTasks,
 ) -> OperatorSubscriptionOut:
-    """Approve, or refuse with a reason shown to the user (a Temporal update on the workflow).
+    """Approve, or refuse with a reason shown to the user: recorded here, answered at once;
+    the workflow is told once the answer is sent (`decisions.py`) and issues the contract, bills and
+    emails in its own time ("approved, contract on its way").
 
     Idempotent with the form's `idempotency_key`: the same operator's same decision sent again
     (a retry after a dropped connection, while it runs or after) answers 200 with the state.
@@ -112,14 +118,11 @@ async def decide(
     key = body.idempotency_key
     if key and await _already_decided(parts, subscription_id, operator.account_id, body):
         return await detail(parts, subscription_id)
-    async with parts.transaction() as session:
-        sub = await service.require(session, subscription_id)
-        await service.check_decision(session, sub, body)
-    lifecycle = outbox.lifecycle_of(parts, subscription_id)
     try:
-        # The same key while the first is in flight joins it instead of failing not_pending.
-        await lifecycle.decide(Actor.operator(operator.account_id), body.decision, body.reason, key)
+        entry_id = await decisions.record(parts, subscription_id, operator.account_id, body)
+        after.add_task(outbox.deliver_after_answer, parts, entry_id)
     except NotPending:
+        # The same key a moment ago, committed meanwhile: its answer, not not_pending.
         if not (key and await _already_decided(parts, subscription_id, operator.account_id, body)):
             raise
     return await detail(parts, subscription_id)
@@ -129,7 +132,7 @@ async def _already_decided(
     parts: Components, subscription_id: str, operator_id: str, body: DecisionIn
 ) -> bool:
     assert body.idempotency_key is not None
-    async with parts.transaction() as session:
+    async with parts.read_transaction() as session:
         return await repo.decided_with_key(
             session, subscription_id, operator_id, body.decision, body.idempotency_key
         )

@@ -20,11 +20,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.db import utcnow
 from servicekit.errors import DomainError
+from servicekit.lifecycle import Action
 from services.subscriptions import service, temporary_timer
 from services.subscriptions.dependencies import Components
 from services.subscriptions.errors import InvalidTransition, WorkflowNotFound, WorkflowUnavailable
 from services.subscriptions.lifecycle import Actor, SubscriptionLifecycle, workflow_input
-from services.subscriptions.models import BLOCKING_STATUSES, LifecycleOutbox, TemporaryVehicle
+from services.subscriptions.models import (
+    BLOCKING_STATUSES,
+    AuditEntry,
+    LifecycleOutbox,
+    Subscription,
+    TemporaryVehicle,
+)
+from workflows.subscription.models import RecordedDecision, SubscriptionSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -69,10 +77,17 @@ def add_temporary_vehicle(
     return entry
 
 
+def add_decision(session: AsyncSession, subscription_id: str) -> LifecycleOutbox:
+    """In the decision's transaction: the workflow is to be told of it."""
+    entry = LifecycleOutbox(subscription_id=subscription_id, kind="decision", attempts=0)
+    session.add(entry)
+    return entry
+
+
 async def deliver(parts: Components, entry_id: int) -> None:
     """Do what the entry says, then delete it; a refusal no retry fixes withdraws the
     modification it concerns and is raised. `WorkflowUnavailable` leaves the entry."""
-    async with parts.transaction() as session:
+    async with parts.read_transaction() as session:
         entry = await session.get(LifecycleOutbox, entry_id)
         if entry is None:
             return  # delivered by someone else meanwhile
@@ -81,12 +96,16 @@ async def deliver(parts: Components, entry_id: int) -> None:
         start = workflow_input(sub, parts.settings)
         temporary = await session.get(TemporaryVehicle, entry.temporary_vehicle_id or "")
         timer = temporary_timer.timer_input(temporary) if temporary is not None else None
+        decider = await _decider(session, sub.id) if kind == "decision" else ""
     try:
         if kind == "start":
             await parts.lifecycle.start(start)
         elif kind == "temporary":
             if timer is not None:  # else erased meanwhile: nothing left to end
                 await temporary_timer.start(parts.lifecycle, timer)
+        elif kind == "decision":
+            operator = Actor.operator(decider)
+            await lifecycle_of(parts, sub.id).decision_recorded(operator, recorded_decision(sub))
         else:
             await _tell_modification(parts, sub.id, sub.account_id, modification_id or "")
     except WorkflowUnavailable:
@@ -101,6 +120,18 @@ async def deliver(parts: Components, entry_id: int) -> None:
         await _delete(session, entry_id)
 
 
+async def deliver_after_answer(parts: Components, entry_id: int) -> None:
+    """`deliver` once the answer is sent (a background task): Temporal's answer, slow when the
+    machine is busy, is kept out of the request's latency. What fails here stays for the relay
+    (`WorkflowUnavailable`) or was already handled by `deliver` (a refusal)."""
+    try:
+        await deliver(parts, entry_id)
+    except WorkflowUnavailable:
+        log.info("outbox entry %s left to the relay: Temporal unavailable", entry_id)
+    except DomainError as exc:
+        log.warning("outbox entry %s refused after the answer: %s", entry_id, exc.code)
+
+
 async def _tell_modification(
     parts: Components, subscription_id: str, account_id: str, modification_id: str
 ) -> None:
@@ -110,7 +141,7 @@ async def _tell_modification(
 
 async def start_now(parts: Components, subscription_id: str) -> bool:
     """Start the subscription's workflow from its outbox entry, if one waits (True then)."""
-    async with parts.transaction() as session:
+    async with parts.read_transaction() as session:
         query = select(LifecycleOutbox.id).where(
             LifecycleOutbox.subscription_id == subscription_id, LifecycleOutbox.kind == "start"
         )
@@ -129,6 +160,36 @@ async def abandon(parts: Components, entry_ids: list[int]) -> None:
             if entry is not None:
                 await service.withdraw_modification(session, entry.modification_id or "")
                 await _delete(session, entry_id)
+
+
+async def _decider(session: AsyncSession, subscription_id: str) -> str:
+    """The operator who approved or refused the request (its audit entry): the relay signs the
+    decision it tells again for that operator."""
+    query = (
+        select(AuditEntry.actor)
+        .where(
+            AuditEntry.subscription_id == subscription_id,
+            AuditEntry.action.in_((Action.APPROVE, Action.REFUSE)),
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    return (await session.execute(query)).scalar_one_or_none() or ""
+
+
+def recorded_decision(sub: Subscription) -> RecordedDecision:
+    """What the workflow adopts of a decided request (ids, status and terms: no personal data)."""
+    snapshot = SubscriptionSnapshot(
+        status=sub.status,
+        start_date=sub.start_date,
+        cancellation_effective=sub.cancellation_effective,
+        billing_mode=sub.billing_mode,
+        offering_id=sub.offering_id,
+        monthly_price_cents=sub.monthly_price_cents,
+        account_id=sub.account_id,
+        payment_method_id=sub.payment_method_id,
+    )
+    return RecordedDecision(snapshot=snapshot, reason=sub.refusal_reason)
 
 
 def lifecycle_of(parts: Components, subscription_id: str) -> SubscriptionLifecycle:
@@ -153,7 +214,7 @@ class _Recovery:
 async def _missing(parts: Components, subscription_id: str) -> DomainError:
     """No workflow and none to start: over (the state changed meanwhile), or lost (said loudly,
     never hidden behind `invalid_transition`)."""
-    async with parts.transaction() as session:
+    async with parts.read_transaction() as session:
         sub = await service.require(session, subscription_id)
         status = sub.status
     if status not in BLOCKING_STATUSES:
@@ -177,7 +238,7 @@ async def _postpone(parts: Components, entry_id: int) -> None:
 
 async def relay_once(parts: Components) -> int:
     """Deliver the entries whose request did not (its process died); how many were done."""
-    async with parts.transaction() as session:
+    async with parts.read_transaction() as session:
         query = (
             select(LifecycleOutbox.id)
             .where(

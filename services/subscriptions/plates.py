@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Session
 
 from servicekit.clock import today
+from servicekit.db import read_transaction
 from services.subscriptions import repository as repo
 from services.subscriptions.plate_listener import CHANNEL, PlateListener, asyncpg_dsn
 
@@ -86,7 +87,7 @@ class PlateIndex:
             if self._index is not None:
                 return self._index
             generation = self._generation
-            async with sessions() as session:
+            async with read_transaction(sessions) as session:
                 rows = await repo.authorized_plates(session)
                 # A temporary vehicle's dates are checked on every answer, like a subscription's
                 # end: its plate is refused outside them even before its timer ends it.

@@ -65,7 +65,7 @@ async def bill_two_periods(
     async with billing.worker():
         handle = await start(billing.env, billing.service, billing.queue, row=row)
         approved_at = await billing.env.get_current_time()
-        await decide(handle, "approve")
+        await decide(billing.env, handle, "approve")
         await eventually(lambda: len(billing.recorder.charges) == 1)
         next_on = date.fromisoformat(preview["next_charge"]["charged_on"])
         await sleep_until(billing.env, start_of_day(next_on) + timedelta(hours=1))

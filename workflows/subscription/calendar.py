@@ -5,7 +5,6 @@ The time zone is loaded when this module is imported, which the workflow does th
 does arithmetic with the loaded object (no I/O, deterministic on replay).
 """
 
-
 from servicekit.clock import MONTREAL, start_of_day
 from servicekit.clock import montreal_date as local_today
 

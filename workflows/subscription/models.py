@@ -216,6 +216,14 @@ class SubscriptionSnapshot(BaseModel):
     payment_method_id: str | None = None
 
 
+class RecordedDecision(Signed):
+    """The operator's decision as the service recorded it (the console's path, issue 14); its
+    actor token names the operator who decided."""
+
+    snapshot: SubscriptionSnapshot
+    reason: str | None = None  # a refusal's, for its email
+
+
 class ContractInput(BaseModel):
     subscription_id: str
     idempotency_key: str

@@ -3,9 +3,10 @@
 Rules chosen here:
 - Updates change state and answer at once; their follow-ups (emails, the contract) go through an
   outbox that `run()` drains, so an operator's or user's request never waits on SMTP.
-- Offering full: an approval the service refuses with `offering_full` fails the `decide` update
-  with that type and the request stays pending (reminder and expiry keep running); the operator
-  sees "offering full" and may approve later, when a space frees up, or refuse with that reason.
+- The console's decision is recorded by the service (capacity checked under its row lock), which
+  answers the operator at once and signals `decision_recorded` through its outbox (issue 14);
+  the `decide` update (the service asks, the workflow changes the state) stays for direct use:
+  there an approval refused with `offering_full` fails the update and the request stays pending.
 - Dates people pick are days in America/Montreal; a cancellation takes effect at midnight
   (Montréal) at the start of its effective day, computed by the service (notice clause).
 - Billing (docs/billing.md, `Billing`): the first period at approval, then each period on its
@@ -42,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         ModificationDecision,
         ModificationRequest,
         PaymentMethodUpdated,
+        RecordedDecision,
         SubscriptionInput,
         SubscriptionRef,
         Withdrawal,
@@ -81,8 +83,6 @@ class SubscriptionWorkflow:
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.status()
 
-    # --- Queries and updates -------------------------------------------------------------
-
     @workflow.query
     def status(self) -> LifecycleState:
         """Where the subscription stands, with the code of the last update the service refused."""
@@ -112,6 +112,23 @@ class SubscriptionWorkflow:
         require_actor(decision, "decide", "operator")
         self.record.require_pending()
         require_reason(decision)
+
+    @workflow.update
+    async def decision_recorded(self, recorded: RecordedDecision) -> LifecycleState:
+        """The service recorded the operator's decision itself and answered at once (the
+        console's path): adopt it and return; contract, billing and emails follow in `run()`.
+        Told again (the outbox relay) or after the request moved on, it changes nothing."""
+        if self.record.pending and recorded.snapshot.status != "pending_approval":
+            self.record.adopt(recorded.snapshot)
+            if self.record.live:
+                self.onboarding_due = True
+            elif self.record.status == "refused":
+                self.outbox.user("subscription_refused", reason=recorded.reason)
+        return self.record.answer()
+
+    @decision_recorded.validator
+    def _validate_decision_recorded(self, recorded: RecordedDecision) -> None:
+        require_actor(recorded, "decision_recorded", "operator")
 
     @workflow.update
     async def withdraw(self, withdrawal: Withdrawal) -> LifecycleState:
@@ -239,8 +256,6 @@ class SubscriptionWorkflow:
         self.record.require_modification(decision.modification_id)
         require_reason(decision)
 
-    # --- Phases --------------------------------------------------------------------------
-
     async def _pending_phase(self) -> None:
         """Wait for a decision or a withdrawal; remind the service centre, then expire."""
         started = workflow.info().workflow_start_time
@@ -315,8 +330,6 @@ class SubscriptionWorkflow:
         except TimeoutError:  # asyncio.TimeoutError is TimeoutError since 3.11
             return True
         return False
-
-    # --- Steps ---------------------------------------------------------------------------
 
     async def _approve(self, operator_id: str, request_key: str | None) -> None:
         """Approve in the service (capacity checked there); the rest follows in `run()`."""

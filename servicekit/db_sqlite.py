@@ -1,0 +1,138 @@
+"""How transactions begin on SQLite (the embedded mode): reads never touch the write lock, and
+writers of one process queue in arrival order instead of polling for the lock.
+
+SQLite has one write lock per database. A writer that finds it taken waits in SQLite's busy
+handler, which sleeps and retries (1, 2, 5 ... then 100 ms at a time): a newcomer can take the
+lock between two sleeps of an earlier waiter, again and again, so under load a few transactions
+wait seconds while most wait nothing (the signup and login p99s of issue 14). Here each engine
+has a FIFO gate: a write transaction first waits its turn in the process (an asyncio lock, woken
+in order), then takes the lock with `BEGIN IMMEDIATE`, which then almost never has to wait
+(only on another process's writer: the CLI, a migration, a test's own engine).
+
+A read-only transaction (`servicekit.db.read_transaction`, every GET) is a deferred `BEGIN` on
+a connection set `query_only`: in WAL mode it reads the last commit without any lock, and a
+write in it fails at once instead of taking the lock unseen.
+"""
+
+import asyncio
+import time
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from prometheus_client import Histogram
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.util.concurrency import await_only, in_greenlet
+
+READ_ONLY = "platform_read_only"
+# The execution options of a read-only transaction: ours (SQLite) and PostgreSQL's READ ONLY.
+READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
+WRITE_TURN_TIMEOUT = 30.0  # seconds, as the busy timeout: then "database is locked"
+_QUERY_ONLY = "platform_query_only"
+
+BEGIN_WAIT = Histogram(
+    "db_begin_wait_seconds",
+    "SQLite: time from a transaction's start to its BEGIN done (the write queue included).",
+    ["mode"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+_READ_WAIT, _WRITE_WAIT = BEGIN_WAIT.labels("read"), BEGIN_WAIT.labels("write")
+
+
+class WriteQueueTimeout(TimeoutError):
+    """A write transaction waited longer than the busy timeout for its turn."""
+
+
+class SqliteBegin:
+    """The `begin` of one engine's transactions, and the release of its write turn."""
+
+    def __init__(self) -> None:
+        # One lock per event loop: tests run engines across several loops.
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def install(self, engine: Engine) -> None:
+        event.listen(engine, "begin", self.begin)
+        # The turn passes on once COMMIT or ROLLBACK is done (the `commit` event comes before):
+        # the next writer's BEGIN IMMEDIATE then finds the lock free.
+        dialect = engine.dialect
+        dialect.do_commit = _then_release(dialect.do_commit)  # type: ignore[method-assign,assignment]
+        dialect.do_rollback = _then_release(dialect.do_rollback)  # type: ignore[method-assign,assignment]
+        # A connection invalidated mid-transaction never commits nor rolls back: its checkin does.
+        event.listen(engine.pool, "checkin", self._checkin)
+
+    def begin(self, connection: Connection) -> None:
+        started = time.perf_counter()
+        readonly = bool(connection.get_execution_options().get(READ_ONLY))
+        info = connection.info
+        if info.get(_QUERY_ONLY, False) != readonly:
+            connection.exec_driver_sql(f"PRAGMA query_only={'ON' if readonly else 'OFF'}")
+            info[_QUERY_ONLY] = readonly
+        if readonly:
+            connection.exec_driver_sql("BEGIN")
+            _READ_WAIT.observe(time.perf_counter() - started)
+            return
+        lock = self._lock()
+        dbapi_connection = _raw(connection.connection)
+        if lock is not None:
+            await_only(_take_turn(lock))
+            _turns[dbapi_connection] = lock
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release(dbapi_connection)
+            raise
+        _WRITE_WAIT.observe(time.perf_counter() - started)
+
+    def _checkin(self, dbapi_connection: Any, record: Any) -> None:
+        _release(dbapi_connection)
+
+    def _lock(self) -> asyncio.Lock | None:
+        """This loop's gate; None outside a loop's greenlet (a synchronous use: no queue)."""
+        if not in_greenlet():
+            return None
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return None
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        return lock
+
+
+async def _take_turn(lock: asyncio.Lock) -> None:
+    try:
+        await asyncio.wait_for(lock.acquire(), WRITE_TURN_TIMEOUT)
+    except TimeoutError:
+        raise WriteQueueTimeout("database is locked (write queue)") from None
+
+
+# The DBAPI connections whose transaction holds its engine's write turn (each entry leaves at
+# the transaction's end or, at the latest, when the connection goes back to the pool).
+_turns: dict[Any, asyncio.Lock] = {}
+
+
+def _raw(connection: Any) -> Any:
+    """The DBAPI connection itself, also when given the pool's proxy of it."""
+    return getattr(connection, "dbapi_connection", connection)
+
+
+def _release(dbapi_connection: Any) -> None:
+    lock = _turns.pop(_raw(dbapi_connection), None)
+    if lock is not None and lock.locked():
+        lock.release()
+
+
+def _then_release(end: Callable[[Any], None]) -> Callable[[Any], None]:
+    """The dialect's `do_commit` / `do_rollback`, then the write turn handed on."""
+
+    def ended(dbapi_connection: Any) -> None:
+        try:
+            end(dbapi_connection)
+        finally:
+            _release(dbapi_connection)
+
+    return ended
