@@ -98,3 +98,18 @@ class PaymentsFieldError(FieldError):
 def field_error(field: str, rule: str) -> PaymentsFieldError:
     """A 422 naming the field and the rule it breaks."""
     return PaymentsFieldError(field, rule)
+
+
+class ReturnsFileInvalid(DomainError):
+    """The returns file cannot be read; `details` name the line and the field."""
+
+    status_code = 422
+    code = "returns_file_invalid"
+
+
+class ReturnItemUnknown(DomainError):
+    """A returned item traces to no debit of ours (`details`: its line, trace and reference);
+    nothing of the file is imported."""
+
+    status_code = 422
+    code = "return_item_unknown"

@@ -49,6 +49,8 @@ class Outbox:
         debit_date: date | None = None,
         monthly_cents: int | None = None,
         next_attempt: date | None = None,
+        return_reason: str | None = None,
+        new_details_needed: bool = False,
     ) -> None:
         """Queue an email to the account holder (the activity looks the address up)."""
         self._emails.append(
@@ -63,6 +65,8 @@ class Outbox:
                 debit_date=debit_date,
                 monthly_cents=monthly_cents,
                 next_attempt=next_attempt,
+                return_reason=return_reason,
+                new_details_needed=new_details_needed,
             )
         )
 

@@ -38,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         LifecycleState,
         ModificationDecision,
         ModificationRequest,
+        PadDebitReturned,
         PaymentMethodUpdated,
         SubscriptionInput,
         SubscriptionRef,
@@ -173,6 +174,11 @@ class SubscriptionWorkflow:
         if self.record.state.billing.outstanding:
             self.billing.card_updated = True
 
+    @workflow.signal
+    def pad_debit_returned(self, returned: PadDebitReturned) -> None:
+        """The bank sent a PAD debit back: its invoice is owed again (docs/billing.md)."""
+        self.billing.debit_returned(returned)
+
     @workflow.update
     def request_modification(self, request: ModificationRequest) -> LifecycleState:
         """The service recorded a modification request: remember it, tell the service centre.
@@ -249,7 +255,7 @@ class SubscriptionWorkflow:
         after each monthly period and when suggested."""
         while self.record.live:
             await self._flush()
-            if self.billing.card_updated:
+            if self.billing.card_updated or self.billing.returns_due:
                 await self.billing.run()
                 continue
             if await self._continue_as_new_if_due():
@@ -290,7 +296,7 @@ class SubscriptionWorkflow:
 
     def _active_news(self) -> bool:
         changed = not self.record.live or self.timer_changed or self.billing.card_updated
-        return changed or self._has_work()
+        return changed or self.billing.returns_due or self._has_work()
 
     async def _wait_until(self, news: Callable[[], bool], deadline: datetime) -> bool:
         """Wait for news or the deadline; True when the deadline came first."""
@@ -383,5 +389,7 @@ class SubscriptionWorkflow:
             return False
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self._has_work() or self.billing.card_updated or not self.record.live:
+            return True
+        if self.billing.returns_due:
             return True
         workflow.continue_as_new(self.record.next_run_input())
