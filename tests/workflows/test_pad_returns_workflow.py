@@ -55,7 +55,9 @@ async def _first_debit(billing: Billing) -> tuple[Handle, dict[str, object]]:
     return handle, invoice
 
 
-async def _returns_file(billing: Billing, platform: PlatformSettings, number: str, code: str) -> str:
+async def _returns_file(
+    billing: Billing, platform: PlatformSettings, number: str, code: str
+) -> str:
     """Today's debit file (the charge was completed on the real clock), and the bank sending
     back this invoice's debit with `code`."""
     day = local_today(datetime.now(UTC))
