@@ -32,6 +32,7 @@ from web.routes import (
     operator_billing,
     operator_cancellation,
     operator_claims,
+    operator_returns,
     password_reset,
     portal,
     registration,
@@ -120,6 +121,7 @@ def create_app(
         operator,
         operator_billing,
         operator_claims,
+    operator_returns,
         operator_cancellation,
         claims,
     )

@@ -145,6 +145,20 @@ class PaymentsClient(ServiceClient):
         result: JSON = await self._json("POST", path, ip, token, files=files)
         return result
 
+    async def import_pad_returns(
+        self, ip: str, token: str, filename: str, content: bytes
+    ) -> JSON:
+        """Import the bank's CPA-005 returns file (operators): the returned debits applied."""
+        files = {"file": (filename or "retours.txt", content, "text/plain")}
+        result: JSON = await self._json("POST", "/v1/operator/pad-returns", ip, token, files=files)
+        return result
+
+    async def bank_details_refused(self, ip: str, token: str) -> list[JSON]:
+        """The caller's bank accounts a returned debit showed unusable (closed, invalid...)."""
+        path = "/v1/pad-returns/bank-details-refused"
+        found: list[JSON] = await self._json("GET", path, ip, token)
+        return found
+
     async def account_billing(self, ip: str, token: str, account_id: str) -> JSON:
         """An account's balance, invoices, methods and adjustments (operators)."""
         path = f"/v1/operator/accounts/{account_id}/billing"

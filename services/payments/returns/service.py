@@ -76,9 +76,7 @@ async def import_returns(
 
 async def _trace(session: AsyncSession, item: ReturnedDebit) -> tuple[Charge, Invoice]:
     """The debit of ours this item sends back, or the whole file is refused."""
-    found = await repo.traced_debit(
-        session, item.cross_reference, item.due_date, item.amount_cents
-    )
+    found = await repo.traced_debit(session, item.cross_reference, item.due_date, item.amount_cents)
     if found is None:
         raise ReturnItemUnknown(
             line=item.line,

@@ -52,7 +52,8 @@ def upgrade() -> None:
         sa.Column("segment", sa.Integer(), nullable=False),
         sa.Column("created_at", servicekit.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ["file_id"], ["pad_return_files.id"],
+            ["file_id"],
+            ["pad_return_files.id"],
             name=op.f("fk_pad_returns_file_id_pad_return_files"),
         ),
         sa.ForeignKeyConstraint(
