@@ -147,6 +147,8 @@ class SubscriptionActivities:
             return_reason=input.return_reason,
             new_details_needed=input.new_details_needed,
             subscription_url=self._page_url(subscription.id),
+            card_last4=input.card_last4,
+            card_last_day=input.card_last_day,
         )
         email = render_subscription_email(input.kind, contact.language, details)
         attachments = []

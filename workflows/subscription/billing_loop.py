@@ -30,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         Outstanding,
         PadDebitReturned,
         PadNotice,
+        PaymentMethodInfo,
         PaymentMethodRef,
     )
     from workflows.subscription.outbox import Outbox
@@ -64,6 +65,7 @@ class Billing:
         self._lock = lock  # the workflow's: one state change at a time
         self.card_updated = False  # the user replaced the card: retry what is owed at once
         self.period_closed = False  # a monthly period was charged in this run: continue-as-new
+        self.method_info: PaymentMethodInfo | None = None  # read at set-up (card expiry)
 
     @property
     def _calendar(self) -> BillingState:
@@ -133,7 +135,8 @@ class Billing:
         if state.billing_mode == "pad" and b.account_id and b.payment_method_id:
             ref = PaymentMethodRef(account_id=b.account_id, payment_method_id=b.payment_method_id)
             try:
-                b.method_kind = (await execute(BillingActivities.payment_method, ref)).kind
+                self.method_info = await execute(BillingActivities.payment_method, ref)
+                b.method_kind = self.method_info.kind
             except ActivityError as error:  # removed since the request: its charges decline
                 workflow.logger.warning("payment method unknown: %s", failure_type(error))
         await self.run()

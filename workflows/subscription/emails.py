@@ -40,6 +40,7 @@ KIND_STATUS: dict[str, SubscriptionState] = {
     "subscription_recovered": "active",
     "pad_prenotification": "active",
     "pad_debit_returned": "active",
+    "card_expiring": "active",
     "subscription_reminder": "pending_approval",
     "subscription_modification_requested": "active",
 }
@@ -50,6 +51,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "subscription_in_arrears": ("amount_cents", "update_card_url"),
     "pad_prenotification": ("amount_cents", "debit_date"),
     "pad_debit_returned": ("amount_cents", "return_reason", "subscription_url"),
+    "card_expiring": ("card_last_day", "update_card_url"),
 }
 
 
@@ -79,6 +81,8 @@ class EmailDetails:
     return_reason: str | None = None  # a returned PAD debit: the bank's reason code
     new_details_needed: bool = False
     subscription_url: str | None = None
+    card_last4: str | None = None  # the card expiry reminder
+    card_last_day: date | None = None
 
 
 def _money(cents: int | None, lang: str) -> str | None:
@@ -133,6 +137,8 @@ def render_subscription_email(
         "reason_label": _return_reason(details.return_reason, lang),
         "new_details_needed": details.new_details_needed,
         "subscription_url": details.subscription_url,
+        "card_last4": details.card_last4,
+        "card_last_day_label": _day(details.card_last_day, lang),
     }
     text, html = render_pair(kind, lang, context)
     return RenderedEmail(subject=title, text=text, html=html, language=lang)

@@ -72,6 +72,20 @@ class PadDebitReturned(BaseModel):
     new_details_needed: bool = False
 
 
+class CardExpiry(BaseModel):
+    """The subscription's card and the last day it works: reminded once, 30 days before."""
+
+    payment_method_id: str
+    last4: str | None = None
+    last_day: date  # the end of its expiry month
+    reminded: bool = False
+
+    @property
+    def card_key(self) -> str:
+        """One card: its method and expiry (a replaced card is another card)."""
+        return f"{self.payment_method_id}:{self.last_day.isoformat()}"
+
+
 class BillingState(BaseModel):
     """The billing calendar's progress, carried from one run to the next."""
 
@@ -87,6 +101,7 @@ class BillingState(BaseModel):
     arrears_count: int = 0  # times fallen into arrears: the `n` of those transitions' keys
     returns_seen: list[str] = Field(default_factory=list)  # PAD returns applied (by return id)
     returns_due: list[PadDebitReturned] = Field(default_factory=list)  # signalled, not applied
+    card_expiry: CardExpiry | None = None  # the card paying it, watched for its expiry
 
 
 class CarriedState(BaseModel):
@@ -194,6 +209,7 @@ UserEmailKind = Literal[
     "subscription_recovered",
     "pad_prenotification",
     "pad_debit_returned",
+    "card_expiring",
 ]
 # Emails to the service centre's address (from `WorkflowSettings`, rendered in French).
 ServiceCentreEmailKind = Literal["subscription_reminder", "subscription_modification_requested"]
@@ -258,6 +274,9 @@ class UserEmailInput(BaseModel):
     # A returned PAD debit: the bank's reason code, and whether new bank details are needed.
     return_reason: str | None = None
     new_details_needed: bool = False
+    # The card expiry reminder: the card's last digits and the last day it works.
+    card_last4: str | None = None
+    card_last_day: date | None = None
 
 
 class ServiceCentreEmailInput(BaseModel):
@@ -312,7 +331,11 @@ class PaymentMethodRef(BaseModel):
 
 
 class PaymentMethodInfo(BaseModel):
-    """The kind of a payment method: a card, or a bank account ("pad") debited by CPA-005."""
+    """The kind of a payment method: a card, or a bank account ("pad") debited by CPA-005;
+    a card's last digits and expiry (for the reminder before it expires)."""
 
     kind: Literal["card", "pad"]
+    last4: str | None = None
+    exp_month: int | None = None
+    exp_year: int | None = None
 
