@@ -46,6 +46,7 @@ ROUTERS = (
     claim_endpoints.router,
     return_endpoints.operator_router,
     return_endpoints.router,
+    return_endpoints.internal_router,
 )
 
 

@@ -1,19 +1,23 @@
-"""Returns files: the operators' upload (console) and the portal's banner for refused accounts."""
+"""Returns files: the operators' upload, the pickup folder (internal) and the portal's banner."""
 
 from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile
 
-from servicekit.auth import CurrentPrincipal, OperatorPrincipal
+from servicekit.auth import CurrentPrincipal, OperatorPrincipal, ServiceCaller
 from servicekit.db import SessionDep, transaction
 from services.payments.claims.dependencies import ReceiptsDep, SessionsDep
+from services.payments.dependencies import ComponentsDep
 from services.payments.repository import methods_of
-from services.payments.returns import relay, service
+from services.payments.returns import pickup, relay, service
 from services.payments.returns import repository as repo
 from services.payments.returns.schemas import BankDetailsRefusedOut, ReturnsImportOut
 
 operator_router = APIRouter(prefix="/v1/operator/pad-returns", tags=["operator"])
 router = APIRouter(prefix="/v1/pad-returns", tags=["payment methods"])
+internal_router = APIRouter(
+    prefix="/internal/v1/pad-returns", tags=["internal"], dependencies=[ServiceCaller]
+)
 
 
 @operator_router.post("", response_model=ReturnsImportOut)
@@ -54,3 +58,11 @@ async def bank_details_refused(
                 )
             )
     return refused
+
+
+@internal_router.post("/pickup", response_model=pickup.PickupOut)
+async def pickup_folder(
+    sessions: SessionsDep, temporal: ReceiptsDep, parts: ComponentsDep
+) -> pickup.PickupOut:
+    """Import the returns files waiting in `<pad_returns_dir>/incoming` (the pickup Schedule)."""
+    return await pickup.pickup(sessions, parts.settings.pad_returns_dir, temporal)
