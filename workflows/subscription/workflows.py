@@ -258,11 +258,8 @@ class SubscriptionWorkflow:
         after each monthly period and when suggested."""
         while self.record.live:
             await self._flush()
-            if self.billing.card_updated or self.billing.returns_due:
-                await self.billing.run()
-                continue
-            if self.cards.refresh_due:
-                await self.cards.run()
+            if self.billing.card_updated or self.billing.returns_due or self.cards.refresh_due:
+                await (self.cards.run() if self.cards.refresh_due else self.billing.run())
                 continue
             if await self._continue_as_new_if_due():
                 continue  # new work arrived while handlers finished
