@@ -6,13 +6,16 @@ one email and reverses one payment."""
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from temporalio.client import Client
 
 from servicekit.settings import PlatformSettings
 from services.payments.claims.lifecycle import ReceiptLifecycle
+from services.payments.config import PaymentsSettings
 from tests.payments.returns_files import debit_segments, returned, returns_file
 from tests.subscriptions.factories import User, UserFactory
 from tests.support.mail import SmtpServer
@@ -155,3 +158,43 @@ async def test_a_closed_account_is_not_debited_again_and_falls_into_arrears(
         None,
     )
     assert "payment_declined" not in service.emails()
+
+
+async def _unreachable() -> Client:
+    raise RuntimeError("Temporal is away")
+
+
+@pytest.mark.usefixtures("signals_to_test_server")  # which puts the app's client back after
+async def test_a_return_imported_while_temporal_is_away_is_told_by_the_next_pickup(
+    billing: Billing,
+    operator: User,
+    platform_settings: PlatformSettings,
+    apps: dict[str, FastAPI],
+    payments_settings: PaymentsSettings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    service, state = billing.service, apps["payments"].state
+    monkeypatch.setattr(payments_settings, "pad_returns_dir", str(tmp_path / "returns"))
+    state.receipts = ReceiptLifecycle(_unreachable, billing.queue)
+    async with billing.worker():
+        handle, invoice = await _first_debit(billing)
+        text = await _returns_file(billing, platform_settings, str(invoice["number"]), "901")
+        imported = await _import(billing, operator, text)  # the money side stands
+        assert imported["duplicate"] is False
+        assert await billing.balance() == invoice["total_cents"]
+        await billing.env.sleep(timedelta(hours=2))
+        await billing.latest(handle).query(SubscriptionWorkflow.status)
+        assert "pad_debit_returned" not in service.emails()
+
+        state.receipts = ReceiptLifecycle(billing.env.client, billing.queue)
+        internal = {"X-Service-Token": platform_settings.service_token}
+        picked = await billing.payments.post("/internal/v1/pad-returns/pickup", headers=internal)
+        assert picked.status_code == 200 and picked.json()["told"] >= 1
+        await eventually(lambda: "pad_debit_returned" in service.emails())
+        again = await billing.payments.post("/internal/v1/pad-returns/pickup", headers=internal)
+        assert again.json()["told"] == 0  # told once, marked
+        await cancel_at(billing.latest(handle), await today(billing.env))
+        await handle.result()
+
+    assert len([e for e in service.named("email") if e.kind == "pad_debit_returned"]) == 1

@@ -34,7 +34,7 @@ async def import_returns(
         result = await service.import_returns(
             session, content, file.filename or "returns.txt", operator.account_id
         )
-    await relay.tell_workflows(temporal, result.items)
+    await relay.tell_workflows(temporal, sessions, result.items)
     return result
 
 

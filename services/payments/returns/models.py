@@ -47,3 +47,6 @@ class PadReturn(Base):
     line: Mapped[int] = mapped_column(Integer)  # where it stands in the file: line, segment
     segment: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When its subscription's workflow was told (the outbox mark): a return not told yet (Temporal
+    # was away) is told again by the next pickup run.
+    told_at: Mapped[datetime | None] = mapped_column(index=True)

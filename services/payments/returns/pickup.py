@@ -1,4 +1,5 @@
-"""The returns files the bank drops in a folder, imported by the pickup Schedule.
+"""The returns files the bank drops in a folder, imported by the pickup Schedule; then the
+workflows of every return not told yet are told (`relay.tell_untold`).
 
 Each file of `<pad_returns_dir>/incoming` is imported in its own transaction, exactly as an
 operator's upload (all of it or nothing, once by its hash), then moved: to `imported/` once
@@ -32,6 +33,7 @@ class PickedFile(BaseModel):
 
 class PickupOut(BaseModel):
     files: list[PickedFile]
+    told: int = 0  # returns whose workflow was told in this run (these files' and older ones)
 
 
 def _incoming(folder: Path) -> list[Path]:
@@ -61,8 +63,8 @@ async def pickup(
             await asyncio.to_thread(_move, path, folder / "refused", exc.body())
             picked.append(PickedFile(name=path.name, outcome="refused", error=exc.code))
             continue
-        await relay.tell_workflows(temporal, result.items)
         await asyncio.to_thread(_move, path, folder / "imported")
         outcome = "duplicate" if result.duplicate else "imported"
         picked.append(PickedFile(name=path.name, outcome=outcome, items=len(result.items)))
-    return PickupOut(files=picked)
+    told = await relay.tell_untold(temporal, sessions)
+    return PickupOut(files=picked, told=told)

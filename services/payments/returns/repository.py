@@ -1,9 +1,9 @@
 """The SQL of returned debits: finding the debit a return traces to, and what was returned."""
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.pad_return_reasons import needs_new_details
@@ -52,6 +52,25 @@ async def returns_of_file(
         .order_by(PadReturn.line, PadReturn.segment)
     )
     return [(r, i) for r, i in (await session.execute(query)).all()]
+
+
+async def untold_returns(session: AsyncSession) -> Sequence[tuple[PadReturn, Invoice]]:
+    """Returns whose workflow was not told yet, oldest first."""
+    query = (
+        select(PadReturn, Invoice)
+        .join(Invoice, Invoice.id == PadReturn.invoice_id)
+        .where(PadReturn.told_at.is_(None))
+        .order_by(PadReturn.created_at, PadReturn.id)
+    )
+    return [(r, i) for r, i in (await session.execute(query)).all()]
+
+
+async def mark_told(session: AsyncSession, return_id: str, when: datetime) -> None:
+    await session.execute(
+        update(PadReturn)
+        .where(PadReturn.id == return_id, PadReturn.told_at.is_(None))
+        .values(told_at=when)
+    )
 
 
 async def latest_return_of_method(

@@ -138,7 +138,7 @@ async def _reverse(session: AsyncSession, returned: PadReturn) -> None:
 async def _answer(
     session: AsyncSession, row: ReturnFile, *, duplicate: bool, already: int
 ) -> ReturnsImportOut:
-    items = [_item(r, i) for r, i in await repo.returns_of_file(session, row.id)]
+    items = [item_out(r, i) for r, i in await repo.returns_of_file(session, row.id)]
     return ReturnsImportOut(
         file_id=row.id,
         filename=row.filename,
@@ -149,7 +149,8 @@ async def _answer(
     )
 
 
-def _item(returned: PadReturn, invoice: Invoice) -> ReturnedItemOut:
+def item_out(returned: PadReturn, invoice: Invoice) -> ReturnedItemOut:
+    """A return as the API answers it (and as its workflow is told)."""
     return ReturnedItemOut(
         id=returned.id,
         subscription_id=returned.subscription_id,

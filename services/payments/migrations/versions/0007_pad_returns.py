@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("line", sa.Integer(), nullable=False),
         sa.Column("segment", sa.Integer(), nullable=False),
         sa.Column("created_at", servicekit.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("told_at", servicekit.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["file_id"],
             ["pad_return_files.id"],
@@ -65,7 +66,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pad_returns")),
         sa.UniqueConstraint("charge_id", name=op.f("uq_pad_returns_charge_id")),
     )
-    for column in ("file_id", "invoice_id", "account_id", "subscription_id"):
+    for column in ("file_id", "invoice_id", "account_id", "subscription_id", "told_at"):
         op.create_index(op.f(f"ix_pad_returns_{column}"), "pad_returns", [column])
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_ledger_entries_kind"), type_="check")
@@ -76,7 +77,7 @@ def downgrade() -> None:
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_ledger_entries_kind"), type_="check")
         batch_op.create_check_constraint(op.f("ck_ledger_entries_kind"), OLD_KINDS)
-    for column in ("file_id", "invoice_id", "account_id", "subscription_id"):
+    for column in ("file_id", "invoice_id", "account_id", "subscription_id", "told_at"):
         op.drop_index(op.f(f"ix_pad_returns_{column}"), table_name="pad_returns")
     op.drop_table("pad_returns")
     op.drop_table("pad_return_files")
