@@ -24,6 +24,7 @@ from web.readiness import readyz
 from web.routes import (
     account,
     auth,
+    bank_account,
     billing,
     claims,
     codec,
@@ -121,8 +122,9 @@ def create_app(
         operator,
         operator_billing,
         operator_claims,
-    operator_returns,
+        operator_returns,
         operator_cancellation,
+        bank_account,
         claims,
     )
     for module in routers:

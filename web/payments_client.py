@@ -51,6 +51,20 @@ class PaymentsClient(ServiceClient):
         )
         return created
 
+    async def replace_pad(
+        self,
+        ip: str,
+        token: str,
+        method_id: str,
+        bank: dict[str, str],
+        specimen: tuple[str, bytes, str],
+    ) -> JSON:
+        """New banking details for a bank account (after the bank refused the old one)."""
+        path = f"/v1/payment-methods/{method_id}/pad"
+        files: Files = {"specimen": specimen}
+        replaced: JSON = await self._json("PUT", path, ip, token, form=bank, files=files)
+        return replaced
+
     async def payment_methods(self, ip: str, token: str) -> list[JSON]:
         """The caller's payment methods on file."""
         found: list[JSON] = await self._json("GET", "/v1/payment-methods", ip, token)

@@ -38,6 +38,10 @@ class NotACard(Conflict):
     code = "not_a_card"
 
 
+class NotABankAccount(Conflict):
+    code = "not_a_bank_account"
+
+
 class ChargeInProgress(Conflict):
     code = "charge_in_progress"
 

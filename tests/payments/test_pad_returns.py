@@ -11,7 +11,16 @@ from sqlalchemy import func, select
 
 from servicekit.db import transaction
 from services.payments.models import Invoice, LedgerEntry
-from tests.payments.factories import PaymentsStack, add_pad, balance, charge, charge_body
+from tests.payments.factories import (
+    PDF,
+    PaymentsStack,
+    add_card,
+    add_pad,
+    balance,
+    charge,
+    charge_body,
+    pad_form,
+)
 from tests.payments.returns_files import debit_segments, returned, returns_file, returns_of
 from tests.payments.test_export_jobs import _completed_at
 from tests.subscriptions.factories import User, UserFactory
@@ -132,3 +141,26 @@ async def test_a_file_that_is_not_a_returns_file_is_refused_naming_the_line(
     as_user = await _upload(client, user, returns_of(debits, {0: "901"}))
     assert as_user.status_code == 403
     assert await balance(client, user) == 0
+
+
+async def test_new_banking_details_replace_only_a_bank_account_of_the_caller(
+    client: httpx.AsyncClient, users: UserFactory, payments: PaymentsStack
+) -> None:
+    user, other = await users(), await users()
+    pad = (await add_pad(client, user)).json()
+    card = await add_card(client, user)
+    files = {"specimen": ("cheque.pdf", PDF, "application/pdf")}
+    new = pad_form(account="7654321098")
+    path = f"/v1/payment-methods/{pad['id']}/pad"
+
+    not_theirs = await client.put(path, data=new, files=files, headers=other.headers)
+    assert not_theirs.status_code == 404
+    a_card = await client.put(
+        f"/v1/payment-methods/{card['id']}/pad", data=new, files=files, headers=user.headers
+    )
+    assert (a_card.status_code, a_card.json()["error"]) == (409, "not_a_bank_account")
+    no_specimen = await client.put(path, data=new, headers=user.headers)
+    assert (no_specimen.status_code, no_specimen.json()["field"]) == (422, "specimen")
+    replaced = await client.put(path, data=new, files=files, headers=user.headers)
+    assert replaced.status_code == 200, replaced.text
+    assert (replaced.json()["id"], replaced.json()["account_last4"]) == (pad["id"], "1098")

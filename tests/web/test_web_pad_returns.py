@@ -139,6 +139,27 @@ async def test_a_closed_account_return_is_imported_once_and_shown_to_the_subscri
     english = page_text(await client.get(f"/mon-abonnement/{sid}?lang=en"))
     assert "refused the debit on the account ending in 4567: account closed." in english
 
+    # « Fournir de nouvelles coordonnées bancaires »: the banner's link, then the new account.
+    assert f'href="/mon-abonnement/{sid}/compte-bancaire"' in (
+        await client.get(f"/mon-abonnement/{sid}")
+    ).text
+    form_page = await client.get(f"/mon-abonnement/{sid}/compte-bancaire?lang=fr")
+    assert form_page.status_code == 200
+    assert "Fournir de nouvelles coordonnées bancaires" in page_text(form_page)
+    token = await csrf(client, f"/mon-abonnement/{sid}/compte-bancaire")
+    body = pad_form(token) | {"account": "7654321098"}
+    files = {"specimen": ("cheque.pdf", PDF, "application/pdf")}
+    missing = await client.post(f"/mon-abonnement/{sid}/compte-bancaire", data=body)
+    assert missing.status_code == 422  # the specimen is required
+    replaced = await client.post(f"/mon-abonnement/{sid}/compte-bancaire", data=body, files=files)
+    assert replaced.status_code == 303, replaced.text
+    after = page_text(await client.get(replaced.headers["location"]))
+    assert "Vos nouvelles coordonnées bancaires ont été enregistrées." in after
+    assert "a refusé le prélèvement" not in after
+    api_token = await token_of(identity, user)
+    [method] = await methods_of(pay_api, api_token)
+    assert method["account_last4"] == "1098"
+
 
 async def test_a_return_traced_to_no_debit_is_refused_naming_the_line(
     console: httpx.AsyncClient, client: httpx.AsyncClient

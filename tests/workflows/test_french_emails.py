@@ -33,7 +33,7 @@ FULL = EmailDetails(
     next_attempt=date(2027, 3, 4),
     update_card_url="https://portail.test/x?a=1&b=2",
     return_reason="901",
-    subscription_url="https://portail.test/mon-abonnement/sub-1",
+    bank_details_url="https://portail.test/mon-abonnement/sub-1",
     card_last4="4242",
     card_last_day=date(2027, 8, 31),
 )
@@ -44,7 +44,7 @@ BARE = EmailDetails(
     update_card_url="u",
     return_reason="905",
     new_details_needed=True,
-    subscription_url="s",
+    bank_details_url="s",
     card_last_day=date(2027, 8, 31),
 )
 RECEIPT = ReceiptFacts("R-1", "N-2", "ABC123", 7117, 4550, datetime(2027, 3, 1, 15, 4, tzinfo=UTC))

@@ -21,7 +21,7 @@ RETURNED = EmailDetails(
     amount_cents=6500,
     next_attempt=date(2027, 3, 4),
     return_reason="901",
-    subscription_url=PAGE,
+    bank_details_url=PAGE,
 )
 
 
@@ -88,5 +88,5 @@ async def test_email_user_sends_the_return_in_the_accounts_language(real: Real) 
         [message] = real.inbox(user.email)[before:]
         text = plain(message)
         assert expected in text
-        page = f"{real.platform.public_web_origin}/mon-abonnement/{sid}"
+        page = f"{real.platform.public_web_origin}/mon-abonnement/{sid}/compte-bancaire"
         assert (page in text) == (reason == "905")

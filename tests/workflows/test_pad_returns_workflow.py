@@ -16,6 +16,7 @@ from temporalio.client import Client
 from servicekit.settings import PlatformSettings
 from services.payments.claims.lifecycle import ReceiptLifecycle
 from services.payments.config import PaymentsSettings
+from tests.payments.factories import PDF, pad_form
 from tests.payments.returns_files import debit_segments, returned, returns_file
 from tests.subscriptions.factories import User, UserFactory
 from tests.support.mail import SmtpServer
@@ -23,6 +24,7 @@ from tests.workflows.billing_support import Billing
 from tests.workflows.fake_subscriptions import Handle, cancel_at, decide, sleep_until, start, today
 from tests.workflows.helpers import eventually
 from workflows.subscription.calendar import local_today, start_of_day
+from workflows.subscription.models import PaymentMethodUpdated
 from workflows.subscription.workflows import SubscriptionWorkflow
 
 
@@ -148,6 +150,24 @@ async def test_a_closed_account_is_not_debited_again_and_falls_into_arrears(
             "/v1/pad-returns/bank-details-refused", headers=billing.user.headers
         )
         assert [r["reason_code"] for r in refused.json()] == ["905"]
+
+        # New banking details: what is owed is debited from the new account at once.
+        method_id = refused.json()[0]["payment_method_id"]
+        replaced = await billing.payments.put(
+            f"/v1/payment-methods/{method_id}/pad",
+            headers=billing.user.headers,
+            data=pad_form() | {"account": "7654321098"},
+            files={"specimen": ("cheque.pdf", PDF, "application/pdf")},
+        )
+        assert replaced.status_code == 200, replaced.text
+        await billing.latest(handle).signal(
+            SubscriptionWorkflow.payment_method_updated,
+            PaymentMethodUpdated(account_id=billing.user.id),
+        )
+        await eventually(lambda: "subscription_recovered" in service.emails())
+        assert await billing.balance() == 0
+        retry = [c for c in billing.recorder.charges if c.input.invoice_id == invoice["id"]]
+        assert [c.result.status for c in retry] == ["paid"]
         await cancel_at(billing.latest(handle), await today(billing.env))
         await handle.result()
 

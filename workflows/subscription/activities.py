@@ -146,7 +146,7 @@ class SubscriptionActivities:
             update_card_url=self._card_url(subscription.id),
             return_reason=input.return_reason,
             new_details_needed=input.new_details_needed,
-            subscription_url=self._page_url(subscription.id),
+            bank_details_url=f"{self._page_url(subscription.id)}/compte-bancaire",
             card_last4=input.card_last4,
             card_last_day=input.card_last_day,
         )

@@ -50,7 +50,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "payment_declined": ("amount_cents", "update_card_url"),
     "subscription_in_arrears": ("amount_cents", "update_card_url"),
     "pad_prenotification": ("amount_cents", "debit_date"),
-    "pad_debit_returned": ("amount_cents", "return_reason", "subscription_url"),
+    "pad_debit_returned": ("amount_cents", "return_reason", "bank_details_url"),
     "card_expiring": ("card_last_day", "update_card_url"),
 }
 
@@ -80,7 +80,7 @@ class EmailDetails:
     update_card_url: str | None = None
     return_reason: str | None = None  # a returned PAD debit: the bank's reason code
     new_details_needed: bool = False
-    subscription_url: str | None = None
+    bank_details_url: str | None = None
     card_last4: str | None = None  # the card expiry reminder
     card_last_day: date | None = None
 
@@ -136,7 +136,7 @@ def render_subscription_email(
         "update_card_url": details.update_card_url,
         "reason_label": _return_reason(details.return_reason, lang),
         "new_details_needed": details.new_details_needed,
-        "subscription_url": details.subscription_url,
+        "bank_details_url": details.bank_details_url,
         "card_last4": details.card_last4,
         "card_last_day_label": _day(details.card_last_day, lang),
     }
