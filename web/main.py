@@ -24,6 +24,7 @@ from web.readiness import readyz
 from web.routes import (
     account,
     auth,
+    bank_account,
     billing,
     claims,
     codec,
@@ -33,6 +34,7 @@ from web.routes import (
     operator_cancellation,
     operator_claims,
     operator_occupancy,
+    operator_returns,
     password_reset,
     portal,
     registration,
@@ -124,7 +126,9 @@ def create_app(
         operator_billing,
         operator_claims,
         operator_occupancy,
+        operator_returns,
         operator_cancellation,
+        bank_account,
         claims,
     )
     for module in routers:

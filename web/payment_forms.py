@@ -13,7 +13,9 @@ from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
 
+from servicekit import pad_return_reasons
 from servicekit.cards import digits_of, is_card_number
+from servicekit.i18n import gettext
 from servicekit.money import back_out_taxes, prorate
 from web.account import Account
 from web.api_error import ApiError
@@ -157,13 +159,28 @@ async def payment_facts(
 ) -> dict[str, Any]:
     """The method paying the subscription and the account's balance (None when payments does
     not answer: the page still shows the subscription)."""
-    facts: dict[str, Any] = {"method": None, "balance_cents": None}
+    facts: dict[str, Any] = {"method": None, "balance_cents": None, "bank_refusal": None}
     try:
         facts["balance_cents"] = await account.call(payments.balance)
         method_id = sub.get("payment_method_id")
         if method_id:
             methods = await account.call(payments.payment_methods)
             facts["method"] = next((m for m in methods if m.get("id") == method_id), None)
+        if facts["method"] and facts["method"].get("kind") == "pad":
+            facts["bank_refusal"] = await _bank_refusal(account, payments, str(method_id))
     except ApiError:
         pass
     return facts
+
+
+async def _bank_refusal(
+    account: Account, payments: PaymentsClient, method_id: str
+) -> dict[str, Any] | None:
+    """The banner's facts when a returned debit showed this bank account unusable."""
+    refused = await account.call(payments.bank_details_refused)
+    found = next((r for r in refused if r.get("payment_method_id") == method_id), None)
+    if found is None:
+        return None
+    code = str(found.get("reason_code") or "")
+    reason = gettext(pad_return_reasons.message_id(code), account.session.language)
+    return {"last4": found.get("account_last4") or "", "reason": reason}

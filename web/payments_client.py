@@ -51,6 +51,20 @@ class PaymentsClient(ServiceClient):
         )
         return created
 
+    async def replace_pad(
+        self,
+        ip: str,
+        token: str,
+        method_id: str,
+        bank: dict[str, str],
+        specimen: tuple[str, bytes, str],
+    ) -> JSON:
+        """New banking details for a bank account (after the bank refused the old one)."""
+        path = f"/v1/payment-methods/{method_id}/pad"
+        files: Files = {"specimen": specimen}
+        replaced: JSON = await self._json("PUT", path, ip, token, form=bank, files=files)
+        return replaced
+
     async def payment_methods(self, ip: str, token: str) -> list[JSON]:
         """The caller's payment methods on file."""
         found: list[JSON] = await self._json("GET", "/v1/payment-methods", ip, token)
@@ -144,6 +158,20 @@ class PaymentsClient(ServiceClient):
         path = "/v1/operator/claim-notices/import"
         result: JSON = await self._json("POST", path, ip, token, files=files)
         return result
+
+    async def import_pad_returns(
+        self, ip: str, token: str, filename: str, content: bytes
+    ) -> JSON:
+        """Import the bank's CPA-005 returns file (operators): the returned debits applied."""
+        files = {"file": (filename or "retours.txt", content, "text/plain")}
+        result: JSON = await self._json("POST", "/v1/operator/pad-returns", ip, token, files=files)
+        return result
+
+    async def bank_details_refused(self, ip: str, token: str) -> list[JSON]:
+        """The caller's bank accounts a returned debit showed unusable (closed, invalid...)."""
+        path = "/v1/pad-returns/bank-details-refused"
+        found: list[JSON] = await self._json("GET", path, ip, token)
+        return found
 
     async def account_billing(self, ip: str, token: str, account_id: str) -> JSON:
         """An account's balance, invoices, methods and adjustments (operators)."""

@@ -77,6 +77,7 @@ def build_activities(
         billing.release_payment_method,
         exports.cpa005,
         exports.payroll,
+        exports.pad_returns,
         claims.send_receipt,
         erasure.erase,
         erasure.record_proofs,

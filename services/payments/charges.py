@@ -28,10 +28,12 @@ from services.payments.config import PaymentsSettings
 from services.payments.errors import ChargeInProgress, KeyReused, MethodNotFound
 from services.payments.gateway import PaymentGateway
 from services.payments.models import Charge, Invoice, LedgerEntry, PaymentMethod
+from services.payments.returns import repository as returns_repo
 from services.payments.schemas import ChargeIn, ChargeOut
 
 Sessions = async_sessionmaker[AsyncSession]
 LONG_AGO = datetime(2000, 1, 1, tzinfo=UTC)
+BANK_DETAILS_REFUSED = "bank_details_refused"  # a returned debit said the account is unusable
 
 
 @dataclass(frozen=True)
@@ -160,6 +162,10 @@ async def _attempt(sessions: Sessions, gateway: PaymentGateway, row: Charge) -> 
         if row.payment_method_id is None:  # a retry needs a method to pay with
             return Outcome("declined", decline_code="payment_method_missing")
         method = await repo.method(session, row.payment_method_id, row.account_id)
+        if method is not None and method.kind == "pad":
+            if await returns_repo.refusal_of(session, method) is not None:
+                # The bank refused this account (closed, invalid): never debit it again as is.
+                return Outcome("declined", decline_code=BANK_DETAILS_REFUSED)
     if method is None:  # deleted since the subscription chose it: the user must pick another
         return Outcome("declined", decline_code="payment_method_missing")
     if method.kind == "pad" or row.amount_cents == 0:

@@ -26,6 +26,9 @@ class PaymentsSettings(BaseSettings):
     charge_stale_seconds: float = 120.0
     # Export files (CPA-005 PAD debits, payroll CSVs); a folder no web server serves.
     export_dir: str = ".data/exports"
+    # The bank's returns files: dropped in `<dir>/incoming`, moved to `imported` or `refused`
+    # by the pickup Schedule (docs/billing.md).
+    pad_returns_dir: str = ".data/pad-returns"
     # The originator of the CPA-005 PAD file, as the bank assigned it (embedded-mode placeholders).
     cpa005_originator_id: str = "SPAQ000001"
     cpa005_short_name: str = "SPAQ"

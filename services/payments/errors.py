@@ -38,6 +38,10 @@ class NotACard(Conflict):
     code = "not_a_card"
 
 
+class NotABankAccount(Conflict):
+    code = "not_a_bank_account"
+
+
 class ChargeInProgress(Conflict):
     code = "charge_in_progress"
 
@@ -98,3 +102,18 @@ class PaymentsFieldError(FieldError):
 def field_error(field: str, rule: str) -> PaymentsFieldError:
     """A 422 naming the field and the rule it breaks."""
     return PaymentsFieldError(field, rule)
+
+
+class ReturnsFileInvalid(DomainError):
+    """The returns file cannot be read; `details` name the line and the field."""
+
+    status_code = 422
+    code = "returns_file_invalid"
+
+
+class ReturnItemUnknown(DomainError):
+    """A returned item traces to no debit of ours (`details`: its line, trace and reference);
+    nothing of the file is imported."""
+
+    status_code = 422
+    code = "return_item_unknown"

@@ -45,6 +45,8 @@ async def payment_method(method_id: str, account_id: str, session: SessionDep) -
         brand=row.brand,
         last4=row.last4,
         account_last4=row.account_last4,
+        exp_month=row.exp_month,
+        exp_year=row.exp_year,
     )
 
 

@@ -33,6 +33,7 @@ from services.payments.dependencies import Components
 from services.payments.exports import endpoints as export_endpoints
 from services.payments.gateway import PaymentGateway, SandboxGateway
 from services.payments.ports import PlatformPort
+from services.payments.returns import endpoints as return_endpoints
 
 ROUTERS = (
     method_endpoints.router,
@@ -43,6 +44,9 @@ ROUTERS = (
     erasure_endpoints.router,
     export_endpoints.router,
     claim_endpoints.router,
+    return_endpoints.operator_router,
+    return_endpoints.router,
+    return_endpoints.internal_router,
 )
 
 

@@ -1,14 +1,16 @@
 """Payment methods (`/v1/payment-methods`) and the PAD agreement text."""
 
+import asyncio
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, File, Form, Response, UploadFile
 
 from servicekit.auth import CurrentPrincipal
-from servicekit.db import SessionDep
-from services.payments import methods
+from servicekit.db import SessionDep, transaction
+from services.payments import methods, specimens
 from services.payments import repository as repo
 from services.payments.billing import scope
+from services.payments.claims.dependencies import SessionsDep
 from services.payments.dependencies import ComponentsDep
 from services.payments.errors import AgreementVersionNotFound
 from services.payments.pad_agreement import agreement
@@ -98,6 +100,41 @@ async def replace_card(
 ) -> MethodOut:
     """Mettre à jour la carte de crédit: the next charge uses the new card."""
     row = await methods.replace_card(session, parts.gateway, principal.account_id, method_id, body)
+    return method_out(row)
+
+
+@router.put("/{method_id}/pad", response_model=MethodOut)
+async def replace_pad(
+    method_id: str,
+    sessions: SessionsDep,
+    parts: ComponentsDep,
+    principal: CurrentPrincipal,
+    holder_name: Annotated[str, Form(min_length=1, max_length=200)],
+    institution: Annotated[str, Form(max_length=20)],
+    transit: Annotated[str, Form(max_length=20)],
+    account: Annotated[str, Form(max_length=30)],
+    agreement_version: Annotated[str, Form(max_length=20)],
+    agreement_accepted: Annotated[bool, Form()] = False,
+    payer_type: Annotated[Literal["personal", "business"], Form()] = "personal",
+    specimen: Annotated[UploadFile | None, File()] = None,
+) -> MethodOut:
+    """New banking details for a bank account (« Fournir de nouvelles coordonnées bancaires »):
+    the next debit goes to the new account; the old cheque specimen is deleted."""
+    form = methods.PadIn(
+        holder_name,
+        institution.strip(),
+        transit.strip(),
+        account.strip(),
+        agreement_accepted,
+        agreement_version,
+        payer_type,
+        await _upload(specimen),
+    )
+    folder, ids = parts.settings.specimen_dir, (principal.account_id, method_id)
+    async with transaction(sessions) as session:
+        row, old = await methods.replace_pad(session, folder, parts.box, ids, form)
+    if old:  # only once the new details are committed
+        await asyncio.to_thread(specimens.delete, folder, old)
     return method_out(row)
 
 

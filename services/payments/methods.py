@@ -13,7 +13,13 @@ from servicekit.db import utcnow
 from servicekit.secrets_box import SecretBox
 from services.payments import repository as repo
 from services.payments import specimens
-from services.payments.errors import MethodInUse, MethodNotFound, NotACard, field_error
+from services.payments.errors import (
+    MethodInUse,
+    MethodNotFound,
+    NotABankAccount,
+    NotACard,
+    field_error,
+)
 from services.payments.gateway import (
     CardDetails,
     CardExpired,
@@ -148,6 +154,39 @@ async def add_pad(
         await asyncio.to_thread(specimens.delete, specimen_dir, name)
         raise
     return row
+
+
+async def replace_pad(
+    session: AsyncSession,
+    specimen_dir: str,
+    box: SecretBox,
+    ids: tuple[str, str],
+    form: PadIn,
+) -> tuple[PaymentMethod, str | None]:
+    """New banking details for the same method (`ids`: account, method), e.g. after the bank
+    returned a debit because the account was closed: the agreement accepted again now, the new
+    specimen kept; the next debit goes to the new account. Also the old specimen's file name,
+    for the caller to delete once this is committed."""
+    _check_bank(form)
+    assert form.specimen is not None
+    row = await require(session, ids[1], ids[0])
+    if row.kind != "pad":
+        raise NotABankAccount()
+    media_type, extension, content = await asyncio.to_thread(specimens.accept, form.specimen)
+    name = await asyncio.to_thread(specimens.save, specimen_dir, content, extension)
+    old, now = row.specimen_file, utcnow()
+    row.holder_name = form.holder_name.strip()
+    row.institution, row.transit = form.institution, form.transit
+    row.account_number_encrypted, row.account_last4 = box.seal(form.account), form.account[-4:]
+    row.payer_type, row.agreement_version = form.payer_type, form.agreement_version
+    row.agreement_accepted_at, row.updated_at = now, now
+    row.specimen_file, row.specimen_media_type = name, media_type
+    try:
+        await session.flush()
+    except BaseException:
+        await asyncio.to_thread(specimens.delete, specimen_dir, name)
+        raise
+    return row, old
 
 
 async def require(session: AsyncSession, method_id: str, account_id: str | None) -> PaymentMethod:

@@ -106,6 +106,8 @@ class MethodSummaryOut(BaseModel):
     brand: str | None = None
     last4: str | None = None
     account_last4: str | None = None
+    exp_month: int | None = None  # a card's expiry: the workflow reminds the user before it
+    exp_year: int | None = None
 
 
 class UnpaidInvoiceOut(BaseModel):

@@ -255,6 +255,8 @@ async def test_a_method_is_found_only_for_its_account(
         "brand": "visa",
         "last4": "4242",
         "account_last4": None,
+        "exp_month": 12,  # the expiry feeds the card expiry reminder
+        "exp_year": card["exp_year"],
     }
     bank = await client.get(
         url.format(pad["id"]), params={"account_id": owner.id}, headers=payments.internal

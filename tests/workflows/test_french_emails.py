@@ -32,12 +32,20 @@ FULL = EmailDetails(
     monthly_cents=6500,
     next_attempt=date(2027, 3, 4),
     update_card_url="https://portail.test/x?a=1&b=2",
+    return_reason="901",
+    bank_details_url="https://portail.test/mon-abonnement/sub-1",
+    card_last4="4242",
+    card_last_day=date(2027, 8, 31),
 )
 BARE = EmailDetails(
     contract_number="10095259",
     amount_cents=123456,
     debit_date=date(2027, 3, 1),
     update_card_url="u",
+    return_reason="905",
+    new_details_needed=True,
+    bank_details_url="s",
+    card_last_day=date(2027, 8, 31),
 )
 RECEIPT = ReceiptFacts("R-1", "N-2", "ABC123", 7117, 4550, datetime(2027, 3, 1, 15, 4, tzinfo=UTC))
 

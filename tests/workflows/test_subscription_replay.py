@@ -11,7 +11,8 @@ running subscriptions fails here (guard it with `workflow.patched(...)`, docs/ar
   chains), recorded from the inheritance-chain workflow just before it was rewritten as
   composition: `RECORD_SUBSCRIPTION_HISTORY=1 pytest tests/workflows/test_subscription_workflow.py
   tests/workflows/test_subscription_billing.py tests/workflows/test_billing_calendar_edges.py`
-  (`history_recording.py`).
+  (`history_recording.py`). The PAD return and card expiry paths were added the same way from
+  `test_pad_returns_workflow.py` and `test_card_expiry_reminder.py`.
 - `histories/actor_tokens/` holds the same lifecycle suite's runs (and the actor token tests')
   recorded once every update carried its signed actor token, the service's `operator_id` and
   `account_id` gone (recorded the same way, then moved out of `recorded/`).
@@ -77,6 +78,10 @@ def test_the_recorded_histories_cover_the_lifecycle() -> None:
         "cancellation_waits_for_the_notice_clause",
         "pad_debits",
         "fourteen_months",
+        "nsf_return",  # a returned PAD debit, retried
+        "closed_account",  # a returned debit on a closed account, into arrears
+        "reminder_is_sent_once",  # the card expiry timer
+        "card_replaced",  # the reminder following a replaced card
     ):
         assert path in names, path
     texts = (path.read_text() for path in RECORDED)

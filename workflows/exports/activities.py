@@ -28,6 +28,17 @@ class ExportActivities:
         body = await self._post("/internal/v1/exports/payroll", {"period": input.period})
         return ExportResult(files=body["files"], count=body["rows"])
 
+    @activity.defn(name="pickup_pad_returns")
+    async def pad_returns(self) -> ExportResult:
+        """The bank's returns files waiting in the pickup folder, imported (once each)."""
+        body = await self._post("/internal/v1/pad-returns/pickup", {})
+        files = body["files"]
+        assert isinstance(files, list)
+        done = [f for f in files if f["outcome"] != "refused"]
+        return ExportResult(
+            files=[str(f["name"]) for f in done], count=sum(int(f["items"]) for f in done)
+        )
+
     async def _post(self, path: str, payload: dict[str, str]) -> dict[str, object]:
         response = await self._http.post(
             f"{self._payments}{path}", json=payload, headers=self._headers, timeout=120.0

@@ -6,7 +6,7 @@ from typing import Literal
 from pydantic import BaseModel
 
 EXPORT_WORKFLOW = "ExportWorkflow"
-ExportKind = Literal["cpa005", "payroll"]
+ExportKind = Literal["cpa005", "payroll", "pad_returns"]
 
 
 class ExportRequest(BaseModel):

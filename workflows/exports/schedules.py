@@ -22,6 +22,7 @@ from workflows.exports.workflows import ExportWorkflow
 TIME_ZONE = "America/Montreal"
 CPA005_SCHEDULE = "export-cpa005-nightly"
 PAYROLL_SCHEDULE = "export-payroll-monthly"
+PAD_RETURNS_SCHEDULE = "pad-returns-pickup"
 
 
 def _schedule(request: ExportRequest, calendar: ScheduleCalendarSpec, queue: str) -> Schedule:
@@ -38,7 +39,8 @@ def _schedule(request: ExportRequest, calendar: ScheduleCalendarSpec, queue: str
 
 
 def export_schedules(queue: str) -> dict[str, Schedule]:
-    """Nightly CPA-005 at 01:00; payroll on the 1st at 06:00 (Montréal)."""
+    """Nightly CPA-005 at 01:00; payroll on the 1st at 06:00; returns pickup at 07:00 and
+    13:00 (Montréal)."""
     return {
         CPA005_SCHEDULE: _schedule(
             ExportRequest(kind="cpa005"),
@@ -51,6 +53,14 @@ def export_schedules(queue: str) -> dict[str, Schedule]:
                 day_of_month=[ScheduleRange(1)],
                 hour=[ScheduleRange(6)],
                 comment="the month's payroll deductions",
+            ),
+            queue,
+        ),
+        PAD_RETURNS_SCHEDULE: _schedule(
+            ExportRequest(kind="pad_returns"),
+            ScheduleCalendarSpec(
+                hour=[ScheduleRange(7), ScheduleRange(13)],
+                comment="the bank's returns files dropped in the pickup folder",
             ),
             queue,
         ),

@@ -1,7 +1,8 @@
 """`ExportWorkflow`: one run of a fleet-wide export, started by its Temporal Schedule.
 
 The nightly run (01:00, Montréal) exports the previous day's PAD debits; the monthly run (the
-1st, 06:00) exports that month's payroll deductions, recorded at 00:00 the same day.
+1st, 06:00) exports that month's payroll deductions, recorded at 00:00 the same day; the
+returns pickup (07:00 and 13:00) imports the bank's returns files dropped in its folder.
 """
 
 from datetime import timedelta
@@ -26,6 +27,12 @@ class ExportWorkflow:
     @workflow.run
     async def run(self, request: ExportRequest) -> ExportResult:
         today = local_today(workflow.now())
+        if request.kind == "pad_returns":
+            return await workflow.execute_activity_method(
+                ExportActivities.pad_returns,
+                start_to_close_timeout=EXPORT_TIMEOUT,
+                retry_policy=EXPORT_RETRY,
+            )
         if request.kind == "cpa005":
             day = request.day or today - timedelta(days=1)
             return await workflow.execute_activity_method(

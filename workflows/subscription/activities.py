@@ -144,6 +144,11 @@ class SubscriptionActivities:
             monthly_cents=input.monthly_cents,
             next_attempt=input.next_attempt,
             update_card_url=self._card_url(subscription.id),
+            return_reason=input.return_reason,
+            new_details_needed=input.new_details_needed,
+            bank_details_url=f"{self._page_url(subscription.id)}/compte-bancaire",
+            card_last4=input.card_last4,
+            card_last_day=input.card_last_day,
         )
         email = render_subscription_email(input.kind, contact.language, details)
         attachments = []
@@ -187,7 +192,11 @@ class SubscriptionActivities:
 
     def _card_url(self, subscription_id: str) -> str:
         """The web page where the account holder updates the card of this subscription."""
-        return f"{self._web}/mon-abonnement/{quote(subscription_id, safe='')}/carte"
+        return f"{self._page_url(subscription_id)}/carte"
+
+    def _page_url(self, subscription_id: str) -> str:
+        """The subscription's page in the portal (its payment method, and any banner)."""
+        return f"{self._web}/mon-abonnement/{quote(subscription_id, safe='')}"
 
     def _subscription_url(self, subscription_id: str, suffix: str = "") -> str:
         sid = quote(subscription_id, safe="")

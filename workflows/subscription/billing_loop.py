@@ -28,12 +28,18 @@ with workflow.unsafe.imports_passed_through():
         ChargeResult,
         CreditInput,
         Outstanding,
+        PadDebitReturned,
         PadNotice,
+        PaymentMethodInfo,
         PaymentMethodRef,
     )
     from workflows.subscription.outbox import Outbox
     from workflows.subscription.record import Record, key
     from workflows.subscription.transitions import Transitions
+
+
+# Payments' decline code for a bank account a returned debit showed unusable (closed...).
+BANK_DETAILS_REFUSED = "bank_details_refused"
 
 
 class BillingStuck(RuntimeError):
@@ -59,10 +65,23 @@ class Billing:
         self._lock = lock  # the workflow's: one state change at a time
         self.card_updated = False  # the user replaced the card: retry what is owed at once
         self.period_closed = False  # a monthly period was charged in this run: continue-as-new
+        self.method_info: PaymentMethodInfo | None = None  # read at set-up (card expiry)
 
     @property
     def _calendar(self) -> BillingState:
         return self._record.state.billing
+
+    @property
+    def returns_due(self) -> bool:
+        """Returned PAD debits were signalled and wait for the loop."""
+        return bool(self._calendar.returns_due)
+
+    def debit_returned(self, returned: PadDebitReturned) -> None:
+        """The bank sent a debit back: queue it for the loop, once per return."""
+        b = self._calendar
+        if returned.return_id not in b.returns_seen:
+            b.returns_seen.append(returned.return_id)
+            b.returns_due.append(returned)
 
     # --- When ----------------------------------------------------------------------------
 
@@ -116,7 +135,8 @@ class Billing:
         if state.billing_mode == "pad" and b.account_id and b.payment_method_id:
             ref = PaymentMethodRef(account_id=b.account_id, payment_method_id=b.payment_method_id)
             try:
-                b.method_kind = (await execute(BillingActivities.payment_method, ref)).kind
+                self.method_info = await execute(BillingActivities.payment_method, ref)
+                b.method_kind = self.method_info.kind
             except ActivityError as error:  # removed since the request: its charges decline
                 workflow.logger.warning("payment method unknown: %s", failure_type(error))
         await self.run()
@@ -126,10 +146,11 @@ class Billing:
         async with self._lock:
             now = workflow.now()
             retry_all, self.card_updated = self.card_updated, False
+            self._apply_returns(now)
             if self._record.live:
                 for owed in list(self._calendar.outstanding):
                     if retry_all or owed.next_attempt_at <= now:
-                        await self._retry(owed, now)
+                        await self._retry(owed, now, retry_all)
             while self._period_due(now) and await self._charge_next_period():
                 pass
             await self._update_arrears()
@@ -194,10 +215,19 @@ class Billing:
             next_attempt_at=retry_at,
         )
         self._calendar.outstanding.append(owed)
+        if result.decline_code == BANK_DETAILS_REFUSED:
+            owed.awaiting_new_details = True  # the user was told when the debit came back
+            return
         self._email_decline(owed)
 
-    async def _retry(self, owed: Outstanding, now: datetime) -> None:
-        """Charge an unpaid invoice again (its own key per attempt)."""
+    async def _retry(self, owed: Outstanding, now: datetime, method_updated: bool) -> None:
+        """Charge an unpaid invoice again (its own key per attempt); an account the bank
+        refused is not debited again before the method is updated: the attempt counts as
+        declined, so the calendar and the arrears stay those of a declined card."""
+        if owed.awaiting_new_details and not method_updated:
+            self._count_decline(owed, now, email=False)
+            return
+        owed.awaiting_new_details = False
         period_key = f"{owed.period_start.isoformat()}:retry:{owed.declines}"
         result = await self._charge(
             owed.period_start, owed.period_end, owed.amount_cents, period_key, owed.invoice_id
@@ -205,13 +235,47 @@ class Billing:
         if result.status != "declined":
             self._calendar.outstanding.remove(owed)
             return
+        owed.awaiting_new_details = result.decline_code == BANK_DETAILS_REFUSED
+        self._count_decline(owed, now, email=not owed.awaiting_new_details)
+
+    def _count_decline(self, owed: Outstanding, now: datetime, *, email: bool) -> None:
         owed.declines += 1
         scheduled = billing.next_attempt(owed.first_declined_at, owed.declines)
         if scheduled is None:  # the schedule is over: arrears, retried weekly
             owed.next_attempt_at = billing.arrears_retry(now)
             return
         owed.next_attempt_at = max(scheduled, now + timedelta(days=1))
-        self._email_decline(owed)
+        if email:
+            self._email_decline(owed)
+
+    def _apply_returns(self, now: datetime) -> None:
+        """Each returned debit's invoice is owed again, on a declined card's calendar."""
+        b = self._calendar
+        for returned in b.returns_due:
+            owed = next((o for o in b.outstanding if o.invoice_id == returned.invoice_id), None)
+            if owed is None:
+                retry_at = billing.next_attempt(now, 1)
+                assert retry_at is not None
+                owed = Outstanding(
+                    period_start=returned.period_start,
+                    period_end=returned.period_end,
+                    invoice_id=returned.invoice_id,
+                    amount_cents=returned.amount_cents,
+                    first_declined_at=now,
+                    next_attempt_at=retry_at,
+                )
+                b.outstanding.append(owed)
+            owed.awaiting_new_details = returned.new_details_needed
+            retry_on = None if owed.awaiting_new_details else local_today(owed.next_attempt_at)
+            self._outbox.user(
+                "pad_debit_returned",
+                n=returned.return_id,
+                amount_cents=returned.amount_cents,
+                next_attempt=retry_on,
+                return_reason=returned.reason_code,
+                new_details_needed=returned.new_details_needed,
+            )
+        b.returns_due.clear()
 
     def _email_decline(self, owed: Outstanding) -> None:
         self._outbox.user(

@@ -10,6 +10,7 @@ bank account number (RULES.md, Email).
 from dataclasses import dataclass
 from datetime import date
 
+from servicekit import pad_return_reasons
 from servicekit.formats import long_date
 from servicekit.i18n import gettext
 from servicekit.lifecycle import status_label
@@ -38,6 +39,8 @@ KIND_STATUS: dict[str, SubscriptionState] = {
     "subscription_in_arrears": "in_arrears",
     "subscription_recovered": "active",
     "pad_prenotification": "active",
+    "pad_debit_returned": "active",
+    "card_expiring": "active",
     "subscription_reminder": "pending_approval",
     "subscription_modification_requested": "active",
 }
@@ -47,6 +50,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "payment_declined": ("amount_cents", "update_card_url"),
     "subscription_in_arrears": ("amount_cents", "update_card_url"),
     "pad_prenotification": ("amount_cents", "debit_date"),
+    "pad_debit_returned": ("amount_cents", "return_reason", "bank_details_url"),
+    "card_expiring": ("card_last_day", "update_card_url"),
 }
 
 
@@ -73,6 +78,11 @@ class EmailDetails:
     monthly_cents: int | None = None
     next_attempt: date | None = None
     update_card_url: str | None = None
+    return_reason: str | None = None  # a returned PAD debit: the bank's reason code
+    new_details_needed: bool = False
+    bank_details_url: str | None = None
+    card_last4: str | None = None  # the card expiry reminder
+    card_last_day: date | None = None
 
 
 def _money(cents: int | None, lang: str) -> str | None:
@@ -81,6 +91,13 @@ def _money(cents: int | None, lang: str) -> str | None:
 
 def _day(day: date | None, lang: str) -> str | None:
     return long_date(day, lang) if day else None
+
+
+def _return_reason(code: str | None, lang: str) -> str | None:
+    """The bank's reason for returning a debit, in words, with its code."""
+    if code is None:
+        return None
+    return f"{gettext(pad_return_reasons.message_id(code), lang)} ({code})"
 
 
 def render_subscription_email(
@@ -117,6 +134,11 @@ def render_subscription_email(
         "debit_label": _day(details.debit_date, lang),
         "next_attempt_label": _day(details.next_attempt, lang),
         "update_card_url": details.update_card_url,
+        "reason_label": _return_reason(details.return_reason, lang),
+        "new_details_needed": details.new_details_needed,
+        "bank_details_url": details.bank_details_url,
+        "card_last4": details.card_last4,
+        "card_last_day_label": _day(details.card_last_day, lang),
     }
     text, html = render_pair(kind, lang, context)
     return RenderedEmail(subject=title, text=text, html=html, language=lang)

@@ -43,6 +43,9 @@ class Outstanding(BaseModel):
     declines: int = 1
     first_declined_at: datetime
     next_attempt_at: datetime
+    # A PAD debit returned because the account cannot be debited (closed, invalid...): its
+    # attempts count as declines without a new debit until the payment method is updated.
+    awaiting_new_details: bool = False
 
 
 class PadNotice(BaseModel):
@@ -53,6 +56,34 @@ class PadNotice(BaseModel):
     last_start: date
     amount_cents: int
     debit_on: date
+
+
+class PadDebitReturned(BaseModel):
+    """The bank sent a PAD debit back (payments imported its returns file): the invoice is
+    unpaid again and the subscription follows the declined-card path. Told again after a
+    re-import; the workflow ignores a `return_id` it has seen."""
+
+    return_id: str
+    invoice_id: str
+    period_start: date
+    period_end: date
+    amount_cents: int
+    reason_code: str
+    new_details_needed: bool = False
+
+
+class CardExpiry(BaseModel):
+    """The subscription's card and the last day it works: reminded once, 30 days before."""
+
+    payment_method_id: str
+    last4: str | None = None
+    last_day: date  # the end of its expiry month
+    reminded: bool = False
+
+    @property
+    def card_key(self) -> str:
+        """One card: its method and expiry (a replaced card is another card)."""
+        return f"{self.payment_method_id}:{self.last_day.isoformat()}"
 
 
 class BillingState(BaseModel):
@@ -68,6 +99,9 @@ class BillingState(BaseModel):
     pad_notice: PadNotice | None = None
     method_kind: Literal["card", "pad"] | None = None  # "pad": a bank account (Rule H1 notices)
     arrears_count: int = 0  # times fallen into arrears: the `n` of those transitions' keys
+    returns_seen: list[str] = Field(default_factory=list)  # PAD returns applied (by return id)
+    returns_due: list[PadDebitReturned] = Field(default_factory=list)  # signalled, not applied
+    card_expiry: CardExpiry | None = None  # the card paying it, watched for its expiry
 
 
 class CarriedState(BaseModel):
@@ -184,6 +218,8 @@ UserEmailKind = Literal[
     "subscription_in_arrears",
     "subscription_recovered",
     "pad_prenotification",
+    "pad_debit_returned",
+    "card_expiring",
 ]
 # Emails to the service centre's address (from `WorkflowSettings`, rendered in French).
 ServiceCentreEmailKind = Literal["subscription_reminder", "subscription_modification_requested"]
@@ -253,6 +289,12 @@ class UserEmailInput(BaseModel):
     debit_date: date | None = None
     monthly_cents: int | None = None
     next_attempt: date | None = None
+    # A returned PAD debit: the bank's reason code, and whether new bank details are needed.
+    return_reason: str | None = None
+    new_details_needed: bool = False
+    # The card expiry reminder: the card's last digits and the last day it works.
+    card_last4: str | None = None
+    card_last_day: date | None = None
 
 
 class ServiceCentreEmailInput(BaseModel):
@@ -307,6 +349,11 @@ class PaymentMethodRef(BaseModel):
 
 
 class PaymentMethodInfo(BaseModel):
-    """The kind of a payment method: a card, or a bank account ("pad") debited by CPA-005."""
+    """The kind of a payment method: a card, or a bank account ("pad") debited by CPA-005;
+    a card's last digits and expiry (for the reminder before it expires)."""
 
     kind: Literal["card", "pad"]
+    last4: str | None = None
+    exp_month: int | None = None
+    exp_year: int | None = None
+

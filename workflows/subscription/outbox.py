@@ -49,6 +49,10 @@ class Outbox:
         debit_date: date | None = None,
         monthly_cents: int | None = None,
         next_attempt: date | None = None,
+        return_reason: str | None = None,
+        new_details_needed: bool = False,
+        card_last4: str | None = None,
+        card_last_day: date | None = None,
     ) -> None:
         """Queue an email to the account holder (the activity looks the address up)."""
         self._emails.append(
@@ -63,6 +67,10 @@ class Outbox:
                 debit_date=debit_date,
                 monthly_cents=monthly_cents,
                 next_attempt=next_attempt,
+                return_reason=return_reason,
+                new_details_needed=new_details_needed,
+                card_last4=card_last4,
+                card_last_day=card_last_day,
             )
         )
 

@@ -34,6 +34,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.subscription.billing_activities import BillingActivities
     from workflows.subscription.billing_loop import Billing
     from workflows.subscription.calendar import local_today, start_of_day
+    from workflows.subscription.card_expiry import CardWatch
     from workflows.subscription.models import (
         CancellationRequest,
         CancellationWithdrawal,
@@ -42,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         LifecycleState,
         ModificationDecision,
         ModificationRequest,
+        PadDebitReturned,
         PaymentMethodUpdated,
         RecordedDecision,
         SubscriptionInput,
@@ -64,6 +66,7 @@ class SubscriptionWorkflow:
         self.outbox = Outbox(input)
         self.lock = asyncio.Lock()  # one state change at a time (updates and timers)
         self.billing = Billing(self.record, self.transitions, self.outbox, self.lock)
+        self.cards = CardWatch(self.record, self.outbox)  # the reminder before a card expires
         self.approval_attempts = 0  # each approval has its own key (a full offering refuses)
         self.reminder_sent = False
         self.onboarding_due = False  # billing, contract and approval email after an approval
@@ -196,9 +199,15 @@ class SubscriptionWorkflow:
 
     @workflow.signal
     def payment_method_updated(self, update: PaymentMethodUpdated) -> None:
-        """The user replaced the card: what is owed is tried again at once."""
+        """The user replaced the card: what is owed is retried now; the reminder follows it."""
         if self.record.state.billing.outstanding:
             self.billing.card_updated = True
+        self.cards.method_updated()
+
+    @workflow.signal
+    def pad_debit_returned(self, returned: PadDebitReturned) -> None:
+        """The bank sent a PAD debit back: its invoice is owed again (docs/billing.md)."""
+        self.billing.debit_returned(returned)
 
     @workflow.update
     def request_modification(self, request: ModificationRequest) -> LifecycleState:
@@ -277,22 +286,22 @@ class SubscriptionWorkflow:
         after each monthly period and when suggested."""
         while self.record.live:
             await self._flush()
-            if self.billing.card_updated:
-                await self.billing.run()
+            if self.billing.card_updated or self.billing.returns_due or self.cards.refresh_due:
+                await (self.cards.run() if self.cards.refresh_due else self.billing.run())
                 continue
             if await self._continue_as_new_if_due():
                 continue  # new work arrived while handlers finished
             self.timer_changed = False
             ends_at = self._ends_at()
-            deadline = min(
-                (t for t in (ends_at, self.billing.deadline()) if t is not None), default=None
-            )
+            times = (ends_at, self.billing.deadline(), self.cards.deadline())
+            deadline = min((t for t in times if t is not None), default=None)
             if deadline is None:
                 await workflow.wait_condition(self._active_news)
             elif await self._wait_until(self._active_news, deadline):
                 if ends_at is not None and workflow.now() >= ends_at:
                     await self._end()
                 else:
+                    await self.cards.run()
                     await self.billing.run()
 
     async def _finish_billing(self) -> None:
@@ -318,7 +327,7 @@ class SubscriptionWorkflow:
 
     def _active_news(self) -> bool:
         changed = not self.record.live or self.timer_changed or self.billing.card_updated
-        return changed or self._has_work()
+        return changed or self.billing.returns_due or self.cards.refresh_due or self._has_work()
 
     async def _wait_until(self, news: Callable[[], bool], deadline: datetime) -> bool:
         """Wait for news or the deadline; True when the deadline came first."""
@@ -350,6 +359,7 @@ class SubscriptionWorkflow:
         Billing is behind a patch: histories recorded before billing existed replay without it."""
         if workflow.patched("billing"):
             await self.billing.set_up()
+            self.cards.watch(self.billing.method_info)
         contract = ContractInput(
             subscription_id=self.record.subscription_id, idempotency_key=key("contract")
         )
@@ -400,12 +410,12 @@ class SubscriptionWorkflow:
                 await self.outbox.send_next()
 
     async def _continue_as_new_if_due(self) -> bool:
-        """Continue-as-new after a monthly period or when suggested, with the state carried
-        over; False when it is not due."""
+        """Continue-as-new (state carried) after a monthly period or when suggested, if due."""
         suggested = workflow.info().is_continue_as_new_suggested()
         if not (self.billing.period_closed or suggested):
             return False
         await workflow.wait_condition(workflow.all_handlers_finished)
-        if self._has_work() or self.billing.card_updated or not self.record.live:
+        busy = self.billing.card_updated or self.billing.returns_due or self.cards.refresh_due
+        if busy or self._has_work() or not self.record.live:
             return True
         workflow.continue_as_new(self.record.next_run_input())
