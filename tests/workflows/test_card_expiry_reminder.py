@@ -49,7 +49,7 @@ async def test_the_reminder_is_sent_once_thirty_days_before_the_card_expires(
         handle = await start(
             billing.env, billing.service, billing.queue, row=billing.row("pad", method)
         )
-        await decide(handle, "approve")
+        await decide(billing.env, handle, "approve")
         await eventually(lambda: len(billing.recorder.charges) == 1)
 
         await sleep_until(billing.env, REMIND_AT - timedelta(hours=1))
@@ -59,7 +59,7 @@ async def test_the_reminder_is_sent_once_thirty_days_before_the_card_expires(
         await eventually(lambda: len(reminders(billing)) == 1)
         await sleep_until(billing.env, REMIND_AT + timedelta(days=20))
         await billing.latest(handle).query(SubscriptionWorkflow.status)
-        await cancel_at(billing.latest(handle), await today(billing.env))
+        await cancel_at(billing.env, billing.latest(handle), await today(billing.env))
         await handle.result()
 
     [reminder] = reminders(billing)
@@ -77,7 +77,7 @@ async def test_a_card_replaced_before_then_gets_no_reminder_for_the_old_card(
         handle = await start(
             billing.env, billing.service, billing.queue, row=billing.row("pad", method)
         )
-        await decide(handle, "approve")
+        await decide(billing.env, handle, "approve")
         await eventually(lambda: len(billing.recorder.charges) == 1)
 
         await sleep_until(billing.env, REMIND_AT - timedelta(days=10))
@@ -94,7 +94,7 @@ async def test_a_card_replaced_before_then_gets_no_reminder_for_the_old_card(
         await sleep_until(billing.env, REMIND_AT + timedelta(days=3))
         await billing.latest(handle).query(SubscriptionWorkflow.status)
         assert reminders(billing) == []
-        await cancel_at(billing.latest(handle), await today(billing.env))
+        await cancel_at(billing.env, billing.latest(handle), await today(billing.env))
         await handle.result()
 
     assert reminders(billing) == []

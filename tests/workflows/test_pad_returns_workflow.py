@@ -50,7 +50,7 @@ async def _first_debit(billing: Billing) -> tuple[Handle, dict[str, object]]:
     method = await billing.bank_account()
     service = billing.service
     handle = await start(billing.env, service, billing.queue, row=billing.row("pad", method))
-    await decide(handle, "approve")
+    await decide(billing.env, handle, "approve")
     await eventually(lambda: "pad_prenotification" in service.emails())
     [notice] = [e for e in service.named("email") if e.kind == "pad_prenotification"]
     await sleep_until(billing.env, start_of_day(notice.debit_date) + timedelta(hours=1))
@@ -113,7 +113,7 @@ async def test_an_nsf_return_is_retried_like_a_declined_card_and_imported_once(
         assert await billing.balance() == 0
         [again] = await billing.invoices()
         assert again["status"] == "paid"
-        await cancel_at(billing.latest(handle), await today(billing.env))
+        await cancel_at(billing.env, billing.latest(handle), await today(billing.env))
         await handle.result()
 
     [email] = [e for e in service.named("email") if e.kind == "pad_debit_returned"]
@@ -168,7 +168,7 @@ async def test_a_closed_account_is_not_debited_again_and_falls_into_arrears(
         assert await billing.balance() == 0
         retry = [c for c in billing.recorder.charges if c.input.invoice_id == invoice["id"]]
         assert [c.result.status for c in retry] == ["paid"]
-        await cancel_at(billing.latest(handle), await today(billing.env))
+        await cancel_at(billing.env, billing.latest(handle), await today(billing.env))
         await handle.result()
 
     [email] = [e for e in service.named("email") if e.kind == "pad_debit_returned"]
@@ -214,7 +214,7 @@ async def test_a_return_imported_while_temporal_is_away_is_told_by_the_next_pick
         await eventually(lambda: "pad_debit_returned" in service.emails())
         again = await billing.payments.post("/internal/v1/pad-returns/pickup", headers=internal)
         assert again.json()["told"] == 0  # told once, marked
-        await cancel_at(billing.latest(handle), await today(billing.env))
+        await cancel_at(billing.env, billing.latest(handle), await today(billing.env))
         await handle.result()
 
     assert len([e for e in service.named("email") if e.kind == "pad_debit_returned"]) == 1
