@@ -59,7 +59,7 @@ run: migrate
 	@echo "  Metrics                /metrics on each port above; worker http://127.0.0.1:9464/metrics"
 	@echo "  Worker health          http://127.0.0.1:8004/healthz  /readyz"
 	@echo ""
-	$(BIN)/honcho start -f Procfile
+	$(BIN)/python deploy/embedded/supervisor.py -f Procfile
 
 ## Run the whole suite (PostgreSQL when TEST_DATABASE_URL is set).
 test: $(DEV) debian-deps
