@@ -31,6 +31,7 @@ ROLES = (
     ("identity", ("services.identity",)),
     ("subscriptions", ("services.subscriptions",)),
     ("payments", ("services.payments",)),
+    ("apps", ("deploy/embedded/apps.py",)),
     ("worker", ("workflows.worker",)),
     ("web", ("web.main",)),
     ("runner", ("supervisor.py", "honcho")),

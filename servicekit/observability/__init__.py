@@ -26,7 +26,7 @@ def observe_app(
     """
     s = settings or ObservabilitySettings()
     configure_logging(service, s)
-    install_metrics_route(app, refreshers)
+    install_metrics_route(app, refreshers, service)
     if not s.observability:
         return
     setup_tracing(service)

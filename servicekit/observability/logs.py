@@ -11,7 +11,11 @@ import orjson
 import structlog
 from temporalio import activity
 
-from servicekit.observability.context import current_request_id, current_trace_ids
+from servicekit.observability.context import (
+    current_request_id,
+    current_service,
+    current_trace_ids,
+)
 from servicekit.observability.output import BufferedLines
 from servicekit.observability.redaction import redact_personal_data
 from servicekit.observability.settings import ObservabilitySettings
@@ -24,7 +28,7 @@ _QUIET = ("httpx", "httpcore", "uvicorn.access", "aiosqlite", "asyncio", "fontTo
 
 def _service_adder(service: str) -> structlog.types.Processor:
     def add_service(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
-        event_dict.setdefault("service", service)
+        event_dict.setdefault("service", current_service.get() or service)
         return event_dict
 
     return add_service
