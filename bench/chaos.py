@@ -69,6 +69,12 @@ READY = {
     "worker": None,
 }
 EMAILS = ("subscription_received", "subscription_approved")
+SEPARATE_APPS = {
+    "identity": ("services.identity.main:create_app", 8001),
+    "subscriptions": ("services.subscriptions.main:create_app", 8002),
+    "payments": ("services.payments.main:create_app", 8003),
+    "web": ("web.main:create_app", 8000),
+}
 
 
 class Supervisor:
@@ -81,6 +87,16 @@ class Supervisor:
             name, _, command = line.partition(":")
             if name.strip() in READY:
                 self.commands[name.strip()] = shlex.split(command.strip())
+        # `make run` serves the web and the three services from one process (Procfile `apps`);
+        # the campaign stops payments alone, so each app runs as its own uvicorn here, as in
+        # production, on the ports the Procfile gives it.
+        for app, (factory, port) in SEPARATE_APPS.items():
+            if app in READY:
+                self.commands[app] = [
+                    str(ROOT / ".venv" / "bin" / "uvicorn"), "--factory", factory,
+                    "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                    "--no-access-log",
+                ]  # fmt: skip
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str) -> None:
