@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,7 +114,7 @@ async def prepare(target: Any, operator: Callable[[str], None], users: int) -> d
     accounts: list[Account] = []
     for start in range(0, users, 10):  # ten at a time: sign-ups hash passwords (argon2id)
         batch = min(10, users - start)
-        accounts += await asyncio.gather(*(open_account(target) for _ in range(batch)))
+        accounts += await asyncio.gather(*(setup_account(target) for _ in range(batch)))
     email = f"agent-{uuid.uuid4().hex[:8]}@example.org"
     await asyncio.to_thread(operator, email)
     return {
@@ -127,6 +128,19 @@ async def prepare(target: Any, operator: Callable[[str], None], users: int) -> d
         "profile": PROFILE,
         "users": [{"email": a.email, "cookie": session_cookie(a.tokens)} for a in accounts],
     }
+
+
+async def setup_account(target: Any) -> Account:
+    """tests/support/load.py's account, started again with a new address on a transport error
+    (a kept-alive connection the server closed while the account waited for its email)."""
+    for attempt in range(4):
+        try:
+            return await open_account(target)
+        except httpx.TransportError:
+            if attempt == 3:
+                raise
+            await asyncio.sleep(1.0)
+    raise AssertionError("unreachable")
 
 
 # --------------------------------------------------------------------------- one locust run
