@@ -294,8 +294,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--visit-every", type=float, default=10.0, help="seconds, per user")
     parser.add_argument("--run-seconds", type=int, default=300, help="0: no run")
     parser.add_argument("--rates", type=lambda s: [float(x) for x in s.split(",")],
-                        default=[5.0, 10.0, 20.0, 30.0, 40.0, 60.0])
-    parser.add_argument("--step-seconds", type=int, default=60)
+                        default=[0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0])
+    parser.add_argument("--step-seconds", type=int, default=45)
     return parser.parse_args(argv)
 
 

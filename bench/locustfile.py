@@ -26,8 +26,8 @@ from typing import Any
 import gevent
 import requests
 from locust import User, events, task
-from locust.clients import HttpSession, LocustHttpAdapter
-from urllib3 import PoolManager, Retry
+from locust.clients import HttpSession
+from urllib3 import PoolManager
 
 STATE: dict[str, Any] = json.loads(open(os.environ["LOAD_MIX_STATE"]).read())
 RATE = float(os.environ["LOAD_MIX_RATE"])
@@ -183,10 +183,10 @@ class Arrivals(User):
             base_url=self.host, request_event=self.environment.events.request, user=self,
             pool_manager=pool,
         )
-        # A server may close an idle kept-alive connection just as the next request goes out
-        # on it; a browser then sends a GET again on a new connection (RFC 9112, 9.3.1), once.
-        again = Retry(total=1, connect=1, read=1, status=0, redirect=0, allowed_methods={"GET"})
-        self.session.mount("http://", LocustHttpAdapter(pool_manager=pool, max_retries=again))
+        # Every request on a connection of its own: each visit is a different person, and no
+        # request can race the server closing an idle kept-alive connection (uvicorn: after
+        # 5 s), which a first run showed as a few "status 0" POSTs after the wait for an email.
+        self.session.headers["Connection"] = "close"
         self.visits = Visits(self.session)
         self.visits.operator_auth()
         self.in_flight = 0
