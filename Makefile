@@ -59,7 +59,7 @@ run: migrate
 	@echo "  Metrics                /metrics on each port above; worker http://127.0.0.1:9464/metrics"
 	@echo "  Worker health          http://127.0.0.1:8004/healthz  /readyz"
 	@echo ""
-	$(BIN)/honcho start -f Procfile
+	$(BIN)/python deploy/embedded/supervisor.py -f Procfile
 
 ## Run the whole suite (PostgreSQL when TEST_DATABASE_URL is set).
 test: $(DEV) debian-deps
@@ -84,6 +84,7 @@ operator: migrate
 ## Benchmarks (figures in the README); the plate check uses wrk when it can install it.
 bench: $(DEV)
 	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" -eq 0 ] && { apt-get install -y wrk || { apt-get update && apt-get install -y wrk; }; }; } || echo "bench: wrk missing (as root: apt-get install -y wrk); the plate check uses the raw asyncio generator"
+	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/accounts.py
 	$(BIN)/python bench/subscriptions.py
 	$(BIN)/python bench/billing.py

@@ -43,7 +43,7 @@ from inbox import (
     MAIL,
     Mailbox,
 )
-from ports import procfile, url
+from ports import url
 from stack import (
     migrate,
     require_free_ports,
@@ -70,6 +70,12 @@ READY = {
     "worker": None,
 }
 EMAILS = ("subscription_received", "subscription_approved")
+SEPARATE_APPS = {
+    "identity": ("services.identity.main:create_app", 8001),
+    "subscriptions": ("services.subscriptions.main:create_app", 8002),
+    "payments": ("services.payments.main:create_app", 8003),
+    "web": ("web.main:create_app", 8000),
+}
 
 
 class Supervisor:
@@ -78,10 +84,20 @@ class Supervisor:
     def __init__(self, env: dict[str, str], data: Path) -> None:
         self.env, self.data = env, data
         self.commands = {}
-        for line in procfile((ROOT / "Procfile").read_text()).splitlines():
+        for line in (ROOT / "Procfile").read_text().splitlines():
             name, _, command = line.partition(":")
             if name.strip() in READY:
                 self.commands[name.strip()] = shlex.split(command.strip())
+        # `make run` serves the web and the three services from one process (Procfile `apps`);
+        # the campaign stops payments alone, so each app runs as its own uvicorn here, as in
+        # production, on the ports the Procfile gives it.
+        for app, (factory, port) in SEPARATE_APPS.items():
+            if app in READY:
+                self.commands[app] = [
+                    str(ROOT / ".venv" / "bin" / "uvicorn"), "--factory", factory,
+                    "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                    "--no-access-log",
+                ]  # fmt: skip
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
 
     def start(self, name: str) -> None:

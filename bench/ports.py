@@ -76,11 +76,9 @@ def port_env() -> dict[str, str]:
         "SMTP_PORT": str(PORT["smtp"]),
         "WORKER_HEALTH_PORT": str(PORT["worker_health"]),
         "WORKER_METRICS_PORT": str(PORT["worker_metrics"]),
+        # The Procfile's `apps` line (deploy/embedded/apps.py) reads these.
+        "WEB_PORT": str(PORT["web"]),
+        "IDENTITY_PORT": str(PORT["identity"]),
+        "SUBSCRIPTIONS_PORT": str(PORT["subscriptions"]),
+        "PAYMENTS_PORT": str(PORT["payments"]),
     }
-
-
-def procfile(text: str) -> str:
-    """The Procfile with each uvicorn entry's fixed `--port` replaced by the chosen one."""
-    for name in ("web", "identity", "subscriptions", "payments"):
-        text = text.replace(f"--port {FIXED[name]} ", f"--port {PORT[name]} ")
-    return text

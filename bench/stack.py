@@ -1,5 +1,6 @@
-"""The embedded stack, for the benches: free ports, a temporary data folder, migrations, honcho
-in its own process group, readiness, the mail catcher's API, and a clean stop.
+"""The embedded stack, for the benches: free ports, a temporary data folder, migrations, the
+Procfile's supervisor (deploy/embedded/supervisor.py, as `make run`; named `honcho` in the code,
+which ran it before) in its own process group, readiness, the mail catcher's API, and a clean stop.
 
 `bench/accounts.py` and `bench/subscriptions.py` share these; neither asserts anything.
 """
@@ -33,7 +34,7 @@ from common import (
 )
 from databases import database_urls
 from inbox import IDENTITY, MAIL, Mailbox, signup
-from ports import PORT, port_env, procfile, url
+from ports import PORT, port_env, url
 
 T = TypeVar("T")
 
@@ -50,7 +51,6 @@ HTTP_CHECKS = {
     "temporal_ui": f"{url('temporal_ui')}/",
 }
 COMPONENTS = [*HTTP_CHECKS, "worker"]
-PROCFILE_NAMES = ["temporal", "mail", "identity", "subscriptions", "payments", "worker", "web"]
 # Which Procfile entry a process of the tree belongs to, from its command line.
 PROCESS_KEYWORDS = [
     ("temporal", ("temporal_dev", "start-dev")),
@@ -60,6 +60,8 @@ PROCESS_KEYWORDS = [
     ("payments", ("services.payments",)),
     ("worker", ("workflows.worker",)),
     ("web", ("web.main",)),
+    # The web and the three services in one process (deploy/embedded/apps.py).
+    ("apps", ("deploy/embedded/apps.py",)),
 ]
 
 
@@ -112,7 +114,7 @@ def web_preflight(env: dict[str, str]) -> str | None:
 
 
 def classify(proc: psutil.Process) -> str:
-    """The Procfile entry a process belongs to (honcho itself otherwise)."""
+    """The Procfile entry a process belongs to (the supervisor itself otherwise)."""
     try:
         cmdline = " ".join(proc.cmdline())
     except (psutil.NoSuchProcess, psutil.AccessDenied):
@@ -120,7 +122,7 @@ def classify(proc: psutil.Process) -> str:
     for name, keywords in PROCESS_KEYWORDS:
         if any(k in cmdline for k in keywords):
             return name
-    return "honcho"
+    return "supervisor"
 
 
 def tree(pid: int) -> list[psutil.Process]:
@@ -306,18 +308,15 @@ def embedded_stack(
         if prepare is not None:
             prepare(env)
         expected = list(COMPONENTS)
-        names = list(PROCFILE_NAMES)
         web_problem = web_preflight(env)
-        if web_problem:
-            expected.remove("web")
-            names.remove("web")
+        if web_problem:  # it shares its process with the services (Procfile `apps`)
             results["web_not_ready"] = web_problem
+            raise BenchError(f"the web app does not build: {web_problem}")
         (data / "empty.env").write_text("")  # so a developer's .env cannot redirect the stack
-        (data / "Procfile").write_text(procfile((ROOT / "Procfile").read_text()))
-        command = [executable("honcho"), "start", "-f", str(data / "Procfile")]
-        command += ["-d", str(ROOT), "-e", str(data / "empty.env")]
-        if web_problem:
-            command += names
+        # As `make run` runs the Procfile (the variable keeps its historical name).
+        supervisor = str(ROOT / "deploy" / "embedded" / "supervisor.py")
+        empty = str(data / "empty.env")
+        command = [executable("python"), supervisor, "-f", "Procfile", "-e", empty]
         with log_path.open("wb") as log:
             launched = time.monotonic()
             honcho = subprocess.Popen(

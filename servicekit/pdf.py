@@ -1,10 +1,10 @@
 """The platform's PDF documents (fpdf2): contracts, invoices, receipts. French comes first."""
 
 from dataclasses import dataclass
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
-
-from fpdf import FPDF
+from typing import Any
 
 OPERATOR = "Société Parc-Auto du Québec (SPAQ)"
 # ("h" heading | "s" section | "p" paragraph, text)
@@ -45,31 +45,40 @@ def available_fonts(regular: str = "", bold: str = "") -> Fonts:
     return Fonts(regular, bold)
 
 
-class Document(FPDF):
-    """A Letter-size document written as pages of `Lines`."""
+@cache
+def document_class() -> Any:
+    """The document type, built at the first document: fpdf2 brings fontTools and Pillow, tens
+    of MiB that a process which never renders one (most of the time) need not hold (issue 14).
+    """
+    from fpdf import FPDF
 
-    def __init__(self, fonts: Fonts) -> None:
-        super().__init__(format="Letter")
-        self.set_margins(20, 20, 20)
-        self.set_auto_page_break(True, margin=20)
-        self.add_font("Body", "", fonts.regular)
-        self.add_font("Body", "B", fonts.bold)
-        self.body_font = "Body"
+    class Document(FPDF):
+        """A Letter-size document written as pages of `Lines`."""
 
-    def write_lines(self, lines: Lines) -> None:
-        """One page (more if it overflows) of headings, sections and paragraphs."""
-        self.add_page()
-        for kind, text in lines:
-            size, style, gap = {"h": (16, "B", 4), "s": (12, "B", 3), "p": (10, "", 1)}[kind]
-            if kind == "s":
-                self.ln(3)
-            self.set_font(self.body_font, style, size)
-            self.multi_cell(0, size * 0.5 + gap, text, new_x="LMARGIN", new_y="NEXT")
+        def __init__(self, fonts: Fonts) -> None:
+            super().__init__(format="Letter")
+            self.set_margins(20, 20, 20)
+            self.set_auto_page_break(True, margin=20)
+            self.add_font("Body", "", fonts.regular)
+            self.add_font("Body", "B", fonts.bold)
+            self.body_font = "Body"
+
+        def write_lines(self, lines: Lines) -> None:
+            """One page (more if it overflows) of headings, sections and paragraphs."""
+            self.add_page()
+            for kind, text in lines:
+                size, style, gap = {"h": (16, "B", 4), "s": (12, "B", 3), "p": (10, "", 1)}[kind]
+                if kind == "s":
+                    self.ln(3)
+                self.set_font(self.body_font, style, size)
+                self.multi_cell(0, size * 0.5 + gap, text, new_x="LMARGIN", new_y="NEXT")
+
+    return Document
 
 
 def render(title: str, pages: list[Lines], fonts: Fonts, compress: bool = True) -> bytes:
     """A document whose pages are given in order (French first). CPU-bound: run in a thread."""
-    pdf = Document(fonts)
+    pdf = document_class()(fonts)
     pdf.set_compression(compress)
     pdf.set_title(title)
     pdf.set_author(OPERATOR)

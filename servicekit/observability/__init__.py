@@ -26,7 +26,7 @@ def observe_app(
     """
     s = settings or ObservabilitySettings()
     configure_logging(service, s)
-    install_metrics_route(app, refreshers)
+    install_metrics_route(app, refreshers, service)
     # Off either way: without a tracer provider FastAPI still asks OpenTelemetry for its
     # three providers at each request (a tenth of the plate check's CPU, bench/observability.py).
     without_native_telemetry(app)

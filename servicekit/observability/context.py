@@ -16,6 +16,9 @@ from opentelemetry import baggage, trace
 BAGGAGE_KEY = "request_id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 _request_id: ContextVar[str | None] = ContextVar("request_id", default=None)
+# The app whose work is under way, where one process serves several (`make run` serves the web
+# and the three services from one process: deploy/embedded/apps.py); None: the process's own.
+current_service: ContextVar[str | None] = ContextVar("current_service", default=None)
 
 
 # A random prefix per process and a counter: unique across processes and restarts, 32 hex

@@ -12,7 +12,11 @@ import structlog
 from temporalio import activity
 
 from servicekit.observability.access import AccessLog, ConsoleAccessLog, JsonAccessLog
-from servicekit.observability.context import current_request_id, current_trace_ids
+from servicekit.observability.context import (
+    current_request_id,
+    current_service,
+    current_trace_ids,
+)
 from servicekit.observability.output import BufferedLines
 from servicekit.observability.redaction import redact_personal_data
 from servicekit.observability.settings import ObservabilitySettings
@@ -25,7 +29,7 @@ _QUIET = ("httpx", "httpcore", "uvicorn.access", "aiosqlite", "asyncio", "fontTo
 
 def _service_adder(service: str) -> structlog.types.Processor:
     def add_service(_logger: Any, _method: str, event_dict: EventDict) -> EventDict:
-        event_dict.setdefault("service", service)
+        event_dict.setdefault("service", current_service.get() or service)
         return event_dict
 
     return add_service

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.clock import MONTREAL
 from servicekit.db import read_transaction
+from servicekit.observability.metrics import owned_by
 from services.payments.models import Invoice
 
 OUTCOMES = ("paid", "declined", "recorded")
@@ -26,6 +27,7 @@ INVOICES_CURRENT_MONTH = Gauge(
     "parking_invoices_current_month",
     "Subscriptions that have an invoice for a period covering the 1st of this month.",
 )
+owned_by("payments", CHARGES, CLAIM_NOTICES_PAID, INVOICES_CURRENT_MONTH)
 for _outcome in OUTCOMES:  # every series exists from the start, at 0
     CHARGES.labels(_outcome)
 

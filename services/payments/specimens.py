@@ -6,7 +6,6 @@ import secrets
 from pathlib import Path
 
 from services.payments.errors import field_error
-from services.payments.specimen_check import SpecimenRefused, checked
 
 MAX_BYTES = 5 * 1024 * 1024
 # (leading bytes, media type, extension): the content decides, never the name or the header.
@@ -31,6 +30,9 @@ def accept(content: bytes) -> tuple[str, str, bytes]:
     """(media type, extension, bytes to store) of an accepted specimen, else a 422 on `specimen`.
 
     CPU-bound (parsing, re-encoding): callers run it in a thread."""
+    # pypdf and Pillow (tens of MiB) are loaded at the first specimen, not at start (issue 14).
+    from services.payments.specimen_check import SpecimenRefused, checked
+
     media_type, extension = sniff(content)
     try:
         return media_type, extension, checked(content, media_type)

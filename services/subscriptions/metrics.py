@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.clock import MONTREAL
 from servicekit.db import read_transaction
+from servicekit.observability.metrics import owned_by
 from services.subscriptions.models import RUNNING_STATUSES, ModificationRequest, Subscription
 
 SUBSCRIPTIONS = Gauge(
@@ -32,6 +33,7 @@ BILLABLE = Gauge(
     "Active or in-arrears subscriptions started on or before the 1st: each must have an "
     "invoice for this month.",
 )
+owned_by("subscriptions", SUBSCRIPTIONS, PENDING, OLDEST_AGE, OLDEST_BUSINESS_DAYS, BILLABLE)
 
 
 def business_days_between(start: datetime, end: datetime) -> float:
