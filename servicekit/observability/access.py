@@ -14,6 +14,7 @@ from typing import Any, Protocol
 import orjson
 import structlog
 
+from servicekit.observability.context import current_service
 from servicekit.observability.output import BufferedLines
 from servicekit.observability.redaction import redact_personal_data
 
@@ -63,7 +64,8 @@ class JsonAccessLog:
             "logger": "access",
             "level": "info",
             "timestamp": self._clock.now(),
-            "service": self._service,
+            # The app serving it where one process serves several (`make run`).
+            "service": current_service.get() or self._service,
             "request_id": request_id,
         }
         if ids is not None:
@@ -85,13 +87,15 @@ class ConsoleAccessLog:
             ],
             wrapper_class=structlog.BoundLogger,
             context_class=dict,
-        ).bind(logger="access", service=service)
+        ).bind(logger="access")
+        self._service = service
 
     def write(
         self, method: str, route: str, status: int, seconds: float, request_id: str, ids: TraceIds
     ) -> None:
         trace = {"trace_id": ids[0], "span_id": ids[1]} if ids is not None else {}
+        service = current_service.get() or self._service  # the app, where a process has several
         self._logger.info(
-            "request", method=method, route=route, status=status,
+            "request", service=service, method=method, route=route, status=status,
             duration_ms=round(seconds * 1000, 2), request_id=request_id, **trace,
         )  # fmt: skip
