@@ -11,6 +11,7 @@ from servicekit.formats import PathId, QueryId, RequiredQueryId
 from services.subscriptions import catalog, price_preview
 from services.subscriptions import repository as repo
 from services.subscriptions.catalog import viewer
+from services.subscriptions.figure_schemas import PricePreviewOut
 from services.subscriptions.schemas import (
     CategoryIn,
     CategoryOut,
@@ -19,7 +20,6 @@ from services.subscriptions.schemas import (
     OfferingOut,
     OperatorOfferingOut,
     PreviewStart,
-    PricePreviewOut,
     SiteIn,
     SiteOut,
 )

@@ -15,8 +15,8 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.lifecycle import RUNNING_STATUSES, Status
+from services.subscriptions.figure_schemas import OccupancyOut, OccupancyRow
 from services.subscriptions.models import Offering, Site, Subscription
-from services.subscriptions.schemas import OccupancyOut, OccupancyRow
 
 # The row's own columns, selected and grouped by (no entity: no eager join to group by).
 OFFERING_COLUMNS = (

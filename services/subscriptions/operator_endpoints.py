@@ -18,11 +18,11 @@ from services.subscriptions import repository as repo
 from services.subscriptions.dependencies import Components, ComponentsDep, authorize_plate_reader
 from services.subscriptions.endpoints import contract_response
 from services.subscriptions.errors import NotPending
+from services.subscriptions.figure_schemas import OccupancyOut
 from services.subscriptions.lifecycle import Actor
 from services.subscriptions.schemas import (
     CancellationIn,
     DecisionIn,
-    OccupancyOut,
     OperatorSubscriptionOut,
     PlateCheckOut,
     RequestSummary,

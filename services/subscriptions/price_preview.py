@@ -11,8 +11,8 @@ to the approval day (and a PAD debit with it), which the page says.
 from datetime import date, timedelta
 
 from servicekit.money import back_out_taxes
+from services.subscriptions.figure_schemas import ChargeLines, ChargeOut, PricePreviewOut
 from services.subscriptions.models import Offering
-from services.subscriptions.schemas import ChargeLines, ChargeOut, PricePreviewOut
 from workflows.subscription import billing
 
 

@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         PadNotice,
         PaymentMethodInfo,
         PaymentMethodRef,
+        SubscriptionRef,
     )
     from workflows.subscription.outbox import Outbox
     from workflows.subscription.record import Record, key
@@ -66,6 +67,17 @@ class Billing:
         self.card_updated = False  # the user replaced the card: retry what is owed at once
         self.period_closed = False  # a monthly period was charged in this run: continue-as-new
         self.method_info: PaymentMethodInfo | None = None  # read at set-up (card expiry)
+
+    async def release_unused_method(self) -> None:
+        """A request refused, withdrawn or expired loses its payment method and cheque specimen
+        (RULES.md). Behind a patch: older histories replay without it."""
+        if self._record.live or not workflow.patched("release-payment-method"):
+            return
+        ref = SubscriptionRef(subscription_id=self._record.subscription_id)
+        try:
+            await execute(BillingActivities.release_payment_method, ref)
+        except ActivityError as error:  # e.g. still paying something: keep it, say so
+            workflow.logger.warning("payment method kept: %s", failure_type(error))
 
     @property
     def _calendar(self) -> BillingState:

@@ -356,4 +356,3 @@ class PaymentMethodInfo(BaseModel):
     last4: str | None = None
     exp_month: int | None = None
     exp_year: int | None = None
-

@@ -1,23 +1,16 @@
 """The subscription lifecycle (`subscription-<id>`): request, decision, active life, end.
 
-Rules chosen here:
 - Updates change state and answer at once; their follow-ups (emails, the contract) go through an
-  outbox that `run()` drains, so an operator's or user's request never waits on SMTP.
-- The console's decision is recorded by the service (capacity checked under its row lock), which
-  answers the operator at once and signals `decision_recorded` through its outbox (issue 14);
-  the `decide` update (the service asks, the workflow changes the state) stays for direct use:
-  there an approval refused with `offering_full` fails the update and the request stays pending.
-- Dates people pick are days in America/Montreal; a cancellation takes effect at midnight
-  (Montréal) at the start of its effective day, computed by the service (notice clause).
-- Billing (docs/billing.md, `Billing`): the first period at approval, then each period on its
-  1st; the active phase waits for whichever comes first, the cancellation or billing, and
-  continues-as-new after each monthly period.
-- Every update's validator first checks its actor token (`actors.py`): the service signed it
-  for this workflow and update; the handler records the actor the token names.
-
-The class holds the lifecycle; its collaborators do the rest: `Record` (state carried across
-continue-as-new, search attributes, validators' checks), `Transitions` (state changes in the
-service), `Outbox` (emails), `Billing` (money), `activity_options` (one table), `actors`.
+  outbox that `run()` drains, so a person's request never waits on SMTP.
+- The console's decision is recorded by the service (capacity under its row lock), which answers
+  at once and tells the workflow with `decision_recorded` (issue 14); `decide` (the workflow asks
+  the service) stays for direct use: an approval refused `offering_full` leaves it pending.
+- Montréal days; a cancellation takes effect at midnight at the start of its effective day.
+- Billing (docs/billing.md): the first period at approval, then each 1st; continue-as-new after.
+- Every update's validator first checks its actor token (`actors.py`); the handler records the
+  actor the token names.
+Collaborators: `Record` (carried state, search attributes, checks), `Transitions` (the
+service's state changes), `Outbox` (emails), `Billing` (money), `CardWatch` (card expiry).
 """
 
 import asyncio
@@ -25,13 +18,11 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.subscription.activities import SubscriptionActivities
-    from workflows.subscription.activity_options import execute, failure_type
+    from workflows.subscription.activity_options import execute
     from workflows.subscription.actors import actor_of, require_actor
-    from workflows.subscription.billing_activities import BillingActivities
     from workflows.subscription.billing_loop import Billing
     from workflows.subscription.calendar import local_today, start_of_day
     from workflows.subscription.card_expiry import CardWatch
@@ -47,7 +38,6 @@ with workflow.unsafe.imports_passed_through():
         PaymentMethodUpdated,
         RecordedDecision,
         SubscriptionInput,
-        SubscriptionRef,
         Withdrawal,
     )
     from workflows.subscription.outbox import Outbox
@@ -78,7 +68,7 @@ class SubscriptionWorkflow:
         if input.carried_state is None:
             self.outbox.user("subscription_received")
         await self._pending_phase()
-        await self._release_unused_payment_method()
+        await self.billing.release_unused_method()
         await self._active_phase()
         await self._finish_billing()
         await self._flush()
@@ -366,17 +356,6 @@ class SubscriptionWorkflow:
         await execute(SubscriptionActivities.generate_contract, contract)
         self.onboarding_due = False
         self.outbox.user("subscription_approved", attach_contract=True)
-
-    async def _release_unused_payment_method(self) -> None:
-        """A request refused, withdrawn or expired loses its payment method and cheque specimen
-        (RULES.md). Behind a patch: older histories replay without it."""
-        if self.record.live or not workflow.patched("release-payment-method"):
-            return
-        ref = SubscriptionRef(subscription_id=self.record.subscription_id)
-        try:
-            await execute(BillingActivities.release_payment_method, ref)
-        except ActivityError as error:  # e.g. still paying something: keep it, say so
-            workflow.logger.warning("payment method kept: %s", failure_type(error))
 
     def _remind(self) -> None:
         self.reminder_sent = True
