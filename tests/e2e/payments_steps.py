@@ -75,6 +75,9 @@ async def steps_1_to_4(page: Page, category: str, offering: str, plate: str) -> 
     """ "Créer un nouvel abonnement" 1-4 up to the summary (the subscription journey's test checks
     each step's errors; this walks the happy path)."""
     await page.get_by_role("link", name="AJOUTER UN ABONNEMENT").click()
+    # The page's script submits the form when the site changes: wait until it has run (under
+    # load, a choice made before it attached its listener went nowhere: seen in CI).
+    await page.wait_for_url("**/ajouter-un-abonnement")  # its "load" event, the script run
     await page.get_by_label("1. Sélectionnez un stationnement ou une organisation").select_option(
         SITE
     )

@@ -118,6 +118,8 @@ async def test_subscribe_approve_receive_the_contract_then_cancel_at_a_date(
 
     # Step 1: site, category, offering, start date, consents
     await page.get_by_role("link", name="AJOUTER UN ABONNEMENT").click()
+    # The script that submits the form on a change must have run first (its "load" event).
+    await page.wait_for_url("**/ajouter-un-abonnement")
     await page.get_by_label("1. Sélectionnez un stationnement ou une organisation").select_option(
         SITE
     )
