@@ -74,11 +74,27 @@ async def prometheus(
         stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        yield f"http://127.0.0.1:{port}"
+        url = f"http://127.0.0.1:{port}"
+        await ready(url)
+        yield url
     finally:
         process.terminate()
         process.wait(timeout=30)
         log.close()
+
+
+async def ready(url: str) -> None:
+    """Until `/-/ready` says so: while it loads, Prometheus answers its API with a plain-text 503
+    (seen in CI as a JSON decode error)."""
+    async with httpx.AsyncClient(timeout=5.0) as http:
+        for _ in range(300):
+            try:
+                if (await http.get(f"{url}/-/ready")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError("Prometheus never became ready")
 
 
 async def query(http: httpx.AsyncClient, url: str, expr: str) -> list[dict[str, Any]]:
