@@ -6,6 +6,7 @@ the session, a log or a re-rendered form.
 """
 
 import calendar
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -22,6 +23,9 @@ from web.api_error import ApiError
 from web.forms import error_context
 from web.i18n import pick, translator
 from web.payments_client import PaymentsClient
+from web.subscriptions_client import SubscriptionsClient
+
+log = logging.getLogger(__name__)
 
 MAX_SPECIMEN_BYTES = 5 * 1024 * 1024
 CVV = re.compile(r"^\d{3,4}$")
@@ -184,3 +188,14 @@ async def _bank_refusal(
     code = str(found.get("reason_code") or "")
     reason = gettext(pad_return_reasons.message_id(code), account.session.language)
     return {"last4": found.get("account_last4") or "", "reason": reason}
+
+
+async def payment_method_replaced(
+    account: Account, subs: SubscriptionsClient, subscription_id: str
+) -> None:
+    """Ask the subscription to retry what is owed now; if the service cannot, the method is
+    replaced all the same and the workflow's own schedule retries with it."""
+    try:
+        await account.call(subs.payment_method_updated, subscription_id)
+    except ApiError as exc:
+        log.warning("payment-method-updated for %s refused: %s", subscription_id, exc)

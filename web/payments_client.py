@@ -159,9 +159,7 @@ class PaymentsClient(ServiceClient):
         result: JSON = await self._json("POST", path, ip, token, files=files)
         return result
 
-    async def import_pad_returns(
-        self, ip: str, token: str, filename: str, content: bytes
-    ) -> JSON:
+    async def import_pad_returns(self, ip: str, token: str, filename: str, content: bytes) -> JSON:
         """Import the bank's CPA-005 returns file (operators): the returned debits applied."""
         files = {"file": (filename or "retours.txt", content, "text/plain")}
         result: JSON = await self._json("POST", "/v1/operator/pad-returns", ip, token, files=files)

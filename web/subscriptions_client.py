@@ -5,7 +5,6 @@ are the caller's address and that token, so that `Account.call` refreshes the to
 service refuses it. Errors raise the same `ApiError` as identity's client.
 """
 
-
 from servicekit.i18n import bilingual
 from servicekit.lifecycle import Status
 from web.service_client import JSON, ServiceClient

@@ -37,8 +37,6 @@ GENDERS = ("female", "male", "other", "undisclosed")
 PHONE_FIELDS = ("mobile_phone", "home_phone", "work_phone")
 
 
-
-
 def profile_values(profile: dict[str, Any] | None, language: str) -> dict[str, str]:
     """The form's values from a stored profile (phones shown in the local notation)."""
     values = {name: str((profile or {}).get(name) or "") for name in PROFILE_FIELDS}
@@ -54,9 +52,7 @@ def form_options(language: str) -> dict[str, Any]:
     t = translator(language)
     return {
         "genders": [(g, t(f"profile.gender.{g}")) for g in GENDERS],
-        "province_options": [
-            (code, f"{code} – {name}") for code, name in province_names(language)
-        ],
+        "province_options": [(code, f"{code} – {name}") for code, name in province_names(language)],
         "language_options": list(LANGUAGE_NAMES.items()),
     }
 

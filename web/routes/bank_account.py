@@ -15,7 +15,7 @@ from web.dependencies import AccountDep, PaymentsDep, SubscriptionsDep
 from web.forms import is_form_error, see_other
 from web.i18n import translator
 from web.journey import MINE
-from web.payment_forms import bank_form, payment_facts, refusal_context
+from web.payment_forms import bank_form, payment_facts, payment_method_replaced, refusal_context
 from web.payments_client import PaymentsClient
 from web.subscriptions_client import SubscriptionsClient
 from web.templating import render
@@ -87,9 +87,6 @@ async def replace_bank_account(
             raise
         extra = refusal_context(exc, language) | {"values": checked.values}
         return await _page(request, account, subs, payments, subscription_id, extra, exc.status)
-    try:
-        await account.call(subs.payment_method_updated, subscription_id)
-    except ApiError as exc:  # the details are replaced; the workflow's own schedule retries
-        log.warning("payment-method-updated for %s refused: %s", subscription_id, exc)
+    await payment_method_replaced(account, subs, subscription_id)
     account.session.notice = "notice.bank_account_updated"
     return see_other(f"{MINE}/{subscription_id}")

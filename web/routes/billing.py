@@ -30,7 +30,14 @@ from web.journey import (
     request_body,
     request_sent,
 )
-from web.payment_forms import bank_form, card_form, first_period, payment_facts, refusal_context
+from web.payment_forms import (
+    bank_form,
+    card_form,
+    first_period,
+    payment_facts,
+    payment_method_replaced,
+    refusal_context,
+)
 from web.payments_client import PaymentsClient
 from web.presenters import parse_date
 from web.subscriptions_client import SubscriptionsClient
@@ -254,18 +261,9 @@ async def update_card(
         return await _card_page(
             request, account, subs, payments, subscription_id, extra, exc.status
         )
-    await _card_replaced(account, subs, subscription_id)
+    await payment_method_replaced(account, subs, subscription_id)
     account.session.notice = "notice.card_updated"
     return see_other(f"{MINE}/{subscription_id}")
-
-
-async def _card_replaced(account: Account, subs: SubscriptionsClient, subscription_id: str) -> None:
-    """Ask for the retry now; if the service cannot, the card is replaced all the same and the
-    workflow's own schedule retries with it."""
-    try:
-        await account.call(subs.payment_method_updated, subscription_id)
-    except ApiError as exc:
-        log.warning("payment-method-updated for %s refused: %s", subscription_id, exc)
 
 
 # "Factures et reçus"

@@ -52,8 +52,6 @@ RECEIPT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 RECEIPT_NOT_FOUND = bilingual("service.receipt_not_found")
 
 
-
-
 def parse_expiry(month_text: str, year_text: str) -> tuple[int, int] | None:
     """The two lists' month and year (the year in four digits), or None."""
     if not (month_text.isdigit() and year_text.isdigit() and len(year_text) == 4):

@@ -28,12 +28,6 @@ DECISIONS = get_args(DecisionCode)
 DECISION_KEY = re.compile(r"[A-Za-z0-9_-]{8,100}")
 
 
-
-
-
-
-
-
 @router.get(CONSOLE)
 async def console(
     request: Request, account: AccountDep, subs: SubscriptionsDep, site_id: str = ""
@@ -73,8 +67,6 @@ async def search(
         message = t("operator.no_result")
     context = {"results": results, "query": query, "message": message}
     return render(request, "operator/search.html", context)
-
-
 
 
 @router.get(f"{CONSOLE}/demandes/{{subscription_id}}")

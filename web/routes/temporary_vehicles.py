@@ -92,4 +92,3 @@ async def remove_temporary(
         return render(request, "subscriptions/detail.html", context, status_code=exc.status)
     account.session.notice = "notice.temporary_removed"
     return see_other(f"{MINE}/{subscription_id}")
-
