@@ -31,9 +31,10 @@ from services.payments.claims.ports import SubscriptionsPort
 from services.payments.config import PaymentsSettings, data_box, get_settings
 from services.payments.dependencies import Components
 from services.payments.exports import endpoints as export_endpoints
-from services.payments.gateway import PaymentGateway, SandboxGateway
+from services.payments.gateway import PaymentGateway
 from services.payments.ports import PlatformPort
 from services.payments.returns import endpoints as return_endpoints
+from services.payments.sandbox_gateway import SandboxGateway
 
 ROUTERS = (
     method_endpoints.router,

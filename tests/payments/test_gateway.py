@@ -12,9 +12,9 @@ from services.payments.gateway import (
     CardDetails,
     CardExpired,
     CardNumberInvalid,
-    SandboxGateway,
     UnknownToken,
 )
+from services.payments.sandbox_gateway import SandboxGateway
 from services.payments.sandbox_models import SandboxCard, SandboxCharge
 from tests.payments.factories import AMEX, MASTERCARD, VISA, PaymentsStack
 
