@@ -12,17 +12,28 @@ in order), then takes the lock with `BEGIN IMMEDIATE`, which then almost never h
 A read-only transaction (`servicekit.db.read_transaction`, every GET) is a deferred `BEGIN` on
 a connection set `query_only`: in WAL mode it reads the last commit without any lock, and a
 write in it fails at once instead of taking the lock unseen.
+
+Once a write transaction holds the lock, its statements, its COMMIT and its ROLLBACK run on the
+event loop's thread (`_LoopConnection`) instead of aiosqlite's thread: each statement there cost
+three or four hand-offs (cursor, execute, fetch, close), each waiting for a turn of a busy event
+loop, all while every other writer of the database waited for the lock (py-spy, issue 14). A
+statement under the lock never waits for another connection (WAL: readers do not block the
+writer), so it takes microseconds to a millisecond of the loop. `BEGIN IMMEDIATE` itself stays
+on aiosqlite's thread: it can wait up to the busy timeout for another process's writer. Reads
+stay there too: a long read must not stall the loop.
 """
 
 import asyncio
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable
 from typing import Any
 
 from prometheus_client import Histogram
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_connection
+from sqlalchemy.engine import Connection, Engine, interfaces
 from sqlalchemy.util.concurrency import await_only, in_greenlet
 
 READ_ONLY = "platform_read_only"
@@ -84,6 +95,7 @@ class SqliteBegin:
         except BaseException:
             _release(dbapi_connection)
             raise
+        _on_loop.add(dbapi_connection)  # the lock is ours: the rest runs on the loop's thread
         _WRITE_WAIT.observe(time.perf_counter() - started)
 
     def _checkin(self, dbapi_connection: Any, record: Any) -> None:
@@ -121,6 +133,7 @@ def _raw(connection: Any) -> Any:
 
 
 def _release(dbapi_connection: Any) -> None:
+    _on_loop.discard(_raw(dbapi_connection))
     lock = _turns.pop(_raw(dbapi_connection), None)
     if lock is not None and lock.locked():
         lock.release()
@@ -136,3 +149,112 @@ def _then_release(end: Callable[[Any], None]) -> Callable[[Any], None]:
             _release(dbapi_connection)
 
     return ended
+
+
+# The DBAPI connections in a write transaction that holds the lock: their statements run on the
+# calling (event loop's) thread.
+_on_loop: set[Any] = set()
+
+
+def loop_connection(
+    dialect: interfaces.Dialect, conn_rec: Any, cargs: Any, cparams: dict[str, Any]
+) -> Any:
+    """The engine's `do_connect`: aiosqlite's connection, able to run a write transaction's
+    statements on the calling thread (its sqlite3 connection is opened for any thread: the
+    caller only uses it while aiosqlite's thread has nothing of it to do)."""
+    connection = dialect.loaded_dbapi.connect(*cargs, **{**cparams, "check_same_thread": False})
+    connection.__class__ = _LoopConnection
+    return connection
+
+
+class _LoopConnection(AsyncAdapt_aiosqlite_connection):
+    """aiosqlite's adapted connection; under the write lock, plain sqlite3 on this thread."""
+
+    __slots__ = ()
+
+    def cursor(self, server_side: bool = False) -> Any:
+        if not server_side and self in _on_loop:
+            return _LoopCursor(self._connection._conn.cursor())
+        return super().cursor(server_side)
+
+    def commit(self) -> None:
+        if self in _on_loop:
+            self._connection._conn.commit()
+        else:
+            super().commit()
+
+    def rollback(self) -> None:
+        if self in _on_loop:
+            self._connection._conn.rollback()
+        else:
+            super().rollback()
+
+
+class _LoopCursor:
+    """sqlite3's own cursor, run on the calling thread; rows are fetched at once, as aiosqlite's
+    adapter does. SQLAlchemy's async layer requires each statement to await something: a
+    coroutine that is already done, which costs a greenlet switch but no turn of the loop."""
+
+    def __init__(self, cursor: Any) -> None:
+        self._cursor = cursor
+        self._rows: deque[Any] = deque()
+        self.arraysize = 1
+
+    def execute(self, operation: Any, parameters: Any = None) -> Any:
+        _switch()
+        if parameters is None:
+            self._cursor.execute(operation)
+        else:
+            self._cursor.execute(operation, parameters)
+        self._rows = deque(self._cursor.fetchall() if self._cursor.description else ())
+        return self
+
+    def executemany(self, operation: Any, seq_of_parameters: Any) -> Any:
+        _switch()
+        self._cursor.executemany(operation, seq_of_parameters)
+        self._rows = deque()
+        return self
+
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
+    @property
+    def rowcount(self) -> int:
+        return int(self._cursor.rowcount)
+
+    @property
+    def lastrowid(self) -> Any:
+        return self._cursor.lastrowid
+
+    def fetchone(self) -> Any:
+        return self._rows.popleft() if self._rows else None
+
+    def fetchmany(self, size: int | None = None) -> list[Any]:
+        count = min(self.arraysize if size is None else size, len(self._rows))
+        return [self._rows.popleft() for _ in range(count)]
+
+    def fetchall(self) -> list[Any]:
+        rows = list(self._rows)
+        self._rows.clear()
+        return rows
+
+    def __iter__(self) -> Any:
+        while self._rows:
+            yield self._rows.popleft()
+
+    def close(self) -> None:
+        self._rows.clear()
+        self._cursor.close()
+
+    async def _async_soft_close(self) -> None:
+        """What SQLAlchemy's async layer calls after a statement: the rows are fetched."""
+
+
+async def _done() -> None:
+    return None
+
+
+def _switch() -> None:
+    if in_greenlet():
+        await_only(_done())
