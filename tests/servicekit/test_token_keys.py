@@ -81,3 +81,52 @@ async def test_a_rotated_key_is_found_once_the_interval_allows_a_fetch(identity)
     identity.key, identity.kid = ec.generate_private_key(ec.SECP256R1()), "next"
     assert (await verifier.verify(_token(identity.key, "next")))["sub"] == "x"
     assert identity.fetches == 2
+
+
+class Cutoffs:
+    """Identity's ended sessions, as `SessionCutoffs.check` answers them."""
+
+    def __init__(self) -> None:
+        self.ended: dict[str, int] = {}
+
+    async def check(self, account_id: str, session_version: int) -> bool:
+        return session_version >= self.ended.get(account_id, 0)
+
+
+def _session_token(key: ec.EllipticCurvePrivateKey, kid: str, exp_in: int = 600) -> str:
+    now = int(time.time())
+    claims = {"iss": "i", "aud": "a", "sub": "x", "sv": 0, "iat": now, "nbf": now}
+    claims["exp"] = now + exp_in
+    return jwt.encode(claims, key, algorithm="ES256", headers={"kid": kid, "typ": "at+jwt"})
+
+
+async def test_a_verified_token_still_fails_once_its_session_ended(identity):
+    cutoffs = Cutoffs()
+    http = httpx.AsyncClient(transport=httpx.MockTransport(identity.handler))
+    verifier = TokenVerifier(KeySet(JWKS_URL, http=http), "i", "a", cutoffs)  # type: ignore[arg-type]
+    token = _session_token(identity.key, "current")
+    assert (await verifier.verify(token))["sub"] == "x"
+    assert (await verifier.verify(token))["sub"] == "x"  # from the verified tokens
+
+    cutoffs.ended["x"] = 1  # logout
+    with pytest.raises(InvalidToken):
+        await verifier.verify(token)
+
+
+async def test_a_verified_token_is_not_kept_past_its_expiry(identity):
+    verifier = _verifier(identity)
+    token = _session_token(identity.key, "current", exp_in=1)
+    assert (await verifier.verify(token))["sub"] == "x"
+
+    await asyncio.sleep(1.1)  # past its `exp`
+    with pytest.raises(InvalidToken):
+        await verifier.verify(token)
+
+
+async def test_a_changed_claim_is_not_the_verified_token(identity):
+    verifier = _verifier(identity)
+    token = _session_token(identity.key, "current")
+    await verifier.verify(token)
+    header, payload, signature = token.split(".")
+    with pytest.raises(InvalidToken):
+        await verifier.verify(f"{header}.{payload}x.{signature}")
