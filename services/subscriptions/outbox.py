@@ -13,6 +13,7 @@ too (its update accepts the same id again).
 
 import asyncio
 import logging
+import weakref
 from datetime import timedelta
 
 from sqlalchemy import delete, select
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 GRACE = timedelta(seconds=2)
 RETRY_CAP = timedelta(seconds=10)  # the relay retries an entry Temporal refused this often
 BATCH = 50
+DELETE_EVERY = 0.5  # seconds: entries delivered after their answers are deleted together
 
 
 def add_start(session: AsyncSession, subscription_id: str) -> LifecycleOutbox:
@@ -87,10 +89,17 @@ def add_decision(session: AsyncSession, subscription_id: str) -> LifecycleOutbox
 async def deliver(parts: Components, entry_id: int) -> None:
     """Do what the entry says, then delete it; a refusal no retry fixes withdraws the
     modification it concerns and is raised. `WorkflowUnavailable` leaves the entry."""
+    if await _perform(parts, entry_id):
+        async with parts.transaction() as session:
+            await _delete(session, entry_id)
+
+
+async def _perform(parts: Components, entry_id: int) -> bool:
+    """`deliver` but the deletion of a delivered entry: whether there was one to deliver."""
     async with parts.read_transaction() as session:
         entry = await session.get(LifecycleOutbox, entry_id)
         if entry is None:
-            return  # delivered by someone else meanwhile
+            return False  # delivered by someone else meanwhile
         kind, modification_id = entry.kind, entry.modification_id
         sub = await service.require(session, entry.subscription_id)
         start = workflow_input(sub, parts.settings)
@@ -116,16 +125,17 @@ async def deliver(parts: Components, entry_id: int) -> None:
             await service.withdraw_modification(session, modification_id or "")
             await _delete(session, entry_id)
         raise
-    async with parts.transaction() as session:
-        await _delete(session, entry_id)
+    return True
 
 
 async def deliver_after_answer(parts: Components, entry_id: int) -> None:
     """`deliver` once the answer is sent (a background task): Temporal's answer, slow when the
     machine is busy, is kept out of the request's latency. What fails here stays for the relay
-    (`WorkflowUnavailable`) or was already handled by `deliver` (a refusal)."""
+    (`WorkflowUnavailable`) or was already handled by `deliver` (a refusal). The delivered
+    entry is deleted with the others delivered meanwhile (`Deletions`)."""
     try:
-        await deliver(parts, entry_id)
+        if await _perform(parts, entry_id):
+            deletions_of(parts).add(entry_id)
     except WorkflowUnavailable:
         log.info("outbox entry %s left to the relay: Temporal unavailable", entry_id)
     except DomainError as exc:
@@ -249,6 +259,8 @@ async def relay_once(parts: Components) -> int:
             .limit(BATCH)
         )
         due = list((await session.execute(query)).scalars())
+    pending = deletions_of(parts).pending
+    due = [entry_id for entry_id in due if entry_id not in pending]  # delivered already
     done = 0
     for entry_id in due:
         try:
@@ -280,6 +292,7 @@ class Relay:
                 await self._task
             except asyncio.CancelledError:
                 pass
+        await deletions_of(self._parts).close()
 
     async def _loop(self) -> None:
         while True:
@@ -288,3 +301,69 @@ class Relay:
             except Exception:  # a database hiccup must not end the relay
                 log.exception("outbox relay round failed")
             await asyncio.sleep(self._period)
+
+
+class Deletions:
+    """The entries delivered after their answers, deleted together: one write transaction every
+    `DELETE_EVERY` seconds for all of them, where each took one of its own, queued for the
+    write lock behind the requests (issue 14: about one write transaction in four of a
+    lifecycle). Until then the relay leaves them alone (`pending`); a process that dies first
+    leaves them to the relay, which delivers them again (harmless, as for any relayed entry).
+    """
+
+    def __init__(self, parts: Components) -> None:
+        self._parts = parts
+        self.pending: set[int] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, entry_id: int) -> None:
+        self.pending.add(entry_id)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._later())
+
+    async def _later(self) -> None:
+        await asyncio.sleep(DELETE_EVERY)
+        await self.flush()
+
+    async def flush(self) -> None:
+        """Delete every pending entry now (also when the app stops)."""
+        ids = sorted(self.pending)
+        if not ids:
+            return
+        try:
+            async with self._parts.transaction() as session:
+                query = delete(LifecycleOutbox).where(LifecycleOutbox.id.in_(ids))
+                await session.execute(query)
+        except Exception:  # a database hiccup: the next round, or the relay, deletes them
+            log.exception("deleting %d delivered outbox entries failed", len(ids))
+            if self.pending:
+                self._schedule_retry()
+            return
+        self.pending.difference_update(ids)
+        if self.pending:  # more arrived meanwhile
+            self._schedule_retry()
+
+    def _schedule_retry(self) -> None:
+        self._task = asyncio.create_task(self._later())
+
+    async def close(self) -> None:
+        """The app stops: what is pending is deleted now."""
+        if self._task is not None and self._task is not asyncio.current_task():
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        self._task = None
+        await self.flush()
+
+
+_DELETIONS: "weakref.WeakKeyDictionary[object, Deletions]" = weakref.WeakKeyDictionary()
+
+
+def deletions_of(parts: Components) -> Deletions:
+    """The app's pending deletions (one per sessionmaker: one per app)."""
+    found = _DELETIONS.get(parts.sessions)
+    if found is None:
+        found = _DELETIONS[parts.sessions] = Deletions(parts)
+    return found
