@@ -1,6 +1,5 @@
 """Balance, invoices and operator adjustments (the ledger is the balance's only source)."""
 
-import asyncio
 import uuid
 
 from sqlalchemy.exc import IntegrityError
@@ -34,7 +33,7 @@ async def invoice_pdf(
 ) -> tuple[bytes, str]:
     """(PDF, file name) of an invoice."""
     invoice = await require_invoice(session, invoice_id, account_id)
-    pdf = await asyncio.to_thread(documents.render, invoice, fonts)
+    pdf = await documents.render_apart(invoice, fonts)
     return pdf, f"facture-invoice-{invoice.number}.pdf"
 
 
@@ -45,7 +44,7 @@ async def receipt_pdf(
     invoice = await repo.invoice(session, invoice_id, account_id)
     if invoice is None or invoice.receipt_number is None:
         raise ReceiptNotFound()
-    pdf = await asyncio.to_thread(documents.render, invoice, fonts, True)
+    pdf = await documents.render_apart(invoice, fonts, True)
     return pdf, f"recu-receipt-{invoice.receipt_number}.pdf"
 
 

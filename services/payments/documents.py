@@ -3,7 +3,7 @@
 The page layout and fonts are the contract's (`services.subscriptions.contract`), reused as is.
 """
 
-from servicekit import pdf
+from servicekit import pdf, pdf_worker
 from servicekit.formats import long_date
 from servicekit.i18n import gettext, translate
 from servicekit.money import format_cents
@@ -62,11 +62,21 @@ def _lines(invoice: Invoice, lang: str, receipt: bool) -> Lines:
     return _header(invoice, lang, receipt) + _amounts(invoice, lang) + payment
 
 
-def render(invoice: Invoice, fonts: Fonts, receipt: bool = False, compress: bool = True) -> bytes:
-    """The invoice (or its receipt) PDF, French then English (CPU-bound: run in a thread)."""
+def document(invoice: Invoice, receipt: bool = False) -> tuple[str, list[Lines]]:
+    """The invoice's (or its receipt's) title and pages, French then English."""
     if receipt:
         title = translate("invoice_pdf.receipt_document", "fr", number=invoice.receipt_number)
     else:
         title = translate("invoice_pdf.document", "fr", number=invoice.number)
-    pages = [_lines(invoice, "fr", receipt), _lines(invoice, "en", receipt)]
-    return pdf.render(title, pages, fonts, compress)
+    return title, [_lines(invoice, "fr", receipt), _lines(invoice, "en", receipt)]
+
+
+def render(invoice: Invoice, fonts: Fonts, receipt: bool = False, compress: bool = True) -> bytes:
+    """The invoice (or its receipt) PDF, made here (CPU-bound: the service uses
+    `render_apart`)."""
+    return pdf.render(*document(invoice, receipt), fonts, compress)
+
+
+async def render_apart(invoice: Invoice, fonts: Fonts, receipt: bool = False) -> bytes:
+    """The same PDF, made by the renderer process (`servicekit.pdf_worker`)."""
+    return await pdf_worker.render(*document(invoice, receipt), fonts)

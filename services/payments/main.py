@@ -7,6 +7,7 @@ import httpx
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from servicekit import pdf_worker
 from servicekit.auth import TokenVerifier, configure_verifier, default_verifier
 from servicekit.db import make_engine, make_sessionmaker
 from servicekit.errors import install_error_handlers
@@ -98,6 +99,7 @@ def create_app(
             app.state.subscriptions = SubscriptionsPort(own_http, platform)
         app.state.receipts = _receipts(settings, platform, temporal)
         yield
+        await pdf_worker.stop()
         if http is None:
             await own_http.aclose()
         await engine.dispose()

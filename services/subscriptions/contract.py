@@ -7,7 +7,7 @@ whose language is English receives the French contract with its English version 
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from servicekit import pdf
+from servicekit import pdf, pdf_worker
 from servicekit.formats import long_date
 from servicekit.i18n import gettext, translate
 from servicekit.money import back_out_taxes, format_cents
@@ -124,9 +124,17 @@ def _lines(t: ContractTerms, language: str) -> Lines:
     )
 
 
-def render(terms: ContractTerms, language: str, fonts: Fonts, compress: bool = True) -> bytes:
-    """The contract PDF: French, then English when `language` is "en" (CPU-bound: run in a
-    thread)."""
+def document(terms: ContractTerms, language: str) -> tuple[str, list[Lines]]:
+    """The contract's title and pages: French, then English when `language` is "en"."""
     pages = [_lines(terms, "fr")] + ([_lines(terms, "en")] if language == "en" else [])
-    title = translate("contract.document", "fr", number=terms.contract_number)
-    return pdf.render(title, pages, fonts, compress)
+    return translate("contract.document", "fr", number=terms.contract_number), pages
+
+
+def render(terms: ContractTerms, language: str, fonts: Fonts, compress: bool = True) -> bytes:
+    """The contract PDF, made here (CPU-bound: a service uses `render_apart`)."""
+    return pdf.render(*document(terms, language), fonts, compress)
+
+
+async def render_apart(terms: ContractTerms, language: str, fonts: Fonts) -> bytes:
+    """The contract PDF, made by the renderer process (`servicekit.pdf_worker`)."""
+    return await pdf_worker.render(*document(terms, language), fonts)

@@ -2,14 +2,13 @@
 
 import uuid
 
-import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.clock import today
 from servicekit.db import read_transaction, transaction
 from servicekit.pdf import Fonts
 from services.subscriptions import repository as repo
-from services.subscriptions.contract import ContractTerms, VehicleTerms, render
+from services.subscriptions.contract import ContractTerms, VehicleTerms, render_apart
 from services.subscriptions.errors import InvalidTransition, SubscriptionNotFound
 from services.subscriptions.models import RUNNING_STATUSES, Contract, Subscription
 from services.subscriptions.ports import IdentityPort, Subscriber
@@ -58,7 +57,8 @@ async def issue(
     """The contract of an active subscription: the same key returns the stored one; a new key
     (after an applied modification) issues it again with the current terms.
 
-    No transaction is open while identity answers or the PDF renders (in a thread): on SQLite
+    No transaction is open while identity answers or the PDF renders (in the renderer
+    process, `servicekit.pdf_worker`: in a thread it held the GIL and stalled the loop): on SQLite
     a write transaction holds the database's write lock, and a render of a few hundred
     milliseconds under it made every other request of the service queue behind it. The terms
     are read in one short transaction, the PDF made outside, then stored in another that checks
@@ -72,7 +72,7 @@ async def issue(
             account_id = sub.account_id
         subscriber = await identity.subscriber(account_id)
         terms = terms_of(sub, subscriber)
-        pdf = await anyio.to_thread.run_sync(render, terms, subscriber.language, fonts)
+        pdf = await render_apart(terms, subscriber.language, fonts)
         async with transaction(sessions) as session:
             sub = await _issuable(session, subscription_id, key, lock=True)
             if isinstance(sub, Contract):

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
+from servicekit import pdf_worker
 from servicekit.actor_token import ActorTokenKeys
 from servicekit.auth import TokenVerifier, configure_verifier, default_verifier
 from servicekit.db import make_engine, make_sessionmaker
@@ -102,6 +103,7 @@ def create_app(
         relay.start()
         yield
         await relay.stop()
+        await pdf_worker.stop()
         await parts.plates.close()
         if http is None:
             await own_http.aclose()
