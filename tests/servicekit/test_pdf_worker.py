@@ -21,7 +21,9 @@ def _text(pdf: bytes) -> str:
 
 async def test_the_renderer_makes_the_document_and_stops_when_idle() -> None:
     renderer = PdfRenderer(idle_seconds=0.2)
-    made = await asyncio.gather(*(renderer.render("T", PAGES, PACKAGED_FONTS, True) for _ in range(3)))
+    made = await asyncio.gather(
+        *(renderer.render("T", PAGES, PACKAGED_FONTS, True) for _ in range(3))
+    )
 
     assert all(pdf.startswith(b"%PDF") for pdf in made)
     text = _text(made[0])
