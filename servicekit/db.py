@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
-from servicekit.db_sqlite import READ_ONLY_OPTIONS, SqliteBegin, loop_connection
+from servicekit.db_sqlite import BUSY_TIMEOUT_MS, READ_ONLY_OPTIONS, SqliteBegin, loop_connection
 from servicekit.errors import DomainError
 
 READ_METHODS = frozenset({"GET", "HEAD"})
@@ -74,7 +74,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     # the WAL is in the OS's page cache. FULL made every write transaction wait for a disk sync
     # while it held the database's one write lock (issue 14).
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 

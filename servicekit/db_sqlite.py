@@ -24,6 +24,7 @@ stay there too: a long read must not stall the loop.
 """
 
 import asyncio
+import sqlite3
 import time
 import weakref
 from collections import deque
@@ -39,6 +40,7 @@ from sqlalchemy.util.concurrency import await_only, in_greenlet
 READ_ONLY = "platform_read_only"
 # The execution options of a read-only transaction: ours (SQLite) and PostgreSQL's READ ONLY.
 READ_ONLY_OPTIONS = {READ_ONLY: True, "postgresql_readonly": True}
+BUSY_TIMEOUT_MS = 30000  # how long SQLite waits for another process's lock
 WRITE_TURN_TIMEOUT = 30.0  # seconds, as the busy timeout: then "database is locked"
 _QUERY_ONLY = "platform_query_only"
 
@@ -78,10 +80,8 @@ class SqliteBegin:
         started = time.perf_counter()
         readonly = bool(connection.get_execution_options().get(READ_ONLY))
         info = connection.info
-        if info.get(_QUERY_ONLY, False) != readonly:
-            connection.exec_driver_sql(f"PRAGMA query_only={'ON' if readonly else 'OFF'}")
-            info[_QUERY_ONLY] = readonly
         if readonly:
+            _query_only(connection, True)
             connection.exec_driver_sql("BEGIN")
             _READ_WAIT.observe(time.perf_counter() - started)
             return
@@ -91,7 +91,11 @@ class SqliteBegin:
             await_only(_take_turn(lock))
             _turns[dbapi_connection] = lock
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            if not (
+                isinstance(dbapi_connection, _LoopConnection) and dbapi_connection.begin_now(info)
+            ):
+                _query_only(connection, False)
+                connection.exec_driver_sql("BEGIN IMMEDIATE")  # waits for another process
         except BaseException:
             _release(dbapi_connection)
             raise
@@ -113,6 +117,13 @@ class SqliteBegin:
         if lock is None:
             lock = self._locks[loop] = asyncio.Lock()
         return lock
+
+
+def _query_only(connection: Connection, readonly: bool) -> None:
+    """Set the connection's `query_only` as the transaction needs (it stays until changed)."""
+    if connection.info.get(_QUERY_ONLY, False) != readonly:
+        connection.exec_driver_sql(f"PRAGMA query_only={'ON' if readonly else 'OFF'}")
+        connection.info[_QUERY_ONLY] = readonly
 
 
 async def _take_turn(lock: asyncio.Lock) -> None:
@@ -176,6 +187,25 @@ class _LoopConnection(AsyncAdapt_aiosqlite_connection):
         if not server_side and self in _on_loop:
             return _LoopCursor(self._connection._conn.cursor())
         return super().cursor(server_side)
+
+    def begin_now(self, info: dict[Any, Any]) -> bool:
+        """`BEGIN IMMEDIATE` here, on the calling thread, if the lock is free; False when
+        another process holds it (then the caller waits for it in aiosqlite's thread). The
+        process's own writers queue before this, so the lock is almost always free."""
+        sqlite = self._connection._conn
+        if info.get(_QUERY_ONLY, False):
+            sqlite.execute("PRAGMA query_only=OFF")
+            info[_QUERY_ONLY] = False
+        sqlite.execute("PRAGMA busy_timeout=0")
+        try:
+            sqlite.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                raise
+            return False
+        finally:
+            sqlite.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return True
 
     def commit(self) -> None:
         if self in _on_loop:

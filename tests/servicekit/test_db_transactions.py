@@ -42,6 +42,42 @@ async def test_a_read_goes_through_while_another_process_holds_the_write_lock(
         assert list(rows) == [1, 2]
 
 
+async def test_a_write_waits_for_another_process_writer_then_commits(
+    sqlite_sessions,  # type: ignore[no-untyped-def]
+) -> None:
+    path, sessions = sqlite_sessions
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("INSERT INTO items VALUES (2)")
+
+    async def write() -> None:
+        async with transaction(sessions) as session:
+            await session.execute(text("INSERT INTO items VALUES (3)"))
+
+    writing = asyncio.create_task(write())
+    await asyncio.sleep(0.3)
+    assert not writing.done()  # waiting for the other writer, the loop still turning
+    other.execute("COMMIT")
+    other.close()
+    await writing
+    async with read_transaction(sessions) as session:
+        rows = (await session.execute(text("SELECT n FROM items ORDER BY rowid"))).scalars()
+        assert list(rows) == [1, 2, 3]
+
+
+async def test_a_failed_write_leaves_nothing_and_the_next_one_commits(sqlite_sessions) -> None:  # type: ignore[no-untyped-def]
+    _, sessions = sqlite_sessions
+    with pytest.raises(DBAPIError):
+        async with transaction(sessions) as session:
+            await session.execute(text("INSERT INTO items VALUES (5)"))
+            await session.execute(text("INSERT INTO nowhere VALUES (6)"))
+    async with transaction(sessions) as session:
+        await session.execute(text("INSERT INTO items VALUES (7)"))
+    async with read_transaction(sessions) as session:
+        rows = (await session.execute(text("SELECT n FROM items ORDER BY rowid"))).scalars()
+        assert list(rows) == [1, 7]
+
+
 async def test_a_write_in_a_read_transaction_fails(sqlite_sessions) -> None:  # type: ignore[no-untyped-def]
     _, sessions = sqlite_sessions
     with pytest.raises(DBAPIError, match="readonly"):
