@@ -139,7 +139,9 @@ async def measure_billing(
         )
 
     worker = component(stack.honcho.pid, "worker")
-    payments = component(stack.honcho.pid, "payments")
+    # The payments app runs in the supervisor's `apps` process (with the web, identity and
+    # subscriptions: deploy/embedded/apps.py); its CPU and RSS are that process's.
+    payments = component(stack.honcho.pid, "apps")
     temporal = component(stack.honcho.pid, "temporal")
     if worker is None or payments is None or temporal is None:
         raise BenchError("worker, payments or temporal process not found in the tree")
@@ -188,6 +190,7 @@ async def measure_billing(
         "rate": rates(timeline, n, wall),
         "all_continued_as_new_seen_s": closed_s,
         "charges": charges.summary(dates["period_start"]),
+        "gateway": charges.gateway_pace(args.gateway_rate),
         "workflows_continued_as_new": await count_query(client, closed_query),
         "workflows_running": await count_query(
             client, f"WorkflowType='{WORKFLOW_NAME}' AND ExecutionStatus='Running'"

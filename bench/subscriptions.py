@@ -49,6 +49,7 @@ from common import (
     summary_ms,
     waits_between,
 )
+from cpu_profile import CpuProfile, profiled
 from inbox import (
     Mailbox,
 )
@@ -317,7 +318,12 @@ async def measure(args: argparse.Namespace, stack: Running, results: dict[str, A
         if lifecycle:
             await log_in(http, operator)  # fresh tokens (identity's last 10 minutes)
             await run_pool(len(users), 10, lambda i: log_in(http, users[i]))
+            profile = CpuProfile(stack.honcho.pid) if args.profile else None
+            if profile:
+                profile.start()
             results["lifecycle"] = await measure_lifecycle(http, operator, users, offerings, args)
+            if profile:
+                results["cpu_profile"] = await profiled(profile, results["lifecycle"])
     if lifecycle:
         results["minimal_workflows"] = await measure_minimal_workflows(args)
 
@@ -363,6 +369,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--only", choices=("plate", "lifecycle"), help="measure only the plate check or lifecycle"
     )
+    parser.add_argument("--profile", action="store_true", help="py-spy: CPU per process and part")
     parser.add_argument(
         "--database-url",
         help="a PostgreSQL server (postgresql+asyncpg://...): the services' databases are fresh "

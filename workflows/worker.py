@@ -42,7 +42,8 @@ async def run_worker(
     observed = observed or WorkerObservabilitySettings()
     install_actor_keys(settings)
     client = await connect(settings, wait_seconds=CONNECT_WAIT_SECONDS)  # retries until then
-    if WorkflowSettings().export_schedules:
+    workflow_settings = WorkflowSettings()
+    if workflow_settings.export_schedules:
         scheduled = await ensure_schedules(client, settings.temporal_task_queue)
         log.info("export schedules in place: %s", ", ".join(scheduled))
     async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
@@ -53,6 +54,7 @@ async def run_worker(
             activities=build_activities(http, settings, mail),
             interceptors=list(INTERCEPTORS),
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+            max_cached_workflows=workflow_settings.max_cached_workflows,
         )
         running = asyncio.create_task(worker.run())
         health = HealthServer(client, polling=lambda: not running.done())
