@@ -1,5 +1,7 @@
 """The platform's PDF documents (fpdf2): contracts, invoices, receipts. French comes first."""
 
+import copy
+import io
 from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
@@ -59,8 +61,9 @@ def document_class() -> Any:
             super().__init__(format="Letter")
             self.set_margins(20, 20, 20)
             self.set_auto_page_break(True, margin=20)
-            self.add_font("Body", "", fonts.regular)
-            self.add_font("Body", "B", fonts.bold)
+            for style, path in (("", fonts.regular), ("B", fonts.bold)):  # as add_font("Body")
+                key = f"body{style}"
+                self.fonts[key] = _font_of_document(path, style, key, len(self.fonts) + 1)
             self.body_font = "Body"
 
         def write_lines(self, lines: Lines) -> None:
@@ -74,6 +77,62 @@ def document_class() -> Any:
                 self.multi_cell(0, size * 0.5 + gap, text, new_x="LMARGIN", new_y="NEXT")
 
     return Document
+
+
+# Tables fpdf2 drops from every font it embeds (fpdf/output.py): removed once from the file
+# read, so that subsetting at each document's output does not decompile them first (GPOS and
+# GSUB were ~40 % of a contract's CPU, issue 14).
+UNUSED_TABLES = ("FFTM", "GDEF", "GPOS", "GSUB", "MATH", "hdmx", "meta", "kern")
+
+
+@cache
+def _font_file(path: str) -> bytes:
+    """The TrueType file without the tables no document uses, read once per process."""
+    from fontTools import ttLib
+
+    font = ttLib.TTFont(path, recalcTimestamp=False)
+    for tag in UNUSED_TABLES:
+        if tag in font:
+            del font[tag]
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+def _open_font(path: str) -> Any:
+    from fontTools import ttLib
+
+    return ttLib.TTFont(io.BytesIO(_font_file(path)), recalcTimestamp=False, lazy=True)
+
+
+@cache
+def _parsed_font(path: str, style: str) -> Any:
+    """A font's metrics and character map, read once per process (parsing them at every
+    document was ~60 % of a contract's CPU, issue 14). Never written out: documents get copies."""
+    from fpdf import FPDF
+    from fpdf.fonts import TTFFont
+
+    font = TTFFont(FPDF(), Path(path), f"body{style}", style)
+    font.ttfont = _open_font(path)
+    return font
+
+
+def _font_of_document(path: str, style: str, key: str, index: int) -> Any:
+    """A document's own font: the parsed metrics shared (read only), its own font file handle
+    (fpdf2 subsets it in place at output) and its own glyph subset, so documents rendered at
+    the same time in threads never share what one of them changes."""
+    from fpdf.fonts import SubsetMap
+
+    font = copy.copy(_parsed_font(path, style))
+    font.i, font.fontkey = index, key
+    font.ttfont = _open_font(path)  # cheap (lazy: tables read on use); subsetting changes it
+    font.cw = font.cw.copy()  # a defaultdict: a missing character's lookup inserts its width
+    font.glyph_ids = dict(font.glyph_ids)
+    font.missing_glyphs = []
+    font.biggest_size_pt = 0
+    font._hbfont = None
+    font.subset = SubsetMap(font)
+    return font
 
 
 def render(title: str, pages: list[Lines], fonts: Fonts, compress: bool = True) -> bytes:
