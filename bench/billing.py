@@ -306,6 +306,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--verify-sample", type=int, default=20, help="histories checked")
     parser.add_argument("--startup-timeout", type=float, default=120.0)
     parser.add_argument("--skip-minimal", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="py-spy: CPU per process and part")
     parser.add_argument(
         "--gateway-rate",
         type=float,

@@ -31,6 +31,7 @@ from common import (
     BenchError,
     call,
 )
+from cpu_profile import CpuProfile
 from inbox import (
     IDENTITY,
     PASSWORD,
@@ -152,6 +153,9 @@ async def measure_billing(
     hwm_before = vm_hwm_mib(worker)
     failures: dict[str, int] = {}
     sampler = Sampler(procs)
+    profile = CpuProfile(stack.honcho.pid) if args.profile else None
+    if profile:
+        profile.start()
     sampler.start()
     t0 = time.monotonic()
     starts = asyncio.create_task(start_many(n, args.start_concurrency, start_one, failures))
@@ -160,6 +164,7 @@ async def measure_billing(
         return charges.final()
 
     wall, timeline = await follow("billing", n, done, t0, args.timeout, starts)
+    cpu_profile = profile.stop(charges.final(), "subscription charged") if profile else None
     start_s, started = await starts
     # Each run continues-as-new right after its charge: the worker's peak covers that too.
     closed_query = f"WorkflowType='{WORKFLOW_NAME}' AND ExecutionStatus='ContinuedAsNew'"
@@ -209,6 +214,7 @@ async def measure_billing(
             "worker_vmhwm_after": vm_hwm_mib(worker),
         },
         "cpu_s": sampler.cpu_used,
+        "cpu_profile": cpu_profile,
         "worker_rss_timeline": sampler.coarse_timeline(),
         "progress": timeline[:: max(1, len(timeline) // 60)],
     }

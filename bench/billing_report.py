@@ -8,6 +8,7 @@ from common import (
     finish_report,
     fmt,
 )
+from cpu_profile import report_lines as profile_lines
 
 
 def report(results: dict[str, Any]) -> str:
@@ -131,6 +132,8 @@ def report(results: dict[str, Any]) -> str:
         lines.extend(f"    {example[:160]}" for example in wl["examples"])
         if b["start_failures"]:
             lines.append(f"  start failures: {b['start_failures']}")
+    if b and b.get("cpu_profile"):
+        lines += profile_lines(b["cpu_profile"])
     if mw and mw["start_failures"]:
         lines.append(f"  minimal start failures: {mw['start_failures']}")
     return finish_report(lines, results, "billing")

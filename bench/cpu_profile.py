@@ -4,8 +4,9 @@ While the lifecycle runs, each Python process of the stack is sampled by py-spy 
 --nonblocking --gil --format raw`, 100 Hz: a sample is the stack of the thread holding the GIL,
 so 100 samples are about one CPU second of Python); every process's CPU time comes from the kernel
 (psutil). A process's samples are sorted into parts by the files on their stacks (the table's
-rows); what the kernel counted beyond the samples is native code py-spy does not see (the
-Temporal SDK's Rust core in the worker, the Go dev server, SQLite's C, TLS, the kernel).
+rows), and a part's milliseconds are its share of the samples applied to the process's CPU time
+(so native code without the GIL, such as the Temporal SDK's Rust core or SQLite's C in
+aiosqlite's threads, is spread over the parts; the Go dev server is not sampled at all).
 
 The figures are per lifecycle: the process's CPU seconds over the run divided by the
 lifecycles completed, and each part's share of that process's samples. Printed, never asserted.
@@ -29,7 +30,6 @@ from common import executable
 from stack import classify, tree
 
 RATE_HZ = 100
-NATIVE = "native code, not sampled (Rust core, C extensions, kernel)"
 
 # (part, path fragments): the first part any frame of a stack matches takes the sample, so the
 # more specific parts come first.
@@ -115,7 +115,7 @@ class CpuProfile:
                     command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
                 )
 
-    def stop(self, lifecycles: int) -> dict[str, Any]:
+    def stop(self, lifecycles: int, unit: str = "lifecycle") -> dict[str, Any]:
         """Stop the samplers we started (SIGINT: py-spy writes its file), and sum up."""
         cpu = {name: round(self._cpu(name) - self.cpu_before[name], 1) for name in self.procs}
         for key, spy in self.spies.items():
@@ -129,7 +129,8 @@ class CpuProfile:
             if spy.returncode not in (0, -signal.SIGINT):
                 self.errors.append(f"{key}: {err.decode(errors='replace').strip()[-200:]}")
         per = max(lifecycles, 1)
-        result: dict[str, Any] = {"rate_hz": RATE_HZ, "lifecycles": lifecycles, "processes": {}}
+        result: dict[str, Any] = {"rate_hz": RATE_HZ, "lifecycles": lifecycles, "unit": unit}
+        result["processes"] = {}
         for name, seconds in sorted(cpu.items(), key=lambda kv: -kv[1]):
             entry: dict[str, Any] = {
                 "cpu_s": seconds,
@@ -140,12 +141,14 @@ class CpuProfile:
                 total = sum(counts.values())
                 entry["python_samples"] = total
                 entry["python_cpu_s"] = round(total / RATE_HZ, 1)
-                entry["parts_ms_per_lifecycle"] = {
-                    part: round(n / RATE_HZ * 1000 / per, 1) for part, n in counts.most_common()
+                # Each part: its share of the samples, applied to the kernel's CPU time.
+                entry["parts"] = {
+                    part: {
+                        "share": round(n / total, 3),
+                        "ms_per_lifecycle": round(seconds * 1000 / per * n / total, 1),
+                    }
+                    for part, n in counts.most_common()
                 }
-                entry["native_ms_per_lifecycle"] = round(
-                    max(seconds - total / RATE_HZ, 0) * 1000 / per, 1
-                )
             result["processes"][name] = entry
         if self.errors:
             result["errors"] = self.errors
@@ -206,26 +209,28 @@ async def profiled(profile: CpuProfile, lifecycle: dict[str, Any]) -> dict[str, 
 
 
 def report_lines(profile: dict[str, Any]) -> list[str]:
-    per_activity = profile.get("per_lifecycle")
+    unit = profile.get("unit", "lifecycle")
     lines = [
         "",
-        f"CPU per lifecycle, per process ({profile['lifecycles']} lifecycles; "
-        f"py-spy at {profile['rate_hz']} Hz)",
+        f"CPU per {unit}, per process ({profile['lifecycles']} done; py-spy at "
+        f"{profile['rate_hz']} Hz: a part's ms is its share of the process's Python samples "
+        "applied to the process's CPU time)",
+        f"  {'process / part':<66}{'share':>7}{'ms':>9}",
     ]
-    lines.append(f"  {'process / part':<62}{'ms':>9}")
     for name, entry in profile["processes"].items():
-        lines.append(f"  {name + ' (all, kernel CPU time)':<62}{entry['cpu_ms_per_lifecycle']:>9}")
-        for part, ms in entry.get("parts_ms_per_lifecycle", {}).items():
-            lines.append(f"    {part:<60}{ms:>9}")
-        if "native_ms_per_lifecycle" in entry:
-            lines.append(f"    {NATIVE:<60}{entry['native_ms_per_lifecycle']:>9}")
+        sampled = entry.get("python_cpu_s")
+        label = f"{name}: kernel CPU time" + (f" ({sampled} s sampled)" if sampled else "")
+        lines.append(f"  {label:<66}{'':>7}{entry['cpu_ms_per_lifecycle']:>9}")
+        for part, figures in entry.get("parts", {}).items():
+            share = f"{figures['share'] * 100:.0f}%"
+            lines.append(f"    {part:<64}{share:>7}{figures['ms_per_lifecycle']:>9}")
     for error in profile.get("errors", []):
         lines.append(f"  py-spy error: {error}")
-    if per_activity:
+    counts = profile.get("per_lifecycle")
+    if counts:
         lines.append(
-            f"  per lifecycle: {per_activity['activities']} activities, "
-            f"{per_activity['workflow_tasks']} "
-            f"workflow tasks, {per_activity['history_events']} history events "
-            f"({per_activity['runs_sampled']} runs sampled; minimal: 1 activity, 2 workflow tasks)"
+            f"  per {unit}: {counts['activities']} activities, {counts['workflow_tasks']} "
+            f"workflow tasks, {counts['history_events']} history events "
+            f"({counts['runs_sampled']} runs sampled; minimal: 1 activity, 2 workflow tasks)"
         )
     return lines
