@@ -115,13 +115,12 @@ async def measure(args: argparse.Namespace, stack: Running, cache: int) -> dict[
     return {"cache": cache, "points": points, "start_failures": failures, "load_average": load}
 
 
-def slope_kib(points: list[tuple[int, float]], upto: int) -> float | None:
-    """KiB of worker RSS per open run between 0 and `upto` runs (the nearest point below)."""
-    below = [p for p in points if 0 < p[0] <= upto]
-    if not below:
+def slope_kib(points: list[tuple[int, float]], cache: int) -> float | None:
+    """KiB of worker RSS per cached run: from 0 runs to the first point with a full cache."""
+    full = next(((n, mib) for n, mib in points if n >= cache), None)
+    if full is None:
         return None
-    n, mib = below[-1]
-    return round((mib - points[0][1]) * 1024 / n, 1)
+    return round((full[1] - points[0][1]) * 1024 / cache, 1)
 
 
 def report(results: dict[str, Any]) -> str:
@@ -139,7 +138,7 @@ def report(results: dict[str, Any]) -> str:
         per = slope_kib(r["points"], cache)
         beyond = r["points"][-1][1] - next((m for n, m in r["points"] if n >= cache), 0.0)
         lines.append(
-            f"  cache {cache}: {per} KiB per run up to {cache} runs; "
+            f"  cache {cache}: {per} KiB per cached run; "
             f"{round(beyond, 1)} MiB more from {cache} to {r['points'][-1][0]} runs; "
             f"load {r['load_average']}"
             + (f"; start failures {r['start_failures']}" if r["start_failures"] else "")
