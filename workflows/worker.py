@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 from servicekit.mail import MailSettings
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
+from workflows.bytecode import write_bytecode
 from workflows.exports.schedules import ensure_schedules
 from workflows.health import HealthServer
 from workflows.observability import WorkerObservabilitySettings, setup_worker_observability
@@ -41,6 +42,7 @@ async def run_worker(
     """Run the worker until `stop` is set, then let running activities finish."""
     observed = observed or WorkerObservabilitySettings()
     install_actor_keys(settings)
+    write_bytecode(WORKFLOWS)  # the sandbox imports each workflow's module once per run
     client = await connect(settings, wait_seconds=CONNECT_WAIT_SECONDS)  # retries until then
     workflow_settings = WorkflowSettings()
     if workflow_settings.export_schedules:
