@@ -242,6 +242,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "machine": machine(),
         "parameters": {k: v for k, v in vars(args).items() if k != "minimal_worker"},
     }
+    # The stack's processes inherit this environment (bench/stack.py's stack_env).
+    os.environ["PAYMENTS_GATEWAY_RATE_PER_SECOND"] = str(args.gateway_rate)
+    if args.max_cached_workflows is not None:
+        os.environ["WORKFLOWS_MAX_CACHED_WORKFLOWS"] = str(args.max_cached_workflows)
     with embedded_stack(results, "bench-billing-", "billing-honcho.log") as stack:
         stack.run(measure(args, stack, results))
     return results
@@ -302,6 +306,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--verify-sample", type=int, default=20, help="histories checked")
     parser.add_argument("--startup-timeout", type=float, default=120.0)
     parser.add_argument("--skip-minimal", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="py-spy: CPU per process and part")
+    parser.add_argument(
+        "--gateway-rate",
+        type=float,
+        default=0.0,
+        help="PAYMENTS_GATEWAY_RATE_PER_SECOND of the stack (0: no limit); the report shows the "
+        "busiest second of gateway calls against it",
+    )
+    parser.add_argument(
+        "--max-cached-workflows",
+        type=int,
+        help="WORKFLOWS_MAX_CACHED_WORKFLOWS of the worker (default: the platform's)",
+    )
     parser.add_argument("--minimal-worker", metavar="QUEUE", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 

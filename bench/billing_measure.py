@@ -31,6 +31,7 @@ from common import (
     BenchError,
     call,
 )
+from cpu_profile import CpuProfile
 from inbox import (
     IDENTITY,
     PASSWORD,
@@ -139,7 +140,9 @@ async def measure_billing(
         )
 
     worker = component(stack.honcho.pid, "worker")
-    payments = component(stack.honcho.pid, "payments")
+    # The payments app runs in the supervisor's `apps` process (with the web, identity and
+    # subscriptions: deploy/embedded/apps.py); its CPU and RSS are that process's.
+    payments = component(stack.honcho.pid, "apps")
     temporal = component(stack.honcho.pid, "temporal")
     if worker is None or payments is None or temporal is None:
         raise BenchError("worker, payments or temporal process not found in the tree")
@@ -150,6 +153,9 @@ async def measure_billing(
     hwm_before = vm_hwm_mib(worker)
     failures: dict[str, int] = {}
     sampler = Sampler(procs)
+    profile = CpuProfile(stack.honcho.pid) if args.profile else None
+    if profile:
+        profile.start()
     sampler.start()
     t0 = time.monotonic()
     starts = asyncio.create_task(start_many(n, args.start_concurrency, start_one, failures))
@@ -158,6 +164,7 @@ async def measure_billing(
         return charges.final()
 
     wall, timeline = await follow("billing", n, done, t0, args.timeout, starts)
+    cpu_profile = profile.stop(charges.final(), "subscription charged") if profile else None
     start_s, started = await starts
     # Each run continues-as-new right after its charge: the worker's peak covers that too.
     closed_query = f"WorkflowType='{WORKFLOW_NAME}' AND ExecutionStatus='ContinuedAsNew'"
@@ -188,6 +195,7 @@ async def measure_billing(
         "rate": rates(timeline, n, wall),
         "all_continued_as_new_seen_s": closed_s,
         "charges": charges.summary(dates["period_start"]),
+        "gateway": charges.gateway_pace(args.gateway_rate),
         "workflows_continued_as_new": await count_query(client, closed_query),
         "workflows_running": await count_query(
             client, f"WorkflowType='{WORKFLOW_NAME}' AND ExecutionStatus='Running'"
@@ -206,6 +214,7 @@ async def measure_billing(
             "worker_vmhwm_after": vm_hwm_mib(worker),
         },
         "cpu_s": sampler.cpu_used,
+        "cpu_profile": cpu_profile,
         "worker_rss_timeline": sampler.coarse_timeline(),
         "progress": timeline[:: max(1, len(timeline) // 60)],
     }

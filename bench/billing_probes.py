@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import re
 import sqlite3
 import sys
@@ -148,6 +149,21 @@ class Charges:
             "invoices_by_status": dict(invoices.fetchall()),
         }
 
+    def gateway_pace(self, rate: float) -> dict[str, Any]:
+        """Card charges the sandbox gateway received per second (its own rows' times), the
+        busiest second against the configured rate (0: none)."""
+        rows = self._db.execute(
+            "SELECT substr(created_at, 1, 19), count(*) FROM sandbox_charges GROUP BY 1"
+        ).fetchall()
+        busiest = max((n for _, n in rows), default=0)
+        return {
+            "rate_per_s": rate,
+            "gateway_calls": sum(n for _, n in rows),
+            "seconds_with_calls": len(rows),
+            "busiest_second": busiest,
+            "bounded": None if not rate else busiest <= math.ceil(rate),
+        }
+
     def close(self) -> None:
         self._db.close()
 
@@ -249,13 +265,17 @@ WORKER_PROBLEM = re.compile(
 )
 
 
+WORKER_LINE = re.compile(r" worker(\.1)? +\| ")
+
+
 def worker_log_problems(log_path: Path, since_line: int) -> dict[str, Any]:
     """Lines of the worker in honcho's log since `since_line` that tell of a failure."""
     try:
         lines = log_path.read_text(errors="replace").splitlines()
     except OSError:
         return {"lines_checked": 0, "problems": 0, "examples": []}
-    fresh = [line for line in lines[since_line:] if " worker.1 " in line or "worker.1 |" in line]
+    # honcho wrote `worker.1 |`, the embedded supervisor writes `worker |`.
+    fresh = [line for line in lines[since_line:] if WORKER_LINE.search(line)]
     bad = [line for line in fresh if WORKER_PROBLEM.search(line)]
     return {"lines_checked": len(fresh), "problems": len(bad), "examples": bad[:5]}
 

@@ -8,6 +8,7 @@ from common import (
     finish_report,
     fmt,
 )
+from cpu_profile import report_lines as profile_lines
 
 
 def report(results: dict[str, Any]) -> str:
@@ -84,16 +85,31 @@ def report(results: dict[str, Any]) -> str:
             b["rss_mib"]["peak_sampled"].get("temporal"),
             get(mw, "rss_mib", "peak_sampled", "temporal"),
         )
-        row("payments peak RSS, MiB", b["rss_mib"]["peak_sampled"].get("payments"))
+        row("apps (payments...) peak RSS, MiB", b["rss_mib"]["peak_sampled"].get("payments"))
         row("CPU s: worker", b["cpu_s"].get("worker"), get(mw, "cpu_s", "minimal_worker"))
         row("CPU s: Temporal server", b["cpu_s"].get("temporal"), get(mw, "cpu_s", "temporal"))
-        row("CPU s: payments", b["cpu_s"].get("payments"))
+        row("CPU s: apps (payments...)", b["cpu_s"].get("payments"))
         row("CPU s: bench (client)", b["cpu_s"].get("bench"), get(mw, "cpu_s", "bench"))
         if b["rate"]["per_s"] and mw and get(mw, "rate", "per_s"):
+            ratio = b["rate"]["per_s"] / mw["rate"]["per_s"]
             lines.append(
-                f"  billing at {round(b['rate']['per_s'] / mw['rate']['per_s'] * 100)} % of the "
-                "minimal workflows' rate"
+                f"  billing at {round(ratio * 100)} % of the minimal workflows' rate"
+                "   target >= 60 % (issue 14)   " + ("met" if ratio >= 0.6 else "NOT MET")
             )
+        g = b.get("gateway")
+        if g:
+            rate = g["rate_per_s"]
+            bound = f"target <= {rate:g} a second" if rate else "no rate set (0: no limit)"
+            verdict = "" if g["bounded"] is None else ("met" if g["bounded"] else "NOT MET")
+            lines.append(
+                f"  gateway calls: {g['gateway_calls']} over {g['seconds_with_calls']} s, busiest "
+                f"second {g['busiest_second']}   {bound}   {verdict}"
+            )
+        hwm = b["rss_mib"]["worker_vmhwm_after"]
+        cached = results["parameters"].get("max_cached_workflows") or "default"
+        lines.append(
+            f"  worker peak RSS {fmt(hwm)} MiB with WORKFLOWS_MAX_CACHED_WORKFLOWS {cached}"
+        )
         c = b["charges"]
         lines.append("")
         lines.append(
@@ -116,6 +132,8 @@ def report(results: dict[str, Any]) -> str:
         lines.extend(f"    {example[:160]}" for example in wl["examples"])
         if b["start_failures"]:
             lines.append(f"  start failures: {b['start_failures']}")
+    if b and b.get("cpu_profile"):
+        lines += profile_lines(b["cpu_profile"])
     if mw and mw["start_failures"]:
         lines.append(f"  minimal start failures: {mw['start_failures']}")
     return finish_report(lines, results, "billing")

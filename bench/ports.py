@@ -7,6 +7,7 @@ runs beside `make run`, another bench or another engineer's stack on the same ma
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 
@@ -41,12 +42,16 @@ def _free_ports(count: int) -> list[int]:
 
 
 def _choose() -> dict[str, int]:
+    inherited = os.environ.get("BENCH_PORTS")  # a child of the bench (bench/billing.py's worker)
+    if inherited:
+        return {name: int(port) for name, port in json.loads(inherited).items()}
     if os.environ.get("BENCH_FIXED_PORTS") == "1":
         return dict(FIXED)
     return dict(zip(FIXED, _free_ports(len(FIXED)), strict=True))
 
 
 PORT = _choose()
+os.environ["BENCH_PORTS"] = json.dumps(PORT)  # the bench's children find the same stack
 # The bench's own process (its Temporal client, its settings) finds the stack on these ports too.
 os.environ.update(
     PLATFORM_TEMPORAL_ADDRESS=f"{HOST}:{PORT['temporal']}",

@@ -21,9 +21,9 @@ What it does, on loopback only (the stack's start and stop are `bench/stack.py`'
    `--only plate` or `--only lifecycle` measures one part.
 4. Lifecycle: N requests (`POST /v1/subscriptions` by the users), each approved by the operator
    (`POST /v1/operator/subscriptions/{id}/decision`), polled until `active` with its contract
-   issued; C in flight. Side by side with N minimal workflows (one no-op activity each, defined
-   here) run by an in-process Worker on its own task queue of the same Temporal dev server, C in
-   flight.
+   issued (every `--poll` s, 0.5 by default: the polls load the stack too); C in flight. Side
+   by side with N minimal workflows (one no-op activity each, defined here) run by an in-process
+   Worker on its own task queue of the same Temporal dev server, C in flight.
 5. Stops the stack, removes the folder, prints a table and writes
    `bench/results/subscriptions.json`.
 """
@@ -49,6 +49,7 @@ from common import (
     summary_ms,
     waits_between,
 )
+from cpu_profile import CpuProfile, profiled
 from inbox import (
     Mailbox,
 )
@@ -317,7 +318,12 @@ async def measure(args: argparse.Namespace, stack: Running, results: dict[str, A
         if lifecycle:
             await log_in(http, operator)  # fresh tokens (identity's last 10 minutes)
             await run_pool(len(users), 10, lambda i: log_in(http, users[i]))
+            profile = CpuProfile(stack.honcho.pid) if args.profile else None
+            if profile:
+                profile.start()
             results["lifecycle"] = await measure_lifecycle(http, operator, users, offerings, args)
+            if profile:
+                results["cpu_profile"] = await profiled(profile, results["lifecycle"])
     if lifecycle:
         results["minimal_workflows"] = await measure_minimal_workflows(args)
 
@@ -356,13 +362,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--subscriptions", type=int, default=500)
     parser.add_argument("--in-flight", type=int, default=20)
-    parser.add_argument("--poll", type=float, default=0.1, help="status poll period, s")
+    parser.add_argument("--poll", type=float, default=0.5, help="status poll period, s")
     parser.add_argument("--active-timeout", type=float, default=120.0)
     parser.add_argument("--setup-concurrency", type=int, default=5)
     parser.add_argument("--startup-timeout", type=float, default=120.0)
     parser.add_argument(
         "--only", choices=("plate", "lifecycle"), help="measure only the plate check or lifecycle"
     )
+    parser.add_argument("--profile", action="store_true", help="py-spy: CPU per process and part")
     parser.add_argument(
         "--database-url",
         help="a PostgreSQL server (postgresql+asyncpg://...): the services' databases are fresh "

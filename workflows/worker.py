@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 from servicekit.mail import MailSettings
 from servicekit.settings import PlatformSettings
 from servicekit.temporal import connect
+from workflows.bytecode import write_bytecode
 from workflows.exports.schedules import ensure_schedules
 from workflows.health import HealthServer
 from workflows.observability import WorkerObservabilitySettings, setup_worker_observability
@@ -41,8 +42,10 @@ async def run_worker(
     """Run the worker until `stop` is set, then let running activities finish."""
     observed = observed or WorkerObservabilitySettings()
     install_actor_keys(settings)
+    write_bytecode(WORKFLOWS)  # the sandbox imports each workflow's module once per run
     client = await connect(settings, wait_seconds=CONNECT_WAIT_SECONDS)  # retries until then
-    if WorkflowSettings().export_schedules:
+    workflow_settings = WorkflowSettings()
+    if workflow_settings.export_schedules:
         scheduled = await ensure_schedules(client, settings.temporal_task_queue)
         log.info("export schedules in place: %s", ", ".join(scheduled))
     async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
@@ -53,6 +56,7 @@ async def run_worker(
             activities=build_activities(http, settings, mail),
             interceptors=list(INTERCEPTORS),
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
+            max_cached_workflows=workflow_settings.max_cached_workflows,
         )
         running = asyncio.create_task(worker.run())
         health = HealthServer(client, polling=lambda: not running.done())

@@ -9,7 +9,6 @@ from typing import Any
 
 import orjson
 import structlog
-from temporalio import activity
 
 from servicekit.observability.access import AccessLog, ConsoleAccessLog, JsonAccessLog
 from servicekit.observability.context import (
@@ -67,7 +66,10 @@ def add_temporal_context(_logger: Any, _method: str, event_dict: EventDict) -> E
             for name, field in _TEMPORAL_FIELDS:
                 if name in extra:
                     event_dict.setdefault(field, extra[name])
-    if "activity_type" not in event_dict and activity.in_activity():
+    # The Temporal SDK (~40 MiB) is not imported for this: a process that never imported it
+    # (the mail catcher) runs no activity (issue 14).
+    activity = sys.modules.get("temporalio.activity")
+    if "activity_type" not in event_dict and activity is not None and activity.in_activity():
         info = activity.info()
         event_dict.setdefault("workflow_id", info.workflow_id)
         event_dict.setdefault("run_id", info.workflow_run_id)

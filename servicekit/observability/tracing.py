@@ -4,6 +4,7 @@ come from servicekit.observability.requests). Spans are exported over OTLP/HTTP 
 (their ids are in the logs and travel to the next process) but leave nothing behind."""
 
 import os
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 from opentelemetry import trace
@@ -12,7 +13,8 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
-from servicekit.observability.workflow_tracing import CauseTracingInterceptor
+if TYPE_CHECKING:
+    from servicekit.observability.workflow_tracing import CauseTracingInterceptor
 
 ENDPOINT_VARIABLES = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
 
@@ -48,7 +50,10 @@ def without_native_telemetry(app: FastAPI) -> None:
         config.update(tracing=False, metrics=False, logs=False, operation_spans=False)
 
 
-def temporal_interceptor() -> CauseTracingInterceptor:
+def temporal_interceptor() -> "CauseTracingInterceptor":
     """Spans for workflow starts, updates, signals, workflow runs and activities; the trace
-    context and its baggage travel in Temporal headers."""
+    context and its baggage travel in Temporal headers. Imported here: the Temporal SDK (~40 MiB)
+    stays out of a process that never talks to Temporal (the mail catcher, issue 14)."""
+    from servicekit.observability.workflow_tracing import CauseTracingInterceptor
+
     return CauseTracingInterceptor()

@@ -27,6 +27,7 @@ from services.payments import repository as repo
 from services.payments.config import PaymentsSettings
 from services.payments.errors import ChargeInProgress, KeyReused, MethodNotFound
 from services.payments.gateway import PaymentGateway
+from services.payments.gateway_pace import pace_of
 from services.payments.models import Charge, Invoice, LedgerEntry, PaymentMethod
 from services.payments.returns import repository as returns_repo
 from services.payments.schemas import ChargeIn, ChargeOut
@@ -59,7 +60,7 @@ async def charge(
         if not ours:
             return _out(row)
     try:
-        outcome = await _attempt(sessions, gateway, row)
+        outcome = await _attempt(sessions, gateway, settings, row)
     except BaseException:
         await _release(sessions, row.id)
         raise
@@ -151,7 +152,9 @@ async def _wait_or_take_over(
         pause = min(pause * 1.5, 0.5)
 
 
-async def _attempt(sessions: Sessions, gateway: PaymentGateway, row: Charge) -> Outcome:
+async def _attempt(
+    sessions: Sessions, gateway: PaymentGateway, settings: PaymentsSettings, row: Charge
+) -> Outcome:
     """Ask the gateway (cards) or record the debit (PAD, collected by the CPA-005 file)."""
     retry = row.invoice_id is not None  # a first charge gets its invoice only when it ends
     if row.payment_method_id is None and not retry:
@@ -171,6 +174,8 @@ async def _attempt(sessions: Sessions, gateway: PaymentGateway, row: Charge) -> 
     if method.kind == "pad" or row.amount_cents == 0:
         return Outcome("paid", method_kind=method.kind, method_last4=_last4(method))
     assert method.gateway_token is not None
+    # The processor's rate: wait for a slot, or answer `gateway_busy` (the row is released).
+    await pace_of(settings.gateway_rate_per_second, settings.gateway_max_wait_seconds).turn()
     answer = await gateway.charge(method.gateway_token, row.amount_cents, row.idempotency_key)
     status = "paid" if answer.status == "captured" else "declined"
     return Outcome(status, answer.reference, answer.decline_code, "card", method.last4)

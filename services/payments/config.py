@@ -24,6 +24,11 @@ class PaymentsSettings(BaseSettings):
     charge_wait_seconds: float = 30.0
     # A charge still pending after this long (its caller crashed) is resumed by the next call.
     charge_stale_seconds: float = 120.0
+    # Card charges sent to the gateway per second by this process (0: no limit), and how long a
+    # charge may wait for its turn before answering 503 `gateway_busy` (the billing workflow
+    # retries it later). Per process: N replicas send up to N × rate (gateway_pace.py).
+    gateway_rate_per_second: float = 0.0
+    gateway_max_wait_seconds: float = 5.0
     # Export files (CPA-005 PAD debits, payroll CSVs); a folder no web server serves.
     export_dir: str = ".data/exports"
     # The bank's returns files: dropped in `<dir>/incoming`, moved to `imported` or `refused`

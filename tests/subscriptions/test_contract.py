@@ -3,6 +3,7 @@ once, downloadable by its owner and operators only."""
 
 import io
 import math
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from fractions import Fraction
 from pathlib import Path
@@ -188,6 +189,20 @@ def test_every_french_name_renders_with_the_font_shipped_in_the_package(name, la
 
     assert name in " ".join(text_of(pdf).split())
     assert b"DejaVuSans" in pdf  # the embedded font, not a core font
+
+
+def test_contracts_rendered_at_the_same_time_each_read_back_their_own_names():
+    """The fonts are read once per process and shared: documents rendered together in threads
+    (as the service does) each embed the glyphs of their own text, whichever came first."""
+    names = ["Zoë Lœuillet-O’Neil", "Ève Côté-Bérubé", "Đặng Thị Ánh", "Σοφία Παπαδοπούλου"] * 3
+
+    def contract_of(name: str) -> bytes:
+        return render(terms(subscriber_name=name), "en", PACKAGED_FONTS)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        pdfs = list(pool.map(contract_of, names))
+    for name, pdf in zip(names, pdfs, strict=True):
+        assert name in " ".join(text_of(pdf).split())
 
 
 def test_a_configured_font_that_is_missing_stops_the_service_at_start(tmp_path):

@@ -25,8 +25,9 @@ from workflows.subscription.models import (
 )
 
 # Answers to a charge that a later attempt gets past: another attempt of the same invoice is
-# still running (its outcome decides this one's).
-TRANSIENT_CHARGE_CODES = frozenset({"charge_in_progress"})
+# still running (its outcome decides this one's), or the processor's rate is taken for now
+# (`gateway_busy`, a 503: PAYMENTS_GATEWAY_RATE_PER_SECOND).
+TRANSIENT_CHARGE_CODES = frozenset({"charge_in_progress", "gateway_busy"})
 
 
 def _charge_failure(response: httpx.Response) -> ApplicationError:

@@ -12,3 +12,8 @@ class WorkflowSettings(BaseSettings):
     # The worker creates the export Schedules at start (a server without schedules, such as the
     # time-skipping test server, needs this off).
     export_schedules: bool = True
+    # Workflow runs the worker keeps in memory between their tasks (Temporal's sticky cache; the
+    # SDK's default is 1,000). Each cached run costs ~150 KiB here (README, Billing): the bound
+    # keeps the worker's RSS flat when thousands of runs are open; an evicted run is replayed
+    # from its history at its next task.
+    max_cached_workflows: int = 200
