@@ -219,13 +219,3 @@ def _out(entry: WaitlistEntry) -> OfferOut:
         subscription_id=entry.subscription_id,
         offer_expires_at=entry.offer_expires_at,
     )
-
-
-async def waiting_by_offering(session: AsyncSession) -> dict[int, int]:
-    """How many wait per offering (the occupancy page)."""
-    query = (
-        select(WaitlistEntry.offering_id, func.count())
-        .where(WaitlistEntry.status.in_(("waiting", "offered")))
-        .group_by(WaitlistEntry.offering_id)
-    )
-    return {int(o): int(n) for o, n in (await session.execute(query)).all()}

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from servicekit import pad_return_reasons
-from servicekit.clock import montreal_time
+from servicekit.deadline import deadline_label
 from servicekit.formats import long_date
 from servicekit.i18n import gettext
 from servicekit.lifecycle import status_label
@@ -91,18 +91,6 @@ class EmailDetails:
     page_url: str | None = None  # the subscription's page in the portal
 
 
-def _deadline(moment: datetime | None, lang: str) -> str | None:
-    """A deadline in Montréal time: « 8 décembre 2026, 14 h 05 », "December 8, 2026, 2:05 PM"."""
-    if moment is None:
-        return None
-    local = montreal_time(moment)
-    if lang == "fr":
-        hour = f"{local.hour} h {local.minute:02d}"
-    else:
-        hour = f"{(local.hour % 12) or 12}:{local.minute:02d} {'AM' if local.hour < 12 else 'PM'}"
-    return f"{long_date(local.date(), lang)}, {hour}"
-
-
 def _money(cents: int | None, lang: str) -> str | None:
     return format_cents(cents, lang) if cents is not None else None
 
@@ -157,7 +145,7 @@ def render_subscription_email(
         "bank_details_url": details.bank_details_url,
         "card_last4": details.card_last4,
         "card_last_day_label": _day(details.card_last_day, lang),
-        "deadline_label": _deadline(details.offer_expires_at, lang),
+        "deadline_label": deadline_label(details.offer_expires_at, lang),
         "page_url": details.page_url,
     }
     text, html = render_pair(kind, lang, context)
