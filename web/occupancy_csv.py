@@ -22,6 +22,7 @@ HEADERS = (
     "Places libres / Free spaces",
     "Demandes en attente / Pending requests",
     "Plus ancienne demande, âge en heures / Oldest request, age in hours",
+    "Liste d'attente / Waitlist",
     "Facturé ce mois, TTC, en cents / Billed this month, taxes incl., in cents",
 )
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -59,6 +60,7 @@ def occupancy_csv(rows: list[dict[str, Any]], now: datetime) -> bytes:
                 r["free"],
                 r["pending"],
                 age_hours(r.get("oldest_pending_at"), now),
+                r.get("waitlist", 0),
                 "" if r.get("billed_cents") is None else r["billed_cents"],
             )
         )

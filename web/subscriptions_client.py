@@ -94,6 +94,12 @@ class SubscriptionsClient(ServiceClient):
         answer: JSON = await self._json("POST", path, ip, token, body={})
         return answer
 
+    async def confirm_waitlist(self, ip: str, token: str, subscription_id: str) -> JSON:
+        """ "Confirmer ma place": take the space the waitlist offers."""
+        path = f"/v1/subscriptions/{subscription_id}/waitlist/confirm"
+        answer: JSON = await self._json("POST", path, ip, token, body={})
+        return answer
+
     async def cancellation_preview(
         self, ip: str, token: str, subscription_id: str, date: str
     ) -> JSON:

@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from servicekit import lifecycle
 from servicekit.cards import brand_label
+from servicekit.deadline import deadline_label
 from servicekit.messages import Message
 from web import presenters
 from web.i18n import LANGUAGE_NAMES, has_string, long_date, money, pick, translator
@@ -30,6 +31,7 @@ TEMPLATES.env.globals.update(
     BLOCKING_STATUSES=lifecycle.BLOCKING_STATUSES,
     actor_label=lifecycle.actor_label,
     brand_label=brand_label,
+    deadline_label=deadline_label,
 )
 
 # Pages carrying a verification or reset token must not leak it in a Referer header.

@@ -30,6 +30,8 @@ from workflows.subscription.settings import WorkflowSettings
 from workflows.subscription.workflows import SubscriptionWorkflow
 from workflows.temporary_vehicle.activities import TemporaryVehicleActivities
 from workflows.temporary_vehicle.workflows import TemporaryVehicleWorkflow
+from workflows.waitlist.activities import WaitlistActivities
+from workflows.waitlist.workflows import WaitlistWorkflow
 
 # Every worker runs with these (a killed worker's activities are retried within seconds).
 INTERCEPTORS: Sequence[Interceptor] = (HeartbeatInterceptor(),)
@@ -41,6 +43,7 @@ WORKFLOWS: Sequence[type] = (
     ClaimReceiptWorkflow,
     ErasureWorkflow,
     TemporaryVehicleWorkflow,
+    WaitlistWorkflow,
 )
 
 
@@ -63,6 +66,7 @@ def build_activities(
     claims = ClaimActivities(http, settings, mail, ledger)
     erasure = ErasureActivities(http, settings)
     temporary = TemporaryVehicleActivities(http, settings)
+    waitlists = WaitlistActivities(http, settings)
     return [
         accounts.send_account_email,
         accounts.expire_unverified_account,
@@ -82,6 +86,7 @@ def build_activities(
         erasure.erase,
         erasure.record_proofs,
         temporary.end,
+        waitlists.round,
     ]
 
 

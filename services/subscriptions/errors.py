@@ -135,6 +135,25 @@ class OfferingFull(Conflict):
     code = "offering_full"
 
 
+class Waitlisted(Conflict):
+    """The request waits on the offering's waitlist: approved only once its owner confirmed the
+    space offered to them (docs/subscriptions-api.md, "Waitlist")."""
+
+    code = "waitlisted"
+
+
+class NotOffered(Conflict):
+    """No space is offered to this request now (still waiting, or not on a waitlist)."""
+
+    code = "not_offered"
+
+
+class OfferExpired(Conflict):
+    """The space offered was not confirmed in time: it went to the next person."""
+
+    code = "offer_expired"
+
+
 class InvalidTransition(Conflict):
     code = "invalid_transition"
 

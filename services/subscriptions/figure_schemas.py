@@ -56,6 +56,7 @@ class OccupancyRow(BaseModel):
     free: int
     pending: int = Field(description="requests waiting for a decision")
     oldest_pending_at: datetime | None
+    waitlist: int = Field(default=0, description="people on the waitlist: in line or offered")
     billed_cents: int | None = Field(default=None, description="invoiced this month, TTC")
 
 

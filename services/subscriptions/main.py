@@ -30,6 +30,7 @@ from services.subscriptions import (
     outbox,
     temporary_vehicle_endpoints,
     vehicle_endpoints,
+    waitlist_endpoints,
 )
 from services.subscriptions.config import SubscriptionsSettings, get_settings
 from services.subscriptions.dependencies import Components
@@ -51,6 +52,8 @@ ROUTERS = (
     internal_endpoints.router,
     temporary_vehicle_endpoints.internal_router,
     erasure_endpoints.router,
+    waitlist_endpoints.router,
+    waitlist_endpoints.internal_router,
 )
 
 

@@ -79,6 +79,8 @@ class Offering(Base):
     notice_days: Mapped[int] = mapped_column(Integer, default=30)
     capacity: Mapped[int] = mapped_column(Integer)
     visibility: Mapped[str] = mapped_column(String(10), default="public")
+    # How long the first person on the waitlist has to confirm a space offered to them.
+    waitlist_confirm_hours: Mapped[int] = mapped_column(Integer, default=72, server_default="72")
 
     site: Mapped[Site] = relationship(lazy="joined")
 
@@ -88,6 +90,7 @@ class Offering(Base):
         CheckConstraint("capacity >= 0", "capacity_not_negative"),
         CheckConstraint(_one_of("billing_mode", ("pad", "payroll")), "billing_mode"),
         CheckConstraint(_one_of("visibility", ("public", "restricted")), "visibility"),
+        CheckConstraint("waitlist_confirm_hours > 0", "waitlist_confirm_hours_positive"),
     )
 
 
@@ -294,7 +297,38 @@ class TemporaryVehicle(Base):
     )
 
 
-OUTBOX_KINDS = ("start", "modification", "temporary", "decision")
+# A place on an offering's waitlist (`waitlist.py`): `waiting` in line (rank by id), `offered` a
+# space until `offer_expires_at`, `confirmed` by its owner (the operator decides next),
+# `approved`; `lapsed` (offer not confirmed in time) and `left` (request withdrawn, refused,
+# expired) are out of the list.
+WAITLIST_STATUSES = ("waiting", "offered", "confirmed", "approved", "lapsed", "left")
+# The entries that hold one of the offering's spaces besides its active subscriptions.
+WAITLIST_HOLDING = ("offered", "confirmed")
+
+
+class WaitlistEntry(Base):
+    """A request made on a full offering, in the order requests were submitted."""
+
+    __tablename__ = "waitlist_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id"))
+    subscription_id: Mapped[str] = mapped_column(
+        ForeignKey("subscriptions.id", ondelete="CASCADE"), unique=True
+    )
+    status: Mapped[str] = mapped_column(String(10), default="waiting")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    offered_at: Mapped[datetime | None]
+    offer_expires_at: Mapped[datetime | None]
+    decided_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        CheckConstraint(_one_of("status", WAITLIST_STATUSES), "status"),
+        Index("ix_waitlist_entries_offering_status", "offering_id", "status", "id"),
+    )
+
+
+OUTBOX_KINDS = ("start", "modification", "temporary", "decision", "waitlist")
 
 
 class LifecycleOutbox(Base):
@@ -303,8 +337,10 @@ class LifecycleOutbox(Base):
     `start`: the request's workflow is to be started; `modification`: its workflow is to be told
     of a modification request; `temporary`: the temporary vehicle's workflow (its end timer)
     is to be started; `decision`: the workflow is to be told of the operator's decision,
-    recorded here. The request's own answer does it at once and deletes the entry; when that
-    process dies first, the relay (`outbox.py`) does it within seconds.
+    recorded here; `waitlist`: the waitlist workflow of `offering_id` is to be told a space may
+    be free (it offers it and emails the person). The request's own answer does it at once and
+    deletes the entry; when that process dies first, the relay (`outbox.py`) does it within
+    seconds.
     """
 
     __tablename__ = "lifecycle_outbox"
@@ -316,6 +352,7 @@ class LifecycleOutbox(Base):
     kind: Mapped[str] = mapped_column(String(16))
     modification_id: Mapped[str | None] = mapped_column(String(36))
     temporary_vehicle_id: Mapped[str | None] = mapped_column(String(36))
+    offering_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

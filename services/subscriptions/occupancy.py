@@ -4,8 +4,8 @@ Every figure is an aggregate the database computes (COUNT, MIN with CASE, GROUP 
 the month's billed amount is summed by the payments service for each offering's subscriptions.
 A subscription in arrears keeps its space (as `repository.active_count` counts it).
 
-The offerings have no waitlist yet (issue 15, part 1): when one exists, its length is one more
-aggregate column here and in `OccupancyRow`.
+`waitlist` is how many people are in line or have a space offered to them (one more aggregate,
+a correlated count in the same query).
 """
 
 from datetime import UTC, date, datetime
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.lifecycle import RUNNING_STATUSES, Status
 from services.subscriptions.figure_schemas import OccupancyOut, OccupancyRow
-from services.subscriptions.models import Offering, Site, Subscription
+from services.subscriptions.models import Offering, Site, Subscription, WaitlistEntry
 
 # The row's own columns, selected and grouped by (no entity: no eager join to group by).
 OFFERING_COLUMNS = (
@@ -35,7 +35,17 @@ OFFERING_FIELDS = tuple(column.key for column in OFFERING_COLUMNS)
 def _figures(today: date) -> tuple[ColumnElement[Any], ...]:
     running = Subscription.status.in_(RUNNING_STATUSES)
     pending = Subscription.status == Status.PENDING_APPROVAL.value
+    in_line = (
+        select(func.count(WaitlistEntry.id))
+        .where(
+            WaitlistEntry.offering_id == Offering.id,
+            WaitlistEntry.status.in_(("waiting", "offered")),
+        )
+        .correlate(Offering)
+        .scalar_subquery()
+    )
     return (
+        in_line.label("waitlist"),
         func.count(case((and_(running, Subscription.start_date <= today), 1))).label("active"),
         func.count(case((and_(running, Subscription.start_date > today), 1))).label("later"),
         func.count(case((pending, 1))).label("pending"),
@@ -63,6 +73,7 @@ async def figures(session: AsyncSession, today: date, site_id: int | None) -> li
             free=max(row.capacity - row.active - row.later, 0),
             pending=row.pending,
             oldest_pending_at=_aware(row.oldest),
+            waitlist=row.waitlist,
         )
         for row in rows
     ]

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicekit.db import utcnow
 from servicekit.errors import DomainError
 from servicekit.lifecycle import Action
-from services.subscriptions import service, temporary_timer
+from services.subscriptions import service, temporary_timer, waitlist_kick
 from services.subscriptions.dependencies import Components
 from services.subscriptions.errors import InvalidTransition, WorkflowNotFound, WorkflowUnavailable
 from services.subscriptions.lifecycle import Actor, SubscriptionLifecycle, workflow_input
@@ -100,7 +100,7 @@ async def _perform(parts: Components, entry_id: int) -> bool:
         entry = await session.get(LifecycleOutbox, entry_id)
         if entry is None:
             return False  # delivered by someone else meanwhile
-        kind, modification_id = entry.kind, entry.modification_id
+        kind, modification_id, offering_id = entry.kind, entry.modification_id, entry.offering_id
         sub = await service.require(session, entry.subscription_id)
         start = workflow_input(sub, parts.settings)
         temporary = await session.get(TemporaryVehicle, entry.temporary_vehicle_id or "")
@@ -112,6 +112,8 @@ async def _perform(parts: Components, entry_id: int) -> bool:
         elif kind == "temporary":
             if timer is not None:  # else erased meanwhile: nothing left to end
                 await temporary_timer.start(parts.lifecycle, timer)
+        elif kind == "waitlist":
+            await waitlist_kick.tell(parts.lifecycle, offering_id or sub.offering_id)
         elif kind == "decision":
             operator = Actor.operator(decider)
             await lifecycle_of(parts, sub.id).decision_recorded(operator, recorded_decision(sub))

@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 from servicekit.clock import today
 from servicekit.formats import normalize_plate
 from servicekit.lifecycle import ActionCode, DecisionCode, StatusCode
+from services.subscriptions.waitlist_schemas import WaitlistOut
 
 AccessType = Literal["card", "plate"]
 BillingMode = Literal["pad", "payroll"]
@@ -116,6 +117,7 @@ class OperatorOfferingOut(OfferingOut):
     capacity: int
     visibility: Visibility
     active_count: int
+    waitlist_confirm_hours: int
 
 
 class OfferingIn(Strict):
@@ -131,6 +133,8 @@ class OfferingIn(Strict):
     notice_days: int = Field(default=30, ge=0, le=365)
     capacity: int = Field(ge=0, le=100_000)
     visibility: Visibility = "public"
+    # The time the first person on the waitlist has to confirm a space offered (1 h to 30 days).
+    waitlist_confirm_hours: int = Field(default=72, ge=1, le=720)
 
 
 class GrantIn(Strict):
@@ -274,6 +278,8 @@ class SubscriptionOut(BaseModel):
     setup: Literal["in_progress", "late"] | None = None
     balance_cents: int = 0
     pending_modification: ModificationOut | None = None
+    # Set when the request was made on a full offering: its place in line, or the space offered.
+    waitlist: WaitlistOut | None = None
     history: list[HistoryOut] = Field(default_factory=list)
 
 

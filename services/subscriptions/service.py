@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicekit.auth import Principal
 from servicekit.db import utcnow
 from servicekit.lifecycle import REQUEST, Status
-from services.subscriptions import catalog, payment_methods, transitions, vehicles
+from services.subscriptions import catalog, payment_methods, transitions, vehicles, waitlist
 from services.subscriptions import repository as repo
 from services.subscriptions.config import SubscriptionsSettings
 from services.subscriptions.errors import (
@@ -95,6 +95,7 @@ async def request(
         # a concurrent identical request won the unique index
         raise DuplicateRequest("offering_id") from exc
     transitions.audit(session, sub, account_id, REQUEST, None)
+    await waitlist.join_if_full(session, sub)  # a full offering: in line, in order of requests
     await session.flush()
     return sub
 
@@ -156,12 +157,13 @@ def check_reason(data: DecisionIn) -> None:
 
 async def check_decision(session: AsyncSession, sub: Subscription, data: DecisionIn) -> None:
     """A decision the workflow will accept: on a pending request, a refusal with its reason,
-    an approval only while a space is left (the transition checks again under a lock)."""
+    an approval only while a space is left and, for a waitlisted request, once its owner
+    confirmed the space offered (the transition checks again under a lock)."""
     check_pending(sub)
     check_reason(data)
     if data.decision == "approve":
-        offering = sub.offering
-        if await repo.active_count(session, offering.id) >= offering.capacity:
+        await waitlist.check_approvable(session, sub)
+        if await waitlist.free_spaces(session, sub.offering, besides=sub.id) <= 0:
             raise OfferingFull()
 
 

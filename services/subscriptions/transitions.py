@@ -14,6 +14,7 @@ from servicekit.clock import today
 from servicekit.db import utcnow
 from servicekit.lifecycle import Action, ActorRole, Status
 from services.subscriptions import repository as repo
+from services.subscriptions import waitlist
 from services.subscriptions.errors import (
     InvalidTransition,
     ModificationNotFound,
@@ -84,19 +85,23 @@ def effective_cancellation(requested: date, notice_days: int, now: date | None =
     return max(requested, (now or today()) + timedelta(days=notice_days))
 
 
-async def ensure_space(session: AsyncSession, offering_id: int) -> None:
-    """Refuse when the offering's active subscriptions fill its capacity (under a row lock)."""
+async def ensure_space(session: AsyncSession, offering_id: int, besides: str | None = None) -> None:
+    """Refuse when the offering's active subscriptions and the spaces its waitlist holds
+    (offers out or confirmed, `besides` this request's own) fill its capacity (under a row
+    lock)."""
     offering = await repo.lock_offering(session, offering_id)
     if offering is None:
         raise OfferingNotFound()
-    if await repo.active_count(session, offering_id) >= offering.capacity:
+    if await waitlist.free_spaces(session, offering, besides) <= 0:
         raise OfferingFull()
 
 
 async def _approve(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
-    await ensure_space(session, sub.offering_id)
+    await waitlist.check_approvable(session, sub)  # 409 `waitlisted` until the offer is confirmed
+    await ensure_space(session, sub.offering_id, besides=sub.id)
     sub.status, sub.decided_at = Status.ACTIVE, utcnow()
     sub.start_date = billing.first_period_start(sub.requested_start, today())
+    await waitlist.approved(session, sub)
     return None
 
 
@@ -213,6 +218,11 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], Handler]] = {
 }
 
 
+# A request that leaves (its waitlist entry with it) or a subscription that ends: the next
+# person on the offering's waitlist may be offered the space.
+FREES_SPACE = (Action.REFUSE, Action.WITHDRAW, Action.EXPIRE, Action.END)
+
+
 async def apply(
     session: AsyncSession, plates: PlateIndex, subscription_id: str, data: TransitionIn
 ) -> Subscription:
@@ -225,8 +235,10 @@ async def apply(
     allowed, handler = TRANSITIONS[data.action]
     if sub.status not in allowed:
         raise InvalidTransition(current_status=sub.status)
-    from_status = sub.status
+    from_status, from_offering = sub.status, sub.offering_id
     detail = await handler(session, sub, data)
+    if data.action in FREES_SPACE or sub.offering_id != from_offering:
+        await waitlist.space_freed(session, sub, from_offering)
     audit(
         session,
         sub,

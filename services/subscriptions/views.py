@@ -9,6 +9,7 @@ from servicekit.db import utcnow
 from servicekit.i18n import bilingual
 from servicekit.lifecycle import Status, status_labels
 from services.subscriptions import repository as repo
+from services.subscriptions import waitlist
 from services.subscriptions.models import (
     ModificationRequest,
     Offering,
@@ -112,6 +113,7 @@ async def _details(session: AsyncSession, sub: Subscription) -> dict[str, object
             "setup": setup,
             "has_contract": has_contract,
             "pending_modification": modification_out(pending) if pending else None,
+            "waitlist": await waitlist.view(session, sub),
             "history": [HistoryOut.model_validate(e, from_attributes=True) for e in entries],
         }
     )

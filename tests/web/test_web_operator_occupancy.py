@@ -70,14 +70,15 @@ async def test_the_page_shows_each_offering_in_french_and_english(
         "Places libres",
         "Demandes en attente",
         "Plus ancienne demande",
+        "Liste d'attente",
         "Facturé ce mois (TTC)",
         "Télécharger en CSV",
     ]:
         assert label in french, label
     a1, a2 = row_of(french, occupied.a1), row_of(french, occupied.a2)
-    figures = ("capacity", "active", "later", "free", "pending", "billed")
-    assert [cell(a1, f) for f in figures] == ["5", "2", "1", "2", "2", "95,00 $"]
-    assert [cell(a2, f) for f in figures] == ["3", "1", "0", "2", "0", "52,00 $"]
+    figures = ("capacity", "active", "later", "free", "pending", "waitlist", "billed")
+    assert [cell(a1, f) for f in figures] == ["5", "2", "1", "2", "2", "0", "95,00 $"]
+    assert [cell(a2, f) for f in figures] == ["3", "1", "0", "2", "0", "0", "52,00 $"]
     assert re.fullmatch(r"\d+ h", cell(a1, "oldest")) and cell(a2, "oldest") == "—"
     assert f'data-offering="{occupied.b1}"' not in french  # another site
 
@@ -89,12 +90,13 @@ async def test_the_page_shows_each_offering_in_french_and_english(
         "Approved, starting later",
         "Free spaces",
         "Pending requests",
+        "Waitlist",
         "Billed this month (taxes incl.)",
         "Download as CSV",
     ]:
         assert label in english, label
     b1 = row_of(english, occupied.b1)
-    assert [cell(b1, f) for f in figures] == ["4", "0", "0", "4", "1", "$0.00"]
+    assert [cell(b1, f) for f in figures] == ["4", "0", "0", "4", "1", "0", "$0.00"]
 
 
 async def test_the_csv_is_the_page_with_french_then_english_headers(
@@ -116,14 +118,16 @@ async def test_the_csv_is_the_page_with_french_then_english_headers(
     assert rows[0][-1].startswith("Facturé ce mois") and "Billed this month" in rows[0][-1]
     by_offering = {int(r[3]): r for r in rows[1:]}
     assert set(by_offering) == {occupied.a1, occupied.a2}
-    assert [*by_offering[occupied.a1][6:11], by_offering[occupied.a1][12]] == [
+    assert [*by_offering[occupied.a1][6:11], *by_offering[occupied.a1][12:14]] == [
         "5",
         "2",
         "1",
         "2",
         "2",
+        "0",  # nobody on the waitlist
         "9500",
     ]
+    assert rows[0][12] == "Liste d'attente / Waitlist"
     assert by_offering[occupied.a1][2].startswith("Hôpital Alpha")
     assert by_offering[occupied.a2][11] == ""  # no request waiting
 

@@ -36,6 +36,8 @@ FULL = EmailDetails(
     bank_details_url="https://portail.test/mon-abonnement/sub-1",
     card_last4="4242",
     card_last_day=date(2027, 8, 31),
+    offer_expires_at=datetime(2027, 3, 4, 19, 5, tzinfo=UTC),
+    page_url="https://portail.test/mon-abonnement/sub-1",
 )
 BARE = EmailDetails(
     contract_number="10095259",
@@ -46,6 +48,8 @@ BARE = EmailDetails(
     new_details_needed=True,
     bank_details_url="s",
     card_last_day=date(2027, 8, 31),
+    offer_expires_at=datetime(2027, 7, 1, 3, 0, tzinfo=UTC),
+    page_url="p",
 )
 RECEIPT = ReceiptFacts("R-1", "N-2", "ABC123", 7117, 4550, datetime(2027, 3, 1, 15, 4, tzinfo=UTC))
 

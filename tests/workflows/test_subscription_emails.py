@@ -2,7 +2,7 @@
 
 import dataclasses
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from email.message import EmailMessage
 
 import pytest
@@ -22,6 +22,11 @@ real = subscription_services.real  # the shared fixture (real services, real SMT
 
 # Each email's subject, French then English (the wording the catalogs must keep).
 SUBJECTS = {
+    "waitlist_offered": ("Une place vous est offerte", "A space is offered to you"),
+    "waitlist_lapsed": (
+        "Votre place offerte n'a pas été confirmée",
+        "The space offered to you was not confirmed",
+    ),
     "subscription_received": (
         "Votre demande d'abonnement a été reçue",
         "Your subscription request was received",
@@ -103,6 +108,8 @@ DETAILS = EmailDetails(
     monthly_cents=6500,
     next_attempt=date(2027, 3, 4),
     update_card_url="https://portail.test/mon-abonnement/sub-1/carte",
+    offer_expires_at=datetime(2027, 3, 4, 19, 5, tzinfo=UTC),
+    page_url="https://portail.test/mon-abonnement/sub-1",
 )
 
 
@@ -316,3 +323,17 @@ async def test_email_user_sends_the_declined_payment_with_the_card_link(real: Re
         f"Update the credit card: {real.platform.public_web_origin}/mon-abonnement/{sid}/carte"
         in (text)
     )
+
+
+@pytest.mark.parametrize(
+    ("language", "deadline"),
+    [("fr", "avant le 4 mars 2027, 14 h 05"), ("en", "before March 4, 2027, 2:05 PM")],
+)
+def test_the_waitlist_offer_gives_its_deadline_in_montreal_time_and_the_page(
+    language: str, deadline: str
+) -> None:
+    email = render_subscription_email("waitlist_offered", language, DETAILS)
+
+    assert deadline in email.text and deadline in email.html
+    assert "https://portail.test/mon-abonnement/sub-1" in email.text
+    assert 'href="https://portail.test/mon-abonnement/sub-1"' in email.html

@@ -137,6 +137,22 @@ async def withdrawal(
     )
 
 
+@router.post(f"{MINE}/{{subscription_id}}/liste-attente/confirmer")
+async def confirm_waitlist(
+    request: Request, account: AccountDep, subs: SubscriptionsDep, subscription_id: str
+) -> Response:
+    """ "Confirmer ma place": the space the waitlist offers, before its deadline."""
+    return await _act_on_subscription(
+        request,
+        account,
+        subs,
+        subscription_id,
+        action=subs.confirm_waitlist,
+        page="subscriptions/detail.html",
+        notice="notice.waitlist_confirmed",
+    )
+
+
 @router.post(f"{MINE}/{{subscription_id}}/annulation/retrait")
 async def withdraw_cancellation(
     request: Request, account: AccountDep, subs: SubscriptionsDep, subscription_id: str

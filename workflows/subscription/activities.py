@@ -149,6 +149,8 @@ class SubscriptionActivities:
             bank_details_url=f"{self._page_url(subscription.id)}/compte-bancaire",
             card_last4=input.card_last4,
             card_last_day=input.card_last_day,
+            offer_expires_at=input.offer_expires_at,
+            page_url=self._page_url(subscription.id),
         )
         email = render_subscription_email(input.kind, contact.language, details)
         attachments = []

@@ -8,9 +8,10 @@ bank account number (RULES.md, Email).
 """
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from servicekit import pad_return_reasons
+from servicekit.deadline import deadline_label
 from servicekit.formats import long_date
 from servicekit.i18n import gettext
 from servicekit.lifecycle import status_label
@@ -43,6 +44,8 @@ KIND_STATUS: dict[str, SubscriptionState] = {
     "card_expiring": "active",
     "subscription_reminder": "pending_approval",
     "subscription_modification_requested": "active",
+    "waitlist_offered": "pending_approval",
+    "waitlist_lapsed": "pending_approval",
 }
 
 # What a billing email cannot be sent without: a notice with no amount or no date says nothing.
@@ -52,6 +55,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "pad_prenotification": ("amount_cents", "debit_date"),
     "pad_debit_returned": ("amount_cents", "return_reason", "bank_details_url"),
     "card_expiring": ("card_last_day", "update_card_url"),
+    "waitlist_offered": ("offer_expires_at", "page_url"),
 }
 
 
@@ -83,6 +87,8 @@ class EmailDetails:
     bank_details_url: str | None = None
     card_last4: str | None = None  # the card expiry reminder
     card_last_day: date | None = None
+    offer_expires_at: datetime | None = None  # the waitlist's offer: its deadline
+    page_url: str | None = None  # the subscription's page in the portal
 
 
 def _money(cents: int | None, lang: str) -> str | None:
@@ -139,6 +145,8 @@ def render_subscription_email(
         "bank_details_url": details.bank_details_url,
         "card_last4": details.card_last4,
         "card_last_day_label": _day(details.card_last_day, lang),
+        "deadline_label": deadline_label(details.offer_expires_at, lang),
+        "page_url": details.page_url,
     }
     text, html = render_pair(kind, lang, context)
     return RenderedEmail(subject=title, text=text, html=html, language=lang)

@@ -220,6 +220,8 @@ UserEmailKind = Literal[
     "pad_prenotification",
     "pad_debit_returned",
     "card_expiring",
+    "waitlist_offered",
+    "waitlist_lapsed",
 ]
 # Emails to the service centre's address (from `WorkflowSettings`, rendered in French).
 ServiceCentreEmailKind = Literal["subscription_reminder", "subscription_modification_requested"]
@@ -295,6 +297,8 @@ class UserEmailInput(BaseModel):
     # The card expiry reminder: the card's last digits and the last day it works.
     card_last4: str | None = None
     card_last_day: date | None = None
+    # The waitlist's offer: confirm in the portal before then.
+    offer_expires_at: datetime | None = None
 
 
 class ServiceCentreEmailInput(BaseModel):

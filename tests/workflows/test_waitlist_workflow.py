@@ -1,0 +1,118 @@
+"""`waitlist-<offering id>` on the time-skipping server, against the real subscriptions and
+identity apps and the suite's SMTP server: two cancellations take effect at the same moment and
+the workflow is told twice at once; the two spaces go to the first two people waiting, each
+emailed once, the third keeps waiting. An offer not confirmed within the offering's time (72 h)
+passes to the next person, with an email to each (a durable timer). The service's side (ranks,
+confirm, approval): tests/subscriptions/test_waitlist_api.py.
+"""
+
+import asyncio
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from tests.subscriptions.factories import User, active_row, add_vehicle, pending_row, transition
+from tests.workflows import subscription_services
+from tests.workflows.helpers import eventually, running_worker
+from tests.workflows.subscription_services import Real
+from workflows.waitlist.activities import WaitlistActivities
+from workflows.waitlist.models import SpaceMayBeFree, WaitlistInput, workflow_id
+from workflows.waitlist.workflows import WaitlistWorkflow
+
+real = subscription_services.real
+OFFER_SUBJECT = "Une place vous est offerte"
+LAPSED_SUBJECT = "Votre place offerte n'a pas été confirmée"
+
+
+async def tell(env: WorkflowEnvironment, queue: str, offering_id: int) -> None:
+    """What the service's outbox does when a space frees: signal-with-start."""
+    await env.client.start_workflow(
+        WaitlistWorkflow.run,
+        WaitlistInput(offering_id=offering_id),
+        id=workflow_id(offering_id),
+        task_queue=queue,
+        start_signal="space_may_be_free",
+        start_signal_args=[SpaceMayBeFree(offering_id=offering_id)],
+    )
+
+
+async def place(real: Real, user: User, sid: str) -> dict[str, Any]:
+    response = await real.client.get(f"/v1/subscriptions/{sid}", headers=user.headers)
+    assert response.status_code == 200, response.text
+    return response.json()["waitlist"]  # type: ignore[no-any-return]
+
+
+async def until_status(real: Real, user: User, sid: str, status: str) -> dict[str, Any]:
+    """Poll the owner's view in real time (workflow time does not move meanwhile)."""
+    for _ in range(500):
+        found = await place(real, user, sid)
+        if found["status"] == status:
+            return found
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"{sid} never {status}: {found}")
+
+
+def subjects(real: Real, user: User) -> list[str]:
+    return [str(m["Subject"]) for m in real.inbox(user.email)]
+
+
+@pytest.fixture
+def queue() -> str:
+    return f"waitlist-{uuid.uuid4().hex[:8]}"
+
+
+async def test_two_spaces_freed_at_once_are_offered_to_two_people_then_passed_on(
+    env: WorkflowEnvironment, real: Real, queue: str
+) -> None:
+    oid = await real.offering(capacity=2)
+    holders = [await real.users() for _ in range(2)]
+    taken = []
+    for holder in holders:
+        vehicle = await add_vehicle(real.client, holder)
+        taken.append(await active_row(real.client, real.stack, holder, oid, [vehicle["id"]]))
+    people = [await real.users() for _ in range(3)]
+    sids = []
+    for person in people:
+        vehicle = await add_vehicle(real.client, person)
+        sids.append(await pending_row(real.stack, person, oid, [vehicle["id"]]))
+    http = httpx.AsyncClient(mounts=real.mounts)
+    activities = [WaitlistActivities(http, real.platform).round, real.activities.email_user]
+
+    async with running_worker(env, activities, queue):
+        # Both cancellations take effect at the same moment; each tells the workflow.
+        ended = await asyncio.gather(
+            *(transition(real.client, real.stack, sid, "end") for sid in taken)
+        )
+        assert [r.status_code for r in ended] == [200, 200]
+        await asyncio.gather(tell(env, queue, oid), tell(env, queue, oid))
+
+        first = await until_status(real, people[0], sids[0], "offered")
+        second = await until_status(real, people[1], sids[1], "offered")
+        await eventually(lambda: OFFER_SUBJECT in subjects(real, people[1]))
+        assert first["offer_expires_at"] == second["offer_expires_at"]
+        third = await place(real, people[2], sids[2])
+        assert (third["status"], third["rank"]) == ("waiting", 1)
+        confirmed = await real.client.post(
+            f"/v1/subscriptions/{sids[0]}/waitlist/confirm", headers=people[0].headers
+        )
+        assert confirmed.status_code == 200, confirmed.text
+
+        await env.sleep(timedelta(hours=72, minutes=1))
+        await until_status(real, people[2], sids[2], "offered")
+        await eventually(lambda: OFFER_SUBJECT in subjects(real, people[2]))
+        await eventually(lambda: LAPSED_SUBJECT in subjects(real, people[1]))
+        assert (await place(real, people[0], sids[0]))["status"] == "confirmed"
+        assert (await place(real, people[1], sids[1]))["status"] == "lapsed"
+        handle = env.client.get_workflow_handle(workflow_id(oid))
+        await handle.terminate("test over")
+    await http.aclose()
+
+    # Each offer emailed once, though the workflow was told twice and ran several rounds.
+    assert [subjects(real, p).count(OFFER_SUBJECT) for p in people] == [1, 1, 1]
+    offer = next(m for m in real.inbox(people[2].email) if m["Subject"] == OFFER_SUBJECT)
+    body = offer.get_body(("plain",))
+    assert body is not None and f"/mon-abonnement/{sids[2]}" in body.get_content()
