@@ -36,12 +36,18 @@ class PaymentsStack:
 
 
 def _app_of(where: "httpx.AsyncClient | PaymentsStack | FastAPI") -> FastAPI:
+    """The payments app behind a stack, a client of it, or the session's client of every app
+    (its mount for http://payments.test, a lazily resolved app)."""
     if isinstance(where, PaymentsStack):
         return where.app
-    if isinstance(where, httpx.AsyncClient):
-        app: FastAPI = where._transport.app  # type: ignore[attr-defined]
-        return app
-    return where
+    if not isinstance(where, httpx.AsyncClient):
+        return where
+    app = getattr(where._transport, "app", None)
+    if app is None:
+        mounts = where._mounts.items()
+        app = next(t.app for p, t in mounts if "payments" in p.pattern)  # type: ignore[union-attr]
+    lazy = getattr(app, "apps", None)
+    return lazy[app.name] if lazy is not None else app  # type: ignore[no-any-return]
 
 
 async def card_token(
