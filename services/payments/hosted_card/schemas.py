@@ -1,9 +1,16 @@
 """What the hosted page sends and answers: the card as typed, then its single-use token."""
 
 from datetime import date, datetime
-from typing import Annotated, Self
+from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from servicekit.cards import check_cvv, expired, normalize_card_number
@@ -19,11 +26,14 @@ class CardEntryIn(BaseModel):
     exp_year: int = Field(ge=2000, le=2100)
     cvv: Annotated[str, Field(max_length=4), AfterValidator(check_cvv)]
 
-    @model_validator(mode="after")
-    def _not_expired(self) -> Self:
-        if expired(self.exp_month, self.exp_year, date.today()):
+    @field_validator("exp_year")
+    @classmethod
+    def _not_expired(cls, year: int, info: ValidationInfo) -> int:
+        """Named on the year (the month was checked first): a card valid through its month."""
+        month = info.data.get("exp_month")
+        if month is not None and expired(month, year, date.today()):
             raise PydanticCustomError("card_expired", "The card has expired.")
-        return self
+        return year
 
     def __repr_args__(self):  # type: ignore[no-untyped-def]
         # Never print the number or the CVV, even in a validation traceback.
