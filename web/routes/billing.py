@@ -103,12 +103,12 @@ async def pay_by_card(
     request: Request, account: AccountDep, subs: SubscriptionsDep, payments: PaymentsDep
 ) -> Response:
     """ "Soumettre": the card, then the request paid by it."""
+    language = account.session.language
+    form = await request.form()
+    checked = card_form(form, language, StepFiveCardForm)  # a card number: refused first
     summary = await _draft(account, subs)
     if isinstance(summary, Response):
         return summary
-    language = account.session.language
-    form = await request.form()
-    checked = card_form(form, language, StepFiveCardForm)
     if not form.get("card_consent"):
         checked.errors["card_consent"] = translator(language)("journey.error.consent")
     values = checked.values | {"card_consent": bool(form.get("card_consent"))}
@@ -245,9 +245,9 @@ async def update_card(
 ) -> Response:
     """Replace the card; the subscription then retries what is owed at once."""
     language = account.session.language
+    checked = card_form(await request.form(), language)  # a card number: refused first
     sub = await account.call(subs.subscription, subscription_id)
     method = (await payment_facts(account, payments, sub))["method"]
-    checked = card_form(await request.form(), language)
     if method is None or method.get("kind") != "card" or checked.body is None:
         extra = {"values": checked.values, "errors": checked.errors}
         return await _card_page(request, account, subs, payments, subscription_id, extra, 422)
