@@ -305,10 +305,11 @@ async def test_claim_notice_issued_then_paid_once_by_a_visitor(
 
     async def pay(tab: Page) -> None:
         await tab.get_by_label("Nom du titulaire").fill("Paul Roy")
-        await tab.get_by_label("No. de carte").fill(VISA)
-        await tab.get_by_label("Date d'expiration - Mois").select_option("12")
-        await tab.get_by_label("Date d'expiration - Année").select_option(str(today().year + 3))
-        await tab.get_by_label("CVV").fill("123")
+        frame = tab.frame_locator("iframe[data-hosted-card]")
+        await frame.get_by_label("No. de carte").fill(VISA)
+        await frame.get_by_label("Date d'expiration - Mois").select_option("12")
+        await frame.get_by_label("Date d'expiration - Année").select_option(str(today().year + 3))
+        await frame.get_by_label("CVV").fill("123")
         await tab.get_by_role("button", name=re.compile(r"^Payer \d")).click()
 
     await visitor.screenshot(path=shot("38-avis-a-payer"), full_page=True)
@@ -338,7 +339,7 @@ async def test_claim_notice_issued_then_paid_once_by_a_visitor(
         late.get_by_text("Cet avis est déjà payé; vous n'avez rien à faire.")
     ).to_be_visible()
     await expect(late.locator("dd.status-paid")).to_have_text(re.compile("^Payé"))
-    await expect(late.get_by_label("No. de carte")).to_have_count(0)
+    await expect(late.locator("iframe[data-hosted-card]")).to_have_count(0)
 
 
 async def test_no_card_number_in_the_databases_logs_or_emails(
