@@ -50,6 +50,7 @@ from tests.e2e.payments_steps import (
     fill_card,
     new_user,
     steps_1_to_4,
+    submit_card,
     today,
 )
 from tests.e2e.stack import Stack
@@ -141,7 +142,7 @@ async def test_card_subscription_approved_invoiced_and_card_updated(
     await fill_card(page, "Léa Tremblay", VISA)
     await page.get_by_label(re.compile("J'autorise la SPAQ à prélever")).check()
     await page.screenshot(path=shot("30-paiement-etape-5-carte"), full_page=True)
-    await page.get_by_role("button", name="Soumettre").click()
+    await submit_card(page, "Soumettre")
 
     # Step 6: pending, paid by that Visa, nothing owed yet
     await expect(
@@ -189,9 +190,9 @@ async def test_card_subscription_approved_invoiced_and_card_updated(
         page.get_by_role("heading", name="Mettre à jour la carte de crédit").first
     ).to_be_visible()
     await expect(page.get_by_text(re.compile("•••• 4242")).first).to_be_visible()
-    await fill_card(page, "Léa Tremblay", MASTERCARD)
+    await fill_card(page, "Léa Tremblay", MASTERCARD)  # then « Soumettre »
     await page.screenshot(path=shot("33-paiement-mise-a-jour-carte"), full_page=True)
-    await page.get_by_role("button", name="Soumettre").click()
+    await submit_card(page, "Soumettre")
     await expect(page.get_by_text("Votre carte de crédit a été mise à jour.")).to_be_visible()
     await expect(page).to_have_url(f"{web}/mon-abonnement/{journey.card_subscription}")
     method = await detail_fact(page, "Méthode de paiement")
@@ -310,7 +311,7 @@ async def test_claim_notice_issued_then_paid_once_by_a_visitor(
         await frame.get_by_label("Date d'expiration - Mois").select_option("12")
         await frame.get_by_label("Date d'expiration - Année").select_option(str(today().year + 3))
         await frame.get_by_label("CVV").fill("123")
-        await tab.get_by_role("button", name=re.compile(r"^Payer \d")).click()
+        await submit_card(tab, re.compile(r"^Payer \d"))
 
     await visitor.screenshot(path=shot("38-avis-a-payer"), full_page=True)
     await pay(visitor)
