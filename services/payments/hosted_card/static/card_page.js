@@ -14,7 +14,8 @@
   }
 
   function resize() {
-    tell({ type: "card-height", height: document.documentElement.scrollHeight });
+    // The form's own height: the document's would be at least the frame's, and grow with it.
+    tell({ type: "card-height", height: Math.ceil(form.getBoundingClientRect().height) + 8 });
   }
 
   function clear() {
