@@ -47,6 +47,7 @@ from stack import (
 from servicekit.clock import today as today_in_montreal
 
 PAYMENTS = url("payments")
+HOSTED_CARD = url("hosted_card")
 
 
 MONTHLY_CENTS = 6500
@@ -67,13 +68,11 @@ async def account_with_card(
     body = {"email": email, "password": PASSWORD}
     tokens = (await call(http, "POST", f"{IDENTITY}/v1/sessions", 200, json=body)).json()
     headers = {"Authorization": f"Bearer {tokens['access_token']}"}
-    card = {
-        "holder_name": "Léa Tremblay",
-        "number": "4242424242424242",
-        "exp_month": 12,
-        "exp_year": date.today().year + 3,
-        "cvv": "123",
-    }
+    typed = {"number": "4242424242424242", "exp_month": 12, "exp_year": date.today().year + 3}
+    issued = await call(  # what the hosted card page does in the browser
+        http, "POST", f"{HOSTED_CARD}/v1/single-use-tokens", 201, json=typed | {"cvv": "123"}
+    )
+    card = {"holder_name": "Léa Tremblay", "card_token": issued.json()["token"]}
     method = await call(
         http, "POST", f"{PAYMENTS}/v1/payment-methods/card", 201, headers=headers, json=card
     )

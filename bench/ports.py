@@ -1,7 +1,7 @@
 """The ports of a bench's embedded stack: free ones, picked when the bench starts, so a bench
 runs beside `make run`, another bench or another engineer's stack on the same machine.
 
-`BENCH_FIXED_PORTS=1` keeps the embedded mode's fixed ports (8000-8004, 1025, 8025, 7233, 8233,
+`BENCH_FIXED_PORTS=1` keeps the embedded mode's fixed ports (8000-8005, 1025, 8025, 7233, 8233,
 9464) instead, e.g. to point a browser at a bench's stack.
 """
 
@@ -18,6 +18,7 @@ FIXED = {
     "identity": 8001,
     "subscriptions": 8002,
     "payments": 8003,
+    "hosted_card": 8005,
     "smtp": 1025,
     "mail": 8025,
     "temporal": 7233,
@@ -76,6 +77,7 @@ def port_env() -> dict[str, str]:
         "PLATFORM_SUBSCRIPTIONS_URL": url("subscriptions"),
         "PLATFORM_PAYMENTS_URL": url("payments"),
         "PLATFORM_PUBLIC_WEB_ORIGIN": f"http://localhost:{PORT['web']}",
+        "PLATFORM_HOSTED_CARD_ORIGIN": f"http://localhost:{PORT['hosted_card']}",
         "MAILCATCHER_SMTP_PORT": str(PORT["smtp"]),
         "MAILCATCHER_HTTP_PORT": str(PORT["mail"]),
         "SMTP_PORT": str(PORT["smtp"]),
@@ -86,4 +88,5 @@ def port_env() -> dict[str, str]:
         "IDENTITY_PORT": str(PORT["identity"]),
         "SUBSCRIPTIONS_PORT": str(PORT["subscriptions"]),
         "PAYMENTS_PORT": str(PORT["payments"]),
+        "HOSTED_CARD_PORT": str(PORT["hosted_card"]),
     }

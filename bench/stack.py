@@ -47,6 +47,7 @@ HTTP_CHECKS = {
     "identity": f"{IDENTITY}/readyz",
     "subscriptions": f"{url('subscriptions')}/readyz",
     "payments": f"{url('payments')}/readyz",
+    "hosted_card": f"{url('hosted_card')}/readyz",
     "mail": f"{MAIL}/healthz",
     "temporal_ui": f"{url('temporal_ui')}/",
 }

@@ -32,6 +32,7 @@ from servicekit.settings import PlatformSettings  # noqa: E402
 from servicekit.temporal import SEARCH_ATTRIBUTES  # noqa: E402
 from services.identity.config import IdentitySettings  # noqa: E402
 from services.payments.config import PaymentsSettings  # noqa: E402
+from services.payments.hosted_card.config import HostedCardSettings  # noqa: E402
 from services.subscriptions.config import SubscriptionsSettings  # noqa: E402
 from web.config import WebSettings  # noqa: E402
 from workflows.observability import WorkerObservabilitySettings  # noqa: E402
@@ -44,6 +45,7 @@ SETTINGS: list[type[BaseSettings]] = [
     WorkflowSettings,
     SubscriptionsSettings,
     PaymentsSettings,
+    HostedCardSettings,
     MailcatcherSettings,
     WebSettings,
     ObservabilitySettings,

@@ -32,6 +32,9 @@ class PlatformSettings(BaseSettings):
     subscriptions_url: str = "http://127.0.0.1:8002"
     payments_url: str = "http://127.0.0.1:8003"
     public_web_origin: str = "http://localhost:8000"
+    # The payment processor's hosted card page (the sandbox's on port 8005): the portal frames
+    # it (CSP `frame-src` is exactly this origin) and receives a single-use token from it.
+    hosted_card_origin: str = "http://localhost:8005"
     token_issuer: str = "parking-identity"
     token_audience: str = "parking-platform"
     temporal_ui_url: str = "http://localhost:8233"

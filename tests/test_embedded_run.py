@@ -24,6 +24,7 @@ READY = {
     "identity": "/readyz",
     "subscriptions": "/readyz",
     "payments": "/readyz",
+    "hosted_card": "/readyz",
     "mail": "/healthz",
     "worker_health": "/readyz",
 }
@@ -40,6 +41,8 @@ def environment(folder: Path, ports: dict[str, int]) -> dict[str, str]:
             if name != "web"
         },
         "PLATFORM_PUBLIC_WEB_ORIGIN": f"http://localhost:{ports['web']}",
+        "HOSTED_CARD_PORT": str(ports["hosted_card"]),
+        "PLATFORM_HOSTED_CARD_ORIGIN": f"http://localhost:{ports['hosted_card']}",
         "PLATFORM_TEMPORAL_ADDRESS": f"127.0.0.1:{ports['temporal']}",
         "PLATFORM_DATA_DIR": str(folder),
         "TEMPORAL_UI_PORT": str(ports["temporal_ui"]),
@@ -67,7 +70,16 @@ class Run:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Run]:
     folder = tmp_path_factory.mktemp("make-run")
-    names = (*APPS, "mail", "smtp", "temporal", "temporal_ui", "worker_health", "worker_metrics")
+    names = (
+        *APPS,
+        "hosted_card",
+        "mail",
+        "smtp",
+        "temporal",
+        "temporal_ui",
+        "worker_health",
+        "worker_metrics",
+    )
     ports = {name: free_port() for name in names}
     env = environment(folder, ports)
     migrate = [sys.executable, "-m", "servicekit.migrate", "identity", "subscriptions", "payments"]

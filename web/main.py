@@ -43,7 +43,7 @@ from web.routes import (
     vehicles,
 )
 from web.routes import settings as settings_routes
-from web.security import HEADERS, SecurityHeadersMiddleware
+from web.security import SecurityHeadersMiddleware, security_headers
 from web.session import Session, SessionMiddleware
 from web.subscriptions_client import SubscriptionsClient
 from web.templating import render
@@ -107,7 +107,7 @@ def create_app(
     if payments_client is not None:
         app.state.payments = PaymentsClient(payments_client, s.platform.service_token)
     app.add_middleware(SessionMiddleware, settings=s)
-    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, hosted_card_origin=s.platform.hosted_card_origin)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     routers = (
         auth,
@@ -185,7 +185,10 @@ async def _unexpected(request: Request, _: Exception) -> Response:
     response = error_page(
         request, translator(_session(request).language)("page_error.internal"), 500
     )
-    response.headers.update(HEADERS)  # outside the middleware stack: set the headers here
+    # Outside the middleware stack: set the headers here.
+    response.headers.update(
+        security_headers(request.app.state.settings.platform.hosted_card_origin)
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

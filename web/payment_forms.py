@@ -1,22 +1,22 @@
 """What the payment pages share: the payments client, the card and bank forms read and checked,
 the first period's price, and the subscription's payment facts ("Méthode de paiement", "Solde").
 
-The card number and CVV only pass through: they go to the payments service and are never put in
-the session, a log or a re-rendered form.
+The portal never receives a card number: the processor's hosted page (an iframe) takes it and
+hands the page a single-use token, which the card forms post with the holder's name. A form
+carrying any other field (a `number`, a `cvv`...) is refused with a 422 naming it.
 """
 
 import calendar
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
+from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from servicekit import pad_return_reasons
-from servicekit.cards import digits_of, is_card_number
-from servicekit.i18n import gettext
+from servicekit.i18n import bilingual, gettext
 from servicekit.money import back_out_taxes, prorate
 from web.account import Account
 from web.api_error import ApiError
@@ -28,15 +28,16 @@ from web.subscriptions_client import SubscriptionsClient
 log = logging.getLogger(__name__)
 
 MAX_SPECIMEN_BYTES = 5 * 1024 * 1024
-CVV = re.compile(r"^\d{3,4}$")
+MAX_INPUT = 200
 # The service's field names, as the forms name them.
-FORM_FIELDS = {
-    "exp_month": "expiry",
-    "exp_year": "expiry",
-    "agreement_version": "agreement_accepted",
+FORM_FIELDS = {"card_token": "card", "agreement_version": "agreement_accepted"}
+# Refusals without a field that belong next to one: the card frame's.
+FIELD_OF_CODE = {
+    "card_declined": "card",
+    "card_expired": "card",
+    "card_token_invalid": "card",
+    "card_token_unknown": "card",
 }
-# Refusals without a field that belong next to one.
-FIELD_OF_CODE = {"card_declined": "number", "card_expired": "expiry"}
 
 
 # The first period ("Prix pour la période en cours")
@@ -69,45 +70,51 @@ def _text(form: FormData, name: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _expiry(form: FormData) -> tuple[int, int] | None:
+class CardForm(BaseModel):
+    """What a card form may post: the holder and the hosted page's single-use token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    csrf_token: str = ""
+    holder_name: str = ""
+    card_token: str = ""
+
+
+class StepFiveCardForm(CardForm):
+    """Step 5's card form: the consent box too."""
+
+    card_consent: str = ""
+
+
+Form = TypeVar("Form", bound=CardForm)
+
+
+def strict_card_form(form: FormData, schema: type[Form]) -> Form:
+    """The form as `schema` allows it; any other field (a card number...) is a 422 naming it."""
     try:
-        month, year = int(_text(form, "exp_month")), int(_text(form, "exp_year"))
-    except ValueError:
-        return None
-    return (month, year) if 1 <= month <= 12 and 2000 <= year <= 2100 else None
+        return schema.model_validate(dict(form.multi_items()))
+    except ValidationError as exc:
+        loc = exc.errors()[0].get("loc") or ("body",)
+        name = str(loc[0])[:MAX_INPUT]
+        message = bilingual("error.card_field_refused", field=name)
+        raise ApiError("card_field_refused", name, message, 422) from exc
 
 
-def card_form(form: FormData, language: str, today: date) -> Checked:
-    """The card form: holder, number (Luhn), expiry (not past), CVV; only the holder and the
-    expiry are shown again."""
+def card_form(form: FormData, language: str, schema: type[CardForm] = CardForm) -> Checked:
+    """The card form: the holder, and the token the hosted page handed over (none: the card was
+    not entered). Only the holder is shown again; the card is entered again after a refusal."""
     t = translator(language)
-    holder, number, cvv = _text(form, "holder_name"), _text(form, "number"), _text(form, "cvv")
-    values = {"holder_name": holder, "exp_month": _text(form, "exp_month")}
-    values["exp_year"] = _text(form, "exp_year")
+    posted = strict_card_form(form, schema)
+    holder, token = posted.holder_name.strip()[:MAX_INPUT], posted.card_token.strip()
+    values: dict[str, Any] = {"holder_name": holder}
     errors: dict[str, str] = {}
     if not holder:
         errors["holder_name"] = t("pay.error.required")
-    if not number:
-        errors["number"] = t("pay.error.required")
-    elif not is_card_number(number):
-        errors["number"] = t("pay.error.card_number")
-    expiry = _expiry(form)
-    if expiry is None:
-        errors["expiry"] = t("pay.error.expiry")
-    elif (expiry[1], expiry[0]) < (today.year, today.month):
-        errors["expiry"] = t("pay.error.card_expired")
-    if not CVV.match(cvv):
-        errors["cvv"] = t("pay.error.cvv")
-    if errors or expiry is None:
+    if not token:
+        errors["card"] = t("pay.error.card_required")
+    if errors:
         return Checked(None, values, errors)
-    body = {
-        "holder_name": holder,
-        "number": digits_of(number),
-        "exp_month": expiry[0],
-        "exp_year": expiry[1],
-        "cvv": cvv,
-    }
-    return Checked(body, values, errors)
+    return Checked({"holder_name": holder, "card_token": token[:MAX_INPUT]}, values, errors)
 
 
 BANK_FIELDS = ("holder_name", "institution", "transit", "account")

@@ -3,12 +3,22 @@
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
-    "object-src 'none'"
-)
+
+def content_security_policy(hosted_card_origin: str) -> str:
+    """Everything from the portal itself; frames only from the processor's hosted card page
+    (`frame-src` is exactly its origin: the card number is typed there, never here)."""
+    return (
+        "default-src 'self'; frame-src " + hosted_card_origin + "; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'self'; object-src 'none'"
+    )
+
+
+def security_headers(hosted_card_origin: str) -> dict[str, str]:
+    """The headers every answer carries unless its route set its own."""
+    return {"Content-Security-Policy": content_security_policy(hosted_card_origin)} | HEADERS
+
+
 HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -19,8 +29,9 @@ HEADERS = {
 class SecurityHeadersMiddleware:
     """Adds the headers a route did not set itself; pages are never cached, static files are."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hosted_card_origin: str) -> None:
         self.app = app
+        self.headers = security_headers(hosted_card_origin)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -31,7 +42,7 @@ class SecurityHeadersMiddleware:
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                for name, value in HEADERS.items():
+                for name, value in self.headers.items():
                     headers.setdefault(name, value)
                 if not cacheable:
                     headers["Cache-Control"] = "no-store"

@@ -80,6 +80,7 @@ def render(
         "errors": {},
         "form_error": None,
         "values": {},
+        "hosted_card_origin": request.app.state.settings.platform.hosted_card_origin,
     }
     base.update(context or {})
     return TEMPLATES.TemplateResponse(

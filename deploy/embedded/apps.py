@@ -7,7 +7,8 @@ Every app keeps its own port, lifespan, database engine and Temporal client, exa
 uvicorn serves it alone; its log lines and `/metrics` name it as before
 (servicekit.observability: `current_service`, `OwnSeries`).
 
-    python deploy/embedded/apps.py web=8000 identity=8001 subscriptions=8002 payments=8003
+    python deploy/embedded/apps.py web=8000 identity=8001 subscriptions=8002 payments=8003 \
+        hosted_card=8005
 
 Only the embedded mode runs this: compose, Kubernetes, the topology and the tests run one
 uvicorn per app. SIGINT or SIGTERM stops the four gracefully, as uvicorn does one.
@@ -33,6 +34,8 @@ FACTORIES = {
     "identity": "services.identity.main:create_app",
     "subscriptions": "services.subscriptions.main:create_app",
     "payments": "services.payments.main:create_app",
+    # The sandbox processor's hosted card page: its own origin, framed by the portal.
+    "hosted_card": "services.payments.hosted_card.main:create_app",
 }
 
 

@@ -1,7 +1,10 @@
 """The payment-gateway port: what billing asks of a card processor, and the app's choice of one.
 
-A processor plugs in by implementing `PaymentGateway`; the embedded default is the sandbox
-(`services.payments.sandbox_gateway`).
+The card number never reaches this service: the processor's hosted card page takes it and hands
+the browser a single-use token, which the portal forwards here to be redeemed for a reusable
+one (docs/payments-api.md, "Hosted card entry"). A processor plugs in by implementing
+`PaymentGateway`; the embedded default is the sandbox (`services.payments.sandbox_gateway`),
+whose hosted page is `services.payments.hosted_card`.
 """
 
 from dataclasses import dataclass
@@ -9,22 +12,7 @@ from typing import Literal, Protocol
 
 from fastapi import Request
 
-from servicekit.cards import digits_of
 from servicekit.errors import DomainError
-
-
-@dataclass(frozen=True)
-class CardDetails:
-    """What the payer typed; used only to tokenise, never stored, logged or returned."""
-
-    holder_name: str
-    number: str
-    exp_month: int
-    exp_year: int
-    cvv: str
-
-    def __repr__(self) -> str:  # a stray log line must not print the number or the CVV
-        return f"CardDetails(holder_name=..., last4={digits_of(self.number)[-4:]})"
 
 
 @dataclass(frozen=True)
@@ -53,20 +41,23 @@ class CardExpired(DomainError):
     code = "card_expired"
 
 
-class CardNumberInvalid(DomainError):
-    status_code = 422
-    code = "card_number_invalid"
-
-
 class UnknownToken(DomainError):
     status_code = 422
     code = "card_token_unknown"
 
 
-class PaymentGateway(Protocol):
-    """Tokenise a card, then charge the token (idempotent per key)."""
+class SingleUseTokenInvalid(DomainError):
+    """The hosted page's token is unknown, already used or expired: the card must be typed again."""
 
-    async def tokenize(self, card: CardDetails) -> CardToken: ...
+    status_code = 422
+    code = "card_token_invalid"
+
+
+class PaymentGateway(Protocol):
+    """Redeem the hosted page's single-use token for a reusable one, then charge that
+    (idempotent per key)."""
+
+    async def redeem(self, single_use_token: str) -> CardToken: ...
 
     async def charge(
         self, token: str, amount_cents: int, idempotency_key: str

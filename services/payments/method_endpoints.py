@@ -27,7 +27,7 @@ agreement_router = APIRouter(prefix="/v1/pad-agreement", tags=["payment methods"
 async def add_card(
     body: CardIn, session: SessionDep, parts: ComponentsDep, principal: CurrentPrincipal
 ) -> MethodOut:
-    """Soumettre: a credit card, tokenised by the gateway (the number is never kept)."""
+    """Soumettre: a credit card by the hosted page's single-use token (never its number)."""
     row = await methods.add_card(session, parts.gateway, principal.account_id, body)
     return method_out(row)
 

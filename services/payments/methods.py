@@ -1,4 +1,5 @@
-"""Payment methods: a tokenised card, or a bank account with its PAD agreement and specimen."""
+"""Payment methods: a card (the hosted page's token redeemed), or a bank account with its PAD
+agreement and specimen."""
 
 import asyncio
 import re
@@ -8,7 +9,6 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicekit.cards import digits_of, is_card_number
 from servicekit.db import utcnow
 from servicekit.secrets_box import SecretBox
 from services.payments import repository as repo
@@ -20,13 +20,7 @@ from services.payments.errors import (
     NotACard,
     field_error,
 )
-from services.payments.gateway import (
-    CardDetails,
-    CardExpired,
-    CardNumberInvalid,
-    CardToken,
-    PaymentGateway,
-)
+from services.payments.gateway import CardToken, PaymentGateway
 from services.payments.models import PaymentMethod
 from services.payments.pad_agreement import agreement
 from services.payments.schemas import CardIn
@@ -34,7 +28,6 @@ from services.payments.schemas import CardIn
 INSTITUTION = re.compile(r"^\d{3}$")
 TRANSIT = re.compile(r"^\d{5}$")
 ACCOUNT = re.compile(r"^\d{7,12}$")
-CVV = re.compile(r"^\d{3,4}$")
 
 
 @dataclass(frozen=True)
@@ -51,18 +44,6 @@ class PadIn:
     specimen: bytes | None
 
 
-def _checked_card(body: CardIn, today: date) -> CardDetails:
-    """Luhn, expiry and CVV checked before anything reaches the gateway (RULES.md, cards)."""
-    if not is_card_number(body.number):
-        raise CardNumberInvalid("number")
-    if (body.exp_year, body.exp_month) < (today.year, today.month):
-        raise CardExpired("exp_year")
-    if not CVV.match(body.cvv):
-        raise field_error("cvv", "cvv_invalid")
-    number = digits_of(body.number)
-    return CardDetails(body.holder_name.strip(), number, body.exp_month, body.exp_year, body.cvv)
-
-
 def _apply_token(row: PaymentMethod, holder_name: str, token: CardToken) -> None:
     row.holder_name, row.gateway_token, row.brand = holder_name, token.token, token.brand
     row.last4, row.exp_month, row.exp_year = token.last4, token.exp_month, token.exp_year
@@ -72,11 +53,11 @@ def _apply_token(row: PaymentMethod, holder_name: str, token: CardToken) -> None
 async def add_card(
     session: AsyncSession, gateway: PaymentGateway, account_id: str, body: CardIn
 ) -> PaymentMethod:
-    """Soumettre: tokenise the card and keep only the token, brand, last 4 and expiry."""
-    card = _checked_card(body, date.today())
-    token = await gateway.tokenize(card)
+    """Soumettre: redeem the hosted page's token; keep only the card token, brand, last 4 and
+    expiry."""
+    token = await gateway.redeem(body.card_token)
     row = PaymentMethod(id=str(uuid.uuid4()), account_id=account_id, kind="card")
-    _apply_token(row, card.holder_name, token)
+    _apply_token(row, body.holder_name.strip(), token)
     session.add(row)
     await session.flush()
     return row
@@ -94,12 +75,11 @@ async def replace_card(
     The gateway is called before the first query: the request's transaction (on SQLite, the
     write lock) must not be open while the gateway writes in its own.
     """
-    card = _checked_card(body, date.today())
-    token = await gateway.tokenize(card)
+    token = await gateway.redeem(body.card_token)
     row = await require(session, method_id, account_id)
     if row.kind != "card":
         raise NotACard()
-    _apply_token(row, card.holder_name, token)
+    _apply_token(row, body.holder_name.strip(), token)
     await session.flush()
     return row
 

@@ -1,43 +1,43 @@
 """The embedded gateway: a sandbox that behaves like a processor's test mode.
 
-It keeps its tokens and charges in its own tables (`sandbox_cards`, `sandbox_charges`), each
-call in its own short transaction, as a remote processor would: a caller's rollback does not
-undo a capture.
+The card is typed on its hosted page (`services.payments.hosted_card`, its own port), which
+writes a single-use token (`sandbox_single_use_tokens`); `redeem` turns that into a card token
+(`sandbox_cards`) once, and `charge` charges it (`sandbox_charges`). Each call runs in its own
+short transaction, as a remote processor would: a caller's rollback does not undo a capture.
+The number itself is kept nowhere: only the brand, last 4, expiry and the test number's script.
 """
 
 import secrets
 import string
-from datetime import date
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from servicekit.cards import brand_of, digits_of, expired, is_card_number
-from servicekit.db import read_transaction, transaction
-from servicekit.errors import DomainError
+from servicekit.db import read_transaction, transaction, utcnow
 from services.payments.gateway import (
     CardDeclined,
-    CardDetails,
     CardExpired,
-    CardNumberInvalid,
     CardToken,
     GatewayCharge,
+    SingleUseTokenInvalid,
     UnknownToken,
 )
-from services.payments.sandbox_models import SandboxCard, SandboxCharge
+from services.payments.sandbox_models import SandboxCard, SandboxCharge, SandboxSingleUseToken
 
-# The documented test numbers (docs/payments-api.md). Any other number is refused, as a
-# processor's test mode refuses real cards.
-CAPTURE, DECLINE = "capture", "decline"
-TEST_CARDS: dict[str, str | DomainError] = {
+# The documented test numbers (docs/payments-api.md) and their script: `capture` and `decline`
+# (every charge declined) become cards; `refuse` (declined) and `expired` are refused when the
+# single-use token is redeemed. Any other number is refused, as a processor's test mode
+# refuses real cards.
+CAPTURE, DECLINE, REFUSE, EXPIRED = "capture", "decline", "refuse", "expired"
+TEST_CARDS: dict[str, str] = {
     "4242424242424242": CAPTURE,
     "5555555555554444": CAPTURE,
     "378282246310005": CAPTURE,
-    "4000000000000002": CardDeclined(),
+    "4000000000000002": REFUSE,
     "4000000000000341": DECLINE,
-    "4000000000000069": CardExpired(),
+    "4000000000000069": EXPIRED,
 }
 _ALPHABET = string.ascii_letters  # no digits: an identifier can never look like a card number
 
@@ -52,25 +52,23 @@ class SandboxGateway:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.sessions = sessions
 
-    async def tokenize(self, card: CardDetails) -> CardToken:
-        """A token for a documented test number; refusals as the table says."""
-        digits = digits_of(card.number)
-        if not is_card_number(digits):
-            raise CardNumberInvalid("number")
-        if expired(card.exp_month, card.exp_year, date.today()):
-            raise CardExpired("exp_year")
-        behaviour = TEST_CARDS.get(digits, CardDeclined())
-        if isinstance(behaviour, DomainError):
-            raise type(behaviour)()
-        row = SandboxCard(
-            token=_random_id("tok_"),
-            brand=brand_of(digits),
-            last4=digits[-4:],
-            exp_month=card.exp_month,
-            exp_year=card.exp_year,
-            behaviour=behaviour,
-        )
+    async def redeem(self, single_use_token: str) -> CardToken:
+        """The card behind a hosted page's token, once: a used, expired or unknown token is
+        `SingleUseTokenInvalid`; the refusing test numbers answer their refusal."""
         async with transaction(self.sessions) as session:
+            entry = await _claim(session, single_use_token)
+            if entry.behaviour == REFUSE:
+                raise CardDeclined(keep_changes=True)
+            if entry.behaviour == EXPIRED:
+                raise CardExpired(keep_changes=True)
+            row = SandboxCard(
+                token=_random_id("tok_"),
+                brand=entry.brand,
+                last4=entry.last4,
+                exp_month=entry.exp_month,
+                exp_year=entry.exp_year,
+                behaviour=entry.behaviour,
+            )
             session.add(row)
         return CardToken(row.token, row.brand, row.last4, row.exp_month, row.exp_year)
 
@@ -110,6 +108,25 @@ class SandboxGateway:
                 select(SandboxCharge).where(SandboxCharge.idempotency_key == key)
             )
         return None if found is None else _answer(found)
+
+
+async def _claim(session: AsyncSession, token: str) -> SandboxSingleUseToken:
+    """Mark the token used, atomically: of two redemptions at once, one gets it."""
+    now = utcnow()
+    claimed = await session.execute(
+        update(SandboxSingleUseToken)
+        .where(
+            SandboxSingleUseToken.token == token,
+            SandboxSingleUseToken.used_at.is_(None),
+            SandboxSingleUseToken.expires_at > now,
+        )
+        .values(used_at=now)
+    )
+    won = bool(claimed.rowcount)  # type: ignore[attr-defined]
+    entry = await session.get(SandboxSingleUseToken, token) if won else None
+    if entry is None:
+        raise SingleUseTokenInvalid("card_token")
+    return entry
 
 
 def _answer(row: SandboxCharge) -> GatewayCharge:

@@ -39,3 +39,27 @@ class SandboxCharge(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (CheckConstraint("status IN ('captured', 'declined')", "status"),)
+
+
+class SandboxSingleUseToken(Base):
+    """What the hosted card page issued for a card typed there: usable once, for a few minutes.
+
+    `behaviour` is the test number's script: `capture` and `decline` become a card's,
+    `refuse` and `expired` are refusals the redemption answers (as a processor verifies a card
+    when it is attached)."""
+
+    __tablename__ = "sandbox_single_use_tokens"
+
+    token: Mapped[str] = mapped_column(String(40), primary_key=True)
+    brand: Mapped[str] = mapped_column(String(12))
+    last4: Mapped[str] = mapped_column(String(4))
+    exp_month: Mapped[int] = mapped_column(Integer)
+    exp_year: Mapped[int] = mapped_column(Integer)
+    behaviour: Mapped[str] = mapped_column(String(20))
+    expires_at: Mapped[datetime] = mapped_column()
+    used_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("behaviour IN ('capture', 'decline', 'refuse', 'expired')", "behaviour"),
+    )

@@ -1,7 +1,7 @@
 """Payments' request and response bodies (pydantic v2)."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,14 +16,16 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# The hosted card page's single-use token (`stk_...` in the sandbox); never a card number.
+CardTokenText = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_]+$")]
+
+
 class CardIn(Strict):
-    """What the card form sends; the number and CVV only reach the gateway."""
+    """What the card forms send: the holder and the hosted page's single-use token. A card
+    number field is refused (422 `extra_forbidden` naming it): this service never takes one."""
 
     holder_name: str = Field(min_length=1, max_length=200)
-    number: str = Field(min_length=1, max_length=40)
-    exp_month: int = Field(ge=1, le=12)
-    exp_year: int = Field(ge=2000, le=2100)
-    cvv: str = Field(min_length=1, max_length=8)
+    card_token: CardTokenText
 
 
 class AgreementOut(BaseModel):

@@ -110,12 +110,25 @@ async def steps_1_to_4(page: Page, category: str, offering: str, plate: str) -> 
 
 
 async def fill_card(page: Page, holder: str, number: str) -> None:
-    """The card fields of step 5 and of "Mettre à jour la carte de crédit"."""
+    """The card fields of step 5, of "Mettre à jour la carte de crédit" and of a claim notice:
+    the holder on the portal's page, the card in the processor's hosted page (its iframe)."""
     await page.get_by_label("Nom du titulaire").fill(holder)
-    await page.get_by_label("No. de carte").fill(number)
-    await page.get_by_label("Date d'expiration - Mois").select_option("12")
-    await page.get_by_label("Date d'expiration - Année").select_option(str(today().year + 3))
-    await page.get_by_label("CVV").fill("123")
+    frame = page.frame_locator("iframe[data-hosted-card]")
+    await frame.get_by_label("No. de carte").fill(number)
+    await frame.get_by_label("Date d'expiration - Mois").select_option("12")
+    await frame.get_by_label("Date d'expiration - Année").select_option(str(today().year + 3))
+    await frame.get_by_label("CVV").fill("123")
+
+
+async def submit_card(page: Page, button: "str | re.Pattern[str] | None") -> None:
+    """The form's button (None: Enter in the card frame's CVV, the keyboard's way): the frame
+    posts the card to the processor, hands the page its token, and the page submits; wait for
+    the next page (two round trips, not one)."""
+    async with page.expect_navigation(timeout=30_000):
+        if button is None:
+            await page.frame_locator("iframe[data-hosted-card]").get_by_label("CVV").press("Enter")
+        else:
+            await page.get_by_role("button", name=button).click()
 
 
 async def detail_fact(page: Page, label: str) -> str:

@@ -45,7 +45,7 @@ class Stack:
         return f"http://{host}:{self.ports[name]}"
 
     def env(self) -> dict[str, str]:
-        for name in ("web", "identity", "subscriptions", "payments", "smtp", "mail"):
+        for name in ("web", "identity", "subscriptions", "payments", "hosted_card", "smtp", "mail"):
             self.ports.setdefault(name, free_port())
         return os.environ | {
             "PLATFORM_TEMPORAL_ADDRESS": self.temporal_address,
@@ -54,6 +54,7 @@ class Stack:
             "PLATFORM_SUBSCRIPTIONS_URL": self.url("subscriptions"),
             "PLATFORM_PAYMENTS_URL": self.url("payments"),
             "PLATFORM_PUBLIC_WEB_ORIGIN": self.url("web"),
+            "PLATFORM_HOSTED_CARD_ORIGIN": self.url("hosted_card"),
             "WEB_TEMPORAL_UI_UPSTREAM": self.temporal_ui_url,
             "IDENTITY_DATABASE_URL": self.database_urls["identity"],
             "SUBSCRIPTIONS_DATABASE_URL": self.database_urls["subscriptions"],
@@ -87,6 +88,7 @@ class Stack:
             "identity": uvicorn("services.identity.main:create_app", "identity"),
             "subscriptions": uvicorn("services.subscriptions.main:create_app", "subscriptions"),
             "payments": uvicorn("services.payments.main:create_app", "payments"),
+            "hosted_card": uvicorn("services.payments.hosted_card.main:create_app", "hosted_card"),
             "worker": [sys.executable, "-m", "workflows.worker"],
             "web": uvicorn("web.main:create_app", "web"),
         }
@@ -109,7 +111,7 @@ class Stack:
     def wait_healthy(self, timeout: float = 60.0) -> None:
         checks = {
             name: f"{self.url(name)}/healthz"
-            for name in ("web", "identity", "subscriptions", "payments", "mail")
+            for name in ("web", "identity", "subscriptions", "payments", "hosted_card", "mail")
         }
         deadline = time.monotonic() + timeout
         pending = dict(checks)

@@ -50,6 +50,7 @@ from tests.e2e.payments_steps import (
     fill_card,
     new_user,
     steps_1_to_4,
+    submit_card,
     today,
 )
 from tests.e2e.stack import Stack
@@ -141,7 +142,7 @@ async def test_card_subscription_approved_invoiced_and_card_updated(
     await fill_card(page, "Léa Tremblay", VISA)
     await page.get_by_label(re.compile("J'autorise la SPAQ à prélever")).check()
     await page.screenshot(path=shot("30-paiement-etape-5-carte"), full_page=True)
-    await page.get_by_role("button", name="Soumettre").click()
+    await submit_card(page, "Soumettre")
 
     # Step 6: pending, paid by that Visa, nothing owed yet
     await expect(
@@ -191,7 +192,7 @@ async def test_card_subscription_approved_invoiced_and_card_updated(
     await expect(page.get_by_text(re.compile("•••• 4242")).first).to_be_visible()
     await fill_card(page, "Léa Tremblay", MASTERCARD)
     await page.screenshot(path=shot("33-paiement-mise-a-jour-carte"), full_page=True)
-    await page.get_by_role("button", name="Soumettre").click()
+    await submit_card(page, None)  # Enter in the card frame submits the form
     await expect(page.get_by_text("Votre carte de crédit a été mise à jour.")).to_be_visible()
     await expect(page).to_have_url(f"{web}/mon-abonnement/{journey.card_subscription}")
     method = await detail_fact(page, "Méthode de paiement")
@@ -305,11 +306,12 @@ async def test_claim_notice_issued_then_paid_once_by_a_visitor(
 
     async def pay(tab: Page) -> None:
         await tab.get_by_label("Nom du titulaire").fill("Paul Roy")
-        await tab.get_by_label("No. de carte").fill(VISA)
-        await tab.get_by_label("Date d'expiration - Mois").select_option("12")
-        await tab.get_by_label("Date d'expiration - Année").select_option(str(today().year + 3))
-        await tab.get_by_label("CVV").fill("123")
-        await tab.get_by_role("button", name=re.compile(r"^Payer \d")).click()
+        frame = tab.frame_locator("iframe[data-hosted-card]")
+        await frame.get_by_label("No. de carte").fill(VISA)
+        await frame.get_by_label("Date d'expiration - Mois").select_option("12")
+        await frame.get_by_label("Date d'expiration - Année").select_option(str(today().year + 3))
+        await frame.get_by_label("CVV").fill("123")
+        await submit_card(tab, None)  # Enter in the card frame pays
 
     await visitor.screenshot(path=shot("38-avis-a-payer"), full_page=True)
     await pay(visitor)
@@ -338,7 +340,7 @@ async def test_claim_notice_issued_then_paid_once_by_a_visitor(
         late.get_by_text("Cet avis est déjà payé; vous n'avez rien à faire.")
     ).to_be_visible()
     await expect(late.locator("dd.status-paid")).to_have_text(re.compile("^Payé"))
-    await expect(late.get_by_label("No. de carte")).to_have_count(0)
+    await expect(late.locator("iframe[data-hosted-card]")).to_have_count(0)
 
 
 async def test_no_card_number_in_the_databases_logs_or_emails(

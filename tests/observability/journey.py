@@ -170,13 +170,14 @@ async def _profile(stack: Stack, token: str, person: Person) -> str:
 
 async def _request(stack: Stack, token: str, person: Person) -> str:
     headers = {"Authorization": f"Bearer {token}"}
+    typed = {"number": person.card_number, "exp_month": 12, "exp_year": date.today().year + 2}
+    async with httpx.AsyncClient(base_url=stack.url("hosted_card")) as hosted:  # the card frame
+        issued = await hosted.post("/v1/single-use-tokens", json=typed | {"cvv": "123"})
+        assert issued.status_code == 201, issued.text
     async with httpx.AsyncClient(base_url=stack.url("payments"), headers=headers) as payments:
         card = {
             "holder_name": f"{person.first_name} {person.last_name}",
-            "number": person.card_number,
-            "exp_month": 12,
-            "exp_year": date.today().year + 2,
-            "cvv": "123",
+            "card_token": issued.json()["token"],
         }
         added = await payments.post("/v1/payment-methods/card", json=card)
         assert added.status_code == 201, added.text

@@ -7,7 +7,7 @@ from typing import Any
 
 from tests.observability.journey import Journey, Person
 
-PROCESSES = {"mail", "identity", "subscriptions", "payments", "worker", "web"}
+PROCESSES = {"mail", "identity", "subscriptions", "payments", "hosted_card", "worker", "web"}
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:

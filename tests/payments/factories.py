@@ -35,15 +35,50 @@ class PaymentsStack:
         return {"X-Service-Token": self.platform.service_token}
 
 
-def card_body(number: str = VISA, **changes: Any) -> dict[str, Any]:
-    year = date.today().year + 2
-    return {
-        "holder_name": "Léa Tremblay",
-        "number": number,
-        "exp_month": 12,
-        "exp_year": year,
-        "cvv": "123",
-    } | changes
+def _app_of(where: "httpx.AsyncClient | PaymentsStack | FastAPI") -> FastAPI:
+    """The payments app behind a stack, a client of it, or the session's client of every app
+    (its mount for http://payments.test, a lazily resolved app)."""
+    if isinstance(where, PaymentsStack):
+        return where.app
+    if not isinstance(where, httpx.AsyncClient):
+        return where
+    app = getattr(where._transport, "app", None)
+    if app is None:
+        mounts = where._mounts.items()
+        app = next(t.app for p, t in mounts if "payments" in p.pattern)  # type: ignore[union-attr]
+    lazy = getattr(app, "apps", None)
+    return lazy[app.name] if lazy is not None else app  # type: ignore[no-any-return]
+
+
+async def card_token(
+    where: "httpx.AsyncClient | PaymentsStack | FastAPI",
+    number: str = VISA,
+    *,
+    exp_month: int = 12,
+    exp_year: int | None = None,
+) -> str:
+    """A single-use token for `number`, issued as the hosted card page issues it (its own
+    function, on the payments database of `where`: a stack, its app or a client of it)."""
+    from services.payments.hosted_card import issuing
+    from services.payments.hosted_card.schemas import CardEntryIn
+
+    year = exp_year or date.today().year + 2
+    card = CardEntryIn(number=number, exp_month=exp_month, exp_year=year, cvv="123")
+    sessions = _app_of(where).state.sessionmaker
+    return (await issuing.issue(sessions, card, 600)).token
+
+
+async def card_body(
+    where: "httpx.AsyncClient | PaymentsStack | FastAPI",
+    number: str = VISA,
+    *,
+    exp_month: int = 12,
+    exp_year: int | None = None,
+    **changes: Any,
+) -> dict[str, Any]:
+    """What a card form posts: the holder and a fresh single-use token for `number`."""
+    token = await card_token(where, number, exp_month=exp_month, exp_year=exp_year)
+    return {"holder_name": "Léa Tremblay", "card_token": token} | changes
 
 
 def pad_form(**changes: Any) -> dict[str, str]:
@@ -59,7 +94,7 @@ def pad_form(**changes: Any) -> dict[str, str]:
 
 async def add_card(client: httpx.AsyncClient, user: User, number: str = VISA) -> dict[str, Any]:
     response = await client.post(
-        "/v1/payment-methods/card", json=card_body(number), headers=user.headers
+        "/v1/payment-methods/card", json=await card_body(client, number), headers=user.headers
     )
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]

@@ -55,7 +55,9 @@ async def test_a_retry_on_the_updated_card_settles_the_invoice(
     card, first, declined = await _declined(client, payments, user)
     assert await balance(client, user) == 6500
     await client.put(
-        f"/v1/payment-methods/{card['id']}/card", json=card_body(VISA), headers=user.headers
+        f"/v1/payment-methods/{card['id']}/card",
+        json=(await card_body(client, VISA)),
+        headers=user.headers,
     )
     body = retry_body(first, declined["invoice_id"], 1)
     retried = await charge(client, payments, body)
@@ -139,7 +141,9 @@ async def test_twenty_concurrent_identical_retries_charge_once(
     user = await users()
     card, first, declined = await _declined(client, payments, user)
     await client.put(
-        f"/v1/payment-methods/{card['id']}/card", json=card_body(VISA), headers=user.headers
+        f"/v1/payment-methods/{card['id']}/card",
+        json=(await card_body(client, VISA)),
+        headers=user.headers,
     )
     body = retry_body(first, declined["invoice_id"], 1)
     answers = await asyncio.gather(

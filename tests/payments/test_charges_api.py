@@ -67,7 +67,9 @@ async def test_replaced_card_is_used_by_the_next_charge(
     first = await _charge(client, payments, charge_body(user, card["id"]))
     assert (first["status"], first["decline_code"]) == ("declined", "insufficient_funds")
     await client.put(
-        f"/v1/payment-methods/{card['id']}/card", json=card_body(MASTERCARD), headers=user.headers
+        f"/v1/payment-methods/{card['id']}/card",
+        json=(await card_body(client, MASTERCARD)),
+        headers=user.headers,
     )
     second = await _charge(client, payments, charge_body(user, card["id"]))
     assert second["status"] == "paid"

@@ -23,8 +23,11 @@ from tests.support.mail import SmtpServer
 from workflows.claims.models import ClaimReceiptResult, workflow_id
 
 
-def pay_body(notice: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    return {"number": notice["number"], "plate": notice["plate"], "card": card_body()} | changes
+async def pay_body(
+    client: httpx.AsyncClient, notice: dict[str, Any], **changes: Any
+) -> dict[str, Any]:
+    card = await card_body(client)
+    return {"number": notice["number"], "plate": notice["plate"], "card": card} | changes
 
 
 def new_address() -> str:
@@ -39,7 +42,9 @@ async def test_the_receipt_is_emailed_once_with_its_pdf(
     temporal_client: Client,
 ) -> None:
     notice, address = await notices(amount_cents=6150), new_address()
-    paid = await client.post("/v1/claim-notices/pay", json=pay_body(notice, email=address))
+    paid = await client.post(
+        "/v1/claim-notices/pay", json=(await pay_body(client, notice, email=address))
+    )
     assert paid.status_code == 200, paid.text
     receipt = paid.json()
 
@@ -67,7 +72,7 @@ async def test_from_the_english_page_french_then_english(
     client: httpx.AsyncClient, notices: NoticeFactory, worker: Worker, smtp: SmtpServer
 ) -> None:
     notice, address = await notices(), new_address()
-    body = pay_body(notice, email=address, language="en")
+    body = await pay_body(client, notice, email=address, language="en")
     paid = await client.post("/v1/claim-notices/pay", json=body)
     assert paid.status_code == 200, paid.text
     [message] = await smtp.wait_for(address)
@@ -82,7 +87,7 @@ async def test_without_an_address_no_workflow_is_started(
     client: httpx.AsyncClient, notices: NoticeFactory, temporal_client: Client
 ) -> None:
     notice = await notices()
-    paid = await client.post("/v1/claim-notices/pay", json=pay_body(notice))
+    paid = await client.post("/v1/claim-notices/pay", json=(await pay_body(client, notice)))
     assert paid.status_code == 200, paid.text
     handle = temporal_client.get_workflow_handle(workflow_id(paid.json()["receipt_id"]))
     with pytest.raises(RPCError) as raised:
@@ -116,7 +121,9 @@ async def test_temporal_unreachable_the_payment_stands(
     caplog.set_level(logging.INFO)
     notice, address = await notices(), new_address()
 
-    paid = await client.post("/v1/claim-notices/pay", json=pay_body(notice, email=address))
+    paid = await client.post(
+        "/v1/claim-notices/pay", json=(await pay_body(client, notice, email=address))
+    )
 
     assert paid.status_code == 200, paid.text
     found = await client.post(
@@ -137,7 +144,9 @@ async def test_the_internal_receipt_needs_the_service_token(
     client: httpx.AsyncClient, notices: NoticeFactory, payments: PaymentsStack
 ) -> None:
     notice = await notices()
-    paid = (await client.post("/v1/claim-notices/pay", json=pay_body(notice))).json()
+    paid = (
+        await client.post("/v1/claim-notices/pay", json=(await pay_body(client, notice)))
+    ).json()
     url = f"/internal/v1/claim-notices/receipts/{paid['receipt_id']}"
     token = payments.internal
     assert (await client.get(url)).status_code in (401, 403)

@@ -8,16 +8,18 @@ import httpx
 from pypdf import PdfReader
 
 from tests.payments.conftest import NoticeFactory
-from tests.payments.factories import DECLINED_AT_TOKENISE, DECLINES_CHARGES, card_body
+from tests.payments.factories import DECLINED_AT_TOKENISE, DECLINES_CHARGES, VISA, card_body
 from tests.subscriptions.factories import UserFactory, add_vehicle
 from tests.support.service_rows import add_active_subscription
 
 
-def pay_body(notice: dict[str, Any], number: str = "4242 4242 4242 4242", **changes: Any) -> dict:
+async def pay_body(
+    client: httpx.AsyncClient, notice: dict[str, Any], number: str = VISA, **changes: Any
+) -> dict:
     return {
         "number": notice["number"],
         "plate": notice["plate"],
-        "card": card_body(number),
+        "card": await card_body(client, number),
     } | changes
 
 
@@ -165,14 +167,16 @@ async def test_lookup_needs_number_and_plate_and_gives_no_hint(
 
 async def test_pay_once_then_receipt(client: httpx.AsyncClient, notices: NoticeFactory) -> None:
     notice = await notices(amount_cents=6150)
-    paid = await client.post("/v1/claim-notices/pay", json=pay_body(notice, email="a@example.org"))
+    paid = await client.post(
+        "/v1/claim-notices/pay", json=(await pay_body(client, notice, email="a@example.org"))
+    )
     assert paid.status_code == 200, paid.text
     assert paid.json()["amount_cents"] == 6150 and paid.json()["receipt_number"].startswith("RA-")
     found = await client.post(
         "/v1/claim-notices/lookup", json={"number": notice["number"], "plate": notice["plate"]}
     )
     assert found.json()["status"] == "paid" and found.json()["paid_at"]
-    twice = await client.post("/v1/claim-notices/pay", json=pay_body(notice))
+    twice = await client.post("/v1/claim-notices/pay", json=(await pay_body(client, notice)))
     assert (twice.status_code, twice.json()["error"]) == (409, "claim_already_paid")
 
 
@@ -180,7 +184,9 @@ async def test_receipt_pdf_french_then_english(
     client: httpx.AsyncClient, notices: NoticeFactory
 ) -> None:
     notice = await notices(amount_cents=123456)
-    paid = (await client.post("/v1/claim-notices/pay", json=pay_body(notice))).json()
+    paid = (
+        await client.post("/v1/claim-notices/pay", json=(await pay_body(client, notice)))
+    ).json()
     url = f"/v1/claim-notices/receipts/{paid['receipt_id']}"
     pdf = await client.get(url, params={"plate": notice["plate"]})
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
@@ -200,37 +206,55 @@ async def test_a_declined_card_leaves_the_notice_payable(
     client: httpx.AsyncClient, notices: NoticeFactory
 ) -> None:
     notice = await notices()
-    declined = await client.post("/v1/claim-notices/pay", json=pay_body(notice, DECLINES_CHARGES))
+    declined = await client.post(
+        "/v1/claim-notices/pay", json=(await pay_body(client, notice, DECLINES_CHARGES))
+    )
     assert (declined.status_code, declined.json()["error"]) == (402, "card_declined")
     refused = await client.post(
-        "/v1/claim-notices/pay", json=pay_body(notice, DECLINED_AT_TOKENISE)
+        "/v1/claim-notices/pay", json=(await pay_body(client, notice, DECLINED_AT_TOKENISE))
     )
     assert refused.status_code == 402
     found = await client.post(
         "/v1/claim-notices/lookup", json={"number": notice["number"], "plate": notice["plate"]}
     )
     assert found.json()["status"] == "unpaid"
-    paid = await client.post("/v1/claim-notices/pay", json=pay_body(notice))  # a new attempt
+    paid = await client.post(
+        "/v1/claim-notices/pay", json=(await pay_body(client, notice))
+    )  # a new attempt
     assert paid.status_code == 200, paid.text
 
 
-async def test_card_fields_are_checked_before_the_gateway(
+async def test_a_card_number_is_refused_only_a_token_is_taken(
     client: httpx.AsyncClient, notices: NoticeFactory
 ) -> None:
     notice = await notices()
+    body = await pay_body(client, notice)
     cases = {
-        "card.number": card_body("4242 4242 4242 4241"),
-        "card.cvv": card_body(cvv="12"),
-        "card": card_body(exp_month=1, exp_year=2020),
+        "card.number": body["card"] | {"number": VISA},
+        "card.card_token": {"holder_name": "Léa Tremblay", "card_token": "4242 4242 4242 4242"},
     }
     for field, card in cases.items():
-        answer = await client.post("/v1/claim-notices/pay", json=pay_body(notice) | {"card": card})
+        answer = await client.post("/v1/claim-notices/pay", json=body | {"card": card})
         assert answer.status_code == 422 and answer.json()["field"] == field, answer.text
-        assert "4242424242424241" not in answer.text
+        assert "4242" not in answer.text
+
+
+async def test_a_used_token_is_refused_and_the_notice_stays_payable(
+    client: httpx.AsyncClient, notices: NoticeFactory
+) -> None:
+    notice, used = await notices(), await notices()
+    first = await pay_body(client, used)
+    assert (await client.post("/v1/claim-notices/pay", json=first)).status_code == 200
+    again = await pay_body(client, notice) | {"card": first["card"]}
+    answer = await client.post("/v1/claim-notices/pay", json=again)
+    assert (answer.status_code, answer.json()["error"]) == (422, "card_token_invalid")
+    assert answer.json()["message"]["fr"].startswith("La saisie de la carte a expiré")
+    paid = await client.post("/v1/claim-notices/pay", json=await pay_body(client, notice))
+    assert paid.status_code == 200, paid.text
 
 
 async def test_paying_an_unknown_notice_is_404(client: httpx.AsyncClient) -> None:
-    body = pay_body({"number": "AR-NONE", "plate": "ABC123"})
+    body = await pay_body(client, {"number": "AR-NONE", "plate": "ABC123"})
     answer = await client.post("/v1/claim-notices/pay", json=body)
     assert (answer.status_code, answer.json()["error"]) == (404, "claim_not_found")
 

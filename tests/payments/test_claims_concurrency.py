@@ -13,8 +13,11 @@ from tests.payments.conftest import NoticeFactory
 from tests.payments.factories import AMEX, MASTERCARD, VISA, PaymentsStack, card_body
 
 
-def _pay(notice: dict[str, object], number: str) -> dict[str, object]:
-    return {"number": notice["number"], "plate": notice["plate"], "card": card_body(number)}
+async def _pay(
+    client: httpx.AsyncClient, notice: dict[str, object], number: str
+) -> dict[str, object]:
+    card = await card_body(client, number)
+    return {"number": notice["number"], "plate": notice["plate"], "card": card}
 
 
 async def _gateway_charges(payments: PaymentsStack, number: object) -> int:
@@ -32,8 +35,8 @@ async def test_two_payers_at_once_one_succeeds_one_is_refused_and_not_charged(
     for _ in range(3):  # a race lost once by luck proves nothing: run it a few times
         notice = await notices()
         first, second = await asyncio.gather(
-            client.post("/v1/claim-notices/pay", json=_pay(notice, VISA)),
-            client.post("/v1/claim-notices/pay", json=_pay(notice, MASTERCARD)),
+            client.post("/v1/claim-notices/pay", json=(await _pay(client, notice, VISA))),
+            client.post("/v1/claim-notices/pay", json=(await _pay(client, notice, MASTERCARD))),
         )
         statuses = sorted([first.status_code, second.status_code])
         assert statuses == [200, 409], (first.text, second.text)
@@ -47,7 +50,9 @@ async def test_no_card_number_anywhere_in_the_database_after_payments(
 ) -> None:
     for number in (VISA, MASTERCARD, AMEX, "4000000000000341"):
         notice = await notices()
-        answer = await client.post("/v1/claim-notices/pay", json=_pay(notice, number))
+        answer = await client.post(
+            "/v1/claim-notices/pay", json=(await _pay(client, notice, number))
+        )
         assert answer.status_code in (200, 402), answer.text
     engine = payments.app.state.sessionmaker.kw["bind"]
     async with engine.connect() as conn:

@@ -44,7 +44,9 @@ async def test_card_is_tokenised_and_only_its_last_4_come_back(
         (MASTERCARD, "mastercard", "4444"),
         (AMEX, "amex", "0005"),
     ):
-        response = await client.post(CARD, json=card_body(number), headers=user.headers)
+        response = await client.post(
+            CARD, json=(await card_body(client, number)), headers=user.headers
+        )
         assert response.status_code == 201, response.text
         body = response.json()
         assert (body["kind"], body["brand"], body["last4"]) == ("card", brand, last4)
@@ -55,13 +57,13 @@ async def test_card_is_tokenised_and_only_its_last_4_come_back(
 
 async def test_card_refusals(client: httpx.AsyncClient, users: UserFactory) -> None:
     user = await users()
+    fresh = await card_body(client)
     cases = [
-        (card_body("4242 4242 4242 4241"), 422, "card_number_invalid"),
-        (card_body("4242"), 422, "card_number_invalid"),
-        (card_body(exp_year=2020), 422, "card_expired"),
-        (card_body(cvv="12a"), 422, "validation_failed"),
-        (card_body(DECLINED_AT_TOKENISE), 402, "card_declined"),
-        (card_body(EXPIRED_AT_TOKENISE), 422, "card_expired"),
+        (await card_body(client, DECLINED_AT_TOKENISE), 402, "card_declined"),
+        (await card_body(client, EXPIRED_AT_TOKENISE), 422, "card_expired"),
+        (fresh | {"card_token": "stk_neverIssued"}, 422, "card_token_invalid"),
+        (fresh | {"number": VISA}, 422, "validation_failed"),
+        ({"holder_name": "Léa Tremblay", "card_token": VISA}, 422, "validation_failed"),
     ]
     for body, status, code in cases:
         response = await client.post(CARD, json=body, headers=user.headers)
@@ -71,19 +73,33 @@ async def test_card_refusals(client: httpx.AsyncClient, users: UserFactory) -> N
     assert listed.json() == []
 
 
+async def test_a_single_use_token_pays_once(client: httpx.AsyncClient, users: UserFactory) -> None:
+    user = await users()
+    body = await card_body(client)
+    assert (await client.post(CARD, json=body, headers=user.headers)).status_code == 201
+    again = await client.post(CARD, json=body, headers=user.headers)
+    assert (again.status_code, again.json()["error"]) == (422, "card_token_invalid")
+    assert again.json()["field"] == "card_token"
+    assert again.json()["message"]["en"].startswith("The card entry expired or was already used")
+
+
 async def test_card_replacement_keeps_the_method_with_a_new_card(
     client: httpx.AsyncClient, users: UserFactory
 ) -> None:
     user = await users()
     card = await add_card(client, user)
     replaced = await client.put(
-        f"/v1/payment-methods/{card['id']}/card", json=card_body(MASTERCARD), headers=user.headers
+        f"/v1/payment-methods/{card['id']}/card",
+        json=(await card_body(client, MASTERCARD)),
+        headers=user.headers,
     )
     assert replaced.status_code == 200, replaced.text
     assert (replaced.json()["id"], replaced.json()["last4"]) == (card["id"], "4444")
     other = await users()
     stolen = await client.put(
-        f"/v1/payment-methods/{card['id']}/card", json=card_body(), headers=other.headers
+        f"/v1/payment-methods/{card['id']}/card",
+        json=(await card_body(client)),
+        headers=other.headers,
     )
     assert stolen.status_code == 404
 
@@ -219,7 +235,9 @@ async def test_no_card_number_anywhere_in_the_database(
     user = await users()
     for number in (VISA, MASTERCARD, AMEX):
         await add_card(client, user, number)
-    await client.post(CARD, json=card_body(DECLINED_AT_TOKENISE), headers=user.headers)
+    await client.post(
+        CARD, json=await card_body(client, DECLINED_AT_TOKENISE), headers=user.headers
+    )
     entered = (VISA, MASTERCARD, AMEX, DECLINED_AT_TOKENISE)
     engine = make_engine(payments.settings.database_url)
     try:

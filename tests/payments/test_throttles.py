@@ -59,7 +59,7 @@ async def test_the_fourth_claim_lookup_from_an_address_is_refused(payments, noti
 
 @pytest.mark.usefixtures("throttled")
 async def test_the_third_claim_payment_from_an_address_is_refused(payments) -> None:
-    unknown = {"number": "AR-NOPE", "plate": "ABC123", "card": card_body()}
+    unknown = {"number": "AR-NOPE", "plate": "ABC123", "card": (await card_body(payments))}
     async with _client(payments, "198.51.100.23") as client:
         answers = [await client.post("/v1/claim-notices/pay", json=unknown) for _ in range(3)]
     assert [a.status_code for a in answers[:2]] == [404, 404]
@@ -73,14 +73,17 @@ async def test_cards_are_throttled_per_account_and_per_address(
     first, second = await users(), await users()
     async with _client(payments, "198.51.100.24") as client:
         card = "/v1/payment-methods/card"
-        mine = [await client.post(card, json=card_body(), headers=first.headers) for _ in range(3)]
+        mine = [
+            await client.post(card, json=(await card_body(payments)), headers=first.headers)
+            for _ in range(3)
+        ]
         assert [a.status_code for a in mine[:2]] == [201, 201]
         assert_throttled(mine[2])  # the account's third card within the hour
         # The address has spent 3 (the refused one counted): a second account from it is refused.
-        other = await client.post(card, json=card_body(), headers=second.headers)
+        other = await client.post(card, json=(await card_body(payments)), headers=second.headers)
         assert_throttled(other)
     async with _client(payments, "198.51.100.25") as elsewhere:
-        ok = await elsewhere.post(card, json=card_body(), headers=second.headers)
+        ok = await elsewhere.post(card, json=(await card_body(payments)), headers=second.headers)
         assert ok.status_code == 201, ok.text
 
 

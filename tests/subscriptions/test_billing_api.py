@@ -49,7 +49,9 @@ def payments_http(apps) -> httpx.AsyncClient:
 async def add_card(payments_http: httpx.AsyncClient, user) -> dict:
     """A VISA card saved through the payments service's own API, with the user's token."""
     response = await payments_http.post(
-        f"{PAYMENTS}/v1/payment-methods/card", json=card_body(), headers=user.headers
+        f"{PAYMENTS}/v1/payment-methods/card",
+        json=(await card_body(payments_http)),
+        headers=user.headers,
     )
     assert response.status_code == 201, response.text
     return response.json()
@@ -300,6 +302,7 @@ async def test_an_updated_card_is_signalled_to_the_workflow(
     response = await client.post(url, headers=user.headers)
 
     assert response.status_code == 202, response.text
+
     async def card_signals() -> list[str]:  # the decision came as a signal too, before
         received = await signals_received(temporal_client, subscription_id)
         return [name for name in received if name != "decision_recorded"]

@@ -139,7 +139,6 @@ class Load:
                 self.signups[email] = await self._request(http, "POST", url, json=body)
                 await asyncio.sleep(every)
 
-
     async def _subscribe_all(self) -> None:
         """Each subscriber asks for a DAS subscription, one after the other; the operator
         approves each (a decision carries its idempotency key, so it is sent again on failure,

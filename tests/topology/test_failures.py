@@ -123,8 +123,10 @@ async def test_a_crash_of_one_replica_of_each_part_loses_nothing(
     topology: Topology, load: Load, temporal_env: WorkflowEnvironment
 ) -> None:
     windows = await under_load(load, lambda: kill_each(topology, load))
-    print(f"\n{report(windows)}\nrequests: {len(load.outcomes)}, resent: {load.resent}, "
-          f"subscriptions approved: {len(load.subscribed)}")
+    print(
+        f"\n{report(windows)}\nrequests: {len(load.outcomes)}, resent: {load.resent}, "
+        f"subscriptions approved: {len(load.subscribed)}"
+    )
 
     assert [w.action for w in windows if w.failed(idempotent=True)] == []
     await every_sign_up_completes_once(topology, load, temporal_env)
@@ -135,8 +137,10 @@ async def test_a_rolling_restart_of_every_component_fails_no_request(
     topology: Topology, load: Load, temporal_env: WorkflowEnvironment
 ) -> None:
     windows = await under_load(load, lambda: roll_all(topology, load))
-    print(f"\n{report(windows)}\nrequests: {len(load.outcomes)}, resent: {load.resent}, "
-          f"subscriptions approved: {len(load.subscribed)}")
+    print(
+        f"\n{report(windows)}\nrequests: {len(load.outcomes)}, resent: {load.resent}, "
+        f"subscriptions approved: {len(load.subscribed)}"
+    )
 
     assert load.failures() == []
     await every_sign_up_completes_once(topology, load, temporal_env)

@@ -2,11 +2,11 @@
 saved with the user's token, then a charge as the subscription workflow sends it."""
 
 import uuid
-from datetime import date
 
 import httpx
 
 from servicekit.settings import PlatformSettings
+from tests.payments.factories import card_token
 from tests.web.support import Account, bearer
 
 
@@ -16,13 +16,7 @@ async def paid_invoice(
     """March 2028 at 65,00 $ paid by VISA: the charge's answer (`invoice_id`, `status`)."""
     card = await pay_api.post(
         "/v1/payment-methods/card",
-        json={
-            "holder_name": "Marie Tremblay",
-            "number": "4242424242424242",
-            "exp_month": 12,
-            "exp_year": date.today().year + 2,
-            "cvv": "123",
-        },
+        json={"holder_name": "Marie Tremblay", "card_token": await card_token(pay_api)},
         headers=bearer(token),
     )
     assert card.status_code == 201, card.text

@@ -11,7 +11,7 @@ import httpx
 from fastapi import FastAPI
 
 from tests.web.subscriptions_support import text_of, today
-from tests.web.support import Account, csrf, login
+from tests.web.support import Account, csrf, hosted_card_token, login
 
 CLAIMS = "/payer-un-avis-de-reclamation"
 OPERATOR_CLAIMS = "/console-operateur/avis-de-reclamation"
@@ -79,16 +79,14 @@ async def find_notice(client: httpx.AsyncClient, number: str, plate: str) -> htt
 async def pay_notice(
     client: httpx.AsyncClient, number: str, plate: str, card: str = VISA, **extra: str
 ) -> httpx.Response:
-    """The card form of a notice, submitted."""
+    """The card form of a notice, submitted: the card typed in the hosted card page, which
+    handed the page its single-use token."""
     data = {
         "csrf_token": await csrf(client, CLAIMS),
         "number": number,
         "plate": plate,
         "holder_name": "Marie Tremblay",
-        "card_number": card,
-        "exp_month": "12",
-        "exp_year": str(today().year + 2),
-        "cvv": "737",
+        "card_token": await hosted_card_token(client, card),
         **extra,
     }
     return await client.post(f"{CLAIMS}/paiement", data=data)

@@ -186,3 +186,14 @@ def api_routes(app: Any) -> list[APIRoute]:
             if isinstance(sub, APIRoute):
                 found.append(sub)
     return found
+
+
+async def hosted_card_token(
+    browser: httpx.AsyncClient, number: str = "4242424242424242", **expiry: int
+) -> str:
+    """What the hosted card page hands the page for `number`: a single-use token, issued on the
+    payments database of the web app `browser` talks to (its real payments app)."""
+    from tests.payments.factories import card_token
+
+    web_app = browser._transport.app  # type: ignore[attr-defined]
+    return await card_token(web_app.state.payments.http, number, **expiry)

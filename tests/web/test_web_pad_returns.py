@@ -140,9 +140,10 @@ async def test_a_closed_account_return_is_imported_once_and_shown_to_the_subscri
     assert "refused the debit on the account ending in 4567: account closed." in english
 
     # « Fournir de nouvelles coordonnées bancaires »: the banner's link, then the new account.
-    assert f'href="/mon-abonnement/{sid}/compte-bancaire"' in (
-        await client.get(f"/mon-abonnement/{sid}")
-    ).text
+    assert (
+        f'href="/mon-abonnement/{sid}/compte-bancaire"'
+        in (await client.get(f"/mon-abonnement/{sid}")).text
+    )
     form_page = await client.get(f"/mon-abonnement/{sid}/compte-bancaire?lang=fr")
     assert form_page.status_code == 200
     assert "Fournir de nouvelles coordonnées bancaires" in page_text(form_page)

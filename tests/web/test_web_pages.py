@@ -93,6 +93,9 @@ async def test_security_headers_on_pages_and_errors(client: httpx.AsyncClient) -
         response = await client.get(path)
         csp = response.headers["content-security-policy"]
         assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        # frames: exactly the processor's hosted card page, nothing else
+        directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+        assert directives["frame-src"] == "http://localhost:8005"
         assert response.headers["x-content-type-options"] == "nosniff"
         assert response.headers["cache-control"] == "no-store"
 

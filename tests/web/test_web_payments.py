@@ -5,7 +5,6 @@ subscriptions and payments apps."""
 import re
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
 
 import httpx
 import pytest
@@ -25,7 +24,15 @@ from tests.web.subscriptions_support import (
     today,
     vehicle_ids,
 )
-from tests.web.support import Account, api_login, bearer, csrf, field_error, login
+from tests.web.support import (
+    Account,
+    api_login,
+    bearer,
+    csrf,
+    field_error,
+    hosted_card_token,
+    login,
+)
 
 STEP5 = "/ajouter-un-abonnement/paiement"
 EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 64
@@ -81,23 +88,31 @@ async def to_step5(
     return await client.post("/ajouter-un-abonnement/recapitulatif", data={"csrf_token": token})
 
 
-def card_form(token: str, number: str = "4242 4242 4242 4242", **changes: str) -> dict[str, str]:
+async def card_form(
+    client: httpx.AsyncClient, token: str, number: str = "4242424242424242", **changes: str
+) -> dict[str, str]:
+    """Step 5's card form as the page posts it: the holder, the token the card frame handed
+    over, the consent."""
     return {
         "csrf_token": token,
         "holder_name": "Marie Tremblay",
-        "number": number,
-        "exp_month": "12",
-        "exp_year": str(date.today().year + 2),
-        "cvv": "987",
+        "card_token": await hosted_card_token(client, number),
         "card_consent": "yes",
     } | changes
+
+
+async def update_form(client: httpx.AsyncClient, token: str, number: str) -> dict[str, str]:
+    """« Mettre à jour la carte de crédit »: the same without the consent box."""
+    form = await card_form(client, token, number)
+    del form["card_consent"]
+    return form
 
 
 async def pay_by_card(
     client: httpx.AsyncClient, number: str = "4242424242424242"
 ) -> httpx.Response:
     token = await csrf(client, STEP5)
-    return await client.post(f"{STEP5}/carte", data=card_form(token, number))
+    return await client.post(f"{STEP5}/carte", data=await card_form(client, token, number))
 
 
 def pad_form(token: str) -> dict[str, str]:
@@ -135,12 +150,14 @@ async def test_a_pad_offering_goes_to_step_5_with_the_prorated_first_period(
         "2. Rajoutez vos informations bancaires",
         "Détails du compte",
         "Nom du titulaire",
-        "No. de carte",
-        "Date d'expiration",
         "Soumettre",
         "Annuler",
     ]:
         assert label in page, label
+    # « No. de carte », « Date d'expiration »: in the processor's hosted page, framed here
+    html = (await client.get(STEP5)).text
+    assert re.search(r'<iframe id="f-card"[^>]* src="http://[^"]+/card\?lang=fr"', html)
+    assert 'name="card_token"' in html and 'name="number"' not in html
     first = prorate(4200, today())
     taxes = back_out_taxes(first)
     assert "42,00 $" in page
@@ -204,18 +221,22 @@ async def test_a_card_declined_at_tokenisation_shows_the_error_and_creates_nothi
     await to_step5(client, catalog, user)
     refused = await pay_by_card(client, "4000000000000002")
     assert refused.status_code == 402
-    assert field_error(refused.text, "number") == "La carte a été refusée; essayez une autre carte."
-    assert "4000000000000002" not in refused.text and "987" not in refused.text  # number, CVV
+    assert field_error(refused.text, "card") == "La carte a été refusée; essayez une autre carte."
     assert 'value="Marie Tremblay"' in refused.text
     token = await token_of(identity, user)
     assert await methods_of(pay_api, token) == []
     assert await subscriptions_of(subs_api, token) == []
 
-    invalid = await client.post(
-        f"{STEP5}/carte", data=card_form(await csrf(client, STEP5), "4242424242424241")
+    missing = await client.post(
+        f"{STEP5}/carte",
+        data=await card_form(client, await csrf(client, STEP5), card_token=""),
     )
-    assert invalid.status_code == 422
-    assert field_error(invalid.text, "number") == "Numéro de carte invalide."
+    assert missing.status_code == 422
+    expected = "Saisissez la carte dans le cadre « Carte de crédit »."
+    assert field_error(missing.text, "card") == expected
+    numbered = await card_form(client, await csrf(client, STEP5)) | {"number": "4242424242424242"}
+    refused_number = await client.post(f"{STEP5}/carte", data=numbered)
+    assert refused_number.status_code == 422 and "« number »" in text_of(refused_number.text)
 
 
 async def test_a_bank_account_with_a_pdf_specimen_pays_the_request(
@@ -309,7 +330,7 @@ async def test_the_card_update_page_replaces_the_card(
     assert "Mettre à jour la carte de crédit" in page and "•••• 4242" in page
     token = await csrf(client, f"{detail}/carte")
     updated = await client.post(
-        f"{detail}/carte", data=card_form(token, "5555555555554444", card_consent="")
+        f"{detail}/carte", data=await update_form(client, token, "5555555555554444")
     )
     assert updated.status_code == 303 and updated.headers["location"] == detail
     after = text_of((await client.get(detail)).text)
@@ -319,10 +340,10 @@ async def test_the_card_update_page_replaces_the_card(
     assert method["last4"] == "4444"
 
     expired = await client.post(
-        f"{detail}/carte", data=card_form(token, "4000000000000069", card_consent="")
+        f"{detail}/carte", data=await update_form(client, token, "4000000000000069")
     )
     assert expired.status_code == 422
-    assert field_error(expired.text, "expiry") == "La carte est expirée."
+    assert field_error(expired.text, "card") == "La carte est expirée."
 
 
 async def test_invoices_are_listed_and_their_pdfs_download(

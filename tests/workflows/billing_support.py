@@ -86,7 +86,9 @@ class Billing:
 
     async def card(self, number: str) -> str:
         response = await self.payments.post(
-            "/v1/payment-methods/card", headers=self.user.headers, json=card_body(number)
+            "/v1/payment-methods/card",
+            headers=self.user.headers,
+            json=(await card_body(self.payments, number)),
         )
         assert response.status_code == 201, response.text
         return str(response.json()["id"])

@@ -28,7 +28,7 @@ REMIND_AT = start_of_day(date(YEAR, 9, 1)) - timedelta(days=30)
 
 
 async def august_card(billing: Billing) -> str:
-    body = card_body(VISA, exp_month=8, exp_year=YEAR)
+    body = await card_body(billing.payments, VISA, exp_month=8, exp_year=YEAR)
     added = await billing.payments.post(
         "/v1/payment-methods/card", headers=billing.user.headers, json=body
     )
@@ -84,7 +84,7 @@ async def test_a_card_replaced_before_then_gets_no_reminder_for_the_old_card(
         replaced = await billing.payments.put(
             f"/v1/payment-methods/{method}/card",
             headers=billing.user.headers,
-            json=card_body(VISA, exp_month=12, exp_year=YEAR + 1),
+            json=(await card_body(billing.payments, VISA, exp_month=12, exp_year=YEAR + 1)),
         )
         assert replaced.status_code == 200, replaced.text
         await billing.latest(handle).signal(

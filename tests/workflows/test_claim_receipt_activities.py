@@ -46,7 +46,12 @@ async def paid_receipt(apps: dict[str, FastAPI], email: str | None) -> dict[str,
     )
     async with transaction(app.state.sessionmaker) as session:
         await claim_service.create(session, str(uuid.uuid4()), notice)
-    body = {"number": notice.number, "plate": notice.plate, "card": card_body(), "email": email}
+    body = {
+        "number": notice.number,
+        "plate": notice.plate,
+        "card": (await card_body(app)),
+        "email": email,
+    }
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://payments.test") as client:
         paid = await client.post("/v1/claim-notices/pay", json=body)

@@ -106,7 +106,9 @@ async def test_declines_retry_then_arrears_then_recovery_after_the_card_update(
 
         # The user replaces the card: what is owed is paid at once, the subscription recovers.
         replaced = await billing.payments.put(
-            f"/v1/payment-methods/{method}/card", headers=billing.user.headers, json=card_body(VISA)
+            f"/v1/payment-methods/{method}/card",
+            headers=billing.user.headers,
+            json=(await card_body(billing.payments, VISA)),
         )
         assert replaced.status_code == 200, replaced.text
         await billing.latest(handle).signal(

@@ -57,8 +57,8 @@ class HeldGateway:
         self.captured = asyncio.Event()
         self.release = asyncio.Event()
 
-    async def tokenize(self, card):  # type: ignore[no-untyped-def]
-        return await self.real.tokenize(card)
+    async def redeem(self, single_use_token: str):  # type: ignore[no-untyped-def]
+        return await self.real.redeem(single_use_token)
 
     async def charge(self, token: str, amount_cents: int, idempotency_key: str) -> GatewayCharge:
         self.calls += 1
@@ -127,7 +127,9 @@ async def test_a_worker_killed_while_its_charge_is_at_the_gateway_charges_once(
     transport = httpx.ASGITransport(app=payments_app)
     async with httpx.AsyncClient(transport=transport, base_url="http://payments.test") as api:
         added = await api.post(
-            "/v1/payment-methods/card", json=card_body(VISA), headers=card_holder.headers
+            "/v1/payment-methods/card",
+            json=(await card_body(api, VISA)),
+            headers=card_holder.headers,
         )
         assert added.status_code == 201, added.text
         method_id = added.json()["id"]

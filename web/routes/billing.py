@@ -31,6 +31,7 @@ from web.journey import (
     request_sent,
 )
 from web.payment_forms import (
+    StepFiveCardForm,
     bank_form,
     card_form,
     first_period,
@@ -77,7 +78,6 @@ async def _payment_step(
     context: dict[str, Any] = summary | {
         "method": method,
         "period": first_period(int(summary["offering"].get("monthly_price_cents") or 0), start),
-        "years": list(range(today().year, today().year + 15)),
     }
     if method == "pad":
         context["agreement"] = await account.call(payments.pad_agreement)
@@ -103,12 +103,12 @@ async def pay_by_card(
     request: Request, account: AccountDep, subs: SubscriptionsDep, payments: PaymentsDep
 ) -> Response:
     """ "Soumettre": the card, then the request paid by it."""
+    language = account.session.language
+    form = await request.form()
+    checked = card_form(form, language, StepFiveCardForm)  # a card number: refused first
     summary = await _draft(account, subs)
     if isinstance(summary, Response):
         return summary
-    language = account.session.language
-    form = await request.form()
-    checked = card_form(form, language, today())
     if not form.get("card_consent"):
         checked.errors["card_consent"] = translator(language)("journey.error.consent")
     values = checked.values | {"card_consent": bool(form.get("card_consent"))}
@@ -215,7 +215,6 @@ async def _card_page(
         "sub": sub,
         "card": method if method and method.get("kind") == "card" else None,
         "balance_cents": facts["balance_cents"],
-        "years": list(range(today().year, today().year + 15)),
     }
     if context["card"] is None:
         context["form_error"] = translator(account.session.language)("card.not_a_card")
@@ -246,9 +245,9 @@ async def update_card(
 ) -> Response:
     """Replace the card; the subscription then retries what is owed at once."""
     language = account.session.language
+    checked = card_form(await request.form(), language)  # a card number: refused first
     sub = await account.call(subs.subscription, subscription_id)
     method = (await payment_facts(account, payments, sub))["method"]
-    checked = card_form(await request.form(), language, today())
     if method is None or method.get("kind") != "card" or checked.body is None:
         extra = {"values": checked.values, "errors": checked.errors}
         return await _card_page(request, account, subs, payments, subscription_id, extra, 422)

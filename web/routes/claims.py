@@ -2,8 +2,8 @@
 receipt; and "Mes avis de réclamation" for a signed-in account.
 
 Finding and paying need no login (the notice comes by mail to the vehicle's owner); the pages
-still have a session, hence a CSRF token. The card number and CVV go to the payments service and
-are never put back in a page, even when the form is shown again with an error.
+still have a session, hence a CSRF token. The card is entered in the payment processor's hosted
+page (an iframe); this form posts the holder and the page's single-use token, never a number.
 """
 
 import re
@@ -12,13 +12,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
-from servicekit.clock import today
 from servicekit.i18n import bilingual
 from web.api_error import ApiError
 from web.csrf import require_csrf
 from web.dependencies import AccountDep, ClientIp, PaymentsDep, SessionDep
 from web.forms import error_context, is_form_error
 from web.i18n import pick, translator
+from web.payment_forms import CardForm, strict_card_form
 from web.payments_client import PaymentsClient
 from web.presenters import site_label
 from web.session import Session
@@ -29,35 +29,21 @@ router = APIRouter(dependencies=[Depends(require_csrf)])
 
 CLAIMS = "/payer-un-avis-de-reclamation"
 MINE = f"{CLAIMS}/mes-avis"
-CARD_FIELDS = ("holder_name", "card_number", "exp_month", "exp_year", "cvv")
-# What a refused form shows again (never the card number or the CVV).
-KEPT_FIELDS = ("holder_name", "exp_month", "exp_year", "email")
-# The service's field names (`card.number`...) as the form names them.
-CARD_ERROR_FIELDS = {
-    "card.holder_name": "holder_name",
-    "card.number": "card_number",
-    "card.exp_month": "card_expiry",
-    "card.exp_year": "card_expiry",
-    "card": "card_expiry",
-    "card.cvv": "cvv",
-}
+CARD_FIELDS = ("holder_name", "card_token")
+# What a refused form shows again (the card is entered again in the hosted page).
+KEPT_FIELDS = ("holder_name", "email")
+# The service's field names (`card.card_token`...) as the form names them.
+CARD_ERROR_FIELDS = {"card.holder_name": "holder_name", "card.card_token": "card"}
 CARD_ERROR_CODES = {
-    "card_declined": "card_number",
-    "card_number_invalid": "card_number",
-    "card_expired": "card_expiry",
+    "card_declined": "card",
+    "card_expired": "card",
+    "card_token_invalid": "card",
+    "card_token_unknown": "card",
 }
 # Longer than any valid value; what a form sends beyond it is cut, not echoed back.
 MAX_INPUT = 100
 RECEIPT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
 RECEIPT_NOT_FOUND = bilingual("service.receipt_not_found")
-
-
-def parse_expiry(month_text: str, year_text: str) -> tuple[int, int] | None:
-    """The two lists' month and year (the year in four digits), or None."""
-    if not (month_text.isdigit() and year_text.isdigit() and len(year_text) == 4):
-        return None
-    month, year = int(month_text), int(year_text)
-    return (month, year) if 1 <= month <= 12 else None
 
 
 def _page(
@@ -92,8 +78,7 @@ def _notice_page(
     status: int = 200,
 ) -> Response:
     # `claim`, not `notice`: the layout shows a `notice` variable as a flash message.
-    years = list(range(today().year, today().year + 15))
-    context = {"claim": notice, "values": {}, "years": years, **(extra or {})}
+    context = {"claim": notice, "values": {}, **(extra or {})}
     return _page(request, session, "claims/notice.html", context, status)
 
 
@@ -157,24 +142,22 @@ async def lookup(
     return _notice_page(request, session, found)
 
 
+class ClaimCardForm(CardForm):
+    """The notice's card form: the notice, the optional email, the holder and the card token."""
+
+    number: str = ""
+    plate: str = ""
+    email: str = ""
+
+
 def _card_body(values: dict[str, str]) -> dict[str, Any]:
-    month, year = parse_expiry(values["exp_month"], values["exp_year"]) or (0, 0)
-    return {
-        "holder_name": values["holder_name"],
-        "number": values["card_number"],
-        "exp_month": month,
-        "exp_year": year,
-        "cvv": values["cvv"],
-    }
+    return {"holder_name": values["holder_name"], "card_token": values["card_token"]}
 
 
 def _card_errors(values: dict[str, str], language: str) -> dict[str, str]:
-    errors = _required(values, CARD_FIELDS, language)
-    missing = [errors.pop(name) for name in ("exp_month", "exp_year") if name in errors]
-    if missing:
-        errors["card_expiry"] = missing[0]
-    elif parse_expiry(values["exp_month"], values["exp_year"]) is None:
-        errors["card_expiry"] = translator(language)("claims.expiry_invalid")
+    errors = _required(values, ("holder_name",), language)
+    if not values["card_token"]:
+        errors["card"] = translator(language)("pay.error.card_required")
     return errors
 
 
@@ -217,9 +200,9 @@ async def pay(
     request: Request, session: SessionDep, payments: PaymentsDep, ip: ClientIp
 ) -> Response:
     """ "Payer": the card is charged once; the receipt number and its PDF follow."""
-    form = await request.form()
+    posted = strict_card_form(await request.form(), ClaimCardForm).model_dump()
     names = ("number", "plate", *CARD_FIELDS, "email")
-    values = {name: str(form.get(name) or "").strip()[:MAX_INPUT] for name in names}
+    values = {name: str(posted[name]).strip()[:MAX_INPUT] for name in names}
     errors = _card_errors(values, session.language)
     if errors:
         found = await _find(request, session, payments, ip, values)

@@ -6,9 +6,8 @@ from typing import Annotated, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from servicekit.cards import check_cvv, expired, normalize_card_number
 from servicekit.formats import normalize_email, normalize_plate
-from services.payments.gateway import CardDetails
+from services.payments.schemas import CardIn
 
 NoticeNumber = Annotated[str, Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9-]+$")]
 Plate = Annotated[str, Field(max_length=20), AfterValidator(normalize_plate)]
@@ -65,31 +64,9 @@ class LookupIn(Strict):
     plate: str = Field(max_length=20)
 
 
-class CardIn(Strict):
-    """A card as typed; Luhn-checked, expiry checked, CVV checked, then only tokenised."""
-
-    holder_name: str = Field(min_length=1, max_length=100)
-    number: Annotated[str, Field(max_length=30), AfterValidator(normalize_card_number)]
-    exp_month: int = Field(ge=1, le=12)
-    exp_year: int = Field(ge=2000, le=2100)
-    cvv: Annotated[str, Field(max_length=4), AfterValidator(check_cvv)]
-
-    @model_validator(mode="after")
-    def _not_expired(self) -> Self:
-        if expired(self.exp_month, self.exp_year, date.today()):
-            raise PydanticCustomError("card_expired", "The card has expired.")
-        return self
-
-    def details(self) -> CardDetails:
-        """The card for the gateway."""
-        return CardDetails(self.holder_name, self.number, self.exp_month, self.exp_year, self.cvv)
-
-    def __repr_args__(self):  # type: ignore[no-untyped-def]
-        # Never print the number or the CVV, even in a validation traceback.
-        yield "holder_name", self.holder_name
-
-
 class PayIn(LookupIn):
+    """A notice paid by card: the holder and the hosted page's single-use token, never a number."""
+
     card: CardIn
     email: Annotated[str, AfterValidator(normalize_email)] | None = None
     # The page's language (the payer has no account): the receipt email's language.

@@ -81,7 +81,8 @@ def idempotency_key(notice: ClaimNotice) -> str:
 async def pay(
     sessions: async_sessionmaker[AsyncSession], gateway: PaymentGateway, data: PayIn
 ) -> ClaimReceipt:
-    """Tokenise, claim the notice atomically, charge it, then record the receipt or release it.
+    """Redeem the card's token, claim the notice atomically, charge it, then record the receipt
+    or release it.
 
     Each step is its own short transaction: no transaction is held across the gateway call.
     """
@@ -89,7 +90,7 @@ async def pay(
         notice = await find(session, data.number, data.plate)
         if notice.status == "paid":
             raise ClaimAlreadyPaid()
-    token = await gateway.tokenize(data.card.details())
+    token = await gateway.redeem(data.card.card_token)
     async with transaction(sessions) as session:
         now = utcnow()
         if not await repo.claim(session, notice.id, now, now - STALE_CLAIM):

@@ -1,0 +1,52 @@
+"""The hosted card page and the endpoint its form posts the card to."""
+
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from servicekit.i18n import translate
+from servicekit.throttle import per_address
+from services.payments.hosted_card import issuing
+from services.payments.hosted_card.schemas import CardEntryIn, SingleUseTokenOut
+
+TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
+YEARS_SHOWN = 15
+
+router = APIRouter(tags=["hosted card"])
+
+
+def page_language(lang: str) -> str:
+    """French unless English is asked for."""
+    return "en" if lang == "en" else "fr"
+
+
+@router.get("/card", response_class=HTMLResponse)
+async def card_page(
+    request: Request, lang: Annotated[str, Query(max_length=5)] = "fr"
+) -> HTMLResponse:
+    """The card form framed by the portal: « No. de carte », « Date d'expiration », « CVV »."""
+    language = page_language(lang)
+    year = date.today().year
+    context: dict[str, Any] = {
+        "lang": language,
+        "t": lambda key: translate(key, language),
+        "years": list(range(year, year + YEARS_SHOWN)),
+        "parent_origin": request.app.state.parent_origin,
+    }
+    return TEMPLATES.TemplateResponse(request, "card.html", context)
+
+
+@router.post(
+    "/v1/single-use-tokens",
+    status_code=201,
+    response_model=SingleUseTokenOut,
+    dependencies=[per_address("tokens_address")],
+)
+async def single_use_token(body: CardEntryIn, request: Request) -> SingleUseTokenOut:
+    """The card checked (Luhn, expiry, CVV), then a token the portal redeems once."""
+    state = request.app.state
+    return await issuing.issue(state.sessionmaker, body, state.settings.token_seconds)
