@@ -86,3 +86,83 @@ def gateway(request: Request) -> PaymentGateway:
         state.gateway = SandboxGateway(state.sessionmaker)
     found: PaymentGateway = state.gateway
     return found
+
+
+# --- Processor adapters (issue 16): refunds, unavailability, key reuse, decline kinds ---------
+# Kept in one block at the end of the port so it merges apart from the hosted card page's work.
+# A real processor's adapter lives in `services.payments.processors`; `select_gateway` picks
+# the adapter the settings name (`PAYMENTS_PROCESSOR`, the sandbox by default).
+
+
+@dataclass(frozen=True)
+class GatewayRefund:
+    """Money paid back on a captured charge: `pending` until the processor confirms it."""
+
+    reference: str
+    charge_reference: str
+    amount_cents: int
+    status: Literal["pending", "succeeded", "failed"]
+
+
+@dataclass(frozen=True)
+class CustomerCharge:
+    """A charge the payer is present for (customer-initiated): it may need 3-D Secure first.
+
+    `requires_action`: the payer must open `action_url` (the issuer's challenge) and come back
+    to the return URL; the processor's webhook then tells the final outcome.
+    """
+
+    reference: str
+    status: Literal["captured", "declined", "requires_action"]
+    decline_code: str | None = None
+    action_url: str | None = None
+
+
+class GatewayUnavailable(DomainError):
+    """The processor did not answer (timeout, 5xx, connection): retry later with the SAME key,
+    so a charge it did take is answered again instead of being taken twice."""
+
+    status_code = 503
+    code = "gateway_unavailable"
+
+
+class GatewayKeyReused(DomainError):
+    """The processor refused an idempotency key already used with other parameters: a defect
+    of the caller, never retried."""
+
+    status_code = 409
+    code = "gateway_idempotency_key_reused"
+
+
+class GatewayRefused(DomainError):
+    """The processor refused a request for a reason no retry fixes (bad parameters, a refund
+    larger than the charge...); `details` carry its code."""
+
+    status_code = 422
+    code = "gateway_refused"
+
+
+# What a declined charge means for the billing loop (docs/billing.md, "Processor"):
+# soft: retried on the decline calendar; card_unusable: the card is never charged again until
+# it is replaced; authentication_required: the issuer wants 3-D Secure, which an off-session
+# charge cannot do: retried like a soft decline, and the payer asked to update the card.
+DeclineKind = Literal["soft", "card_unusable", "authentication_required"]
+CARD_UNUSABLE = "card_unusable"
+AUTHENTICATION_REQUIRED = "authentication_required"
+
+
+def decline_kind(decline_code: str | None) -> DeclineKind:
+    """The kind of a port decline code (the adapters map the processor's codes to these)."""
+    if decline_code == CARD_UNUSABLE:
+        return "card_unusable"
+    if decline_code == AUTHENTICATION_REQUIRED:
+        return "authentication_required"
+    return "soft"
+
+
+class RefundingGateway(Protocol):
+    """The port's refund (to join `PaymentGateway` once the hosted card page is merged)."""
+
+    async def refund(
+        self, charge_reference: str, amount_cents: int, idempotency_key: str
+    ) -> GatewayRefund: ...

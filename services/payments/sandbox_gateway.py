@@ -5,6 +5,7 @@ call in its own short transaction, as a remote processor would: a caller's rollb
 undo a capture.
 """
 
+import hashlib
 import secrets
 import string
 from datetime import date
@@ -24,6 +25,8 @@ from services.payments.gateway import (
     CardNumberInvalid,
     CardToken,
     GatewayCharge,
+    GatewayRefund,
+    GatewayRefused,
     UnknownToken,
 )
 from services.payments.sandbox_models import SandboxCard, SandboxCharge
@@ -103,6 +106,20 @@ class SandboxGateway:
             status="captured" if captured else "declined",
             decline_code=None if captured else "insufficient_funds",
         )
+
+    async def refund(
+        self, charge_reference: str, amount_cents: int, idempotency_key: str
+    ) -> GatewayRefund:
+        """Paid back at once; the reference follows from the key (a repeat gets the same)."""
+        async with read_transaction(self.sessions) as session:
+            charge = await session.scalar(
+                select(SandboxCharge).where(SandboxCharge.reference == charge_reference)
+            )
+        if charge is None or charge.status != "captured" or amount_cents > charge.amount_cents:
+            raise GatewayRefused(processor_code="charge_not_refundable")
+        digest = hashlib.sha256(idempotency_key.encode()).digest()
+        reference = "re_" + "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:24])
+        return GatewayRefund(reference, charge_reference, amount_cents, "succeeded")
 
     async def _charge_of(self, key: str) -> GatewayCharge | None:
         async with read_transaction(self.sessions) as session:

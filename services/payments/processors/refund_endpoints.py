@@ -1,0 +1,44 @@
+"""Refunds of an account's credit to a card (`/v1/operator/accounts/{id}/refunds`)."""
+
+from fastapi import APIRouter
+
+from servicekit.auth import OperatorPrincipal
+from servicekit.db import transaction
+from services.payments import repository as repo
+from services.payments.dependencies import ComponentsDep
+from services.payments.processors import refunds
+from services.payments.processors.models import Refund
+from services.payments.processors.schemas import RefundIn, RefundOut
+
+router = APIRouter(prefix="/v1/operator/accounts", tags=["operator"])
+
+
+def refund_out(row: Refund, balance_cents: int) -> RefundOut:
+    return RefundOut.model_validate(
+        {
+            "id": row.id,
+            "account_id": row.account_id,
+            "charge_id": row.charge_id,
+            "amount_cents": row.amount_cents,
+            "reason": row.reason,
+            "operator_id": row.operator_id,
+            "status": row.status,
+            "gateway_reference": row.gateway_reference,
+            "created_at": row.created_at,
+            "balance_cents": balance_cents,
+        }
+    )
+
+
+@router.post("/{account_id}/refunds", status_code=201, response_model=RefundOut)
+async def refund(
+    account_id: str, body: RefundIn, parts: ComponentsDep, operator: OperatorPrincipal
+) -> RefundOut:
+    """Pay back part of the account's credit (its negative balance) to the card of one of its
+    captured charges, once per key; 409 beyond the credit or the charges; 503 when the
+    processor does not answer (send the same key again)."""
+    gateway = refunds.refunding(parts.gateway)
+    row = await refunds.refund(parts.sessions, gateway, operator.account_id, account_id, body)
+    async with transaction(parts.sessions) as session:
+        balance = await repo.balance(session, account_id)
+    return refund_out(row, balance)

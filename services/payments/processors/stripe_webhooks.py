@@ -1,0 +1,150 @@
+"""Stripe's webhook events: the `Stripe-Signature` check, then each event applied once.
+
+The header is `t=<unix time>,v1=<hex>[,v1=...]`: `v1` is HMAC-SHA256, keyed by the endpoint's
+signing secret, of `<t>.<raw body>`. A signature that matches none, or a `t` older (or newer)
+than the tolerance, is refused (a replayed event cannot be sent again later).
+
+Events (each recorded in `processor_events` by its id: a redelivery changes nothing):
+- `payment_intent.succeeded` / `payment_intent.payment_failed`: the charge that PaymentIntent
+  answered is confirmed; an outcome that disagrees with the charge's is recorded as a mismatch
+  and logged for the service centre (the billing loop already acted on the synchronous answer);
+- `charge.refunded`: the refunds of that PaymentIntent are confirmed (`succeeded`);
+- `refund.failed` (and `refund.updated` to `failed`): the refund failed, the credit is back;
+- anything else is acknowledged and recorded as `ignored`.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from servicekit.db import transaction
+from servicekit.errors import DomainError
+from services.payments.models import Charge
+from services.payments.processors import refunds
+from services.payments.processors.models import ProcessorEvent, Refund
+
+log = logging.getLogger(__name__)
+Sessions = async_sessionmaker[AsyncSession]
+
+
+class WebhookSignatureInvalid(DomainError):
+    status_code = 400
+    code = "webhook_signature_invalid"
+
+
+def signature(secret: str, timestamp: int, payload: bytes) -> str:
+    """The `v1` signature of a payload sent at `timestamp`."""
+    signed = str(timestamp).encode() + b"." + payload
+    return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
+
+
+def verify(payload: bytes, header: str | None, secret: str, tolerance: int, now: float) -> None:
+    """Raise unless one `v1` of the header signs the payload within the tolerance."""
+    if not header or not secret:
+        raise WebhookSignatureInvalid("Stripe-Signature")
+    parts = [item.partition("=") for item in header.split(",")]
+    stamps = [value for key, _, value in parts if key.strip() == "t"]
+    given = [value.strip() for key, _, value in parts if key.strip() == "v1"]
+    if len(stamps) != 1 or not stamps[0].strip().isdigit() or not given:
+        raise WebhookSignatureInvalid("Stripe-Signature")
+    timestamp = int(stamps[0])
+    expected = signature(secret, timestamp, payload)
+    if not any(hmac.compare_digest(expected, candidate) for candidate in given):
+        raise WebhookSignatureInvalid("Stripe-Signature")
+    if abs(now - timestamp) > tolerance:
+        raise WebhookSignatureInvalid("Stripe-Signature", reason="timestamp_outside_tolerance")
+
+
+def parse(payload: bytes) -> dict[str, Any]:
+    try:
+        event = json.loads(payload)
+    except ValueError:
+        raise WebhookSignatureInvalid("body") from None
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str):
+        raise WebhookSignatureInvalid("body")
+    return event
+
+
+async def handle(sessions: Sessions, event: dict[str, Any]) -> str:
+    """Apply a verified event once; the outcome recorded (or recorded before, for a repeat)."""
+    data = event.get("data") or {}
+    obj: dict[str, Any] = data.get("object") or {}
+    try:
+        async with transaction(sessions) as session:
+            known = await session.get(ProcessorEvent, event["id"])
+            if known is not None:
+                return known.outcome
+            outcome = await _apply(session, str(event.get("type") or ""), obj)
+            session.add(
+                ProcessorEvent(
+                    id=event["id"],
+                    processor="stripe",
+                    type=str(event.get("type") or "")[:100],
+                    object_id=str(obj.get("id") or "")[:100] or None,
+                    outcome=outcome,
+                )
+            )
+            await session.flush()
+            return outcome
+    except IntegrityError:  # the same event delivered twice at once: the first one applied it
+        async with transaction(sessions) as session:
+            known = await session.get(ProcessorEvent, event["id"])
+            assert known is not None
+            return known.outcome
+
+
+async def _apply(session: AsyncSession, kind: str, obj: dict[str, Any]) -> str:
+    if kind in ("payment_intent.succeeded", "payment_intent.payment_failed"):
+        return await _intent_outcome(session, str(obj.get("id") or ""), kind.endswith("succeeded"))
+    if kind == "charge.refunded":
+        return await _refunded(session, obj)
+    if kind in ("refund.failed", "refund.updated") and obj.get("status") == "failed":
+        return await _refund_failed(session, str(obj.get("id") or ""))
+    return "ignored"
+
+
+async def _intent_outcome(session: AsyncSession, intent_id: str, succeeded: bool) -> str:
+    charge = await session.scalar(select(Charge).where(Charge.gateway_reference == intent_id))
+    if charge is None:
+        return "charge_unknown"
+    if (charge.status == "paid") == succeeded:
+        return "charge_confirmed"
+    log.error(
+        "stripe says payment intent %s %s; charge %s is %s",
+        intent_id,
+        "succeeded" if succeeded else "failed",
+        charge.id,
+        charge.status,
+    )
+    return "charge_mismatch"
+
+
+async def _refunded(session: AsyncSession, obj: dict[str, Any]) -> str:
+    """A Charge object refunded (in part or in full): its refunds are confirmed."""
+    intent = str(obj.get("payment_intent") or "")
+    listed = (obj.get("refunds") or {}).get("data") or []
+    statuses = {str(r.get("id")): str(r.get("status")) for r in listed if isinstance(r, dict)}
+    query = (
+        select(Refund)
+        .join(Charge, Charge.id == Refund.charge_id)
+        .where(Charge.gateway_reference == intent, Refund.status.in_(("requested", "pending")))
+    )
+    moved = 0
+    for row in await session.scalars(query):
+        status = statuses.get(row.gateway_reference or "", "succeeded" if not statuses else "")
+        if status in ("succeeded", "failed") and refunds.apply(session, row, status, None):
+            moved += 1
+    return "refund_succeeded" if moved else "refund_unchanged"
+
+
+async def _refund_failed(session: AsyncSession, refund_id: str) -> str:
+    row = await session.scalar(select(Refund).where(Refund.gateway_reference == refund_id))
+    if row is None:
+        return "refund_unknown"
+    return "refund_failed" if refunds.apply(session, row, "failed", None) else "refund_unchanged"
