@@ -158,10 +158,16 @@ async def settle(sessions: Sessions, refund_id: str, status: str, reference: str
         return row
 
 
+RANK = {"requested": 0, "pending": 1, "succeeded": 2}
+
+
 def apply(session: AsyncSession, row: Refund, status: str, reference: str | None) -> bool:
-    """Move the refund to `status`; a failure puts the credit back. False when nothing moved
-    (a final status is never left)."""
-    if row.status in ("succeeded", "failed") or status == row.status:
+    """Move the refund forward to `status` (requested, pending, succeeded; `failed` from any
+    of them, even succeeded: a card closed since can send a refund back). A failure puts the
+    credit back on the balance. False when nothing moved."""
+    if row.status == "failed" or status == row.status:
+        return False
+    if status != "failed" and RANK.get(status, -1) < RANK[row.status]:
         return False
     row.gateway_reference = reference or row.gateway_reference
     row.status = status

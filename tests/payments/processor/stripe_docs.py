@@ -61,6 +61,7 @@ class StripeDocs:
     customers: dict[str, str] = field(default_factory=dict)  # payment method -> customer
     seen: list[Seen] = field(default_factory=list)
     release: asyncio.Event = field(default_factory=asyncio.Event)
+    refund_status: str = "succeeded"  # `pending` when the issuer has not confirmed yet
 
     def requests_to(self, path: str) -> list[Seen]:
         return [s for s in self.seen if s.path == path and s.method == "POST"]
@@ -186,7 +187,7 @@ def _refund(docs: StripeDocs, form: dict[str, str]) -> tuple[int, dict[str, Any]
         "metadata": {},
         "payment_intent": intent["id"],
         "reason": None,
-        "status": "succeeded",
+        "status": docs.refund_status,
     }
 
 
