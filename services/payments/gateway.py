@@ -166,3 +166,12 @@ class RefundingGateway(Protocol):
     async def refund(
         self, charge_reference: str, amount_cents: int, idempotency_key: str
     ) -> GatewayRefund: ...
+
+
+class CustomerPresentGateway(Protocol):
+    """The port's customer-initiated charge, 3-D Secure included (no caller yet: the claim
+    notice's payment is its place, docs/payments-api.md "Processor")."""
+
+    async def charge_customer_present(
+        self, token: str, amount_cents: int, idempotency_key: str, return_url: str | None = None
+    ) -> CustomerCharge: ...
