@@ -1,9 +1,10 @@
 """Refunds of an account's credit to a card (`/v1/operator/accounts/{id}/refunds`)."""
 
 from fastapi import APIRouter
+from sqlalchemy import select
 
 from servicekit.auth import OperatorPrincipal
-from servicekit.db import transaction
+from servicekit.db import SessionDep, transaction
 from services.payments import repository as repo
 from services.payments.dependencies import ComponentsDep
 from services.payments.processors import refunds
@@ -42,3 +43,15 @@ async def refund(
     async with transaction(parts.sessions) as session:
         balance = await repo.balance(session, account_id)
     return refund_out(row, balance)
+
+
+@router.get("/{account_id}/refunds", response_model=list[RefundOut])
+async def refunds_of(account_id: str, session: SessionDep, _: OperatorPrincipal) -> list[RefundOut]:
+    """The account's refunds, newest first, with its balance now."""
+    balance = await repo.balance(session, account_id)
+    query = (
+        select(Refund)
+        .where(Refund.account_id == account_id)
+        .order_by(Refund.created_at.desc(), Refund.id)
+    )
+    return [refund_out(row, balance) for row in await session.scalars(query)]

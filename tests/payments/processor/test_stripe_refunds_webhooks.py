@@ -70,6 +70,10 @@ async def test_a_credit_is_paid_back_to_the_card_once_per_key(
     again = await client.post(url, json=data, headers=operator.headers)
     assert again.json()["id"] == out["id"] and len(stripe.docs.requests_to("/v1/refunds")) == 1
     assert await balance(client, user) == 0
+    listed = (await client.get(url, headers=operator.headers)).json()
+    assert [(r["id"], r["status"], r["reason"]) for r in listed] == [
+        (out["id"], "succeeded", "Crédit remboursé")
+    ]
     user_refused = await client.post(url, json=_refund_body(100), headers=user.headers)
     assert user_refused.status_code == 403
 
