@@ -18,6 +18,7 @@ from services.payments import repository as repo
 from services.payments.errors import Conflict, KeyReused, field_error
 from services.payments.gateway import RefundingGateway
 from services.payments.models import Charge, LedgerEntry, PaymentMethod
+from services.payments.processors import metrics
 from services.payments.processors.models import Refund
 from services.payments.processors.schemas import RefundIn
 
@@ -153,9 +154,11 @@ async def settle(sessions: Sessions, refund_id: str, status: str, reference: str
     async with transaction(sessions) as session:
         query = select(Refund).where(Refund.id == refund_id).with_for_update()
         row = (await session.scalars(query.execution_options(populate_existing=True))).one()
-        apply(session, row, status, reference)
+        moved = apply(session, row, status, reference)
         await session.flush()
-        return row
+    if moved:
+        metrics.refund_moved(row.status)
+    return row
 
 
 RANK = {"requested": 0, "pending": 1, "succeeded": 2}

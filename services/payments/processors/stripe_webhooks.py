@@ -26,11 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from servicekit.db import transaction
 from servicekit.errors import DomainError
 from services.payments.models import Charge
-from services.payments.processors import refunds
+from services.payments.processors import metrics, refunds
 from services.payments.processors.models import ProcessorEvent, Refund
 
 log = logging.getLogger(__name__)
 Sessions = async_sessionmaker[AsyncSession]
+REFUND_OUTCOMES = {"refund_succeeded": "succeeded", "refund_failed": "failed"}
 
 
 class WebhookSignatureInvalid(DomainError):
@@ -91,7 +92,10 @@ async def handle(sessions: Sessions, event: dict[str, Any]) -> str:
                 )
             )
             await session.flush()
-            return outcome
+        metrics.event_applied(outcome)
+        if outcome in REFUND_OUTCOMES:
+            metrics.refund_moved(REFUND_OUTCOMES[outcome])
+        return outcome
     except IntegrityError:  # the same event delivered twice at once: the first one applied it
         async with transaction(sessions) as session:
             known = await session.get(ProcessorEvent, event["id"])

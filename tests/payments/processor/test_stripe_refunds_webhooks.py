@@ -114,8 +114,10 @@ async def test_payment_intent_events_confirm_the_charge_or_flag_a_mismatch(
     [intent_id] = stripe.docs.intents
     intent = stripe.docs.intents[intent_id]
     assert await _deliver(client, _event("payment_intent.succeeded", intent)) == "charge_confirmed"
+    mismatches = await _mismatches(client)
     failed = _event("payment_intent.payment_failed", intent | {"status": "requires_payment_method"})
     assert await _deliver(client, failed) == "charge_mismatch"
+    assert await _mismatches(client) == mismatches + 1  # what the service centre watches
     unknown = _event("payment_intent.succeeded", intent | {"id": "pi_not_ours"})
     assert await _deliver(client, unknown) == "charge_unknown"
     other = _event("customer.created", {"id": "cus_x", "object": "customer"})
@@ -183,3 +185,11 @@ async def _events(stack: PaymentsStack, event_id: str) -> int:
     async with transaction(stack.app.state.sessionmaker) as session:
         query = select(func.count()).where(ProcessorEvent.id == event_id)
         return int(await session.scalar(query) or 0)
+
+
+async def _mismatches(client: httpx.AsyncClient) -> float:
+    """`parking_processor_events_total{outcome="charge_mismatch"}` on payments' /metrics."""
+    text = (await client.get("/metrics")).text
+    name = 'parking_processor_events_total{outcome="charge_mismatch"} '
+    [line] = [line for line in text.splitlines() if line.startswith(name)]
+    return float(line.split()[-1])
