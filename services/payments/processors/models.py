@@ -23,6 +23,7 @@ class Refund(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)  # RB00000001, for the audit
     account_id: Mapped[str] = mapped_column(String(36), index=True)
     charge_id: Mapped[str] = mapped_column(ForeignKey("charges.id"), index=True)
     amount_cents: Mapped[int] = mapped_column(Integer)

@@ -18,6 +18,7 @@ def refund_out(row: Refund, balance_cents: int) -> RefundOut:
     return RefundOut.model_validate(
         {
             "id": row.id,
+            "number": row.number,
             "account_id": row.account_id,
             "charge_id": row.charge_id,
             "amount_cents": row.amount_cents,

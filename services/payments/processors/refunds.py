@@ -90,12 +90,16 @@ async def _insert(
     reason = body.reason.strip()
     if not reason:
         raise field_error("reason", "reason_required")
+    # The sequence's row lock, held to the commit, serialises refunds: two of one credit
+    # cannot both find it unused.
+    number = f"RB{await repo.next_number(session, 'refund'):08d}"
     if await repo.balance(session, account_id) > -body.amount_cents:
         raise RefundExceedsCredit("amount_cents")
     charge = await _refundable_charge(session, account_id, body.amount_cents)
     row = Refund(
         id=str(uuid.uuid4()),
         idempotency_key=body.idempotency_key,
+        number=number,
         account_id=account_id,
         charge_id=charge.id,
         amount_cents=body.amount_cents,

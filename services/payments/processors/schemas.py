@@ -18,6 +18,7 @@ class RefundIn(BaseModel):
 
 class RefundOut(BaseModel):
     id: str
+    number: str
     account_id: str
     charge_id: str
     amount_cents: int

@@ -1,6 +1,7 @@
 """Credits paid back through Stripe's Refunds API, and Stripe's webhooks (signature, each event
 once), against the local server answering as Stripe's documentation shows."""
 
+import asyncio
 import json
 import time
 import uuid
@@ -63,7 +64,7 @@ async def test_a_credit_is_paid_back_to_the_card_once_per_key(
     assert refunded.status_code == 201, refunded.text
     out = refunded.json()
     assert (out["status"], out["amount_cents"], out["balance_cents"]) == ("succeeded", 2000, 0)
-    assert out["gateway_reference"].startswith("re_")
+    assert out["gateway_reference"].startswith("re_") and out["number"].startswith("RB")
     [sent] = stripe.docs.requests_to("/v1/refunds")
     assert sent.form == {"payment_intent": intent, "amount": "2000"}
     assert sent.idempotency_key == data["idempotency_key"]
@@ -76,6 +77,20 @@ async def test_a_credit_is_paid_back_to_the_card_once_per_key(
     ]
     user_refused = await client.post(url, json=_refund_body(100), headers=user.headers)
     assert user_refused.status_code == 403
+
+
+async def test_two_refunds_of_one_credit_at_once_pay_it_back_once(
+    stripe: Stripe, client: httpx.AsyncClient, payments: PaymentsStack, users: UserFactory
+) -> None:
+    user, operator = await users(), await users(role="operator")
+    _, account = await _paid_with_credit(stripe, client, payments, user)
+    url = f"/v1/operator/accounts/{account}/refunds"
+    answers = await asyncio.gather(
+        *(client.post(url, json=_refund_body(2000), headers=operator.headers) for _ in range(2))
+    )
+    assert sorted(a.status_code for a in answers) == [201, 409]
+    assert len(stripe.docs.requests_to("/v1/refunds")) == 1
+    assert await balance(client, user) == 0
 
 
 async def test_refund_webhooks_confirm_a_pending_refund_and_a_failed_one_gives_the_credit_back(

@@ -29,6 +29,7 @@ def upgrade() -> None:
         "refunds",
         sa.Column("id", sa.String(length=36), nullable=False),
         sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+        sa.Column("number", sa.String(length=20), nullable=False),
         sa.Column("account_id", sa.String(length=36), nullable=False),
         sa.Column("charge_id", sa.String(length=36), nullable=False),
         sa.Column("amount_cents", sa.Integer(), nullable=False),
@@ -45,6 +46,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_refunds")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_refunds_idempotency_key")),
+        sa.UniqueConstraint("number", name=op.f("uq_refunds_number")),
     )
     for column in ("account_id", "charge_id", "gateway_reference"):
         op.create_index(op.f(f"ix_refunds_{column}"), "refunds", [column])
@@ -61,9 +63,15 @@ def upgrade() -> None:
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_ledger_entries_kind"), type_="check")
         batch_op.create_check_constraint(op.f("ck_ledger_entries_kind"), NEW_KINDS)
+    # Refund numbers; bumping the row also serialises refunds (the credit is checked once).
+    op.bulk_insert(
+        sa.table("number_sequences", sa.column("name", sa.String), sa.column("last", sa.Integer)),
+        [{"name": "refund", "last": 0}],
+    )
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM number_sequences WHERE name = 'refund'")
     op.execute("DELETE FROM ledger_entries WHERE kind = 'refund'")
     with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_ledger_entries_kind"), type_="check")
