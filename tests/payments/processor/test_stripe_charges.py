@@ -7,14 +7,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
 
-from servicekit.db import transaction, utcnow
+from servicekit.db import transaction
 from services.payments.gateway import CardDetails, GatewayKeyReused, UnknownToken
 from services.payments.models import PaymentMethod
 from services.payments.processors.stripe_gateway import CardEntryHostedOnly
 from tests.payments.factories import PaymentsStack, retry_body
-from tests.payments.processor.conftest import Stripe
+from tests.payments.processor.stripe_support import Stripe
 
 CHARGES = "/internal/v1/charges"
 INTENTS = "/v1/payment_intents"
@@ -107,13 +106,7 @@ async def test_a_hard_decline_is_never_charged_again_until_the_card_is_replaced(
     again = (await post(client, payments, retry)).json()
     assert (again["status"], again["decline_code"]) == ("declined", "card_unusable")
     assert len(stripe.docs.requests_to(INTENTS)) == 1  # the unusable card was not asked again
-    replacement = await stripe.gateway.redeem("pm_card_visa")  # « Mettre à jour la carte »
-    async with transaction(payments.app.state.sessionmaker) as session:
-        await session.execute(
-            update(PaymentMethod)
-            .where(PaymentMethod.id == card.id)
-            .values(gateway_token=replacement.token, last4="4242", updated_at=utcnow())
-        )
+    await stripe.replace_card(card.id, "pm_card_visa")  # « Mettre à jour la carte »
     paid = (await post(client, payments, retry_body(first, answer["invoice_id"], 2))).json()
     assert paid["status"] == "paid" and paid["invoice_id"] == answer["invoice_id"]
     assert [i["status"] for i in await _invoices(payments, card.account_id)] == ["paid"]
@@ -168,19 +161,14 @@ async def test_a_key_reused_with_other_parameters_is_refused_not_charged(
     card = await stripe.card("pm_card_timeout")
     data = body(card)
     assert (await post(client, payments, data)).status_code == 503
-    other = await stripe.gateway.redeem("pm_card_visa")
-    async with transaction(payments.app.state.sessionmaker) as session:
-        await session.execute(
-            update(PaymentMethod)
-            .where(PaymentMethod.id == card.id)
-            .values(gateway_token=other.token, updated_at=utcnow())
-        )
+    await stripe.replace_card(card.id, "pm_card_visa")
     refused = await post(client, payments, data)
     assert refused.status_code == 409
     assert refused.json()["error"] == "gateway_idempotency_key_reused"
     assert len(stripe.docs.intents) == 1
+    other = (await stripe.gateway.redeem("pm_card_visa")).token
     with pytest.raises(GatewayKeyReused):
-        await stripe.gateway.charge(other.token, 9900, data["idempotency_key"])
+        await stripe.gateway.charge(other, 9900, data["idempotency_key"])
 
 
 async def _invoices(stack: PaymentsStack, account_id: str) -> list[dict[str, Any]]:

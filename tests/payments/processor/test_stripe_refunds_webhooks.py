@@ -14,7 +14,7 @@ from servicekit.db import transaction
 from services.payments.processors.models import ProcessorEvent
 from services.payments.processors.stripe_webhooks import signature
 from tests.payments.factories import PaymentsStack, balance
-from tests.payments.processor.conftest import WEBHOOK_SECRET, Stripe
+from tests.payments.processor.stripe_support import WEBHOOK_SECRET, Stripe
 from tests.payments.processor.test_stripe_charges import body, post
 from tests.subscriptions.factories import User, UserFactory
 
