@@ -10,6 +10,8 @@
   `authentication_required`; retried like a soft decline (the payer updates the card).
 - PaymentIntent `requires_action` (customer present): the challenge URL; the payer
   authenticates, the webhook tells the outcome.
+- `resource_missing` (the Customer or PaymentMethod is gone), or a token that is not
+  Stripe's: declined, `card_unusable`.
 - 400 `idempotency_error`: GatewayKeyReused (409), a defect: the workflow stops (BillingStuck).
 - no answer, 5xx, 429: GatewayUnavailable (503); the activity retries with the same key.
 """
@@ -79,6 +81,8 @@ def declined_charge(failure: StripeError) -> GatewayCharge:
     error = failure.error
     if failure.type == "card_error":
         return GatewayCharge(intent_of(error), "declined", port_decline_code(error))
+    if failure.code == "resource_missing":  # the Customer or PaymentMethod is gone at Stripe
+        return GatewayCharge(intent_of(error), "declined", CARD_UNUSABLE)
     raise request_error(failure)
 
 

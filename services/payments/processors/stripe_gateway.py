@@ -13,6 +13,7 @@ from typing import Any, Literal
 from servicekit.errors import DomainError
 from services.payments.gateway import (
     AUTHENTICATION_REQUIRED,
+    CARD_UNUSABLE,
     CardDetails,
     CardToken,
     CustomerCharge,
@@ -83,8 +84,12 @@ class StripeGateway:
         )
 
     async def charge(self, token: str, amount_cents: int, idempotency_key: str) -> GatewayCharge:
-        """A merchant-initiated charge of the stored credential (the billing loop's)."""
-        customer, method = split_token(token)
+        """A merchant-initiated charge of the stored credential (the billing loop's). A token
+        Stripe cannot know (the sandbox's, from before the switch) is a card to replace."""
+        try:
+            customer, method = split_token(token)
+        except UnknownToken:
+            return GatewayCharge("", "declined", CARD_UNUSABLE)
         params = self._intent(customer, method, amount_cents) | {"off_session": True}
         try:
             intent = await self.client.post("/v1/payment_intents", params, idempotency_key)

@@ -13,6 +13,7 @@ The behaviour of a PaymentIntent follows its PaymentMethod, as Stripe's test Pay
 | `pm_card_chargeDeclinedExpiredCard` | 402 `card_error`, `expired_card` |
 | `pm_card_authenticationRequired` | on-session: 200 `requires_action` (3-D Secure redirect); off-session: 402 `authentication_required` |
 | `pm_card_timeout` (ours) | the charge is made and saved under its key, but the answer waits until the test ends |
+| any other | 400 `invalid_request_error`, `resource_missing` |
 
 Idempotency as documented: the first answer to a key is saved (status and body) and replayed
 to a repeat with the same parameters (`Idempotent-Replayed: true`); a repeat with other
@@ -118,9 +119,18 @@ def _intent(form: dict[str, str]) -> dict[str, Any]:
 
 
 def _create_intent(docs: StripeDocs, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    method = form["payment_method"]
+    if method not in CARDS:
+        return _error(
+            400,
+            code="resource_missing",
+            doc_url="https://stripe.com/docs/error-codes/resource-missing",
+            message=f"No such PaymentMethod: '{method}'",
+            param="payment_method",
+            type="invalid_request_error",
+        )
     intent = _intent(form)
     docs.intents[intent["id"]] = intent
-    method = form["payment_method"]
     off_session = form.get("off_session") == "true"
     if method == "pm_card_visa_chargeDeclinedInsufficientFunds":
         return _card_error(

@@ -112,6 +112,24 @@ async def test_a_hard_decline_is_never_charged_again_until_the_card_is_replaced(
     assert [i["status"] for i in await _invoices(payments, card.account_id)] == ["paid"]
 
 
+async def test_a_card_stripe_does_not_know_declines_as_unusable(
+    stripe: Stripe, client: httpx.AsyncClient, payments: PaymentsStack
+) -> None:
+    """A card the sandbox tokenised before the switch, or one deleted at Stripe: the user is
+    asked for another card (the dunning path), the subscription's billing never stops."""
+    card = await stripe.card("pm_card_visa")
+    async with transaction(payments.app.state.sessionmaker) as session:
+        row = await session.get(PaymentMethod, card.id)
+        assert row is not None
+        row.gateway_token = "tok_sandboxCardFromBefore"
+    answer = (await post(client, payments, body(card))).json()
+    assert (answer["status"], answer["decline_code"]) == ("declined", "card_unusable")
+    assert stripe.docs.requests_to(INTENTS) == []
+    gone = (await stripe.gateway.redeem("pm_card_visa")).token.split("/")[0] + "/pm_gone"
+    charge = await stripe.gateway.charge(gone, 6500, f"test:{uuid.uuid4()}")
+    assert (charge.status, charge.decline_code) == ("declined", "card_unusable")
+
+
 async def test_3ds_wanted_off_session_declines_as_authentication_required(
     stripe: Stripe, client: httpx.AsyncClient, payments: PaymentsStack
 ) -> None:
