@@ -8,8 +8,9 @@ Events (each recorded in `processor_events` by its id: a redelivery changes noth
 - `payment_intent.succeeded` / `payment_intent.payment_failed`: the charge that PaymentIntent
   answered is confirmed; an outcome that disagrees with the charge's is recorded as a mismatch
   and logged for the service centre (the billing loop already acted on the synchronous answer);
-- `charge.refunded`: the refunds of that PaymentIntent are confirmed (`succeeded`);
-- `refund.failed` (and `refund.updated` to `failed`): the refund failed, the credit is back;
+- `refund.created`, `refund.updated`, `refund.failed`, `charge.refund.updated` (a Refund
+  object) and `charge.refunded` (a Charge listing its refunds): each refund of ours takes the
+  status Stripe gives it; `succeeded` confirms it, `failed` or `canceled` puts the credit back;
 - anything else is acknowledged and recorded as `ignored`.
 """
 
@@ -28,10 +29,12 @@ from servicekit.errors import DomainError
 from services.payments.models import Charge
 from services.payments.processors import metrics, refunds
 from services.payments.processors.models import ProcessorEvent, Refund
+from services.payments.processors.stripe_gateway import refund_status
 
 log = logging.getLogger(__name__)
 Sessions = async_sessionmaker[AsyncSession]
 REFUND_OUTCOMES = {"refund_succeeded": "succeeded", "refund_failed": "failed"}
+REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
 
 
 class WebhookSignatureInvalid(DomainError):
@@ -107,9 +110,10 @@ async def _apply(session: AsyncSession, kind: str, obj: dict[str, Any]) -> str:
     if kind in ("payment_intent.succeeded", "payment_intent.payment_failed"):
         return await _intent_outcome(session, str(obj.get("id") or ""), kind.endswith("succeeded"))
     if kind == "charge.refunded":
-        return await _refunded(session, obj)
-    if kind in ("refund.failed", "refund.updated") and obj.get("status") == "failed":
-        return await _refund_failed(session, str(obj.get("id") or ""))
+        listed = (obj.get("refunds") or {}).get("data") or []
+        return await _refunds_moved(session, [r for r in listed if isinstance(r, dict)])
+    if kind in REFUND_EVENTS:
+        return await _refunds_moved(session, [obj])
     return "ignored"
 
 
@@ -129,26 +133,15 @@ async def _intent_outcome(session: AsyncSession, intent_id: str, succeeded: bool
     return "charge_mismatch"
 
 
-async def _refunded(session: AsyncSession, obj: dict[str, Any]) -> str:
-    """A Charge object refunded (in part or in full): its refunds are confirmed."""
-    intent = str(obj.get("payment_intent") or "")
-    listed = (obj.get("refunds") or {}).get("data") or []
-    statuses = {str(r.get("id")): str(r.get("status")) for r in listed if isinstance(r, dict)}
-    query = (
-        select(Refund)
-        .join(Charge, Charge.id == Refund.charge_id)
-        .where(Charge.gateway_reference == intent, Refund.status.in_(("requested", "pending")))
-    )
-    moved = 0
-    for row in await session.scalars(query):
-        status = statuses.get(row.gateway_reference or "", "succeeded" if not statuses else "")
-        if status in ("succeeded", "failed") and refunds.apply(session, row, status, None):
-            moved += 1
-    return "refund_succeeded" if moved else "refund_unchanged"
-
-
-async def _refund_failed(session: AsyncSession, refund_id: str) -> str:
-    row = await session.scalar(select(Refund).where(Refund.gateway_reference == refund_id))
-    if row is None:
-        return "refund_unknown"
-    return "refund_failed" if refunds.apply(session, row, "failed", None) else "refund_unchanged"
+async def _refunds_moved(session: AsyncSession, objects: list[dict[str, Any]]) -> str:
+    """Each Refund object of ours at the status Stripe gives it (pending ones wait)."""
+    outcome = "refund_unknown"
+    for obj in objects:
+        query = select(Refund).where(Refund.gateway_reference == str(obj.get("id") or ""))
+        row = await session.scalar(query)
+        if row is None:
+            continue
+        status = refund_status(obj.get("status"))
+        moved = status != "pending" and refunds.apply(session, row, status, None)
+        outcome = f"refund_{status}" if moved else "refund_unchanged"
+    return outcome

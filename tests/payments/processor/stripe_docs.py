@@ -63,6 +63,7 @@ class StripeDocs:
     seen: list[Seen] = field(default_factory=list)
     release: asyncio.Event = field(default_factory=asyncio.Event)
     refund_status: str = "succeeded"  # `pending` when the issuer has not confirmed yet
+    hold_refunds: bool = False  # refunds are made and saved, their answer waits (a timeout)
 
     def requests_to(self, path: str) -> list[Seen]:
         return [s for s in self.seen if s.path == path and s.method == "POST"]
@@ -266,7 +267,10 @@ def stripe_docs_app(docs: StripeDocs) -> FastAPI:
         status, body = make(form)
         if key is not None:
             docs.saved[key] = (form, status, body)
-        if form.get("payment_method") == "pm_card_timeout":  # made and saved; the answer is late
+        late = form.get("payment_method") == "pm_card_timeout" or (
+            docs.hold_refunds and request.url.path == "/v1/refunds"
+        )
+        if late:  # made and saved; the answer never comes in time
             await docs.release.wait()
         return JSONResponse(body, status, headers={"Request-Id": _id("req_")})
 

@@ -93,6 +93,23 @@ async def test_two_refunds_of_one_credit_at_once_pay_it_back_once(
     assert await balance(client, user) == 0
 
 
+async def test_a_refund_stripe_never_answered_is_asked_again_with_its_key(
+    stripe: Stripe, client: httpx.AsyncClient, payments: PaymentsStack, users: UserFactory
+) -> None:
+    user, operator = await users(), await users(role="operator")
+    intent, account = await _paid_with_credit(stripe, client, payments, user)
+    stripe.docs.hold_refunds = True  # made and saved at Stripe, the answer never comes
+    url, data = f"/v1/operator/accounts/{account}/refunds", _refund_body(2000)
+    late = await client.post(url, json=data, headers=operator.headers)
+    assert late.status_code == 503 and late.json()["error"] == "gateway_unavailable"
+    assert await balance(client, user) == 0  # the credit is held for this refund
+    again = await client.post(url, json=data, headers=operator.headers)
+    assert again.status_code == 201 and again.json()["status"] == "succeeded"
+    sent = stripe.docs.requests_to("/v1/refunds")
+    assert [s.idempotency_key for s in sent] == [data["idempotency_key"]] * 2
+    assert stripe.docs.intents[intent]["amount_received"] == 6500 - 2000  # paid back once
+
+
 async def test_refund_webhooks_confirm_a_pending_refund_and_a_failed_one_gives_the_credit_back(
     stripe: Stripe, client: httpx.AsyncClient, payments: PaymentsStack, users: UserFactory
 ) -> None:
@@ -119,6 +136,13 @@ async def test_refund_webhooks_confirm_a_pending_refund_and_a_failed_one_gives_t
     assert await _deliver(client, failed) == "refund_failed"  # a redelivery changes nothing
     assert await balance(client, user) == -2000
     assert await _events(payments, failed["id"]) == 1
+    second = (await client.post(url, json=_refund_body(2000), headers=operator.headers)).json()
+    assert (second["status"], second["balance_cents"]) == ("pending", 0)
+    updated = {"id": second["gateway_reference"], "object": "refund", "status": "succeeded"}
+    assert await _deliver(client, _event("refund.updated", updated)) == "refund_succeeded"
+    listed = (await client.get(url, headers=operator.headers)).json()
+    assert [r["status"] for r in listed] == ["succeeded", "failed"]
+    assert await balance(client, user) == 0
 
 
 async def test_payment_intent_events_confirm_the_charge_or_flag_a_mismatch(
