@@ -12,7 +12,8 @@
   authenticates, the webhook tells the outcome.
 - `resource_missing` (the Customer or PaymentMethod is gone), or a token that is not
   Stripe's: declined, `card_unusable`.
-- 400 `idempotency_error`: GatewayKeyReused (409), a defect: the workflow stops (BillingStuck).
+- 400 `idempotency_error`: GatewayKeyReused (409), a defect: the workflow stops (BillingStuck);
+  409 `idempotency_error` (the same key still running at Stripe): GatewayUnavailable.
 - no answer, 5xx, 429: GatewayUnavailable (503); the activity retries with the same key.
 """
 
@@ -25,6 +26,7 @@ from services.payments.gateway import (
     GatewayCharge,
     GatewayKeyReused,
     GatewayRefused,
+    GatewayUnavailable,
     UnknownToken,
 )
 from services.payments.processors.stripe_client import StripeError
@@ -88,6 +90,9 @@ def declined_charge(failure: StripeError) -> GatewayCharge:
 
 def request_error(failure: StripeError) -> Exception:
     """The domain error of a refused request that is not a card decline."""
+    if failure.type == "idempotency_error" and failure.status == 409:
+        # Another request with the key is still running at Stripe: ask again later.
+        return GatewayUnavailable(reason="idempotency_key_in_use")
     if failure.type == "idempotency_error":
         return GatewayKeyReused()
     if failure.code == "resource_missing":
