@@ -88,10 +88,10 @@ def gateway(request: Request) -> PaymentGateway:
     return found
 
 
-# --- Processor adapters (issue 16): refunds, unavailability, key reuse, decline kinds ---------
+# --- Processor adapters (issue 16): refunds, unavailability, key reuse, decline codes ---------
 # Kept in one block at the end of the port so it merges apart from the hosted card page's work.
-# A real processor's adapter lives in `services.payments.processors`; `select_gateway` picks
-# the adapter the settings name (`PAYMENTS_PROCESSOR`, the sandbox by default).
+# A real processor's adapter lives in `services.payments.processors`; `configured_gateway`
+# there picks the adapter the settings name (`PAYMENTS_PROCESSOR`, the sandbox by default).
 
 
 @dataclass(frozen=True)
@@ -142,22 +142,14 @@ class GatewayRefused(DomainError):
     code = "gateway_refused"
 
 
-# What a declined charge means for the billing loop (docs/billing.md, "Processor"):
-# soft: retried on the decline calendar; card_unusable: the card is never charged again until
-# it is replaced; authentication_required: the issuer wants 3-D Secure, which an off-session
-# charge cannot do: retried like a soft decline, and the payer asked to update the card.
-DeclineKind = Literal["soft", "card_unusable", "authentication_required"]
+# The port's decline codes a processor adapter maps its answers to (docs/billing.md
+# "Processor"); any other code is a soft decline, retried on the decline calendar.
+# card_unusable: stolen, lost, expired...: the card is never charged again until it is replaced
+# (services.payments.processors.refusals). authentication_required: the issuer wants 3-D
+# Secure, which an off-session charge cannot do: retried like a soft decline; the payer updates
+# the card on-session.
 CARD_UNUSABLE = "card_unusable"
 AUTHENTICATION_REQUIRED = "authentication_required"
-
-
-def decline_kind(decline_code: str | None) -> DeclineKind:
-    """The kind of a port decline code (the adapters map the processor's codes to these)."""
-    if decline_code == CARD_UNUSABLE:
-        return "card_unusable"
-    if decline_code == AUTHENTICATION_REQUIRED:
-        return "authentication_required"
-    return "soft"
 
 
 class RefundingGateway(Protocol):
