@@ -90,24 +90,42 @@ class UiStandIn(Handler):
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = answer
 
 
+class PaymentsStandIn(Handler):
+    """The payments service: says what reached it (path, signature header, body)."""
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode()
+        recorder: Recorder = self.server.recorder  # type: ignore[attr-defined]
+        recorder.seen.append((self.command, self.path, self.headers.get("Cookie", "")))
+        answer = {
+            "path": self.path,
+            "signature": self.headers.get("Stripe-Signature"),
+            "body": body,
+        }
+        self.reply(200, json.dumps(answer).encode(), {"Content-Type": "application/json"})
+
+
 @dataclass
 class Gateway:
     url: str
     web: Recorder
     ui: Recorder
+    payments: Recorder
 
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     if not Path(NGINX).exists():
         pytest.fail("Debian's nginx is required (.ci/run installs it: apt-get install nginx-light)")
-    web, ui = Recorder(), Recorder()
-    servers = [serve(web, WebStandIn), serve(ui, UiStandIn)]
+    web, ui, payments = Recorder(), Recorder(), Recorder()
+    servers = [serve(web, WebStandIn), serve(ui, UiStandIn), serve(payments, PaymentsStandIn)]
     folder = tmp_path_factory.mktemp("nginx")
     port = free_port()
     site = TEMPLATE.read_text()
     site = site.replace("${WEB_UPSTREAM}", f"127.0.0.1:{servers[0].server_port}")
     site = site.replace("${TEMPORAL_UI_UPSTREAM}", f"127.0.0.1:{servers[1].server_port}")
+    site = site.replace("${PAYMENTS_UPSTREAM}", f"127.0.0.1:{servers[2].server_port}")
     site = site.replace("listen 8000;", f"listen 127.0.0.1:{port};")
     (folder / "site.conf").write_text(site)
     user = "user root;\n" if os.geteuid() == 0 else ""
@@ -131,7 +149,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
-        yield Gateway(url, web, ui)
+        yield Gateway(url, web, ui, payments)
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -200,3 +218,20 @@ def test_a_workflow_query_is_relayed(gateway: Gateway) -> None:
     assert answered.json() == {"method": "POST", "path": query}
     anonymous = httpx.post(gateway.url + query, json={})
     assert anonymous.status_code == 303
+
+
+def test_the_processor_webhook_alone_of_payments_is_public(gateway: Gateway) -> None:
+    """Stripe's POST reaches payments with its body and signature; nothing else does."""
+    hook = gateway.url + "/v1/processor/webhooks/stripe"
+    signed = {"Stripe-Signature": "t=1,v1=abc", "Content-Type": "application/json"}
+    answered = httpx.post(hook, content=b'{"id": "evt_1"}', headers=signed)
+    assert answered.json() == {
+        "path": "/v1/processor/webhooks/stripe",
+        "signature": "t=1,v1=abc",
+        "body": '{"id": "evt_1"}',
+    }
+    assert httpx.get(hook).status_code == 403
+    before = len(gateway.payments.seen)
+    other = httpx.post(gateway.url + "/internal/v1/charges", json={})
+    assert other.status_code == 501  # the web stand-in has no POST: payments never saw it
+    assert len(gateway.payments.seen) == before

@@ -26,9 +26,10 @@ from services.payments import metrics, retries
 from services.payments import repository as repo
 from services.payments.config import PaymentsSettings
 from services.payments.errors import ChargeInProgress, KeyReused, MethodNotFound
-from services.payments.gateway import PaymentGateway
+from services.payments.gateway import CARD_UNUSABLE, PaymentGateway
 from services.payments.gateway_pace import pace_of
 from services.payments.models import Charge, Invoice, LedgerEntry, PaymentMethod
+from services.payments.processors.refusals import card_refused
 from services.payments.returns import repository as returns_repo
 from services.payments.schemas import ChargeIn, ChargeOut
 
@@ -169,6 +170,9 @@ async def _attempt(
             if await returns_repo.refusal_of(session, method) is not None:
                 # The bank refused this account (closed, invalid): never debit it again as is.
                 return Outcome("declined", decline_code=BANK_DETAILS_REFUSED)
+        if method is not None and method.kind == "card" and await card_refused(session, method):
+            # The processor called this card unusable (stolen, expired...): not charged again.
+            return Outcome("declined", decline_code=CARD_UNUSABLE)
     if method is None:  # deleted since the subscription chose it: the user must pick another
         return Outcome("declined", decline_code="payment_method_missing")
     if method.kind == "pad" or row.amount_cents == 0:

@@ -1,6 +1,7 @@
 """Payments settings (env prefix `PAYMENTS_`)."""
 
 from functools import lru_cache
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -54,6 +55,19 @@ class PaymentsSettings(BaseSettings):
     claim_payments_per_address: str = "10/hour"
     cards_per_address: str = "20/hour"
     cards_per_account: str = "10/hour"
+
+    # The card processor: the embedded sandbox, or Stripe's REST API (services/payments/
+    # processors; docs/payments-api.md "Processor"). Stripe needs its secret key and the signing
+    # secret of the webhook endpoint; its base URL is changed only by the contract tests.
+    processor: Literal["sandbox", "stripe"] = "sandbox"
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_secret_key: str = ""
+    stripe_webhook_secret: str = ""
+    stripe_timeout_seconds: float = 20.0
+    stripe_webhook_tolerance_seconds: int = 300
+    stripe_currency: str = "cad"
+    # Where the issuer's 3-D Secure page sends the payer back (a customer-present charge).
+    stripe_return_url: str = "http://localhost:8000/"
 
     def rate_limits(self) -> dict[str, str]:
         """The named throttle rules of payments' public endpoints."""

@@ -77,3 +77,84 @@ def gateway(request: Request) -> PaymentGateway:
         state.gateway = SandboxGateway(state.sessionmaker)
     found: PaymentGateway = state.gateway
     return found
+
+
+# --- Processor adapters (issue 16): refunds, unavailability, key reuse, decline codes ---------
+# Kept in one block at the end of the port so it merges apart from the hosted card page's work.
+# A real processor's adapter lives in `services.payments.processors`; `configured_gateway`
+# there picks the adapter the settings name (`PAYMENTS_PROCESSOR`, the sandbox by default).
+
+
+@dataclass(frozen=True)
+class GatewayRefund:
+    """Money paid back on a captured charge: `pending` until the processor confirms it."""
+
+    reference: str
+    charge_reference: str
+    amount_cents: int
+    status: Literal["pending", "succeeded", "failed"]
+
+
+@dataclass(frozen=True)
+class CustomerCharge:
+    """A charge the payer is present for (customer-initiated): it may need 3-D Secure first.
+
+    `requires_action`: the payer must open `action_url` (the issuer's challenge) and come back
+    to the return URL; the processor's webhook then tells the final outcome.
+    """
+
+    reference: str
+    status: Literal["captured", "declined", "requires_action"]
+    decline_code: str | None = None
+    action_url: str | None = None
+
+
+class GatewayUnavailable(DomainError):
+    """The processor did not answer (timeout, 5xx, connection): retry later with the SAME key,
+    so a charge it did take is answered again instead of being taken twice."""
+
+    status_code = 503
+    code = "gateway_unavailable"
+
+
+class GatewayKeyReused(DomainError):
+    """The processor refused an idempotency key already used with other parameters: a defect
+    of the caller, never retried."""
+
+    status_code = 409
+    code = "gateway_idempotency_key_reused"
+
+
+class GatewayRefused(DomainError):
+    """The processor refused a request for a reason no retry fixes (bad parameters, a refund
+    larger than the charge...); `details` carry its code."""
+
+    status_code = 422
+    code = "gateway_refused"
+
+
+# The port's decline codes a processor adapter maps its answers to (docs/billing.md
+# "Processor"); any other code is a soft decline, retried on the decline calendar.
+# card_unusable: stolen, lost, expired...: the card is never charged again until it is replaced
+# (services.payments.processors.refusals). authentication_required: the issuer wants 3-D
+# Secure, which an off-session charge cannot do: retried like a soft decline; the payer updates
+# the card on-session.
+CARD_UNUSABLE = "card_unusable"
+AUTHENTICATION_REQUIRED = "authentication_required"
+
+
+class RefundingGateway(Protocol):
+    """The port's refund (to join `PaymentGateway` once the hosted card page is merged)."""
+
+    async def refund(
+        self, charge_reference: str, amount_cents: int, idempotency_key: str
+    ) -> GatewayRefund: ...
+
+
+class CustomerPresentGateway(Protocol):
+    """The port's customer-initiated charge, 3-D Secure included (no caller yet: the claim
+    notice's payment is its place, docs/payments-api.md "Processor")."""
+
+    async def charge_customer_present(
+        self, token: str, amount_cents: int, idempotency_key: str, return_url: str | None = None
+    ) -> CustomerCharge: ...

@@ -34,8 +34,8 @@ from services.payments.dependencies import Components
 from services.payments.exports import endpoints as export_endpoints
 from services.payments.gateway import PaymentGateway
 from services.payments.ports import PlatformPort
+from services.payments.processors import configured_gateway, refund_endpoints, webhook_endpoints
 from services.payments.returns import endpoints as return_endpoints
-from services.payments.sandbox_gateway import SandboxGateway
 
 ROUTERS = (
     method_endpoints.router,
@@ -49,6 +49,8 @@ ROUTERS = (
     return_endpoints.operator_router,
     return_endpoints.router,
     return_endpoints.internal_router,
+    refund_endpoints.router,
+    webhook_endpoints.router,
 )
 
 
@@ -87,8 +89,8 @@ def create_app(
         parts = Components(
             settings=settings,
             sessions=sessions,
-            # The embedded sandbox unless a real processor's adapter is given.
-            gateway=gateway or SandboxGateway(sessions),
+            # The adapter given, else the one PAYMENTS_PROCESSOR names (the sandbox by default).
+            gateway=gateway or configured_gateway(settings, sessions),
             fonts=available_fonts(settings.document_font, settings.document_font_bold),
             platform=PlatformPort(own_http, platform),
             box=box,
@@ -102,6 +104,8 @@ def create_app(
         await pdf_worker.stop()
         if http is None:
             await own_http.aclose()
+        if gateway is None and hasattr(parts.gateway, "aclose"):  # its own HTTP client
+            await parts.gateway.aclose()
         await engine.dispose()
 
     app = FastAPI(title="Payments", version="1", lifespan=lifespan)

@@ -29,7 +29,7 @@ class Base(DeclarativeBase):
 METHOD_KINDS = ("card", "pad")
 CHARGE_STATUSES = ("pending", "paid", "declined", "recorded")
 INVOICE_STATUSES = ("paid", "unpaid", "credited", "payroll")
-LEDGER_KINDS = ("invoice", "payment", "payroll", "adjustment", "return")
+LEDGER_KINDS = ("invoice", "payment", "payroll", "adjustment", "return", "refund")
 ADJUSTMENT_KINDS = ("payment", "credit")
 
 

@@ -7,6 +7,7 @@ short transaction, as a remote processor would: a caller's rollback does not und
 The number itself is kept nowhere: only the brand, last 4, expiry and the test number's script.
 """
 
+import hashlib
 import secrets
 import string
 from typing import Literal
@@ -21,6 +22,8 @@ from services.payments.gateway import (
     CardExpired,
     CardToken,
     GatewayCharge,
+    GatewayRefund,
+    GatewayRefused,
     SingleUseTokenInvalid,
     UnknownToken,
 )
@@ -101,6 +104,20 @@ class SandboxGateway:
             status="captured" if captured else "declined",
             decline_code=None if captured else "insufficient_funds",
         )
+
+    async def refund(
+        self, charge_reference: str, amount_cents: int, idempotency_key: str
+    ) -> GatewayRefund:
+        """Paid back at once; the reference follows from the key (a repeat gets the same)."""
+        async with read_transaction(self.sessions) as session:
+            charge = await session.scalar(
+                select(SandboxCharge).where(SandboxCharge.reference == charge_reference)
+            )
+        if charge is None or charge.status != "captured" or amount_cents > charge.amount_cents:
+            raise GatewayRefused(processor_code="charge_not_refundable")
+        digest = hashlib.sha256(idempotency_key.encode()).digest()
+        reference = "re_" + "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:24])
+        return GatewayRefund(reference, charge_reference, amount_cents, "succeeded")
 
     async def _charge_of(self, key: str) -> GatewayCharge | None:
         async with read_transaction(self.sessions) as session:

@@ -72,7 +72,11 @@ class Gateway:
         )
         site = render(
             SITE_TEMPLATE,
-            {"WEB_UPSTREAM": "web", "TEMPORAL_UI_UPSTREAM": f"127.0.0.1:{self.temporal_ui_port}"},
+            {
+                "WEB_UPSTREAM": "web",
+                "TEMPORAL_UI_UPSTREAM": f"127.0.0.1:{self.temporal_ui_port}",
+                "PAYMENTS_UPSTREAM": "payments",
+            },
         )
         (self.folder / "site.conf").write_text(
             site.replace("listen 8000;", f"listen 127.0.0.1:{self.entry};")

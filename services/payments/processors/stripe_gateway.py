@@ -1,0 +1,181 @@
+"""The Stripe adapter of the payment-gateway port (PaymentIntents, Customers, Refunds).
+
+A card reaches Stripe only from the payer's browser (Stripe Elements makes a PaymentMethod
+`pm_...`); the server never sends a card number. `redeem` attaches that PaymentMethod to a new
+Customer, and the stored token is `cus_.../pm_...`: the stored credential that every later
+merchant-initiated charge references (`off_session=true`). A customer-present charge may need
+3-D Secure (`requires_action`, the challenge's URL). Every write carries the caller's
+idempotency key, so a retry after a timeout answers the first result.
+"""
+
+from typing import Any, Literal
+
+from servicekit.errors import DomainError
+from services.payments.gateway import (
+    AUTHENTICATION_REQUIRED,
+    CARD_UNUSABLE,
+    CardDetails,
+    CardToken,
+    CustomerCharge,
+    GatewayCharge,
+    GatewayRefund,
+    GatewayUnavailable,
+    UnknownToken,
+)
+from services.payments.processors import stripe_declines as declines
+from services.payments.processors.stripe_client import StripeClient, StripeError
+
+
+class CardEntryHostedOnly(DomainError):
+    """Card numbers never go to Stripe from our servers: the payer types them in Stripe's own
+    field (the hosted card page), which gives a single-use PaymentMethod to redeem."""
+
+    status_code = 422
+    code = "card_entry_hosted_only"
+
+
+def split_token(token: str) -> tuple[str, str]:
+    """(customer, payment method) of a stored token `cus_.../pm_...`."""
+    customer, _, method = token.partition("/")
+    if not customer.startswith("cus_") or not method.startswith("pm_"):
+        raise UnknownToken()
+    return customer, method
+
+
+class StripeGateway:
+    """Stripe behind the port; `client` carries the base URL, the key and the timeout."""
+
+    def __init__(self, client: StripeClient, currency: str, return_url: str) -> None:
+        self.client = client
+        self.currency = currency.lower()
+        self.return_url = return_url
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def tokenize(self, card: CardDetails) -> CardToken:
+        """Refused: with Stripe a card number never passes through our servers."""
+        raise CardEntryHostedOnly("number")
+
+    async def redeem(self, single_use_token: str) -> CardToken:
+        """The browser's PaymentMethod attached to a new Customer: the stored credential."""
+        if not single_use_token.startswith("pm_"):
+            raise UnknownToken("token")
+        try:
+            customer = await self.client.post(
+                "/v1/customers",
+                {"metadata": {"payment_method": single_use_token}},
+                f"redeem:{single_use_token}:customer",
+            )
+            method = await self.client.post(
+                f"/v1/payment_methods/{single_use_token}/attach",
+                {"customer": customer["id"]},
+                f"redeem:{single_use_token}:attach",
+            )
+        except StripeError as failure:
+            raise declines.request_error(failure) from None
+        card = method.get("card") or {}
+        return CardToken(
+            token=f"{customer['id']}/{method['id']}",
+            brand=str(card.get("brand") or "unknown"),
+            last4=str(card.get("last4") or ""),
+            exp_month=int(card.get("exp_month") or 0),
+            exp_year=int(card.get("exp_year") or 0),
+        )
+
+    async def charge(self, token: str, amount_cents: int, idempotency_key: str) -> GatewayCharge:
+        """A merchant-initiated charge of the stored credential (the billing loop's). A token
+        Stripe cannot know (the sandbox's, from before the switch) is a card to replace."""
+        try:
+            customer, method = split_token(token)
+        except UnknownToken:
+            return GatewayCharge("", "declined", CARD_UNUSABLE)
+        params = self._intent(customer, method, amount_cents) | {"off_session": True}
+        try:
+            intent = await self.client.post("/v1/payment_intents", params, idempotency_key)
+        except StripeError as failure:
+            return declines.declined_charge(failure)
+        intent = await self._settled(intent)
+        status = intent.get("status")
+        if status == "succeeded":
+            return GatewayCharge(str(intent["id"]), "captured")
+        if status == "requires_action":  # off-session, the issuer still wants the payer
+            return GatewayCharge(str(intent["id"]), "declined", AUTHENTICATION_REQUIRED)
+        return GatewayCharge(str(intent["id"]), "declined", declines.last_error_code(intent))
+
+    async def charge_customer_present(
+        self, token: str, amount_cents: int, idempotency_key: str, return_url: str | None = None
+    ) -> CustomerCharge:
+        """A customer-initiated charge: 3-D Secure when the issuer asks (`requires_action`,
+        the challenge's URL; the payer comes back to `return_url`, the webhook tells the end)."""
+        customer, method = split_token(token)
+        params = self._intent(customer, method, amount_cents) | {
+            "return_url": return_url or self.return_url,
+            "payment_method_options": {"card": {"request_three_d_secure": "automatic"}},
+        }
+        try:
+            intent = await self.client.post("/v1/payment_intents", params, idempotency_key)
+        except StripeError as failure:
+            declined = declines.declined_charge(failure)
+            return CustomerCharge(declined.reference, "declined", declined.decline_code)
+        reference, status = str(intent["id"]), intent.get("status")
+        if status == "succeeded":
+            return CustomerCharge(reference, "captured")
+        if status == "requires_action":
+            return CustomerCharge(reference, "requires_action", action_url=_action_url(intent))
+        return CustomerCharge(reference, "declined", declines.last_error_code(intent))
+
+    async def refund(
+        self, charge_reference: str, amount_cents: int, idempotency_key: str
+    ) -> GatewayRefund:
+        """Pay back part or all of a captured PaymentIntent."""
+        params = {"payment_intent": charge_reference, "amount": amount_cents}
+        try:
+            refund = await self.client.post("/v1/refunds", params, idempotency_key)
+        except StripeError as failure:
+            raise declines.request_error(failure) from None
+        return GatewayRefund(
+            reference=str(refund["id"]),
+            charge_reference=charge_reference,
+            amount_cents=int(refund.get("amount", amount_cents)),
+            status=refund_status(refund.get("status")),
+        )
+
+    def _intent(self, customer: str, method: str, amount_cents: int) -> dict[str, Any]:
+        return {
+            "amount": amount_cents,
+            "currency": self.currency,
+            "customer": customer,
+            "payment_method": method,
+            "payment_method_types": ["card"],
+            "confirm": True,
+        }
+
+    async def _settled(self, intent: dict[str, Any]) -> dict[str, Any]:
+        """A PaymentIntent still `processing` is read again; still processing: retry later (the
+        same key then answers the saved `processing`, and this reads the news)."""
+        if intent.get("status") != "processing":
+            return intent
+        try:
+            fresh = await self.client.get(f"/v1/payment_intents/{intent['id']}")
+        except StripeError:
+            raise GatewayUnavailable(reason="processing") from None
+        if fresh.get("status") == "processing":
+            raise GatewayUnavailable(reason="processing")
+        return fresh
+
+
+def refund_status(status: object) -> Literal["pending", "succeeded", "failed"]:
+    """Stripe's refund status as the port's (`requires_action` and `pending` wait)."""
+    if status == "succeeded":
+        return "succeeded"
+    if status in ("failed", "canceled"):
+        return "failed"
+    return "pending"
+
+
+def _action_url(intent: dict[str, Any]) -> str | None:
+    action = intent.get("next_action") or {}
+    redirect = action.get("redirect_to_url") or {}
+    url = redirect.get("url")
+    return str(url) if url else None
