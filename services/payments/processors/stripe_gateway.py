@@ -10,11 +10,9 @@ idempotency key, so a retry after a timeout answers the first result.
 
 from typing import Any, Literal
 
-from servicekit.errors import DomainError
 from services.payments.gateway import (
     AUTHENTICATION_REQUIRED,
     CARD_UNUSABLE,
-    CardDetails,
     CardToken,
     CustomerCharge,
     GatewayCharge,
@@ -24,14 +22,6 @@ from services.payments.gateway import (
 )
 from services.payments.processors import stripe_declines as declines
 from services.payments.processors.stripe_client import StripeClient, StripeError
-
-
-class CardEntryHostedOnly(DomainError):
-    """Card numbers never go to Stripe from our servers: the payer types them in Stripe's own
-    field (the hosted card page), which gives a single-use PaymentMethod to redeem."""
-
-    status_code = 422
-    code = "card_entry_hosted_only"
 
 
 def split_token(token: str) -> tuple[str, str]:
@@ -52,10 +42,6 @@ class StripeGateway:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-
-    async def tokenize(self, card: CardDetails) -> CardToken:
-        """Refused: with Stripe a card number never passes through our servers."""
-        raise CardEntryHostedOnly("number")
 
     async def redeem(self, single_use_token: str) -> CardToken:
         """The browser's PaymentMethod attached to a new Customer: the stored credential."""
