@@ -4,6 +4,7 @@ Telling it twice is harmless: a round offers only the spaces that are free."""
 
 import logging
 
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
 from services.subscriptions.errors import WorkflowUnavailable
@@ -27,6 +28,11 @@ async def tell(lifecycle: Lifecycle, offering_id: int) -> None:
             start_signal="space_may_be_free",
             start_signal_args=[SpaceMayBeFree(offering_id=offering_id)],
         )
+    except WorkflowAlreadyStartedError:
+        # Two signal-with-starts at the same moment: a server may answer the loser that the
+        # workflow already runs (the time-skipping server does); then it is signalled.
+        handle = client.get_workflow_handle(workflow_id(offering_id))
+        await handle.signal("space_may_be_free", SpaceMayBeFree(offering_id=offering_id))
     except RPCError as exc:
         log.warning("could not tell the waitlist workflow: %s", exc.status)
         raise WorkflowUnavailable() from exc

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import pytest
+from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.testing import WorkflowEnvironment
 
 from tests.subscriptions.factories import User, active_row, add_vehicle, pending_row, transition
@@ -29,15 +30,20 @@ LAPSED_SUBJECT = "Votre place offerte n'a pas été confirmée"
 
 
 async def tell(env: WorkflowEnvironment, queue: str, offering_id: int) -> None:
-    """What the service's outbox does when a space frees: signal-with-start."""
-    await env.client.start_workflow(
-        WaitlistWorkflow.run,
-        WaitlistInput(offering_id=offering_id),
-        id=workflow_id(offering_id),
-        task_queue=queue,
-        start_signal="space_may_be_free",
-        start_signal_args=[SpaceMayBeFree(offering_id=offering_id)],
-    )
+    """What the service's outbox does when a space frees (`waitlist_kick.tell`): signal-with-
+    start, or a signal when the server answers that a twin start just won the race."""
+    try:
+        await env.client.start_workflow(
+            WaitlistWorkflow.run,
+            WaitlistInput(offering_id=offering_id),
+            id=workflow_id(offering_id),
+            task_queue=queue,
+            start_signal="space_may_be_free",
+            start_signal_args=[SpaceMayBeFree(offering_id=offering_id)],
+        )
+    except WorkflowAlreadyStartedError:
+        handle = env.client.get_workflow_handle(workflow_id(offering_id))
+        await handle.signal("space_may_be_free", SpaceMayBeFree(offering_id=offering_id))
 
 
 async def place(real: Real, user: User, sid: str) -> dict[str, Any]:
