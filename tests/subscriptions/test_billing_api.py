@@ -244,13 +244,14 @@ async def test_a_subscription_in_arrears_keeps_its_space(client, users, stack, i
     operator = await users(role="operator")
     made = await offering(client, operator, ids.next(), capacity=1)
     first, second = await users(), await users()
+    # The second request came while the space was free, so it is not on the waitlist.
+    second_id = await pending_row(
+        stack, second, made["id"], [(await add_vehicle(client, second))["id"]]
+    )
     first_id = await active_row(
         client, stack, first, made["id"], [(await add_vehicle(client, first))["id"]]
     )
     await transition(client, stack, first_id, "fall_into_arrears")
-    second_id = await pending_row(
-        stack, second, made["id"], [(await add_vehicle(client, second))["id"]]
-    )
 
     full = await transition(client, stack, second_id, "approve")
 

@@ -241,8 +241,15 @@ async def test_transition_sends_the_action_date_and_key(real: Real) -> None:
 
 async def _full(real: Real) -> tuple[Any, Any]:
     offering_id = await real.offering(capacity=1)
+    waiting = await real.pending(await real.users(), offering_id)  # asked while a space was free
+    await real.active(await real.users(), offering_id)  # the space went to another
+    return real.activities.transition, change(waiting, "approve")
+
+
+async def _waitlisted(real: Real) -> tuple[Any, Any]:
+    offering_id = await real.offering(capacity=1)
     await real.active(await real.users(), offering_id)
-    waiting = await real.pending(await real.users(), offering_id)
+    waiting = await real.pending(await real.users(), offering_id)  # asked when full: in line
     return real.activities.transition, change(waiting, "approve")
 
 
@@ -274,6 +281,7 @@ async def _identity_lost_the_account(real: Real) -> tuple[Any, Any]:
     ("setup", "status", "code", "final"),
     [
         (_full, 409, "offering_full", True),
+        (_waitlisted, 409, "waitlisted", True),
         (_already_active, 409, "invalid_transition", True),
         (_refusal_without_reason, 422, "validation_failed", True),
         (_wrong_service_token, 401, "invalid_service_token", False),
