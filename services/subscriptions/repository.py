@@ -6,6 +6,7 @@ from datetime import date, timedelta
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.clock import montreal_date
 from servicekit.lifecycle import Status
 from services.subscriptions.models import (
     BLOCKING_STATUSES,
@@ -108,7 +109,10 @@ async def plate_periods(
     )
     periods: list[tuple[str, date, date | None]] = []
     for plate, registered, start, end in (await session.execute(query)).all():
-        first = registered.date() if start is None else max(start, registered.date())
+        # The registration's day in Montréal: a notice's date is Montréal's (at 21:00 there,
+        # the UTC date is already tomorrow's).
+        registered_on = montreal_date(registered)
+        first = registered_on if start is None else max(start, registered_on)
         periods.append((plate, first, end))
     return periods
 

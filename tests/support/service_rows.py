@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import Executable, insert, select, update
 
+from servicekit.clock import today as montreal_today
 from servicekit.db import make_engine, utcnow
 from services.identity.account_emails import forget_emails
 from services.identity.login_throttle import email_scope, pair_prefix
@@ -100,7 +101,7 @@ async def add_active_subscription(
 ) -> str:
     """An active subscription of the account (its vehicles on it), on a catalog row of its own
     (no contract: as if the worker had been away since the approval); its id."""
-    n, now, today = random.randint(100_000_000, 2_000_000_000), utcnow(), date.today()
+    n, now, today = random.randint(100_000_000, 2_000_000_000), utcnow(), montreal_today()
     subscription_id = str(uuid.uuid4())
     rows = (
         insert(Site).values(
