@@ -50,9 +50,11 @@ async def record(
         sub = await repo.subscription(session, subscription_id, lock=True)
         if sub is None:
             raise SubscriptionNotFound()
-        await service.check_decision(session, sub, body)
+        # Pending, and a refusal's reason; the approval's waitlist and space checks are the
+        # transition's own (`_approve`), made once, under the offering's lock.
+        service.check_decidable(sub, body)
         change = transition_of(subscription_id, operator_id, body)
-        await transitions.apply(session, parts.plates, subscription_id, change)
+        await transitions.apply_to(session, parts.plates, sub, change)
         entry = outbox.add_decision(session, subscription_id)
     crash_point(AFTER_DECISION_COMMIT)
     return entry.id

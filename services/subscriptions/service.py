@@ -27,7 +27,6 @@ from services.subscriptions.errors import (
     NoCancellation,
     NotActive,
     NotPending,
-    OfferingFull,
     OfferingNotFound,
     SubscriptionNotFound,
     field_error,
@@ -155,16 +154,12 @@ def check_reason(data: DecisionIn) -> None:
         raise field_error("reason", "reason_required")
 
 
-async def check_decision(session: AsyncSession, sub: Subscription, data: DecisionIn) -> None:
-    """A decision the workflow will accept: on a pending request, a refusal with its reason,
-    an approval only while a space is left and, for a waitlisted request, once its owner
-    confirmed the space offered (the transition checks again under a lock)."""
+def check_decidable(sub: Subscription, data: DecisionIn) -> None:
+    """A decision on a pending request, a refusal with its reason. An approval also needs a
+    space left and, for a waitlisted request, its owner's confirmation: the transition checks
+    those under the offering's row lock (`transitions._approve`)."""
     check_pending(sub)
     check_reason(data)
-    if data.decision == "approve":
-        await waitlist.check_approvable(session, sub)
-        if await waitlist.free_spaces(session, sub.offering, besides=sub.id) <= 0:
-            raise OfferingFull()
 
 
 async def record_modification(

@@ -230,8 +230,18 @@ async def apply(
     sub = await repo.subscription(session, subscription_id, lock=True)
     if sub is None:
         raise SubscriptionNotFound()
+    await apply_to(session, plates, sub, data)
+    await session.refresh(sub)  # the snapshot the caller answers with, as stored
+    return sub
+
+
+async def apply_to(
+    session: AsyncSession, plates: PlateIndex, sub: Subscription, data: TransitionIn
+) -> None:
+    """`apply` on a subscription this transaction already holds locked (the operator's
+    decision locks and checks it first: loading it again is two more round trips)."""
     if await repo.audit_by_key(session, data.idempotency_key) is not None:
-        return sub
+        return
     allowed, handler = TRANSITIONS[data.action]
     if sub.status not in allowed:
         raise InvalidTransition(current_status=sub.status)
@@ -251,5 +261,3 @@ async def apply(
     )
     await session.flush()
     plates.invalidate_after_commit(session)
-    await session.refresh(sub)
-    return sub
