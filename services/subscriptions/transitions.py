@@ -120,6 +120,15 @@ def _simple(status: str) -> Handler:
     return handler
 
 
+async def _expire(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
+    """Nobody decided in time; a request waiting in line on the offering's waitlist (its space
+    not yet offered, or offered and not yet answered) is not expired: nobody could approve it
+    (`waitlist.check_approvable`). The workflow tries again later (`waitlisted`)."""
+    await waitlist.check_expirable(session, sub)
+    sub.status = Status.EXPIRED
+    return data.reason
+
+
 async def _schedule(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
     if data.date is None:
         raise field_error("date", "missing")
@@ -206,7 +215,7 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], Handler]] = {
     Action.APPROVE: (PENDING, _approve),
     Action.REFUSE: (PENDING, _refuse),
     Action.WITHDRAW: (PENDING, _simple(Status.WITHDRAWN)),
-    Action.EXPIRE: (PENDING, _simple(Status.EXPIRED)),
+    Action.EXPIRE: (PENDING, _expire),
     Action.SCHEDULE_CANCELLATION: (RUNNING, _schedule),
     Action.WITHDRAW_CANCELLATION: (RUNNING, _unschedule),
     Action.END: (RUNNING, _end),

@@ -122,6 +122,15 @@ async def check_approvable(session: AsyncSession, sub: Subscription) -> None:
         raise Waitlisted()
 
 
+async def check_expirable(session: AsyncSession, sub: Subscription) -> None:
+    """A request still in line (waiting, or its offer not yet answered) does not expire while it
+    waits: the operator could not approve it before its turn. Once confirmed (the operator may
+    approve) or lapsed (out of the list), it expires as any undecided request."""
+    entry = await entry_of(session, sub.id)
+    if entry is not None and entry.status in ("waiting", "offered"):
+        raise Waitlisted()
+
+
 async def approved(session: AsyncSession, sub: Subscription) -> None:
     """The request was approved: its space is now an active subscription's."""
     entry = await entry_of(session, sub.id)

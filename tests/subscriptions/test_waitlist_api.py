@@ -241,3 +241,33 @@ async def test_an_approval_cannot_take_a_space_held_for_the_waitlist(real: Real)
     assert (refused.status_code, refused.json()["error"]) == (409, "offering_full")
     assert (await mine(client, early, early_sid))["waitlist"] is None
     assert (await mine(client, waiting, waiting_sid))["waitlist"]["status"] == "offered"
+
+
+async def test_a_request_waiting_in_line_does_not_expire_until_it_leaves_the_line(
+    real: Real,
+) -> None:
+    """The workflow's 30-day expiry (`expire`) is refused while the request waits in line or has
+    a space offered: nobody could have approved it. Lapsed, it expires as any other."""
+    client, stack, users = real.client, real.stack, real.users
+    oid = next(OFFERINGS)
+    [taken] = await full_offering(client, stack, users, oid)
+    first, second = await users(), await users()
+    first_sid = await request_on(client, stack, first, oid)
+    second_sid = await request_on(client, stack, second, oid)
+
+    waiting = await transition(client, stack, second_sid, "expire")
+    assert (waiting.status_code, waiting.json()["error"]) == (409, "waitlisted")
+    kept = await mine(client, second, second_sid)
+    assert (kept["status"], kept["waitlist"]["rank"]) == ("pending_approval", 2)
+
+    await transition(client, stack, taken, "end")
+    await run_round(client, stack, oid, NOW - timedelta(hours=49))  # offered to the first
+    offered = await transition(client, stack, first_sid, "expire")
+    assert (offered.status_code, offered.json()["error"]) == (409, "waitlisted")
+    assert (await mine(client, first, first_sid))["waitlist"]["status"] == "offered"
+
+    await run_round(client, stack, oid, NOW)  # not confirmed in time: lapsed
+    lapsed = await transition(client, stack, first_sid, "expire")
+    assert lapsed.status_code == 200, lapsed.text
+    assert (await mine(client, first, first_sid))["status"] == "expired"
+    assert (await mine(client, second, second_sid))["waitlist"]["status"] == "offered"

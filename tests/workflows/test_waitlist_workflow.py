@@ -2,13 +2,15 @@
 identity apps and the suite's SMTP server: two cancellations take effect at the same moment and
 the workflow is told twice at once; the two spaces go to the first two people waiting, each
 emailed once, the third keeps waiting. An offer not confirmed within the offering's time (72 h)
-passes to the next person, with an email to each (a durable timer). The service's side (ranks,
-confirm, approval): tests/subscriptions/test_waitlist_api.py.
+passes to the next person, with an email to each (a durable timer). A request waiting in line
+is not expired by its own workflow's 30-day timer: the timer starts again each time, and the
+request expires only once it has left the line undecided. The service's side (ranks, confirm,
+approval, the refused expiry): tests/subscriptions/test_waitlist_api.py.
 """
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -20,6 +22,10 @@ from tests.subscriptions.factories import User, active_row, add_vehicle, pending
 from tests.workflows import subscription_services
 from tests.workflows.helpers import eventually, running_worker
 from tests.workflows.subscription_services import Real
+from workflows.subscription.billing_activities import BillingActivities
+from workflows.subscription.models import SubscriptionInput
+from workflows.subscription.models import workflow_id as subscription_workflow_id
+from workflows.subscription.workflows import SubscriptionWorkflow
 from workflows.waitlist.activities import WaitlistActivities
 from workflows.waitlist.models import SpaceMayBeFree, WaitlistInput, workflow_id
 from workflows.waitlist.workflows import WaitlistWorkflow
@@ -122,3 +128,76 @@ async def test_two_spaces_freed_at_once_are_offered_to_two_people_then_passed_on
     offer = next(m for m in real.inbox(people[2].email) if m["Subject"] == OFFER_SUBJECT)
     body = offer.get_body(("plain",))
     assert body is not None and f"/mon-abonnement/{sids[2]}" in body.get_content()
+
+
+def transitions_asked(real: Real) -> list[str]:
+    """The actions the subscription workflow's activities asked the service for, in order."""
+    return [
+        r.content.decode().split('"action":"', 1)[1].split('"', 1)[0]
+        for r in real.requests
+        if r.method == "POST" and r.url.path.endswith("/transitions")
+    ]
+
+
+async def test_a_request_waiting_in_line_expires_only_once_it_has_left_the_line(
+    env: WorkflowEnvironment, real: Real, queue: str
+) -> None:
+    oid = await real.offering(capacity=1, waitlist_confirm_hours=48)
+    holder, person = await real.users(), await real.users()
+    vehicle = await add_vehicle(real.client, holder)
+    taken = await active_row(real.client, real.stack, holder, oid, [vehicle["id"]])
+    vehicle = await add_vehicle(real.client, person)
+    sid = await pending_row(real.stack, person, oid, [vehicle["id"]])
+    assert (await place(real, person, sid))["rank"] == 1
+    row = await real.internal(sid)
+    http = httpx.AsyncClient(mounts=real.mounts)
+    activities = [
+        real.activities.transition,
+        real.activities.load,
+        real.activities.email_user,
+        real.activities.email_service_centre,
+        # A request that never ran gives back its payment method (none: payroll deduction).
+        BillingActivities(http, real.platform).release_payment_method,
+    ]
+
+    async with running_worker(env, activities, queue):
+        handle = await env.client.start_workflow(
+            SubscriptionWorkflow.run,
+            SubscriptionInput(
+                subscription_id=sid,
+                contract_number=row["contract_number"],
+                site_id=row["site_id"],
+                offering_id=oid,
+            ),
+            id=subscription_workflow_id(sid),
+            task_queue=queue,
+        )
+        # Day 30: the service keeps it (waiting in line); the timer starts again, once.
+        await env.sleep(timedelta(days=31))
+        await eventually(lambda: transitions_asked(real) == ["expire"])
+        await asyncio.sleep(0.5)  # no second attempt right away (no loop on the refusal)
+        assert transitions_asked(real) == ["expire"]
+        assert (await place(real, person, sid))["status"] == "waiting"
+        # Day 60: still in line, still kept.
+        await env.sleep(timedelta(days=30))
+        await eventually(lambda: transitions_asked(real) == ["expire", "expire"])
+        assert (await real.internal(sid))["status"] == "pending_approval"
+
+        # The space frees and is offered, but not confirmed in time: out of the line.
+        assert (await transition(real.client, real.stack, taken, "end")).status_code == 200
+        now = datetime.now(UTC)
+        for at in (now - timedelta(hours=49), now):
+            response = await real.client.post(
+                f"/internal/v1/offerings/{oid}/waitlist/round",
+                json={"now": at.isoformat()},
+                headers=real.stack.internal,
+            )
+            assert response.status_code == 200, response.text
+        assert (await place(real, person, sid))["status"] == "lapsed"
+
+        result = await handle.result()  # at the next deadline, it expires
+    await http.aclose()
+    assert result.status == "expired"
+    assert transitions_asked(real) == ["expire", "expire", "expire"]
+    assert (await real.internal(sid))["status"] == "expired"
+    await eventually(lambda: len(real.inbox(person.email)) >= 2)  # received, then expired

@@ -44,6 +44,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.subscription.record import Record, key, rejected, require_reason
     from workflows.subscription.transitions import Transitions
 
+# The expiry timer starts again when the service keeps a request waiting in line (issue 15).
+WAITING_IN_LINE = "waitlisted-request-not-expired"
+
 
 @workflow.defn
 class SubscriptionWorkflow:
@@ -268,8 +271,10 @@ class SubscriptionWorkflow:
                 continue
             if reminding:
                 self._remind()
-            else:
-                await self._expire()
+            elif not await self._expire() and workflow.patched(WAITING_IN_LINE):
+                # Kept by the service: it waits in line on the offering's waitlist (`waitlisted`).
+                # Its time runs again from now, for when it leaves the line undecided.
+                expire_at = workflow.now() + timedelta(days=self.record.input.expire_after_days)
 
     async def _active_phase(self) -> None:
         """Live until a scheduled cancellation's day starts, billing on its days; continue-as-new
@@ -362,12 +367,14 @@ class SubscriptionWorkflow:
         waiting = self.record.input.reminder_after_days
         self.outbox.centre("subscription_reminder", waiting_days=waiting)
 
-    async def _expire(self) -> None:
+    async def _expire(self) -> bool:
+        """Expire the undecided request; False when it is still pending (the service kept it)."""
         async with self.lock:
             if not self.record.pending:
-                return  # decided while the timer fired
+                return True  # decided while the timer fired
             if self.record.adopt(await self.transitions.system_change("expire")) == "expired":
                 self.outbox.user("subscription_expired")
+            return not self.record.pending
 
     async def _end(self) -> None:
         async with self.lock:
