@@ -67,6 +67,9 @@ class HeldGateway:
         await self.release.wait()
         return answer
 
+    async def refund(self, charge_reference: str, amount_cents: int, idempotency_key: str):  # type: ignore[no-untyped-def]
+        return await self.real.refund(charge_reference, amount_cents, idempotency_key)
+
 
 @asynccontextmanager
 async def served(app: FastAPI) -> AsyncIterator[str]:
