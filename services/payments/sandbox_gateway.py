@@ -21,6 +21,7 @@ from services.payments.gateway import (
     CardDeclined,
     CardExpired,
     CardToken,
+    CustomerCharge,
     GatewayCharge,
     GatewayRefund,
     GatewayRefused,
@@ -97,6 +98,14 @@ class SandboxGateway:
             assert again is not None
             return again
         return _answer(row)
+
+    async def charge_customer_present(
+        self, token: str, amount_cents: int, idempotency_key: str, return_url: str | None = None
+    ) -> CustomerCharge:
+        """The payer present: the sandbox's cards need no 3-D Secure, so this answers as
+        `charge` does (captured or declined, once per key; `return_url` is not used)."""
+        answer = await self.charge(token, amount_cents, idempotency_key)
+        return CustomerCharge(answer.reference, answer.status, answer.decline_code)
 
     @staticmethod
     def _new_charge(card: SandboxCard, amount_cents: int, key: str) -> SandboxCharge:
