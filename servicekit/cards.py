@@ -96,6 +96,13 @@ def contains_card_number(text: str) -> bool:
     return bool(card_numbers(text))
 
 
+def refuse_card_number(value: str) -> str:
+    """A free-text field (a holder's name...) holding a card number: `card_number_refused`."""
+    if contains_card_number(value):
+        raise PydanticCustomError("card_number_refused", "A card number is not accepted here.")
+    return value
+
+
 # Validators for card forms (pydantic `AfterValidator`s), raising stable codes. ---------------
 
 # Their messages are in the catalogs as `validation.<code>` (card_number_invalid, card_expired,

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.datastructures import FormData, UploadFile
 
 from servicekit import pad_return_reasons
+from servicekit.cards import contains_card_number
 from servicekit.i18n import bilingual, gettext
 from servicekit.money import back_out_taxes, prorate
 from web.account import Account
@@ -89,8 +90,19 @@ class StepFiveCardForm(CardForm):
 Form = TypeVar("Form", bound=CardForm)
 
 
+def refuse_card_numbers(form: FormData) -> None:
+    """A card number typed in any field of a payment form is a 422 naming the field: it goes
+    no further (neither to payments nor to a log), and the page does not show it again."""
+    for name, value in form.multi_items():
+        if isinstance(value, str) and contains_card_number(value):
+            field_name = name[:MAX_INPUT]
+            message = bilingual("error.card_number_refused", field=field_name)
+            raise ApiError("card_number_refused", field_name, message, 422)
+
+
 def strict_card_form(form: FormData, schema: type[Form]) -> Form:
     """The form as `schema` allows it; any other field (a card number...) is a 422 naming it."""
+    refuse_card_numbers(form)
     try:
         return schema.model_validate(dict(form.multi_items()))
     except ValidationError as exc:
@@ -118,6 +130,25 @@ def card_form(form: FormData, language: str, schema: type[CardForm] = CardForm) 
 
 
 BANK_FIELDS = ("holder_name", "institution", "transit", "account")
+BANK_FORM_FIELDS = {
+    "csrf_token",
+    *BANK_FIELDS,
+    "payer_type",
+    "agreement_accepted",
+    "agreement_version",
+    "specimen",
+}
+
+
+def strict_bank_form(form: FormData) -> None:
+    """Checked before anything else: a card number in any field, or a field the bank form does
+    not have (`card_number`, `cvv`...), is a 422 naming it."""
+    refuse_card_numbers(form)
+    for name in form:
+        if name not in BANK_FORM_FIELDS:
+            field_name = name[:MAX_INPUT]
+            message = bilingual("error.card_field_refused", field=field_name)
+            raise ApiError("card_field_refused", field_name, message, 422)
 
 
 async def bank_form(form: FormData, language: str) -> tuple[Checked, tuple[str, bytes, str] | None]:

@@ -31,6 +31,30 @@ class GatewayCharge:
     decline_code: str | None = None
 
 
+@dataclass(frozen=True)
+class GatewayRefund:
+    """Money paid back on a captured charge: `pending` until the processor confirms it."""
+
+    reference: str
+    charge_reference: str
+    amount_cents: int
+    status: Literal["pending", "succeeded", "failed"]
+
+
+@dataclass(frozen=True)
+class CustomerCharge:
+    """A charge the payer is present for (customer-initiated): it may need 3-D Secure first.
+
+    `requires_action`: the payer must open `action_url` (the issuer's challenge) and come back
+    to the return URL; the processor's webhook then tells the final outcome.
+    """
+
+    reference: str
+    status: Literal["captured", "declined", "requires_action"]
+    decline_code: str | None = None
+    action_url: str | None = None
+
+
 class CardDeclined(DomainError):
     status_code = 402
     code = "card_declined"
@@ -54,14 +78,23 @@ class SingleUseTokenInvalid(DomainError):
 
 
 class PaymentGateway(Protocol):
-    """Redeem the hosted page's single-use token for a reusable one, then charge that
-    (idempotent per key)."""
+    """Redeem the hosted page's single-use token for a reusable one, charge that (merchant-
+    initiated, or with the payer present: 3-D Secure possible), and pay back part of a captured
+    charge (each write idempotent per key)."""
 
     async def redeem(self, single_use_token: str) -> CardToken: ...
 
     async def charge(
         self, token: str, amount_cents: int, idempotency_key: str
     ) -> GatewayCharge: ...
+
+    async def charge_customer_present(
+        self, token: str, amount_cents: int, idempotency_key: str, return_url: str | None = None
+    ) -> CustomerCharge: ...
+
+    async def refund(
+        self, charge_reference: str, amount_cents: int, idempotency_key: str
+    ) -> GatewayRefund: ...
 
 
 def gateway(request: Request) -> PaymentGateway:
@@ -83,30 +116,6 @@ def gateway(request: Request) -> PaymentGateway:
 # Kept in one block at the end of the port so it merges apart from the hosted card page's work.
 # A real processor's adapter lives in `services.payments.processors`; `configured_gateway`
 # there picks the adapter the settings name (`PAYMENTS_PROCESSOR`, the sandbox by default).
-
-
-@dataclass(frozen=True)
-class GatewayRefund:
-    """Money paid back on a captured charge: `pending` until the processor confirms it."""
-
-    reference: str
-    charge_reference: str
-    amount_cents: int
-    status: Literal["pending", "succeeded", "failed"]
-
-
-@dataclass(frozen=True)
-class CustomerCharge:
-    """A charge the payer is present for (customer-initiated): it may need 3-D Secure first.
-
-    `requires_action`: the payer must open `action_url` (the issuer's challenge) and come back
-    to the return URL; the processor's webhook then tells the final outcome.
-    """
-
-    reference: str
-    status: Literal["captured", "declined", "requires_action"]
-    decline_code: str | None = None
-    action_url: str | None = None
 
 
 class GatewayUnavailable(DomainError):
@@ -141,20 +150,3 @@ class GatewayRefused(DomainError):
 # the card on-session.
 CARD_UNUSABLE = "card_unusable"
 AUTHENTICATION_REQUIRED = "authentication_required"
-
-
-class RefundingGateway(Protocol):
-    """The port's refund (to join `PaymentGateway` once the hosted card page is merged)."""
-
-    async def refund(
-        self, charge_reference: str, amount_cents: int, idempotency_key: str
-    ) -> GatewayRefund: ...
-
-
-class CustomerPresentGateway(Protocol):
-    """The port's customer-initiated charge, 3-D Secure included (no caller yet: the claim
-    notice's payment is its place, docs/payments-api.md "Processor")."""
-
-    async def charge_customer_present(
-        self, token: str, amount_cents: int, idempotency_key: str, return_url: str | None = None
-    ) -> CustomerCharge: ...

@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.cards import contains_card_number
 from servicekit.db import utcnow
 from servicekit.secrets_box import SecretBox
 from services.payments import repository as repo
@@ -85,6 +86,8 @@ async def replace_card(
 
 
 def _check_bank(form: PadIn) -> None:
+    if contains_card_number(form.holder_name):  # a name, never a card number (RULES.md)
+        raise field_error("holder_name", "card_number_refused")
     for field, pattern, rule in (
         ("institution", INSTITUTION, "institution_invalid"),
         ("transit", TRANSIT, "transit_invalid"),

@@ -2,17 +2,17 @@
 
 The card is typed on its hosted page (`services.payments.hosted_card`, its own port), which
 writes a single-use token (`sandbox_single_use_tokens`); `redeem` turns that into a card token
-(`sandbox_cards`) once, and `charge` charges it (`sandbox_charges`). Each call runs in its own
-short transaction, as a remote processor would: a caller's rollback does not undo a capture.
+(`sandbox_cards`) once, `charge` charges it (`sandbox_charges`) and `refund` pays part of a
+charge back (`sandbox_refunds`). Each call runs in its own short transaction, as a remote
+processor would: a caller's rollback does not undo a capture.
 The number itself is kept nowhere: only the brand, last 4, expiry and the test number's script.
 """
 
-import hashlib
 import secrets
 import string
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -21,13 +21,19 @@ from services.payments.gateway import (
     CardDeclined,
     CardExpired,
     CardToken,
+    CustomerCharge,
     GatewayCharge,
     GatewayRefund,
     GatewayRefused,
     SingleUseTokenInvalid,
     UnknownToken,
 )
-from services.payments.sandbox_models import SandboxCard, SandboxCharge, SandboxSingleUseToken
+from services.payments.sandbox_models import (
+    SandboxCard,
+    SandboxCharge,
+    SandboxRefund,
+    SandboxSingleUseToken,
+)
 
 # The documented test numbers (docs/payments-api.md) and their script: `capture` and `decline`
 # (every charge declined) become cards; `refuse` (declined) and `expired` are refused when the
@@ -93,6 +99,14 @@ class SandboxGateway:
             return again
         return _answer(row)
 
+    async def charge_customer_present(
+        self, token: str, amount_cents: int, idempotency_key: str, return_url: str | None = None
+    ) -> CustomerCharge:
+        """The payer present: the sandbox's cards need no 3-D Secure, so this answers as
+        `charge` does (captured or declined, once per key; `return_url` is not used)."""
+        answer = await self.charge(token, amount_cents, idempotency_key)
+        return CustomerCharge(answer.reference, answer.status, answer.decline_code)
+
     @staticmethod
     def _new_charge(card: SandboxCard, amount_cents: int, key: str) -> SandboxCharge:
         captured = card.behaviour == CAPTURE
@@ -108,16 +122,33 @@ class SandboxGateway:
     async def refund(
         self, charge_reference: str, amount_cents: int, idempotency_key: str
     ) -> GatewayRefund:
-        """Paid back at once; the reference follows from the key (a repeat gets the same)."""
+        """Paid back at once and recorded (`sandbox_refunds`); a repeat of the key answers the
+        first refund; more than the charge has left is refused."""
+        first = await self._refund_of(idempotency_key)
+        if first is not None:
+            return first
+        try:
+            async with transaction(self.sessions) as session:
+                await _refundable(session, charge_reference, amount_cents)
+                row = SandboxRefund(
+                    reference=_random_id("re_"),
+                    idempotency_key=idempotency_key,
+                    charge_reference=charge_reference,
+                    amount_cents=amount_cents,
+                )
+                session.add(row)
+        except IntegrityError:  # a concurrent call with the same key got there first
+            again = await self._refund_of(idempotency_key)
+            assert again is not None
+            return again
+        return _refund_answer(row)
+
+    async def _refund_of(self, key: str) -> GatewayRefund | None:
         async with read_transaction(self.sessions) as session:
-            charge = await session.scalar(
-                select(SandboxCharge).where(SandboxCharge.reference == charge_reference)
+            found = await session.scalar(
+                select(SandboxRefund).where(SandboxRefund.idempotency_key == key)
             )
-        if charge is None or charge.status != "captured" or amount_cents > charge.amount_cents:
-            raise GatewayRefused(processor_code="charge_not_refundable")
-        digest = hashlib.sha256(idempotency_key.encode()).digest()
-        reference = "re_" + "".join(_ALPHABET[b % len(_ALPHABET)] for b in digest[:24])
-        return GatewayRefund(reference, charge_reference, amount_cents, "succeeded")
+        return None if found is None else _refund_answer(found)
 
     async def _charge_of(self, key: str) -> GatewayCharge | None:
         async with read_transaction(self.sessions) as session:
@@ -144,6 +175,25 @@ async def _claim(session: AsyncSession, token: str) -> SandboxSingleUseToken:
     if entry is None:
         raise SingleUseTokenInvalid("card_token")
     return entry
+
+
+async def _refundable(session: AsyncSession, reference: str, amount_cents: int) -> None:
+    """The captured charge, locked, with `amount_cents` left to pay back (refused otherwise)."""
+    query = select(SandboxCharge).where(SandboxCharge.reference == reference).with_for_update()
+    charge = await session.scalar(query)
+    if charge is None or charge.status != "captured":
+        raise GatewayRefused(processor_code="charge_not_refundable")
+    paid_back = await session.scalar(
+        select(func.coalesce(func.sum(SandboxRefund.amount_cents), 0)).where(
+            SandboxRefund.charge_reference == reference
+        )
+    )
+    if amount_cents > charge.amount_cents - int(paid_back or 0):
+        raise GatewayRefused(processor_code="amount_too_large")
+
+
+def _refund_answer(row: SandboxRefund) -> GatewayRefund:
+    return GatewayRefund(row.reference, row.charge_reference, row.amount_cents, "succeeded")
 
 
 def _answer(row: SandboxCharge) -> GatewayCharge:

@@ -63,3 +63,17 @@ class SandboxSingleUseToken(Base):
     __table_args__ = (
         CheckConstraint("behaviour IN ('capture', 'decline', 'refuse', 'expired')", "behaviour"),
     )
+
+
+class SandboxRefund(Base):
+    """Money the sandbox paid back on one of its captured charges, once per idempotency key."""
+
+    __tablename__ = "sandbox_refunds"
+
+    reference: Mapped[str] = mapped_column(String(40), primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    charge_reference: Mapped[str] = mapped_column(ForeignKey("sandbox_charges.reference"))
+    amount_cents: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    __table_args__ = (CheckConstraint("amount_cents > 0", "amount_positive"),)

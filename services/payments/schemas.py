@@ -3,7 +3,9 @@
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from servicekit.cards import refuse_card_number
 
 MethodKind = Literal["card", "pad"]
 ChargeStatus = Literal["paid", "declined", "recorded"]
@@ -16,6 +18,8 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# A payment method's holder: a name, never a card number (RULES.md, Cards).
+HolderName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(refuse_card_number)]
 # The hosted card page's single-use token (`stk_...` in the sandbox); never a card number.
 CardTokenText = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_]+$")]
 
@@ -24,7 +28,7 @@ class CardIn(Strict):
     """What the card forms send: the holder and the hosted page's single-use token. A card
     number field is refused (422 `extra_forbidden` naming it): this service never takes one."""
 
-    holder_name: str = Field(min_length=1, max_length=200)
+    holder_name: HolderName
     card_token: CardTokenText
 
 

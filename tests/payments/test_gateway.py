@@ -132,6 +132,20 @@ async def test_the_sandbox_keeps_the_token_never_the_number(
     assert "4242424242424242" not in " ".join(str(v) for v in vars(row).values())
 
 
+async def test_a_customer_present_charge_captures_once_per_key_without_a_challenge(
+    sandbox: SandboxGateway, payments: PaymentsStack
+) -> None:
+    good = await sandbox.redeem(await card_token(payments))
+    the_key = key()
+    first = await sandbox.charge_customer_present(good.token, 4500, the_key, "https://x.test/r")
+    again = await sandbox.charge_customer_present(good.token, 4500, the_key)
+    assert (first.status, first.action_url) == ("captured", None) and again == first
+    assert await _charges(payments, the_key) == 1
+    bad = await sandbox.redeem(await card_token(payments, "4000000000000341"))
+    declined = await sandbox.charge_customer_present(bad.token, 4500, key())
+    assert (declined.status, declined.decline_code) == ("declined", "insufficient_funds")
+
+
 async def _charges(payments: PaymentsStack, the_key: str) -> int:
     async with payments.app.state.sessionmaker() as session:
         query = select(func.count()).where(SandboxCharge.idempotency_key == the_key)

@@ -35,6 +35,9 @@ async def test_a_stolen_card_is_not_charged_again_falls_into_arrears_and_recover
         for days in (1, 3, 7):
             await sleep_until(billing.env, approved_at + timedelta(days=days, hours=1))
         await eventually(lambda: "subscription_in_arrears" in service.emails())
+        declines = [e for e in service.named("email") if e.kind == "payment_declined"]
+        # The card is never retried as is: each decline email asks for another, with no date.
+        assert declines and all(e.card_unusable and e.next_attempt is None for e in declines)
         first = billing.recorder.charges[0].input.period_start
         attempts = [c for c in billing.recorder.charges if c.input.period_start == first]
         assert [(c.result.status, c.result.decline_code) for c in attempts] == [

@@ -126,6 +126,9 @@ async def test_declines_retry_then_arrears_then_recovery_after_the_card_update(
 
     declined_emails = [e for e in service.named("email") if e.kind == "payment_declined"]
     assert len({e.key for e in declined_emails}) == len(declined_emails) >= 4
+    # A soft decline (insufficient funds) keeps its retry date until the schedule is over.
+    assert declined_emails[0].next_attempt is not None
+    assert not any(e.card_unusable for e in declined_emails)
 
 
 @pytest.mark.start_at(6, 10)  # the 30-day notice ends in the next month: nothing to credit

@@ -326,6 +326,51 @@ async def test_email_user_sends_the_declined_payment_with_the_card_link(real: Re
 
 
 @pytest.mark.parametrize(
+    ("language", "replace", "retry"),
+    [
+        ("fr", "ne peut plus être utilisée", "Nous tenterons"),
+        ("en", "can no longer be used", "We will try"),
+    ],
+)
+async def test_email_user_sends_an_unusable_card_decline_asking_for_another_card_without_a_date(
+    real: Real, language: str, replace: str, retry: str
+) -> None:
+    user = await real.users(language=language)
+    sid = await real.active(user)
+    notice = UserEmailInput(
+        subscription_id=sid,
+        kind="payment_declined",
+        key=f"subscription-{sid}:email:payment_declined:1",
+        amount_cents=6500,
+        card_unusable=True,
+    )
+    before = len(real.inbox(user.email))
+
+    result = await run(real.activities.email_user, notice)
+
+    [message] = real.inbox(user.email)[before:]
+    assert result.outcome == "sent"
+    text = plain(message)
+    html = message.get_body(preferencelist=("html",))
+    assert html is not None
+    card_url = f"{real.platform.public_web_origin}/mon-abonnement/{sid}/carte"
+    update = "Mettre à jour la carte de crédit" if language == "fr" else "Update the credit card"
+    assert replace in text and replace in str(html.get_content())
+    assert f"{update} : {card_url}" in text if language == "fr" else f"{update}: {card_url}" in text
+    assert retry not in text and retry not in str(html.get_content())
+
+
+def test_an_unusable_card_promises_no_retry_even_with_a_date_at_hand() -> None:
+    unusable = dataclasses.replace(BILLING, card_unusable=True)
+
+    french = render_subscription_email("payment_declined", "fr", unusable)
+    assert "ne peut plus être utilisée" in french.text and "4 mars 2027" not in french.text
+    assert f"Mettre à jour la carte de crédit : {CARD_URL}" in french.text
+    soft = render_subscription_email("payment_declined", "fr", BILLING)
+    assert "ne peut plus" not in soft.text and "4 mars 2027" in soft.text
+
+
+@pytest.mark.parametrize(
     ("language", "deadline"),
     [("fr", "avant le 4 mars 2027, 14 h 05"), ("en", "before March 4, 2027, 2:05 PM")],
 )

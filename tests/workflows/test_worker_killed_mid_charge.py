@@ -67,6 +67,16 @@ class HeldGateway:
         await self.release.wait()
         return answer
 
+    async def charge_customer_present(  # type: ignore[no-untyped-def]
+        self, token: str, amount_cents: int, idempotency_key: str, return_url: str | None = None
+    ):
+        return await self.real.charge_customer_present(
+            token, amount_cents, idempotency_key, return_url
+        )
+
+    async def refund(self, charge_reference: str, amount_cents: int, idempotency_key: str):  # type: ignore[no-untyped-def]
+        return await self.real.refund(charge_reference, amount_cents, idempotency_key)
+
 
 @asynccontextmanager
 async def served(app: FastAPI) -> AsyncIterator[str]:

@@ -15,7 +15,13 @@ from web.dependencies import AccountDep, PaymentsDep, SubscriptionsDep
 from web.forms import is_form_error, see_other
 from web.i18n import translator
 from web.journey import MINE
-from web.payment_forms import bank_form, payment_facts, payment_method_replaced, refusal_context
+from web.payment_forms import (
+    bank_form,
+    payment_facts,
+    payment_method_replaced,
+    refusal_context,
+    strict_bank_form,
+)
 from web.payments_client import PaymentsClient
 from web.subscriptions_client import SubscriptionsClient
 from web.templating import render
@@ -73,6 +79,7 @@ async def replace_bank_account(
     subscription_id: str,
 ) -> Response:
     """Replace the bank account's details; the subscription then retries what is owed."""
+    strict_bank_form(await request.form())  # a card number: refused first
     language = account.session.language
     sub = await account.call(subs.subscription, subscription_id)
     method = (await payment_facts(account, payments, sub))["method"]

@@ -38,6 +38,7 @@ from web.payment_forms import (
     payment_facts,
     payment_method_replaced,
     refusal_context,
+    strict_bank_form,
 )
 from web.payments_client import PaymentsClient
 from web.presenters import parse_date
@@ -131,6 +132,7 @@ async def pay_by_debit(
     request: Request, account: AccountDep, subs: SubscriptionsDep, payments: PaymentsDep
 ) -> Response:
     """ "Ajouter": the bank account (agreement accepted, cheque specimen), then the request."""
+    strict_bank_form(await request.form())  # a card number: refused first
     summary = await _draft(account, subs)
     if isinstance(summary, Response):
         return summary

@@ -143,6 +143,7 @@ class SubscriptionActivities:
             debit_date=input.debit_date,
             monthly_cents=input.monthly_cents,
             next_attempt=input.next_attempt,
+            card_unusable=input.card_unusable,
             update_card_url=self._card_url(subscription.id),
             return_reason=input.return_reason,
             new_details_needed=input.new_details_needed,

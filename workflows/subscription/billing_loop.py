@@ -41,6 +41,8 @@ with workflow.unsafe.imports_passed_through():
 
 # Payments' decline code for a bank account a returned debit showed unusable (closed...).
 BANK_DETAILS_REFUSED = "bank_details_refused"
+# Payments' decline code for a card the processor called unusable (stolen, lost, expired...).
+CARD_UNUSABLE = "card_unusable"
 
 
 class BillingStuck(RuntimeError):
@@ -225,6 +227,7 @@ class Billing:
             amount_cents=result.amount_cents,
             first_declined_at=now,
             next_attempt_at=retry_at,
+            card_unusable=result.decline_code == CARD_UNUSABLE,
         )
         self._calendar.outstanding.append(owed)
         if result.decline_code == BANK_DETAILS_REFUSED:
@@ -248,6 +251,7 @@ class Billing:
             self._calendar.outstanding.remove(owed)
             return
         owed.awaiting_new_details = result.decline_code == BANK_DETAILS_REFUSED
+        owed.card_unusable = result.decline_code == CARD_UNUSABLE
         self._count_decline(owed, now, email=not owed.awaiting_new_details)
 
     def _count_decline(self, owed: Outstanding, now: datetime, *, email: bool) -> None:
@@ -290,11 +294,13 @@ class Billing:
         b.returns_due.clear()
 
     def _email_decline(self, owed: Outstanding) -> None:
+        """A soft decline tells the next attempt's date; an unusable card asks for another."""
         self._outbox.user(
             "payment_declined",
             n=f"{owed.period_start.isoformat()}:{owed.declines}",
             amount_cents=owed.amount_cents,
-            next_attempt=local_today(owed.next_attempt_at),
+            next_attempt=None if owed.card_unusable else local_today(owed.next_attempt_at),
+            card_unusable=owed.card_unusable,
         )
 
     async def _update_arrears(self) -> None:

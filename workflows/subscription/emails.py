@@ -81,6 +81,7 @@ class EmailDetails:
     debit_date: date | None = None
     monthly_cents: int | None = None
     next_attempt: date | None = None
+    card_unusable: bool = False  # a decline no retry fixes: the card must be replaced
     update_card_url: str | None = None
     return_reason: str | None = None  # a returned PAD debit: the bank's reason code
     new_details_needed: bool = False
@@ -139,6 +140,7 @@ def render_subscription_email(
         "monthly_label": _money(details.monthly_cents, lang),
         "debit_label": _day(details.debit_date, lang),
         "next_attempt_label": _day(details.next_attempt, lang),
+        "card_unusable": details.card_unusable,
         "update_card_url": details.update_card_url,
         "reason_label": _return_reason(details.return_reason, lang),
         "new_details_needed": details.new_details_needed,

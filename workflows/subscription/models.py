@@ -46,6 +46,9 @@ class Outstanding(BaseModel):
     # A PAD debit returned because the account cannot be debited (closed, invalid...): its
     # attempts count as declines without a new debit until the payment method is updated.
     awaiting_new_details: bool = False
+    # The last decline said the card is unusable (stolen, lost, expired...): payments declines
+    # it without asking the processor until it is replaced, so no retry date is promised.
+    card_unusable: bool = False
 
 
 class PadNotice(BaseModel):
@@ -291,6 +294,9 @@ class UserEmailInput(BaseModel):
     debit_date: date | None = None
     monthly_cents: int | None = None
     next_attempt: date | None = None
+    # A card the processor called unusable (stolen, lost, expired...): never retried as is, the
+    # email asks for another card and promises no date.
+    card_unusable: bool = False
     # A returned PAD debit: the bank's reason code, and whether new bank details are needed.
     return_reason: str | None = None
     new_details_needed: bool = False

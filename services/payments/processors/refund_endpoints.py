@@ -39,8 +39,7 @@ async def refund(
     """Pay back part of the account's credit (its negative balance) to the card of one of its
     captured charges, once per key; 409 beyond the credit or the charges; 503 when the
     processor does not answer (send the same key again)."""
-    gateway = refunds.refunding(parts.gateway)
-    row = await refunds.refund(parts.sessions, gateway, operator.account_id, account_id, body)
+    row = await refunds.refund(parts.sessions, parts.gateway, operator.account_id, account_id, body)
     async with transaction(parts.sessions) as session:
         balance = await repo.balance(session, account_id)
     return refund_out(row, balance)

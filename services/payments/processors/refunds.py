@@ -7,7 +7,6 @@ same refund instead of paying twice. A refund the processor fails puts the credi
 """
 
 import uuid
-from typing import cast
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from servicekit.db import transaction, utcnow
 from services.payments import repository as repo
 from services.payments.errors import Conflict, KeyReused, field_error
-from services.payments.gateway import RefundingGateway
+from services.payments.gateway import PaymentGateway
 from services.payments.models import Charge, LedgerEntry, PaymentMethod
 from services.payments.processors import metrics
 from services.payments.processors.models import Refund
@@ -38,14 +37,8 @@ class NoRefundableCharge(Conflict):
     code = "refund_no_card_charge"
 
 
-def refunding(gateway: object) -> RefundingGateway:
-    """The app's gateway as a refunder (every adapter has `refund`)."""
-    assert hasattr(gateway, "refund"), "the payment gateway cannot refund"
-    return cast(RefundingGateway, gateway)
-
-
 async def refund(
-    sessions: Sessions, gateway: RefundingGateway, operator_id: str, account_id: str, body: RefundIn
+    sessions: Sessions, gateway: PaymentGateway, operator_id: str, account_id: str, body: RefundIn
 ) -> Refund:
     """Pay back `body.amount_cents` of the account's credit to a card; a repeat of the key
     answers (or resumes) the first refund."""
