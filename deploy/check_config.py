@@ -5,6 +5,9 @@
 - `docker-compose.yml` passes the platform containers only settings that exist, every
   `${VARIABLE}` it interpolates is documented in `.env.example`, its `depends_on` conditions
   point at services that can meet them;
+- its gateway mounts nginx templates that exist and sets every `${VARIABLE}` they use (and its
+  envsubst filter lets each through), each upstream a service of the file on a port it serves,
+  and the hosted card page's public origin (PLATFORM_HOSTED_CARD_ORIGIN) is a port it publishes;
 - the search-attribute job registers exactly servicekit.temporal.SEARCH_ATTRIBUTES, as Keyword.
 
 Exit status 1 and one line per problem when something disagrees.
@@ -224,6 +227,58 @@ def check_compose(problems: list[str], documented: set[str]) -> None:
                 )
 
 
+def expose_ports(service: dict[str, Any]) -> set[str]:
+    """The container ports a compose service serves on: `expose`, `ports`, its `--port`."""
+    ports = {str(p) for p in service.get("expose") or []}
+    ports |= {str(p).rsplit(":", 1)[-1] for p in service.get("ports") or []}
+    command = service.get("command") or []
+    if "--port" in command:
+        ports.add(str(command[command.index("--port") + 1]))
+    return ports
+
+
+def check_gateway(problems: list[str], text: str) -> None:
+    """The gateway of a docker-compose.yml's `text`."""
+    compose: dict[str, Any] = yaml.safe_load(text)
+    services: dict[str, Any] = compose["services"]
+    gateway = services["gateway"]
+    environment: dict[str, str] = {k: str(v) for k, v in gateway["environment"].items()}
+    where = "docker-compose.yml: gateway"
+    variables: set[str] = set()
+    for volume in gateway.get("volumes") or []:
+        source, target = volume.split(":")[:2]
+        if not target.startswith("/etc/nginx/templates/") or not target.endswith(".template"):
+            problems.append(f"{where}: {target} is not a template file of the nginx image")
+            continue
+        path = ROOT / source
+        if not path.is_file():
+            problems.append(f"{where}: {source} does not exist")
+            continue
+        variables |= set(re.findall(r"\$\{(\w+)\}", path.read_text()))
+    # The image substitutes only the variables the filter matches ($$ is compose's escape).
+    envsubst = re.compile(environment.get("NGINX_ENVSUBST_FILTER", "").replace("$$", "$"))
+    for variable in sorted(variables):
+        if variable not in environment:
+            problems.append(f"{where}: ${{{variable}}} of its templates is not set")
+        elif not envsubst.search(variable):
+            problems.append(f"{where}: NGINX_ENVSUBST_FILTER leaves ${{{variable}}} as it is")
+    for variable, value in sorted(environment.items()):
+        if variable.endswith("_UPSTREAM"):
+            host, _, port = value.partition(":")
+            if host not in services or port not in expose_ports(services[host]):
+                problems.append(f"{where}: {variable}={value} is no service's port")
+    published = {str(p).split(":")[-1] for p in gateway.get("ports") or []}
+    hosted = re.search(
+        r"PLATFORM_HOSTED_CARD_ORIGIN: \$\{PLATFORM_HOSTED_CARD_ORIGIN:-([^}]*)\}", text
+    )
+    origin_port = hosted.group(1).rsplit(":", 1)[-1] if hosted else ""
+    if origin_port not in published or environment.get("HOSTED_CARD_LISTEN") != origin_port:
+        problems.append(
+            f"{where}: the hosted card page's origin (port {origin_port or '?'}) is not the "
+            "port it serves and publishes it on"
+        )
+
+
 def check_search_attributes(problems: list[str]) -> None:
     script = (ROOT / "deploy" / "temporal" / "register-search-attributes.sh").read_text()
     found = re.search(r'^attributes="([^"]*)"', script, re.MULTILINE)
@@ -242,6 +297,7 @@ def main() -> int:
     problems: list[str] = []
     documented = check_env_example(problems)
     check_compose(problems, documented)
+    check_gateway(problems, (ROOT / "docker-compose.yml").read_text())
     check_search_attributes(problems)
     for problem in problems:
         print(problem)

@@ -95,3 +95,28 @@ def test_docs_name_every_volume_and_the_right_count():
     assert said and said.group(1) == counts[len(volumes)]
     for volume in volumes:
         assert f"`{volume}`" in docs, volume
+
+
+def test_the_hosted_card_page_is_reached_through_the_gateway_at_its_public_origin():
+    """The sandbox's page: not published itself (the gateway's port 8005 is its origin, the
+    portal's frame-src), the client address from the gateway's X-Forwarded-For, the payments
+    database, started before the gateway; the processor's webhook the one path of payments the
+    gateway relays."""
+    hosted = SERVICES["hosted-card"]
+    assert "ports" not in hosted and hosted["expose"] == ["8005"]
+    assert "services.payments.hosted_card.main:create_app" in hosted["command"]
+    assert "--proxy-headers" in hosted["command"]
+    assert set(hosted["environment"]) >= {"PAYMENTS_DATABASE_URL", "PLATFORM_PUBLIC_WEB_ORIGIN"}
+    assert "http://127.0.0.1:8005/healthz" in " ".join(hosted["healthcheck"]["test"])
+    assert waits_for("gateway", "hosted-card", "service_healthy")
+    gateway = SERVICES["gateway"]
+    assert gateway["environment"]["HOSTED_CARD_UPSTREAM"] == "hosted-card:8005"
+    assert "8005:8005" in gateway["ports"]
+    platform = COMPOSE["x-platform-env"]
+    assert platform["PLATFORM_HOSTED_CARD_ORIGIN"].endswith(":-http://localhost:8005}")
+    templates = {v.split(":")[1]: ROOT / v.split(":")[0] for v in gateway["volumes"]}
+    site = templates["/etc/nginx/templates/default.conf.template"].read_text()
+    assert "location = /v1/processor/webhooks/stripe {" in site
+    assert site.count("${PAYMENTS_UPSTREAM}") == 1  # nothing else of payments
+    card = templates["/etc/nginx/templates/hosted-card.conf.template"]
+    assert card == ROOT / "deploy/nginx/sandbox/hosted-card.conf.template"

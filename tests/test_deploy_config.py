@@ -46,7 +46,8 @@ def test_compose_and_helm_serve_the_temporal_ui_under_temporal_read_only() -> No
     assert compose["temporal-ui"]["ports"] == ["127.0.0.1:8233:8080"]
     assert helm["ingress"]["enabled"] is False
     assert "ports" not in compose["web"]
-    assert compose["gateway"]["ports"] == ["8000:8000"]
+    # the portal's origin, and the sandbox's hosted card page's (its own port, its own origin)
+    assert compose["gateway"]["ports"] == ["8000:8000", "8005:8005"]
     assert compose["web"]["environment"]["WEB_TEMPORAL_UI_UPSTREAM"] == ""
 
 
@@ -66,3 +67,40 @@ def test_one_origin_for_the_portal_in_the_embedded_mode() -> None:
     assert f"PLATFORM_PUBLIC_WEB_ORIGIN:-{origin}}}" in (root / "docker-compose.yml").read_text()
     for doc in [root / "README.md", root / "Makefile", *sorted((root / "docs").glob("*.md"))]:
         assert "127.0.0.1:8000" not in doc.read_text(), doc
+
+
+COMPOSE_TEXT = (ROOT / "docker-compose.yml").read_text()
+
+
+def gateway_problems(text: str) -> list[str]:
+    sys.path.insert(0, str(CHECK.parent))
+    from check_config import check_gateway
+
+    problems: list[str] = []
+    check_gateway(problems, text)
+    return problems
+
+
+def test_the_compose_gateway_serves_its_templates_and_the_hosted_card_origin() -> None:
+    assert gateway_problems(COMPOSE_TEXT) == []
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ('      HOSTED_CARD_LISTEN: "8005"\n', "", "${HOSTED_CARD_LISTEN} of its templates"),
+        ("_(UPSTREAM|LISTEN|SERVER_NAME)$$", "_UPSTREAM$$", "leaves ${HOSTED_CARD_LISTEN}"),
+        (
+            "HOSTED_CARD_UPSTREAM: hosted-card:8005",
+            "HOSTED_CARD_UPSTREAM: hosted-card:8006",
+            "8006",
+        ),
+        ("nginx/sandbox/hosted-card.conf", "nginx/sandbox/hosted-cards.conf", "does not exist"),
+        ('      - "8005:8005"\n', "", "hosted card page's origin (port 8005)"),
+        ("CARD_ORIGIN:-http://localhost:8005}", "CARD_ORIGIN:-http://localhost:8443}", "8443"),
+    ],
+)
+def test_the_gateway_check_catches_a_broken_gateway(old: str, new: str, problem: str) -> None:
+    assert COMPOSE_TEXT.count(old) == 1, old
+    problems = gateway_problems(COMPOSE_TEXT.replace(old, new))
+    assert [p for p in problems if problem in p], problems

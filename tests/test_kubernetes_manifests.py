@@ -1,9 +1,12 @@
 """deploy/kubernetes rendered by Debian's kubectl (`kubectl kustomize`, installed by `make test`)
 and every manifest validated offline against the Kubernetes API schemas (kubernetes-validate,
 pinned version); then what a reviewer checks by hand: probes, limits, non-root, read-only root
-filesystem, autoscalers and budgets on real Deployments, who may reach whom."""
+filesystem, autoscalers and budgets on real Deployments, who may reach whom, what the gateway
+serves (the nginx templates of deploy/nginx, byte for byte) and which card page the portal
+frames: the processor's in production (Stripe), the sandbox's hosted page in overlays/sandbox."""
 
 import importlib
+import re
 import shutil
 import subprocess
 import sys
@@ -19,16 +22,31 @@ ROOT = Path(__file__).resolve().parents[1]
 KUSTOMIZATIONS = {
     "base": ROOT / "deploy/kubernetes/base",
     "production": ROOT / "deploy/kubernetes/overlays/production",
+    "sandbox": ROOT / "deploy/kubernetes/overlays/sandbox",
 }
+OVERLAYS = ("production", "sandbox")
 # The API version the manifests are validated against (apps/v1, autoscaling/v2, policy/v1, ...).
 KUBERNETES_VERSION = "1.31.0"
-COMPONENTS = {"web", "identity", "subscriptions", "payments", "worker"}
-# Who calls whom (services/*/ports.py, workflows/, web/): the only pods a service admits.
+COMPONENTS = {"gateway", "web", "identity", "subscriptions", "payments", "worker"}
+# The sandbox processor's hosted card page: only where payments runs the sandbox.
+SANDBOX_ONLY = {"hosted-card"}
+# Who calls whom (services/*/ports.py, workflows/, web/): the only pods a service admits. The
+# gateway relays the browsers to the web and the hosted card page, and the card processor's
+# webhook to payments (that path only: deploy/nginx, tests/test_nginx_gateway.py).
 CALLERS = {
+    "web": {"gateway"},
     "identity": {"web", "worker", "subscriptions", "payments"},
     "subscriptions": {"web", "worker", "identity", "payments"},
-    "payments": {"web", "worker", "subscriptions"},
+    "payments": {"web", "worker", "subscriptions", "gateway"},
+    "hosted-card": {"gateway"},
 }
+NGINX = ROOT / "deploy/nginx"
+# The gateway's templates (file name in /etc/nginx/templates -> the file in deploy/nginx).
+GATEWAY_TEMPLATES = {
+    "default.conf.template": NGINX / "templates/default.conf.template",
+    "probes.conf.template": NGINX / "kubernetes/probes.conf.template",
+}
+SANDBOX_TEMPLATES = {"hosted-card.conf.template": NGINX / "sandbox/hosted-card.conf.template"}
 # Environment names read by code that is not a settings class of this branch: the worker's
 # health server settings (WORKER_*, issue 13's observability) and Temporal's envconfig.
 sys.path.insert(0, str(ROOT / "deploy"))
@@ -76,6 +94,31 @@ def pod_labels(deployment: dict[str, Any]) -> dict[str, str]:
     return labels
 
 
+def components(name: str) -> set[str]:
+    return COMPONENTS | (SANDBOX_ONLY if name == "sandbox" else set())
+
+
+def container_env(deployment: dict[str, Any]) -> dict[str, str]:
+    """The plain values of a Deployment's one container (references left out)."""
+    (container,) = pod_spec(deployment)["containers"]
+    return {e["name"]: e["value"] for e in container.get("env", []) if "value" in e}
+
+
+def gateway_templates(name: str) -> dict[str, str]:
+    """File name -> text of every template the gateway mounts at /etc/nginx/templates."""
+    gateway = of_kind(name, "Deployment")["gateway"]
+    (container,) = pod_spec(gateway)["containers"]
+    (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == "/etc/nginx/templates"]
+    (volume,) = [v for v in pod_spec(gateway)["volumes"] if v["name"] == mount["name"]]
+    config_maps = of_kind(name, "ConfigMap")
+    files: dict[str, str] = {}
+    for source in volume["projected"]["sources"]:
+        data = config_maps[source["configMap"]["name"]]["data"]
+        assert not files.keys() & data.keys()
+        files |= data
+    return files
+
+
 @pytest.mark.parametrize("name", KUSTOMIZATIONS)
 def test_every_rendered_manifest_is_valid_for_the_pinned_kubernetes(name):
     documents = rendered(name)
@@ -94,7 +137,7 @@ def test_the_validation_refuses_a_misspelt_field():
 
 @pytest.mark.parametrize("name", KUSTOMIZATIONS)
 def test_one_deployment_per_component_and_no_mail_catcher(name):
-    assert set(of_kind(name, "Deployment")) == COMPONENTS
+    assert set(of_kind(name, "Deployment")) == components(name)
 
 
 @pytest.mark.parametrize("name", KUSTOMIZATIONS)
@@ -150,7 +193,10 @@ def test_every_command_names_a_module_that_exists_with_options_it_knows():
     uvicorn_help = subprocess.run(
         [str(Path(sys.executable).parent / "uvicorn"), "--help"], capture_output=True, text=True
     ).stdout
-    for workload in [*of_kind("base", "Deployment").values(), *of_kind("base", "Job").values()]:
+    workloads = [*of_kind("sandbox", "Deployment").values(), *of_kind("base", "Job").values()]
+    for workload in workloads:
+        if workload["metadata"]["name"] == "gateway":
+            continue  # the nginx image's own entrypoint (templates, then nginx)
         command = pod_spec(workload)["containers"][0]["command"]
         if command[0] == "uvicorn":
             module, factory = command[command.index("--factory") + 1].split(":")
@@ -165,7 +211,7 @@ def test_every_command_names_a_module_that_exists_with_options_it_knows():
 def test_autoscalers_and_budgets_target_existing_deployments(name):
     deployments = of_kind(name, "Deployment")
     autoscalers = of_kind(name, "HorizontalPodAutoscaler")
-    assert {h["spec"]["scaleTargetRef"]["name"] for h in autoscalers.values()} == COMPONENTS
+    assert {h["spec"]["scaleTargetRef"]["name"] for h in autoscalers.values()} == components(name)
     for hpa in autoscalers.values():
         target = hpa["spec"]["scaleTargetRef"]
         assert target["kind"] == "Deployment" and target["name"] in deployments
@@ -220,8 +266,8 @@ def test_network_policies_let_only_the_callers_reach_each_service(name):
             )
         ]  # fmt: skip
         admitted = [_admitted(p, deployments) for p in selecting]
-        if target == "web":
-            assert admitted == [None]  # the gateway or ingress, from wherever it runs
+        if target == "gateway":
+            assert admitted == [None]  # the load balancer or ingress, from wherever it runs
         elif target == "worker":
             assert admitted == []  # nothing connects to a worker (probes come from the node)
         else:
@@ -237,12 +283,16 @@ def test_secrets_only_by_reference_and_every_variable_is_read_by_the_code(name):
     documents = rendered(name)
     assert not [d for d in documents if d["kind"] == "Secret"]
     config_maps = of_kind(name, "ConfigMap")
-    secret_names = set()
+    secret_names, environments = set(), set()
     for document in documents:
         if document["kind"] not in {"Deployment", "Job"}:
             continue
         (container,) = pod_spec(document)["containers"]
+        is_gateway = document["metadata"]["name"] == "gateway"
         for env in container.get("env", []):
+            if is_gateway:  # its variables are its templates' (test_the_gateway_sets_...)
+                assert "valueFrom" not in env, env["name"]  # the gateway holds no secret
+                continue
             assert env["name"] in KNOWN_ENV, env["name"]
             if "valueFrom" in env:
                 secret_names.add(env["valueFrom"]["secretKeyRef"]["name"])
@@ -250,19 +300,30 @@ def test_secrets_only_by_reference_and_every_variable_is_read_by_the_code(name):
                 assert "PASSWORD" not in env["name"] and "SECRET" not in env["name"]
         for source in container.get("envFrom", []):
             assert source["configMapRef"]["name"] in config_maps
-    for config_map in config_maps.values():
-        assert set(config_map["data"]) <= KNOWN_ENV
+            environments.add(source["configMapRef"]["name"])
+    assert environments == {"platform"}  # the gateway's templates are files, not variables
+    for config_map in environments:
+        assert set(config_maps[config_map]["data"]) <= KNOWN_ENV
     docs = (ROOT / "docs/deploy.md").read_text()
     for secret in secret_names:
         assert f"`{secret}`" in docs, f"docs/deploy.md does not say how to create {secret}"
 
 
-def test_production_runs_the_release_image_in_its_namespace_over_mtls():
-    documents = rendered("production")
-    assert {d["metadata"].get("namespace") for d in documents} == {"parking"}
-    for workload in [*of_kind("production", "Deployment").values()]:
+@pytest.mark.parametrize(
+    ("name", "namespace"), [("production", "parking"), ("sandbox", "parking-sandbox")]
+)
+def test_an_overlay_runs_the_release_image_in_its_namespace(name, namespace):
+    documents = rendered(name)
+    assert {d["metadata"].get("namespace") for d in documents} == {namespace}
+    for workload_name, workload in of_kind(name, "Deployment").items():
         image = pod_spec(workload)["containers"][0]["image"]
-        assert image.startswith("registry.example.org/parking/parking-platform:"), image
+        if workload_name == "gateway":
+            assert image.startswith("nginxinc/nginx-unprivileged:"), image  # runs as uid 101
+        else:
+            assert image.startswith("registry.example.org/parking/parking-platform:"), image
+
+
+def test_production_talks_to_temporal_over_mtls():
     config = of_kind("production", "ConfigMap")["platform"]["data"]
     assert config["TEMPORAL_TLS"] == "true"
     mounted = {
@@ -272,3 +333,93 @@ def test_production_runs_the_release_image_in_its_namespace_over_mtls():
         ]
     }
     assert str(Path(config["TEMPORAL_TLS_CLIENT_CERT_PATH"]).parent) in mounted
+
+
+@pytest.mark.parametrize("name", KUSTOMIZATIONS)
+def test_the_gateway_runs_the_nginx_templates_of_deploy_nginx(name):
+    """Byte for byte the files tests/test_nginx_gateway.py and the topology run with Debian's
+    nginx; the hosted card page's server only where the sandbox runs."""
+    wanted = GATEWAY_TEMPLATES | (SANDBOX_TEMPLATES if name == "sandbox" else {})
+    files = gateway_templates(name)
+    assert set(files) == set(wanted)
+    for file_name, path in wanted.items():
+        assert files[file_name] == path.read_text(), file_name
+
+
+@pytest.mark.parametrize("name", KUSTOMIZATIONS)
+def test_the_gateway_sets_every_variable_of_its_templates_and_reaches_real_services(name):
+    gateway = of_kind(name, "Deployment")["gateway"]
+    env = container_env(gateway)
+    variables = {
+        v for text in gateway_templates(name).values() for v in re.findall(r"\$\{(\w+)\}", text)
+    }
+    assert set(env) - {"NGINX_ENVSUBST_FILTER"} == variables
+    # The image substitutes only the variables its filter matches (nginx's $vars stay).
+    envsubst = re.compile(env["NGINX_ENVSUBST_FILTER"])
+    assert all(envsubst.search(v) for v in variables)
+    assert not [v for v in ("host", "uri", "remote_addr", "request_method") if envsubst.search(v)]
+    services = of_kind(name, "Service")
+    for variable, value in env.items():
+        if not variable.endswith("_UPSTREAM") or ".temporal.svc" in value:
+            continue  # the Temporal UI is the Helm chart's Service, in namespace temporal
+        host, port = value.split(":")
+        assert int(port) in {p["port"] for p in services[host]["spec"]["ports"]}, variable
+    (container,) = pod_spec(gateway)["containers"]
+    ports = {p["containerPort"] for p in container["ports"]}
+    assert {8000, 8080} <= ports  # the portal's server and the probes' (probes.conf.template)
+    assert [p["port"] for p in services["gateway"]["spec"]["ports"]] == [8000]
+
+
+def config(name: str) -> dict[str, str]:
+    data: dict[str, str] = of_kind(name, "ConfigMap")["platform"]["data"]
+    return data
+
+
+def origin(value: str) -> str:
+    """The value when it is an https origin (scheme and host, nothing after)."""
+    assert re.fullmatch(r"https://[a-z0-9.-]+", value), value
+    return value
+
+
+def test_production_frames_the_processor_card_page_and_runs_no_sandbox_page():
+    """With Stripe the processor hosts the card page: the portal frames its origin, and no
+    hosted-card workload, Service or gateway server exists."""
+    data = config("production")
+    assert origin(data["PLATFORM_HOSTED_CARD_ORIGIN"]) == "https://js.stripe.com"
+    names = {d["metadata"]["name"] for d in rendered("production")}
+    assert not [n for n in names if n.startswith("hosted-card")]
+    assert "hosted-card.conf.template" not in gateway_templates("production")
+    payments = of_kind("production", "Deployment")["payments"]
+    assert container_env(payments)["PAYMENTS_PROCESSOR"] == "stripe"
+    (container,) = pod_spec(payments)["containers"]
+    secrets = {
+        e["name"]: e["valueFrom"]["secretKeyRef"]["name"]
+        for e in container["env"]
+        if "valueFrom" in e
+    }
+    assert secrets["PAYMENTS_STRIPE_SECRET_KEY"] == "payments-stripe"
+    assert secrets["PAYMENTS_STRIPE_WEBHOOK_SECRET"] == "payments-stripe"
+    assert container_env(payments)["PAYMENTS_STRIPE_RETURN_URL"].startswith(
+        data["PLATFORM_PUBLIC_WEB_ORIGIN"]
+    )
+
+
+def test_the_sandbox_frames_its_hosted_page_at_the_gateway_host_name():
+    """The portal's CSP frame-src (PLATFORM_HOSTED_CARD_ORIGIN) is the host name the gateway
+    serves the page on, another origin than the portal's, which is the page's frame-ancestors."""
+    data = config("sandbox")
+    gateway = container_env(of_kind("sandbox", "Deployment")["gateway"])
+    hosted = origin(data["PLATFORM_HOSTED_CARD_ORIGIN"])
+    assert hosted == f"https://{gateway['HOSTED_CARD_SERVER_NAME']}"
+    assert hosted != origin(data["PLATFORM_PUBLIC_WEB_ORIGIN"])
+    assert gateway["HOSTED_CARD_LISTEN"] == "8000"  # behind the same Service port as the portal
+    assert gateway["HOSTED_CARD_UPSTREAM"] == "hosted-card:8005"
+    deployments = of_kind("sandbox", "Deployment")
+    assert container_env(deployments["payments"])["PAYMENTS_PROCESSOR"] == "sandbox"
+    (container,) = pod_spec(deployments["hosted-card"])["containers"]
+    command = container["command"]
+    assert "services.payments.hosted_card.main:create_app" in command
+    assert "--proxy-headers" in command  # the tokens are counted per browser address
+    references = {e["name"] for e in container["env"] if "valueFrom" in e}
+    assert references == {"PAYMENTS_DATABASE_URL"}  # no service token, no data key
+    assert [s["configMapRef"]["name"] for s in container["envFrom"]] == ["platform"]

@@ -1,6 +1,9 @@
 """The gateway's nginx config (deploy/nginx), run by Debian's nginx in front of stand-ins for the
-web and the Temporal UI: /temporal/ for operators only (auth_request to the web's
-/operator-check), read-only, the UI never sees the portal's session cookie.
+web, the Temporal UI, payments and the sandbox's hosted card page: /temporal/ for operators only
+(auth_request to the web's /operator-check), read-only, the UI never sees the portal's session
+cookie; the processor's webhook alone of payments; the hosted card page on its own host name, as
+on Kubernetes (compose gives it a port of its own: tests/topology/test_public_entries.py), its
+page, files and token endpoint only; the Kubernetes probes' server.
 
 The web's own side of the check (`/operator-check` against identity) is tested in
 tests/web/test_web_temporal_ui.py.
@@ -16,13 +19,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.support.mail import free_port
 
-TEMPLATE = Path(__file__).resolve().parents[1] / "deploy/nginx/templates/default.conf.template"
+NGINX_DIR = Path(__file__).resolve().parents[1] / "deploy/nginx"
+TEMPLATE = NGINX_DIR / "templates/default.conf.template"
+HOSTED_CARD_TEMPLATE = NGINX_DIR / "sandbox/hosted-card.conf.template"
+PROBES_TEMPLATE = NGINX_DIR / "kubernetes/probes.conf.template"
+HOSTED_CARD_HOST = "cartes.example.test"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 WORKFLOW = "/temporal/api/v1/namespaces/default/workflows/subscription-1"
 ROLES = {"op": 204, "client": 403}  # the stand-in web's sessions
@@ -106,28 +114,61 @@ class PaymentsStandIn(Handler):
         self.reply(200, json.dumps(answer).encode(), {"Content-Type": "application/json"})
 
 
+class HostedCardStandIn(Handler):
+    """The hosted card page: says what reached it (method, path, X-Forwarded-For)."""
+
+    def answer(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        recorder: Recorder = self.server.recorder  # type: ignore[attr-defined]
+        recorder.seen.append((self.command, self.path, self.headers.get("Cookie", "")))
+        answer = {
+            "method": self.command,
+            "path": self.path,
+            "forwarded_for": self.headers.get("X-Forwarded-For"),
+            "host": self.headers.get("Host"),
+        }
+        self.reply(200, json.dumps(answer).encode(), {"Content-Type": "application/json"})
+
+    do_GET = do_POST = do_PUT = do_DELETE = answer
+
+
 @dataclass
 class Gateway:
     url: str
     web: Recorder
     ui: Recorder
     payments: Recorder
+    hosted: Recorder
+    probes: str
 
 
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
     if not Path(NGINX).exists():
         pytest.fail("Debian's nginx is required (.ci/run installs it: apt-get install nginx-light)")
-    web, ui, payments = Recorder(), Recorder(), Recorder()
-    servers = [serve(web, WebStandIn), serve(ui, UiStandIn), serve(payments, PaymentsStandIn)]
+    web, ui, payments, hosted = Recorder(), Recorder(), Recorder(), Recorder()
+    servers = [
+        serve(web, WebStandIn),
+        serve(ui, UiStandIn),
+        serve(payments, PaymentsStandIn),
+        serve(hosted, HostedCardStandIn),
+    ]
     folder = tmp_path_factory.mktemp("nginx")
-    port = free_port()
+    port, probes_port = free_port(), free_port()
     site = TEMPLATE.read_text()
     site = site.replace("${WEB_UPSTREAM}", f"127.0.0.1:{servers[0].server_port}")
     site = site.replace("${TEMPORAL_UI_UPSTREAM}", f"127.0.0.1:{servers[1].server_port}")
     site = site.replace("${PAYMENTS_UPSTREAM}", f"127.0.0.1:{servers[2].server_port}")
     site = site.replace("listen 8000;", f"listen 127.0.0.1:{port};")
-    (folder / "site.conf").write_text(site)
+    # As on Kubernetes: the hosted card page's host name on the portal's port.
+    card = HOSTED_CARD_TEMPLATE.read_text()
+    card = card.replace("${HOSTED_CARD_UPSTREAM}", f"127.0.0.1:{servers[3].server_port}")
+    card = card.replace("${HOSTED_CARD_LISTEN}", f"127.0.0.1:{port}")
+    card = card.replace("${HOSTED_CARD_SERVER_NAME}", HOSTED_CARD_HOST)
+    probes = PROBES_TEMPLATE.read_text().replace("listen 8080;", f"listen 127.0.0.1:{probes_port};")
+    # In the order of the image's conf.d (default.conf, hosted-card.conf, probes.conf).
+    (folder / "site.conf").write_text(site + card + probes)
     user = "user root;\n" if os.geteuid() == 0 else ""
     temp = " ".join(
         f"{kind}_temp_path {folder}/{kind};" for kind in ("client_body", "proxy", "fastcgi")
@@ -149,7 +190,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
-        yield Gateway(url, web, ui, payments)
+        yield Gateway(url, web, ui, payments, hosted, f"http://127.0.0.1:{probes_port}")
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -235,3 +276,77 @@ def test_the_processor_webhook_alone_of_payments_is_public(gateway: Gateway) -> 
     other = httpx.post(gateway.url + "/internal/v1/charges", json={})
     assert other.status_code == 501  # the web stand-in has no POST: payments never saw it
     assert len(gateway.payments.seen) == before
+
+
+def card_host(
+    method: str,
+    gateway: Gateway,
+    path: str,
+    headers: dict[str, str] | None = None,
+    **kwargs: Any,
+) -> httpx.Response:
+    """A request to the hosted card page's host name (the gateway's same port)."""
+    headers = {"Host": HOSTED_CARD_HOST, **(headers or {})}
+    return httpx.request(method, gateway.url + path, headers=headers, **kwargs)
+
+
+def test_the_hosted_card_host_reaches_its_page_files_and_token_endpoint(gateway: Gateway) -> None:
+    page = card_host("GET", gateway, "/card?lang=fr").json()
+    assert page == {
+        "method": "GET",
+        "path": "/card?lang=fr",
+        "forwarded_for": "127.0.0.1",
+        "host": HOSTED_CARD_HOST,
+    }
+    assert card_host("GET", gateway, "/static/card_page.js").json()["path"] == (
+        "/static/card_page.js"
+    )
+    # The client's own X-Forwarded-For is overwritten: the page counts tokens per address.
+    token = card_host(
+        "POST",
+        gateway,
+        "/v1/single-use-tokens",
+        json={"cvv": "123"},
+        headers={"X-Forwarded-For": "203.0.113.9"},
+    )
+    assert token.json()["method"] == "POST" and token.json()["forwarded_for"] == "127.0.0.1"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/metrics", 404),
+        ("GET", "/readyz", 404),
+        ("GET", "/openapi.json", 404),
+        ("GET", "/docs", 404),
+        ("POST", "/v1/processor/webhooks/stripe", 404),
+        ("GET", "/internal/v1/charges", 404),
+        ("POST", "/card", 403),
+        ("GET", "/v1/single-use-tokens", 403),
+        ("DELETE", "/static/card.css", 403),
+    ],
+)
+def test_nothing_else_of_the_hosted_card_app_is_public(
+    gateway: Gateway, method: str, path: str, status: int
+) -> None:
+    before = len(gateway.hosted.seen)
+    assert card_host(method, gateway, path).status_code == status
+    assert len(gateway.hosted.seen) == before
+
+
+def test_a_card_body_is_small_and_the_portal_host_never_reaches_the_hosted_page(
+    gateway: Gateway,
+) -> None:
+    before = len(gateway.hosted.seen)
+    large = card_host("POST", gateway, "/v1/single-use-tokens", content=b"x" * 20_000)
+    assert large.status_code == 413
+    assert get(gateway, "/card?lang=fr").text == "portal"  # the portal's host: the web
+    assert len(gateway.hosted.seen) == before
+
+
+def test_the_probes_answer_without_the_web(gateway: Gateway) -> None:
+    before = len(gateway.web.seen)
+    for path in ("/healthz", "/readyz"):
+        assert httpx.get(gateway.probes + path).status_code == 200
+    assert httpx.get(gateway.probes + "/").status_code == 404
+    assert len(gateway.web.seen) == before

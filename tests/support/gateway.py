@@ -14,6 +14,7 @@ from tests.e2e.stack import DIE_WITH_PARENT
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_TEMPLATE = ROOT / "deploy/nginx/templates/default.conf.template"
+HOSTED_CARD_TEMPLATE = ROOT / "deploy/nginx/sandbox/hosted-card.conf.template"
 TOPOLOGY = ROOT / "deploy/nginx/topology"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
@@ -40,14 +41,16 @@ class Entry:
 
 @dataclass
 class Gateway:
-    """The nginx process of one topology: `entry` is the portal's port, `services` the
-    cluster-internal port of each service."""
+    """The nginx process of one topology: `entry` is the portal's port, `hosted_card` the
+    sandbox's hosted card page's (its own origin), `services` the cluster-internal port of each
+    service."""
 
     folder: Path
     entry: int
     services: dict[str, int]
     replicas: dict[str, list[int]]
     temporal_ui_port: int
+    hosted_card: int
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -81,6 +84,12 @@ class Gateway:
         (self.folder / "site.conf").write_text(
             site.replace("listen 8000;", f"listen 127.0.0.1:{self.entry};")
         )
+        hosted = {
+            "HOSTED_CARD_UPSTREAM": "hosted_card",
+            "HOSTED_CARD_LISTEN": f"127.0.0.1:{self.hosted_card}",
+            "HOSTED_CARD_SERVER_NAME": "_",
+        }
+        (self.folder / "hosted-card.conf").write_text(render(HOSTED_CARD_TEMPLATE, hosted))
         return self._main_config()
 
     def _main_config(self) -> Path:
@@ -90,7 +99,7 @@ class Gateway:
             f"{kind}_temp_path {folder}/{kind};"
             for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
         )
-        parts = ("upstreams", "site", "services")
+        parts = ("upstreams", "site", "hosted-card", "services")
         includes = " ".join(f"include {folder}/{n}.conf;" for n in parts)
         main = folder / "nginx.conf"
         main.write_text(
