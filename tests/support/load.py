@@ -12,6 +12,7 @@ from typing import Protocol
 
 import httpx
 
+from servicekit.clock import today as montreal_today
 from web.config import DEV_SESSION_SECRET
 from web.session import Session, SessionCodec
 
@@ -161,7 +162,7 @@ class Load:
             return ""
         body = {
             "offering_id": DAS_OFFERING,
-            "requested_start": time.strftime("%Y-%m-%d"),
+            "requested_start": montreal_today().isoformat(),  # not the UTC date
             "accept_terms": True,
             "understand_approval": True,
             "vehicle_ids": [added.json()["id"]],

@@ -11,6 +11,7 @@ import uuid
 
 import httpx
 
+from servicekit.clock import today as montreal_today
 from tests.subscriptions.factories import GATINEAU_DAS, request_body, vehicle_body
 from tests.support.load import PASSWORD, log_in, open_account, session_cookie
 from tests.support.topology import Topology
@@ -76,7 +77,7 @@ async def test_a_vehicle_change_through_one_replica_is_answered_by_the_other(
             vehicles.append(added.json())
         first, second = (v["plate"] for v in vehicles)
         body = request_body(GATINEAU_DAS, [v["id"] for v in vehicles])
-        body["requested_start"] = time.strftime("%Y-%m-%d")
+        body["requested_start"] = montreal_today().isoformat()  # not the UTC date
         sub = await http.post(f"{a}/v1/subscriptions", headers=bearer(user.tokens), json=body)
         assert sub.status_code == 201, sub.text
         # Both replicas answer (and keep their index warm) before the approval.
