@@ -65,8 +65,16 @@ async def visible_offering(
 
 async def lock_offering(session: AsyncSession, offering_id: int) -> Offering | None:
     """The offering row, locked until the transaction ends (PostgreSQL; SQLite's BEGIN
-    IMMEDIATE already serialises writers), so two approvals cannot both take the last space."""
-    query = select(Offering).where(Offering.id == offering_id).with_for_update(of=Offering)
+    IMMEDIATE already serialises writers), so two approvals cannot both take the last space.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: a request's insert already holds a key-share lock on
+    its offering (the foreign key), which FOR UPDATE waits for, so two requests at once
+    deadlocked; NO KEY UPDATE locks still exclude each other, which is all the count needs."""
+    query = (
+        select(Offering)
+        .where(Offering.id == offering_id)
+        .with_for_update(of=Offering, key_share=True)
+    )
     return await session.scalar(query.execution_options(populate_existing=True))
 
 

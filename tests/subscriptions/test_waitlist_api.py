@@ -271,3 +271,26 @@ async def test_a_request_waiting_in_line_does_not_expire_until_it_leaves_the_lin
     assert lapsed.status_code == 200, lapsed.text
     assert (await mine(client, first, first_sid))["status"] == "expired"
     assert (await mine(client, second, second_sid))["waitlist"]["status"] == "offered"
+
+
+async def test_requests_arriving_together_on_a_full_offering_all_join_the_line(
+    real: Real,
+) -> None:
+    """Each request locks its offering's row to count the spaces; on PostgreSQL its own insert
+    already held a key-share lock on that row (the foreign key), so two requests at once used
+    to deadlock (500) when the lock was FOR UPDATE."""
+    client, stack, users = real.client, real.stack, real.users
+    oid = next(OFFERINGS)
+    await full_offering(client, stack, users, oid)
+    people = [await users() for _ in range(6)]
+    vehicles = [(await add_vehicle(client, p))["id"] for p in people]
+
+    sids = await asyncio.gather(
+        *(pending_row(stack, p, oid, [v]) for p, v in zip(people, vehicles, strict=True))
+    )
+
+    ranks = [
+        (await mine(client, p, sid))["waitlist"]["rank"]
+        for p, sid in zip(people, sids, strict=True)
+    ]
+    assert sorted(ranks) == [1, 2, 3, 4, 5, 6]
