@@ -68,6 +68,9 @@ class PaymentsSettings(BaseSettings):
     stripe_currency: str = "cad"
     # Where the issuer's 3-D Secure page sends the payer back (a customer-present charge).
     stripe_return_url: str = "http://localhost:8000/"
+    # The portal's page a claim notice's payer comes back to after 3-D Secure; the attempt's
+    # opaque id is added (`?paiement=...`), never the plate or the notice's number.
+    claim_return_url: str = "http://localhost:8000/payer-un-avis-de-reclamation/retour"
 
     def rate_limits(self) -> dict[str, str]:
         """The named throttle rules of payments' public endpoints."""

@@ -14,7 +14,7 @@ from servicekit.health import health_router
 from servicekit.observability import observe_app
 from servicekit.settings import PlatformSettings
 from servicekit.throttle import Throttle
-from services.payments.hosted_card import endpoints
+from services.payments.hosted_card import challenge, endpoints
 from services.payments.hosted_card.config import HostedCardSettings, get_settings
 from services.payments.hosted_card.security import HostedPageHeaders
 
@@ -46,6 +46,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health_router(lambda: engine))
     app.include_router(endpoints.router)
+    app.include_router(challenge.router)  # the sandbox issuer's 3-D Secure page
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(HostedPageHeaders, parent_origin=platform.public_web_origin)
     observe_app(app, "hosted-card")

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from services.payments.gateway import (
     AUTHENTICATION_REQUIRED,
+    CANCELED,
     CARD_UNUSABLE,
     CardToken,
     CustomerCharge,
@@ -104,12 +105,28 @@ class StripeGateway:
         except StripeError as failure:
             declined = declines.declined_charge(failure)
             return CustomerCharge(declined.reference, "declined", declined.decline_code)
-        reference, status = str(intent["id"]), intent.get("status")
-        if status == "succeeded":
-            return CustomerCharge(reference, "captured")
-        if status == "requires_action":
-            return CustomerCharge(reference, "requires_action", action_url=_action_url(intent))
-        return CustomerCharge(reference, "declined", declines.last_error_code(intent))
+        return customer_charge_of(intent)
+
+    async def customer_charge(self, reference: str) -> CustomerCharge:
+        """The PaymentIntent as it stands (`GET /v1/payment_intents/{id}`)."""
+        try:
+            intent = await self.client.get(f"/v1/payment_intents/{reference}")
+        except StripeError as failure:
+            raise declines.request_error(failure) from None
+        return customer_charge_of(intent)
+
+    async def cancel_customer_charge(self, reference: str) -> CustomerCharge:
+        """`POST /v1/payment_intents/{id}/cancel`: Stripe refuses to cancel an intent that
+        succeeded (or is canceled already) with `payment_intent_unexpected_state`; the intent
+        is then read, so a payment that went through is answered `captured`, never lost."""
+        path = f"/v1/payment_intents/{reference}/cancel"
+        try:
+            intent = await self.client.post(path, {}, f"cancel:{reference}")
+        except StripeError as failure:
+            if failure.code != "payment_intent_unexpected_state":
+                raise declines.request_error(failure) from None
+            return await self.customer_charge(reference)
+        return customer_charge_of(intent)
 
     async def refund(
         self, charge_reference: str, amount_cents: int, idempotency_key: str
@@ -158,6 +175,22 @@ def refund_status(status: object) -> Literal["pending", "succeeded", "failed"]:
     if status in ("failed", "canceled"):
         return "failed"
     return "pending"
+
+
+def customer_charge_of(intent: dict[str, Any]) -> CustomerCharge:
+    """A PaymentIntent as the port's customer-present charge: `succeeded` captured; waiting for
+    the payer (or still processing) `requires_action`; `canceled` or back to
+    `requires_payment_method` (the challenge failed) declined."""
+    reference, status = str(intent["id"]), intent.get("status")
+    if status == "succeeded":
+        return CustomerCharge(reference, "captured")
+    if status == "requires_action":
+        return CustomerCharge(reference, "requires_action", action_url=_action_url(intent))
+    if status in ("processing", "requires_confirmation", "requires_capture"):
+        return CustomerCharge(reference, "requires_action")
+    if status == "canceled":
+        return CustomerCharge(reference, "declined", CANCELED)
+    return CustomerCharge(reference, "declined", declines.last_error_code(intent))
 
 
 def _action_url(intent: dict[str, Any]) -> str | None:
