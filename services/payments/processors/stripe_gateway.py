@@ -104,16 +104,32 @@ class StripeGateway:
             intent = await self.client.post("/v1/payment_intents", params, idempotency_key)
         except StripeError as failure:
             declined = declines.declined_charge(failure)
-            return CustomerCharge(declined.reference, "declined", declined.decline_code)
-        return customer_charge_of(intent)
+            charge = CustomerCharge(declined.reference, "declined", declined.decline_code)
+            return await self._final(charge)
+        return await self._final(customer_charge_of(intent))
 
     async def customer_charge(self, reference: str) -> CustomerCharge:
-        """The PaymentIntent as it stands (`GET /v1/payment_intents/{id}`)."""
+        """The PaymentIntent as it stands (`GET /v1/payment_intents/{id}`); a declined one is
+        canceled first, so the decline is final."""
+        return await self._final(await self._read(reference))
+
+    async def _read(self, reference: str) -> CustomerCharge:
         try:
             intent = await self.client.get(f"/v1/payment_intents/{reference}")
         except StripeError as failure:
             raise declines.request_error(failure) from None
         return customer_charge_of(intent)
+
+    async def _final(self, charge: CustomerCharge) -> CustomerCharge:
+        """A declined PaymentIntent (`requires_payment_method`) is not final at Stripe: anyone
+        holding its client secret (Stripe adds it to the return page's address) could confirm
+        it again. It is canceled before the port says declined; a success meanwhile answers
+        captured instead."""
+        declined = charge.status == "declined" and charge.decline_code != CANCELED
+        if not declined or not charge.reference.startswith("pi_"):
+            return charge
+        after = await self.cancel_customer_charge(charge.reference)
+        return charge if after.status == "declined" else after
 
     async def cancel_customer_charge(self, reference: str) -> CustomerCharge:
         """`POST /v1/payment_intents/{id}/cancel`: Stripe refuses to cancel an intent that
@@ -125,7 +141,7 @@ class StripeGateway:
         except StripeError as failure:
             if failure.code != "payment_intent_unexpected_state":
                 raise declines.request_error(failure) from None
-            return await self.customer_charge(reference)
+            return await self._read(reference)
         return customer_charge_of(intent)
 
     async def refund(
