@@ -20,7 +20,7 @@ from tests.payments.test_hosted_card import hosted  # noqa: F401  (the challenge
 
 CHALLENGE = "4000 0027 6000 3184"  # Stripe's documented 3-D Secure test number
 PAY = "/v1/claim-notices/pay"
-RETURN = "http://localhost:8000/payer-un-avis-de-reclamation/retour"
+RETURN_PATH = "/payer-un-avis-de-reclamation/retour"
 
 
 async def pay(client: httpx.AsyncClient, notice: dict[str, Any], number: str) -> httpx.Response:
@@ -98,7 +98,8 @@ async def test_the_challenge_authorized_pays_the_notice_once(
     path = challenge_path(waiting["action_url"])
     page = await hosted.get(path)
     assert page.status_code == 200
-    assert "form-action 'self' http://localhost:8000" in page.headers["content-security-policy"]
+    portal = payments.platform.public_web_origin
+    assert f"form-action 'self' {portal};" in page.headers["content-security-policy"]
     text = page.text
     assert text.index("Authentification 3-D Secure") < text.index("3-D Secure authentication")
     assert text.index("Autoriser") < text.index("Authorize") and "Refuser" in text
@@ -107,7 +108,7 @@ async def test_the_challenge_authorized_pays_the_notice_once(
     assert answered.status_code == 303
     back = urlsplit(answered.headers["location"])
     query = parse_qs(back.query)
-    assert f"{back.scheme}://{back.netloc}{back.path}" == RETURN
+    assert f"{back.scheme}://{back.netloc}{back.path}" == f"{portal}{RETURN_PATH}"
     assert query["paiement"] == [waiting["payment_id"]]
     assert query["redirect_status"] == ["succeeded"]
     assert "plate" not in back.query and notice["plate"] not in back.query

@@ -27,6 +27,7 @@ from services.payments.claims.schemas import (
     PaymentOut,
     ReceiptEmailOut,
 )
+from services.payments.config import CLAIM_RETURN_PATH
 from services.payments.dependencies import ComponentsDep
 from services.payments.throttling import CLAIM_LOOKUP_THROTTLES, CLAIM_PAYMENT_THROTTLES
 from workflows.claims.models import Language
@@ -134,7 +135,10 @@ async def settle(
 
 
 def _return_url(parts: ComponentsDep) -> paying.ReturnUrl:
-    base = parts.settings.claim_return_url
+    """The portal's return page of one attempt. The same for every call of an attempt: a lost
+    answer is asked again with the same parameters, `return_url` among them."""
+    origin = parts.platform.settings.public_web_origin.rstrip("/")
+    base = parts.settings.claim_return_url or f"{origin}{CLAIM_RETURN_PATH}"
     return lambda payment_id: f"{base}?paiement={payment_id}"
 
 
