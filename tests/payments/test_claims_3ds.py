@@ -256,3 +256,20 @@ async def test_a_capture_whose_answer_was_lost_is_recorded_by_the_next_attempt(
             select(func.count()).where(ClaimPayment.notice_id == stored.id)
         )
     assert attempts == 1
+
+
+async def test_the_challenge_page_refuses_unknown_charges_and_answers(
+    client: httpx.AsyncClient,
+    hosted: httpx.AsyncClient,  # noqa: F811
+    notices: NoticeFactory,
+) -> None:
+    assert (await hosted.get("/3ds/ch_NoSuchChargeAtAll")).status_code == 404
+    assert (
+        await hosted.post("/3ds/ch_NoSuchChargeAtAll", data={"decision": "authorize"})
+    ).status_code == 404
+    assert (await hosted.get("/3ds/4242424242424242")).status_code == 422
+    waiting = await challenged(client, await notices())
+    path = challenge_path(waiting["action_url"])
+    wrong = await hosted.post(path, data={"decision": "maybe"})
+    assert wrong.status_code == 422 and wrong.json()["field"] == "decision"
+    assert (await hosted.get(path)).status_code == 200  # still waiting for an answer

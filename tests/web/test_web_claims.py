@@ -9,13 +9,16 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 from temporalio.worker import Worker
 
 from servicekit.settings import PlatformSettings
 from services.identity.config import IdentitySettings
+from services.payments.claims.models import ClaimPayment
 from services.payments.config import PaymentsSettings
 from services.payments.hosted_card.config import HostedCardSettings
 from services.payments.hosted_card.main import create_app as create_hosted_card
+from tests.payments.factories import _app_of
 from tests.support.mail import SmtpServer
 from tests.support.service_rows import add_active_subscription
 from tests.web.claims_support import (
@@ -313,3 +316,36 @@ async def test_a_return_with_an_unknown_payment_finds_nothing(client: httpx.Asyn
         answer = await client.get(f"{CLAIMS}/retour{query}")
         assert answer.status_code == 404, query
         assert "Cherchez l'avis de nouveau" in page_text(answer)
+
+
+async def test_back_before_answering_the_bank_goes_to_the_bank_again(
+    client: httpx.AsyncClient, web_app: FastAPI, notice: tuple[str, str]
+) -> None:
+    number, plate = notice
+    path = await _to_the_bank(client, number, plate)
+    payments_app = _app_of(web_app.state.payments.http)
+    async with payments_app.state.sessionmaker() as session:
+        payment_id = await session.scalar(
+            select(ClaimPayment.id).where(ClaimPayment.gateway_reference == path.split("/")[-1])
+        )
+    back = await client.get(f"{CLAIMS}/retour?paiement={payment_id}")
+    assert back.status_code == 200
+    assert "Authentification 3-D Secure" in page_text(back)
+    assert f'content="0;url=http://localhost:8005{path}"' in back.text
+
+
+async def test_a_reloaded_return_page_shows_the_same_receipt(
+    client: httpx.AsyncClient, bank: httpx.AsyncClient, notice: tuple[str, str]
+) -> None:
+    number, plate = notice
+    path = await _to_the_bank(client, number, plate)
+    answered = await bank.post(path, data={"decision": "authorize"})
+    back = urlsplit(answered.headers["location"])
+    first = await client.get(f"{back.path}?{back.query}")
+    assert first.status_code == 200 and "Paiement reçu" in page_text(first)
+    again = await client.get(f"{back.path}?{back.query}")  # reloaded: the same receipt
+    assert again.status_code == 200 and "Paiement reçu" in page_text(again)
+    receipt = re.compile(r"Numéro de reçu</dt><dd>(RA-[\w-]+)</dd>")
+    numbers = receipt.findall(page_text(first))
+    assert numbers and numbers == receipt.findall(page_text(again))
+    assert number in page_text(again)

@@ -258,7 +258,9 @@ def _action_url(answer: dict[str, Any]) -> str | None:
 def _challenge(request: Request, session: Session, answer: dict[str, Any]) -> Response:
     """ "Authentification 3-D Secure": the browser goes to the bank's page at once; the link
     is there for a browser that does not follow the refresh (and for the keyboard)."""
-    context = {"action_url": _action_url(answer)}
+    payment_id = str(answer.get("payment_id") or "")
+    again = f"{RETURN}?paiement={payment_id}" if PAYMENT_ID.match(payment_id) else None
+    context = {"action_url": _action_url(answer), "again": again}
     return _page(request, session, "claims/challenge.html", context)
 
 

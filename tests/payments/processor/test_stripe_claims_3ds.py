@@ -3,6 +3,7 @@ Stripe's documentation shows): 3-D Secure settled by the return page and by the 
 first, the second changes nothing), a failed challenge released, an abandoned PaymentIntent
 canceled before a new attempt, and a lost answer found again instead of charged twice."""
 
+import asyncio
 import json
 import time
 from datetime import timedelta
@@ -12,7 +13,7 @@ import httpx
 from sqlalchemy import select, update
 
 from servicekit.db import transaction, utcnow
-from services.payments.claims.models import ClaimNotice
+from services.payments.claims.models import ClaimNotice, ClaimReceipt
 from services.payments.processors.stripe_webhooks import signature
 from tests.payments.conftest import NoticeFactory
 from tests.payments.factories import PaymentsStack
@@ -221,3 +222,26 @@ async def test_a_cancel_refused_because_the_intent_succeeded_answers_captured(
     [cancel] = stripe.docs.requests_to(f"{INTENTS}/{intent}/cancel")
     assert cancel.form == {}
     assert stripe.docs.intents[intent]["status"] == "succeeded"
+
+
+async def test_the_return_page_and_the_webhook_at_the_same_moment_record_one_receipt(
+    stripe: Stripe, client: httpx.AsyncClient, notices: NoticeFactory, payments: PaymentsStack
+) -> None:
+    for _ in range(3):  # a race won once by luck proves nothing: run it a few times
+        notice = await notices()
+        payment_id, intent = await challenged_again(client, stripe, notice)
+        succeeded = stripe.docs.authenticate(intent)
+        page, outcome = await asyncio.gather(
+            client.post(settle_url(payment_id)),
+            webhook(client, _event("payment_intent.succeeded", succeeded)),
+        )
+        assert page.status_code == 200, page.text
+        assert outcome in ("claim_paid", "claim_confirmed")
+        stored = await notice_row(payments, notice["number"])
+        async with payments.app.state.sessionmaker() as session:
+            receipts = (
+                await session.scalars(
+                    select(ClaimReceipt).where(ClaimReceipt.notice_id == stored.id)
+                )
+            ).all()
+        assert [r.id for r in receipts] == [page.json()["receipt_id"]]
