@@ -256,6 +256,11 @@ async def test_a_capture_whose_answer_was_lost_is_recorded_by_the_next_attempt(
             select(func.count()).where(ClaimPayment.notice_id == stored.id)
         )
     assert attempts == 1
+    async with payments.app.state.sessionmaker() as session:
+        kept = await session.scalar(
+            select(ClaimPayment.card_token).where(ClaimPayment.notice_id == stored.id)
+        )
+    assert kept == ""  # settled: the reusable card token is not kept
 
 
 async def test_the_challenge_page_refuses_unknown_charges_and_answers(

@@ -47,8 +47,9 @@ class ClaimPayment(Base):
     later needs (the return page, the webhook or the next attempt may do it, after a crash).
 
     `id` is the opaque reference of the portal's return page (no plate in the address);
-    `card_token` is the gateway's reusable token (never a number), kept so an attempt whose
-    answer was lost is asked again under its own key and parameters.
+    `card_token` is the gateway's reusable token (never a number), kept while the attempt is in
+    flight so one whose answer was lost is asked again under its own key and parameters;
+    emptied once the attempt is settled.
     """
 
     __tablename__ = "claim_payments"

@@ -233,6 +233,7 @@ async def record_in(
     if charge.status == "requires_action":
         await repo.authenticating(session, payment.notice_id, payment.attempt, charge.reference)
         return Outcome("requires_action", payment.id, action_url=charge.action_url)
+    await repo.forget_card(session, payment.id)
     if charge.status == "declined":
         await repo.release(session, payment.notice_id, payment.attempt)
         return Outcome("declined", payment.id, decline_code=charge.decline_code or CANCELED)

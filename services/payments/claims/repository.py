@@ -135,6 +135,17 @@ async def payment_by_reference(session: AsyncSession, reference: str) -> ClaimPa
     )
 
 
+async def forget_card(session: AsyncSession, payment_id: str) -> None:
+    """A settled attempt is never asked again: its reusable card token is not kept (the payer
+    has no account; the receipt keeps the brand and last 4 only)."""
+    await session.execute(
+        update(ClaimPayment)
+        .where(ClaimPayment.id == payment_id)
+        .values(card_token="")
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def set_reference(session: AsyncSession, payment_id: str, reference: str) -> None:
     await session.execute(
         update(ClaimPayment)
