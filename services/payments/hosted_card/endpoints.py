@@ -1,6 +1,5 @@
 """The hosted card page and the endpoint its form posts the card to."""
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -8,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from servicekit.clock import today
 from servicekit.i18n import translate
 from servicekit.throttle import per_address
 from services.payments.hosted_card import issuing
@@ -30,7 +30,7 @@ async def card_page(
 ) -> HTMLResponse:
     """The card form framed by the portal: « No. de carte », « Date d'expiration », « CVV »."""
     language = page_language(lang)
-    year = date.today().year
+    year = today().year
     context: dict[str, Any] = {
         "lang": language,
         "t": lambda key: translate(key, language),
