@@ -63,18 +63,26 @@ def _declined(number: str) -> dict[str, Any]:
     }
 
 
-def _method(form: dict[str, str], prefix: str) -> dict[str, Any]:
-    number = form[f"{prefix}card[number]"]
+def _unnested(form: dict[str, str], prefix: str) -> dict[str, str]:
+    """`payment_method_data[card][number]` as `card[number]` (a confirm's inline method)."""
+    if not prefix:
+        return form
+    start = f"{prefix}["
+    return {k[len(start) :].replace("]", "", 1): v for k, v in form.items() if k.startswith(start)}
+
+
+def _method(form: dict[str, str]) -> dict[str, Any]:
+    number = form["card[number]"]
     brand = TEST_NUMBERS.get(number, ("visa",))[0]
     return {
         "id": _id("pm_"),
         "object": "payment_method",
-        "billing_details": {"name": form.get(f"{prefix}billing_details[name]")},
+        "billing_details": {"name": form.get("billing_details[name]")},
         "card": {
             "brand": brand,
             "country": "US",
-            "exp_month": int(form[f"{prefix}card[exp_month]"]),
-            "exp_year": int(form[f"{prefix}card[exp_year]"]),
+            "exp_month": int(form["card[exp_month]"]),
+            "exp_year": int(form["card[exp_year]"]),
             "funding": "credit",
             "last4": number[-4:],
         },
@@ -100,11 +108,12 @@ def browser_routes(docs: "StripeDocs", secret_key: str) -> APIRouter:
         docs.seen.append(_seen(request.url.path, form))
         return form
 
-    def keep(form: dict[str, str], prefix: str) -> tuple[dict[str, Any], str]:
-        method = _method(form, prefix)
-        number = form[f"{prefix}card[number]"]
-        docs.methods[method["id"]] = method | {"_behaves_as": TEST_NUMBERS[number][1]}
-        return method, number
+    def keep(form: dict[str, str], prefix: str = "") -> dict[str, Any]:
+        fields = _unnested(form, prefix)
+        method = _method(fields)
+        behaves_as = TEST_NUMBERS[fields["card[number]"]][1]
+        docs.methods[method["id"]] = method | {"_behaves_as": behaves_as}
+        return method
 
     @router.get("/v3/")
     async def stripe_js() -> FileResponse:
@@ -126,7 +135,7 @@ def browser_routes(docs: "StripeDocs", secret_key: str) -> APIRouter:
         number = form["card[number]"]
         if number not in TEST_NUMBERS:
             return JSONResponse({"error": _declined(number)}, 402)
-        method, _ = keep(form, "")
+        method = keep(form)
         return JSONResponse(method)
 
     @router.post("/v1/setup_intents")
@@ -151,7 +160,7 @@ def browser_routes(docs: "StripeDocs", secret_key: str) -> APIRouter:
         if number not in TEST_NUMBERS:
             intent["last_setup_error"] = _declined(number)
             return JSONResponse({"error": _declined(number) | {"setup_intent": intent}}, 402)
-        method, _ = keep(form, "payment_method_data[")
+        method = keep(form, "payment_method_data")
         intent |= {"payment_method": method["id"], "last_setup_error": None}
         if TEST_NUMBERS[number][2]:
             intent |= {
