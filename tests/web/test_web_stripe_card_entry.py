@@ -156,6 +156,8 @@ async def test_a_card_with_3d_secure_is_set_up_at_stripe_and_redeemed_by_payment
     [method] = await methods_of(pay_api, await token_of(identity, user))
     assert (method["brand"], method["last4"]) == ("visa", "3184")
     assert docs.customers[intent["payment_method"]] == attached.form["customer"]
+    # the holder typed on the portal's page went to Stripe as the billing name
+    assert docs.methods[intent["payment_method"]]["billing_details"]["name"] == "Marie Tremblay"
 
     # the number went to Stripe's origin, and to nowhere of ours
     digits = THREE_D_SECURE.replace(" ", "")
