@@ -13,6 +13,9 @@
   var busy = false;
   var card = null;
   var stripe = null;
+  // The SetupIntent of this entry, kept after a refusal (a declined card, a failed challenge,
+  // an incomplete field): Stripe lets it be confirmed again, so a retry asks for no new one.
+  var intent = null;
   // Room for the issuer's 3-D Secure challenge, which Stripe.js opens over this page.
   var CHALLENGE_HEIGHT = 560;
   // Stripe's error codes (docs.stripe.com/error-codes) as this page's messages (French first).
@@ -56,10 +59,11 @@
   }
 
   function setupIntent() {
+    if (intent) return Promise.resolve(intent);
     return fetch("/v1/setup-intents", { method: "POST", credentials: "omit" }).then(function (r) {
       if (r.status !== 201) throw new Error("setup intent " + r.status);
       return r.json();
-    });
+    }).then(function (answer) { intent = answer; return answer; });
   }
 
   function confirm(intent) {
@@ -79,6 +83,7 @@
       failed(errorForm, form.getAttribute("data-unavailable"));
       return;
     }
+    intent = null;
     card.clear();
     resize();
     tell({ type: "card-token", token: id });
@@ -89,8 +94,8 @@
     clear();
     if (!stripe) { failed(errorForm, form.getAttribute("data-unavailable")); return; }
     busy = true;
-    setupIntent().then(function (intent) {
-      return confirm(intent).then(settled);
+    setupIntent().then(function (current) {
+      return confirm(current).then(settled);
     }).catch(function () {
       failed(errorForm, form.getAttribute("data-unavailable"));
     }).then(function () { busy = false; });
