@@ -2,6 +2,9 @@
 start incomplete, the page that loads Stripe.js and nothing else, its CSP, and the SetupIntent
 endpoint (off-session usage, throttled) against the local server answering as Stripe's docs."""
 
+import asyncio
+import os
+import sys
 from collections.abc import AsyncIterator
 
 import httpx
@@ -14,7 +17,7 @@ from services.payments.hosted_card.config import HostedCardSettings
 from services.payments.hosted_card.main import create_app
 from tests.payments.processor.stripe_docs import SECRET_KEY, StripeDocs, stripe_docs_app
 from tests.payments.processor.stripe_js import PUBLISHABLE_KEY
-from tests.support.processes import served
+from tests.support.processes import ROOT, served
 
 PORTAL = "http://localhost:8000"
 JS = "https://js.stripe.com"
@@ -85,6 +88,24 @@ def test_stripe_mode_without_a_secret_key_or_with_plain_http_refuses(no_stripe_e
     # the sandbox needs none of it; a local stand-in of Stripe.js is accepted
     assert HostedCardSettings(_env_file=None).processor == "sandbox"  # type: ignore[call-arg]
     assert stripe_settings(stripe_js_url="http://127.0.0.1:9/v3/").processor == "stripe"
+
+
+async def test_the_page_process_refuses_to_start_naming_the_variable(no_stripe_env: None) -> None:
+    """`uvicorn --factory` as deployed: Stripe mode without its publishable key exits at start,
+    its error naming HOSTED_CARD_STRIPE_PUBLISHABLE_KEY."""
+    env = os.environ | {"HOSTED_CARD_PROCESSOR": "stripe", "HOSTED_CARD_STRIPE_SECRET_KEY": ""}
+    env.pop("HOSTED_CARD_STRIPE_PUBLISHABLE_KEY", None)
+    factory = "services.payments.hosted_card.main:create_app"
+    process = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-m", "uvicorn", "--factory", factory, "--port", "0"),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode != 0
+    assert b"HOSTED_CARD_STRIPE_PUBLISHABLE_KEY" in output, output[-2000:]
 
 
 def test_the_environment_chooses_stripe_and_names_what_is_missing(

@@ -26,11 +26,10 @@ from tests.support.mail import free_port
 from tests.support.processes import served
 from tests.web.subscriptions_support import Catalog
 from tests.web.support import Account
-from tests.web.test_web_payments import STEP5, methods_of, pay_api, to_step5, token_of
+from tests.web.test_web_payments import STEP5, methods_of, to_step5, token_of
 from web.config import WebSettings
 from web.main import create_app as web_app_of
 
-__all__ = ["pay_api"]  # the fixture, shared with the step 5 tests
 THREE_D_SECURE = "4000 0027 6000 3184"  # docs.stripe.com/testing: 3-D Secure asked every time
 
 
@@ -49,6 +48,16 @@ class Portal:
 
     def sent_to(self, origin: str) -> list[tuple[str, str]]:
         return [(url, body) for url, body in self.sent if url.startswith(origin + "/")]
+
+
+@pytest.fixture
+async def pay_api(
+    apps: dict[str, FastAPI], platform_settings: PlatformSettings
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Payments' own API (in process), to read the account's payment methods."""
+    transport = httpx.ASGITransport(app=apps["payments"])
+    async with httpx.AsyncClient(transport=transport, base_url=platform_settings.payments_url) as c:
+        yield c
 
 
 @pytest.fixture
