@@ -206,8 +206,11 @@ async def test_a_failed_authentication_is_said_in_french_then_enter_sends_anothe
     assert page.url == portal.web + STEP5  # nothing submitted
     assert await methods_of(pay_api, await token_of(identity, user)) == []
 
-    # a card without 3-D Secure, sent with Enter in Stripe's element (the keyboard's way)
+    # a card without 3-D Secure, sent with Enter in Stripe's element (the keyboard's way); the
+    # page's label focuses the element, as a label focuses its field
     element = hosted.frame_locator("iframe[name^=__privateStripeFrame]")
+    await hosted.get_by_text("No. de carte, Date d'expiration, CVV").click()
+    await expect(element.get_by_label("Numéro de carte")).to_be_focused()
     await element.get_by_label("Numéro de carte").fill("4242 4242 4242 4242")
     async with page.expect_navigation(timeout=30_000):
         await element.get_by_label("CVC").press("Enter")
