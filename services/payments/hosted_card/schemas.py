@@ -51,3 +51,9 @@ class SingleUseTokenOut(BaseModel):
     exp_month: int
     exp_year: int
     expires_at: datetime
+
+
+class SetupIntentOut(BaseModel):
+    """What the Stripe page confirms in the browser: the SetupIntent's client secret only."""
+
+    client_secret: str
