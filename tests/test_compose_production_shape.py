@@ -119,4 +119,4 @@ def test_the_hosted_card_page_is_reached_through_the_gateway_at_its_public_origi
     assert "location = /v1/processor/webhooks/stripe {" in site
     assert site.count("${PAYMENTS_UPSTREAM}") == 1  # nothing else of payments
     card = templates["/etc/nginx/templates/hosted-card.conf.template"]
-    assert card == ROOT / "deploy/nginx/sandbox/hosted-card.conf.template"
+    assert card == ROOT / "deploy/nginx/hosted-card/hosted-card.conf.template"

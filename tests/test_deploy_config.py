@@ -95,7 +95,11 @@ def test_the_compose_gateway_serves_its_templates_and_the_hosted_card_origin() -
             "HOSTED_CARD_UPSTREAM: hosted-card:8006",
             "8006",
         ),
-        ("nginx/sandbox/hosted-card.conf", "nginx/sandbox/hosted-cards.conf", "does not exist"),
+        (
+            "nginx/hosted-card/hosted-card.conf",
+            "nginx/hosted-card/hosted-cards.conf",
+            "does not exist",
+        ),
         ('      - "8005:8005"\n', "", "hosted card page's origin (port 8005)"),
         ("CARD_ORIGIN:-http://localhost:8005}", "CARD_ORIGIN:-http://localhost:8443}", "8443"),
     ],

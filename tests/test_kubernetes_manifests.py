@@ -2,8 +2,8 @@
 and every manifest validated offline against the Kubernetes API schemas (kubernetes-validate,
 pinned version); then what a reviewer checks by hand: probes, limits, non-root, read-only root
 filesystem, autoscalers and budgets on real Deployments, who may reach whom, what the gateway
-serves (the nginx templates of deploy/nginx, byte for byte) and which card page the portal
-frames: the processor's in production (Stripe), the sandbox's hosted page in overlays/sandbox."""
+serves (the nginx templates of deploy/nginx, byte for byte) and the hosted card page the portal
+frames: in Stripe mode in production, in sandbox mode in overlays/sandbox."""
 
 import importlib
 import re
@@ -28,8 +28,8 @@ OVERLAYS = ("production", "sandbox")
 # The API version the manifests are validated against (apps/v1, autoscaling/v2, policy/v1, ...).
 KUBERNETES_VERSION = "1.31.0"
 COMPONENTS = {"gateway", "web", "identity", "subscriptions", "payments", "worker"}
-# The sandbox processor's hosted card page: only where payments runs the sandbox.
-SANDBOX_ONLY = {"hosted-card"}
+# The hosted card page (deploy/kubernetes/hosted-card): in each overlay, not in the base.
+OVERLAY_ONLY = {"hosted-card"}
 # Who calls whom (services/*/ports.py, workflows/, web/): the only pods a service admits. The
 # gateway relays the browsers to the web and the hosted card page, and the card processor's
 # webhook to payments (that path only: deploy/nginx, tests/test_nginx_gateway.py).
@@ -46,9 +46,13 @@ GATEWAY_TEMPLATES = {
     "default.conf.template": NGINX / "templates/default.conf.template",
     "probes.conf.template": NGINX / "kubernetes/probes.conf.template",
 }
-SANDBOX_TEMPLATES = {"hosted-card.conf.template": NGINX / "sandbox/hosted-card.conf.template"}
+HOSTED_CARD_TEMPLATES = {
+    "hosted-card.conf.template": NGINX / "hosted-card/hosted-card.conf.template"
+}
 # Environment names read by code that is not a settings class of this branch: the worker's
 # health server settings (WORKER_*, issue 13's observability) and Temporal's envconfig.
+from services.payments.hosted_card.config import HostedCardSettings  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "deploy"))
 from check_config import (  # noqa: E402
     OTHER_NAMES,
@@ -95,7 +99,7 @@ def pod_labels(deployment: dict[str, Any]) -> dict[str, str]:
 
 
 def components(name: str) -> set[str]:
-    return COMPONENTS | (SANDBOX_ONLY if name == "sandbox" else set())
+    return COMPONENTS | (OVERLAY_ONLY if name in OVERLAYS else set())
 
 
 def container_env(deployment: dict[str, Any]) -> dict[str, str]:
@@ -338,8 +342,8 @@ def test_production_talks_to_temporal_over_mtls():
 @pytest.mark.parametrize("name", KUSTOMIZATIONS)
 def test_the_gateway_runs_the_nginx_templates_of_deploy_nginx(name):
     """Byte for byte the files tests/test_nginx_gateway.py and the topology run with Debian's
-    nginx; the hosted card page's server only where the sandbox runs."""
-    wanted = GATEWAY_TEMPLATES | (SANDBOX_TEMPLATES if name == "sandbox" else {})
+    nginx; the hosted card page's server in each overlay."""
+    wanted = GATEWAY_TEMPLATES | (HOSTED_CARD_TEMPLATES if name in OVERLAYS else {})
     files = gateway_templates(name)
     assert set(files) == set(wanted)
     for file_name, path in wanted.items():
@@ -381,45 +385,67 @@ def origin(value: str) -> str:
     return value
 
 
-def test_production_frames_the_processor_card_page_and_runs_no_sandbox_page():
-    """With Stripe the processor hosts the card page: the portal frames its origin, and no
-    hosted-card workload, Service or gateway server exists."""
-    data = config("production")
-    assert origin(data["PLATFORM_HOSTED_CARD_ORIGIN"]) == "https://js.stripe.com"
-    names = {d["metadata"]["name"] for d in rendered("production")}
-    assert not [n for n in names if n.startswith("hosted-card")]
-    assert "hosted-card.conf.template" not in gateway_templates("production")
-    payments = of_kind("production", "Deployment")["payments"]
-    assert container_env(payments)["PAYMENTS_PROCESSOR"] == "stripe"
-    (container,) = pod_spec(payments)["containers"]
-    secrets = {
+def env_references(deployment: dict[str, Any]) -> dict[str, str]:
+    """Variable -> the Secret it comes from, for the Deployment's one container."""
+    (container,) = pod_spec(deployment)["containers"]
+    return {
         e["name"]: e["valueFrom"]["secretKeyRef"]["name"]
-        for e in container["env"]
+        for e in container.get("env", [])
         if "valueFrom" in e
     }
-    assert secrets["PAYMENTS_STRIPE_SECRET_KEY"] == "payments-stripe"
-    assert secrets["PAYMENTS_STRIPE_WEBHOOK_SECRET"] == "payments-stripe"
-    assert container_env(payments)["PAYMENTS_STRIPE_RETURN_URL"].startswith(
-        data["PLATFORM_PUBLIC_WEB_ORIGIN"]
-    )
 
 
-def test_the_sandbox_frames_its_hosted_page_at_the_gateway_host_name():
+@pytest.mark.parametrize("name", OVERLAYS)
+def test_the_portal_frames_the_hosted_page_at_the_gateway_host_name(name):
     """The portal's CSP frame-src (PLATFORM_HOSTED_CARD_ORIGIN) is the host name the gateway
     serves the page on, another origin than the portal's, which is the page's frame-ancestors."""
-    data = config("sandbox")
-    gateway = container_env(of_kind("sandbox", "Deployment")["gateway"])
+    data = config(name)
+    gateway = container_env(of_kind(name, "Deployment")["gateway"])
     hosted = origin(data["PLATFORM_HOSTED_CARD_ORIGIN"])
     assert hosted == f"https://{gateway['HOSTED_CARD_SERVER_NAME']}"
     assert hosted != origin(data["PLATFORM_PUBLIC_WEB_ORIGIN"])
     assert gateway["HOSTED_CARD_LISTEN"] == "8000"  # behind the same Service port as the portal
     assert gateway["HOSTED_CARD_UPSTREAM"] == "hosted-card:8005"
-    deployments = of_kind("sandbox", "Deployment")
-    assert container_env(deployments["payments"])["PAYMENTS_PROCESSOR"] == "sandbox"
-    (container,) = pod_spec(deployments["hosted-card"])["containers"]
+    (container,) = pod_spec(of_kind(name, "Deployment")["hosted-card"])["containers"]
     command = container["command"]
     assert "services.payments.hosted_card.main:create_app" in command
     assert "--proxy-headers" in command  # the tokens are counted per browser address
-    references = {e["name"] for e in container["env"] if "valueFrom" in e}
-    assert references == {"PAYMENTS_DATABASE_URL"}  # no service token, no data key
     assert [s["configMapRef"]["name"] for s in container["envFrom"]] == ["platform"]
+
+
+def test_production_runs_stripe_and_its_card_page_in_stripe_mode():
+    """Payments charges through Stripe; the hosted card page shows Stripe.js's card element
+    with the publishable key and a restricted key, and holds no database credential."""
+    data = config("production")
+    deployments = of_kind("production", "Deployment")
+    payments = deployments["payments"]
+    assert container_env(payments)["PAYMENTS_PROCESSOR"] == "stripe"
+    secrets = env_references(payments)
+    assert secrets["PAYMENTS_STRIPE_SECRET_KEY"] == "payments-stripe"
+    assert secrets["PAYMENTS_STRIPE_WEBHOOK_SECRET"] == "payments-stripe"
+    assert container_env(payments)["PAYMENTS_STRIPE_RETURN_URL"].startswith(
+        data["PLATFORM_PUBLIC_WEB_ORIGIN"]
+    )
+    hosted = deployments["hosted-card"]
+    assert container_env(hosted) == {"HOSTED_CARD_PROCESSOR": "stripe"}
+    assert env_references(hosted) == {  # no service token, no data key, no database
+        "HOSTED_CARD_STRIPE_PUBLISHABLE_KEY": "hosted-card-stripe",
+        "HOSTED_CARD_STRIPE_SECRET_KEY": "hosted-card-stripe",
+    }
+    # with its Secret's values, the page's settings are complete (Stripe.js from Stripe)
+    settings = HostedCardSettings(
+        _env_file=None,
+        processor="stripe",
+        stripe_publishable_key="pk_live_x",
+        stripe_secret_key="rk_live_x",
+    )
+    assert settings.stripe_js_url == "https://js.stripe.com/v3/"
+
+
+def test_the_sandbox_runs_its_processor_and_its_card_page_in_sandbox_mode():
+    """The sandbox page keeps its tokens in the payments database: that URL is all it holds."""
+    deployments = of_kind("sandbox", "Deployment")
+    assert container_env(deployments["payments"])["PAYMENTS_PROCESSOR"] == "sandbox"
+    hosted = deployments["hosted-card"]
+    assert container_env(hosted) == {"HOSTED_CARD_PROCESSOR": "sandbox"}
+    assert env_references(hosted) == {"PAYMENTS_DATABASE_URL": "payments-secrets"}

@@ -28,7 +28,7 @@ from tests.support.mail import free_port
 
 NGINX_DIR = Path(__file__).resolve().parents[1] / "deploy/nginx"
 TEMPLATE = NGINX_DIR / "templates/default.conf.template"
-HOSTED_CARD_TEMPLATE = NGINX_DIR / "sandbox/hosted-card.conf.template"
+HOSTED_CARD_TEMPLATE = NGINX_DIR / "hosted-card/hosted-card.conf.template"
 PROBES_TEMPLATE = NGINX_DIR / "kubernetes/probes.conf.template"
 HOSTED_CARD_HOST = "cartes.example.test"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -290,7 +290,7 @@ def card_host(
     return httpx.request(method, gateway.url + path, headers=headers, **kwargs)
 
 
-def test_the_hosted_card_host_reaches_its_page_files_and_token_endpoint(gateway: Gateway) -> None:
+def test_the_hosted_card_host_reaches_its_page_files_and_post_endpoints(gateway: Gateway) -> None:
     page = card_host("GET", gateway, "/card?lang=fr").json()
     assert page == {
         "method": "GET",
@@ -315,6 +315,12 @@ def test_the_hosted_card_host_reaches_its_page_files_and_token_endpoint(gateway:
     assert (challenge["method"], challenge["path"]) == ("GET", "/3ds/ch_abc")
     answer = card_host("POST", gateway, "/3ds/ch_abc", data={"decision": "authorize"})
     assert answer.json()["method"] == "POST"
+    # Stripe mode's one endpoint (the SetupIntent its page confirms), counted the same way.
+    setup = card_host(
+        "POST", gateway, "/v1/setup-intents", headers={"X-Forwarded-For": "203.0.113.9"}
+    )
+    assert setup.json()["path"] == "/v1/setup-intents"
+    assert setup.json()["forwarded_for"] == "127.0.0.1"
 
 
 @pytest.mark.parametrize(
@@ -328,6 +334,7 @@ def test_the_hosted_card_host_reaches_its_page_files_and_token_endpoint(gateway:
         ("GET", "/internal/v1/charges", 404),
         ("POST", "/card", 403),
         ("GET", "/v1/single-use-tokens", 403),
+        ("GET", "/v1/setup-intents", 403),
         ("DELETE", "/static/card.css", 403),
         ("DELETE", "/3ds/ch_abc", 403),
     ],

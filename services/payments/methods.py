@@ -5,11 +5,11 @@ import asyncio
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.cards import contains_card_number
+from servicekit.clock import today
 from servicekit.db import utcnow
 from servicekit.secrets_box import SecretBox
 from services.payments import repository as repo
@@ -195,7 +195,7 @@ async def specimen(
 async def delete(session: AsyncSession, specimen_dir: str, method_id: str, account_id: str) -> None:
     """Remove a method not paying a current period; its specimen file goes with it."""
     row = await require(session, method_id, account_id)
-    if await repo.pays_current_period(session, row.id, date.today()):
+    if await repo.pays_current_period(session, row.id, today()):
         raise MethodInUse()
     row.deleted_at = utcnow()
     row.gateway_token = None

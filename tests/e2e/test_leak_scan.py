@@ -25,6 +25,8 @@ async def test_the_scanner_finds_a_planted_card_number(tmp_path: Path) -> None:
         "no 1 4242 4242 4242 4242 exp 12 30",
         "tok_4242424242424242x",
         "4242424242424242:ac5e0f714344101126877d2b9e4fa1c0c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3",
+        "span_id=3919480083755abc number=4242424242424242",
+        "note=3919480083755abc",  # the same digits anywhere but a span id still count
     ]
     for sample in planted:
         assert card_numbers(f"POST /v1/payment-methods/card {sample} done"), sample
@@ -40,6 +42,9 @@ async def test_the_scanner_finds_a_planted_card_number(tmp_path: Path) -> None:
         "42424242424242424242",  # 20 digits: too long for a card
         # a token's sha256 (identity.one_time_tokens.token_hash): no card in a hex digest
         "ac5e0f714344101126877d2b9e4fa1c0c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3",
+        # a log line's span id whose digits 3919480083755 pass the Luhn check (a CI run saw it)
+        "status=200 span_id=3919480083755abc trace_id=79c8a09c0436baccfac36c5cf3c7c8a7",
+        '{"event": "request", "span_id": "3919480083755abc"}',
     ]
     for sample in clean:
         assert not card_numbers(sample), sample

@@ -10,6 +10,7 @@ import httpx
 from pypdf import PdfReader
 from sqlalchemy import func, insert, select
 
+from servicekit.clock import today
 from servicekit.db import make_engine, utcnow
 from services.payments.models import Charge, Invoice, PaymentMethod
 from services.payments.sandbox_models import SandboxCharge
@@ -243,3 +244,22 @@ async def conn_token(engine: Any, method_id: str) -> str:
             select(PaymentMethod.gateway_token).where(PaymentMethod.id == method_id)
         )
     return str(token)
+
+
+async def test_a_card_paying_a_period_ending_today_in_montreal_stays(
+    client: httpx.AsyncClient, users: UserFactory, payments: PaymentsStack
+) -> None:
+    """The last day of a period is Montréal's: from 19:00 or 20:00 there it is already the
+    next day in UTC, and the card must still not be removable while it pays today."""
+    user = await users()
+    card = await add_card(client, user)
+    last_day = today()
+    body = charge_body(
+        user,
+        card["id"],
+        period_start=(last_day - timedelta(days=30)).isoformat(),
+        period_end=last_day.isoformat(),
+    )
+    assert (await _charge(client, payments, body))["status"] == "paid"
+    in_use = await client.delete(f"/v1/payment-methods/{card['id']}", headers=user.headers)
+    assert in_use.status_code == 409 and in_use.json()["error"] == "method_in_use"

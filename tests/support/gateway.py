@@ -14,7 +14,7 @@ from tests.e2e.stack import DIE_WITH_PARENT
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE_TEMPLATE = ROOT / "deploy/nginx/templates/default.conf.template"
-HOSTED_CARD_TEMPLATE = ROOT / "deploy/nginx/sandbox/hosted-card.conf.template"
+HOSTED_CARD_TEMPLATE = ROOT / "deploy/nginx/hosted-card/hosted-card.conf.template"
 TOPOLOGY = ROOT / "deploy/nginx/topology"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 

@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @asynccontextmanager
-async def served(app: FastAPI) -> AsyncIterator[str]:
-    """The app over real HTTP on a free port (its lifespan is already running)."""
+async def served(app: FastAPI, port: int = 0) -> AsyncIterator[str]:
+    """The app over real HTTP on `port` (0: a free one); its lifespan is already running."""
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="off", log_level="warning")
+        uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
     )
     task = asyncio.create_task(server.serve())
     while not server.started:

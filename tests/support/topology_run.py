@@ -45,7 +45,7 @@ def banner(topology: Topology) -> str:
     )
     return (
         f"\n  Portail, through nginx   {topology.url('web')}\n"
-        f"  Hosted card page         {topology.url('hosted_card')} (the sandbox's own origin)\n"
+        f"  Hosted card page         {topology.url('hosted_card')} (its own origin)\n"
         f"  identity / subscriptions / payments through nginx: "
         f"{topology.url('identity')} {topology.url('subscriptions')} {topology.url('payments')}\n"
         f"  Courriels                {topology.url('mail')}\n"

@@ -1,5 +1,6 @@
-"""What the topology's nginx lets the public reach, besides the portal: the sandbox's hosted card
-page on its own origin (the page, its files and its token endpoint, nothing else of that app),
+"""What the topology's nginx lets the public reach, besides the portal: the hosted card page (in
+sandbox mode) on its own origin (the page, its files and its two POST endpoints, the sandbox's
+tokens and Stripe mode's SetupIntents, nothing else of that app),
 and on the portal's origin the card processor's webhook, the one path of payments that is
 public. Every answer is traced in nginx's access log to the replica that gave it."""
 
@@ -70,12 +71,15 @@ async def test_the_hosted_card_origin_reaches_the_hosted_page_and_nothing_else(
             assert (await http.get(path)).status_code == 404, path
         assert (await http.post(WEBHOOK, json={})).status_code == 404
         assert (await http.get("/v1/single-use-tokens")).status_code == 403
+        # Stripe mode's endpoint is relayed too: this sandbox-mode page has none (its own 404)
+        assert (await http.post("/v1/setup-intents")).status_code == 404
+        assert (await http.get("/v1/setup-intents")).status_code == 403
         assert (await http.post("/card")).status_code == 403
 
     entries = logged_since(topology, before)
     assert answered(topology, entries, "/static/card_page.js") == [HOSTED_CARD]
     # The page and the token endpoint reached the app; their other method, nginx refused.
-    for path in ("/card", "/v1/single-use-tokens"):
+    for path in ("/card", "/v1/single-use-tokens", "/v1/setup-intents"):
         assert answered(topology, entries, path) == [HOSTED_CARD, "-"], path
     for path in ("/metrics", "/readyz", "/docs", "/openapi.json", WEBHOOK):
         assert set(answered(topology, entries, path)) == {"-"}, path

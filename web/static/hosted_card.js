@@ -13,7 +13,9 @@
   form.addEventListener("submit", function (event) {
     if (field.value) return;
     event.preventDefault();
-    frame.contentWindow.postMessage({ type: "tokenize" }, origin);
+    // The holder's name goes along: Stripe's page sends it with the card (billing details).
+    var holder = form.querySelector("input[name=holder_name]");
+    frame.contentWindow.postMessage({ type: "tokenize", holder: holder ? holder.value : "" }, origin);
   });
 
   window.addEventListener("message", function (event) {

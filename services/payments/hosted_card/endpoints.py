@@ -1,6 +1,5 @@
-"""The hosted card page and the endpoint its form posts the card to."""
+"""The hosted card page, and the sandbox's endpoint its form posts the card to."""
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -8,15 +7,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from servicekit.clock import today
 from servicekit.i18n import translate
 from servicekit.throttle import per_address
 from services.payments.hosted_card import issuing
+from services.payments.hosted_card.config import HostedCardSettings
 from services.payments.hosted_card.schemas import CardEntryIn, SingleUseTokenOut
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 YEARS_SHOWN = 15
 
 router = APIRouter(tags=["hosted card"])
+# Sandbox mode only: in Stripe mode the card goes to Stripe from Stripe's own frame.
+sandbox_router = APIRouter(tags=["hosted card"])
 
 
 def page_language(lang: str) -> str:
@@ -30,17 +33,25 @@ async def card_page(
 ) -> HTMLResponse:
     """The card form framed by the portal: « No. de carte », « Date d'expiration », « CVV »."""
     language = page_language(lang)
-    year = date.today().year
+    settings: HostedCardSettings = request.app.state.settings
     context: dict[str, Any] = {
         "lang": language,
         "t": lambda key: translate(key, language),
-        "years": list(range(year, year + YEARS_SHOWN)),
         "parent_origin": request.app.state.parent_origin,
     }
+    if settings.processor == "stripe":
+        context |= {
+            "publishable_key": settings.stripe_publishable_key,
+            "stripe_js_url": settings.stripe_js_url,
+            "stripe_locale": "en" if language == "en" else "fr-CA",
+        }
+        return TEMPLATES.TemplateResponse(request, "stripe_card.html", context)
+    year = today().year
+    context["years"] = list(range(year, year + YEARS_SHOWN))
     return TEMPLATES.TemplateResponse(request, "card.html", context)
 
 
-@router.post(
+@sandbox_router.post(
     "/v1/single-use-tokens",
     status_code=201,
     response_model=SingleUseTokenOut,

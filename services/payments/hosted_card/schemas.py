@@ -1,6 +1,6 @@
 """What the hosted page sends and answers: the card as typed, then its single-use token."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import (
@@ -14,6 +14,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from servicekit.cards import check_cvv, expired, normalize_card_number
+from servicekit.clock import today
 
 
 class CardEntryIn(BaseModel):
@@ -31,7 +32,7 @@ class CardEntryIn(BaseModel):
     def _not_expired(cls, year: int, info: ValidationInfo) -> int:
         """Named on the year (the month was checked first): a card valid through its month."""
         month = info.data.get("exp_month")
-        if month is not None and expired(month, year, date.today()):
+        if month is not None and expired(month, year, today()):
             raise PydanticCustomError("card_expired", "The card has expired.")
         return year
 
@@ -50,3 +51,9 @@ class SingleUseTokenOut(BaseModel):
     exp_month: int
     exp_year: int
     expires_at: datetime
+
+
+class SetupIntentOut(BaseModel):
+    """What the Stripe page confirms in the browser: the SetupIntent's client secret only."""
+
+    client_secret: str

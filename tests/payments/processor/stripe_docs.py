@@ -23,6 +23,9 @@ and canceled (`POST /v1/payment_intents/{id}/cancel`: from `requires_payment_met
 issuer's 3-D Secure page: succeeded, or back to `requires_payment_method` with
 `payment_intent_authentication_failure`.
 
+PaymentMethods made in the browser (the stand-in Stripe.js of `stripe_js.py`, from a test card
+number) behave as the table of `stripe_js.py` says.
+
 Idempotency as documented: the first answer to a key is saved (status and body) and replayed
 to a repeat with the same parameters (`Idempotent-Replayed: true`); a repeat with other
 parameters gets 400 `idempotency_error`.
@@ -38,6 +41,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from tests.payments.processor.stripe_js import browser_routes
 
 SECRET_KEY = "sk_test_contract"
 _BASE62 = string.ascii_letters + string.digits
@@ -81,10 +86,18 @@ class StripeDocs:
     saved: dict[str, tuple[dict[str, str], int, dict[str, Any]]] = field(default_factory=dict)
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     customers: dict[str, str] = field(default_factory=dict)  # payment method -> customer
+    # PaymentMethods and SetupIntents made from the browser (stripe_js.py)
+    methods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    setup_intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     seen: list[Seen] = field(default_factory=list)
     release: asyncio.Event = field(default_factory=asyncio.Event)
     refund_status: str = "succeeded"  # `pending` when the issuer has not confirmed yet
     hold_refunds: bool = False  # refunds are made and saved, their answer waits (a timeout)
+
+    def behaviour_of(self, method: str) -> str:
+        """The test PaymentMethod a browser-made one behaves as (itself for the others)."""
+        made = self.methods.get(method)
+        return str(made["_behaves_as"]) if made else method
 
     def requests_to(self, path: str) -> list[Seen]:
         return [s for s in self.seen if s.path == path and s.method == "POST"]
@@ -165,7 +178,7 @@ def _intent(form: dict[str, str]) -> dict[str, Any]:
 
 
 def _create_intent(docs: StripeDocs, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
-    method = form["payment_method"]
+    method = docs.behaviour_of(form["payment_method"])
     if method not in CARDS:
         return _error(
             400,
@@ -292,6 +305,11 @@ def _customer(form: dict[str, str]) -> tuple[int, dict[str, Any]]:
 
 
 def _attach(docs: StripeDocs, method: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    made = docs.methods.get(method)
+    if made is not None:
+        docs.customers[method] = form["customer"]
+        made["customer"] = form["customer"]
+        return 200, {k: v for k, v in made.items() if not k.startswith("_")}
     if method not in CARDS:
         return _error(
             404,
@@ -322,6 +340,7 @@ def _attach(docs: StripeDocs, method: str, form: dict[str, str]) -> tuple[int, d
 
 def stripe_docs_app(docs: StripeDocs) -> FastAPI:
     app = FastAPI()
+    app.include_router(browser_routes(docs, SECRET_KEY))
 
     async def idempotent(request: Request, make: Any) -> JSONResponse:
         form = {k: str(v) for k, v in (await request.form()).items()}

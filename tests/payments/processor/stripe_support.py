@@ -27,6 +27,7 @@ class Stripe:
     docs: StripeDocs
     gateway: StripeGateway
     app: FastAPI  # the payments app using it
+    url: str = ""  # the server's origin (its Stripe.js is `{url}/v3/`)
 
     async def card(self, payment_method: str, account_id: str | None = None) -> PaymentMethod:
         """A card on file as the hosted card page leaves it: the browser's PaymentMethod
@@ -69,7 +70,7 @@ async def stripe_in(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> AsyncItera
         monkeypatch.setattr(parts, "gateway", gateway)
         monkeypatch.setattr(parts.settings, "stripe_webhook_secret", WEBHOOK_SECRET)
         try:
-            yield Stripe(docs, gateway, app)
+            yield Stripe(docs, gateway, app, url)
         finally:
             docs.release.set()  # a late answer still waiting ends now
             await gateway.aclose()
