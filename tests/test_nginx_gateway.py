@@ -310,6 +310,11 @@ def test_the_hosted_card_host_reaches_its_page_files_and_post_endpoints(gateway:
         headers={"X-Forwarded-For": "203.0.113.9"},
     )
     assert token.json()["method"] == "POST" and token.json()["forwarded_for"] == "127.0.0.1"
+    # The sandbox issuer's 3-D Secure challenge: the page and the payer's answer.
+    challenge = card_host("GET", gateway, "/3ds/ch_abc").json()
+    assert (challenge["method"], challenge["path"]) == ("GET", "/3ds/ch_abc")
+    answer = card_host("POST", gateway, "/3ds/ch_abc", data={"decision": "authorize"})
+    assert answer.json()["method"] == "POST"
     # Stripe mode's one endpoint (the SetupIntent its page confirms), counted the same way.
     setup = card_host(
         "POST", gateway, "/v1/setup-intents", headers={"X-Forwarded-For": "203.0.113.9"}
@@ -331,6 +336,7 @@ def test_the_hosted_card_host_reaches_its_page_files_and_post_endpoints(gateway:
         ("GET", "/v1/single-use-tokens", 403),
         ("GET", "/v1/setup-intents", 403),
         ("DELETE", "/static/card.css", 403),
+        ("DELETE", "/3ds/ch_abc", 403),
     ],
 )
 def test_nothing_else_of_the_hosted_card_app_is_public(

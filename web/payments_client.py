@@ -118,8 +118,10 @@ class PaymentsClient(ServiceClient):
     async def pay_claim(
         self, ip: str, number: str, plate: str, card: JSON, email: str | None, language: str = "fr"
     ) -> JSON:
-        """Pay a notice by card (anonymous): `{receipt_id, receipt_number, amount_cents, ...}`;
-        with an email, the receipt is emailed in the page's `language`."""
+        """Pay a notice by card (anonymous): `{status: "paid", receipt_id, receipt_number, ...}`,
+        or `{status: "requires_action", payment_id, action_url}` (3-D Secure: the browser goes
+        to `action_url`, then back to the return page); with an email, the receipt is emailed
+        in the page's `language`."""
         body = {
             "number": number,
             "plate": plate,
@@ -129,6 +131,13 @@ class PaymentsClient(ServiceClient):
         }
         paid: JSON = await self._json("POST", "/v1/claim-notices/pay", ip, None, body=body)
         return paid
+
+    async def settle_claim(self, ip: str, payment_id: str) -> JSON:
+        """The return page's question after 3-D Secure: paid (the receipt) or still
+        `requires_action`; 402 `card_declined` (nothing charged), 409 `claim_already_paid`."""
+        path = f"/v1/claim-notices/payments/{payment_id}/settle"
+        settled: JSON = await self._json("POST", path, ip, None)
+        return settled
 
     async def claim_receipt_pdf(self, ip: str, receipt_id: str, plate: str) -> bytes:
         """The PDF of a claim notice's receipt, for whoever knows the plate."""

@@ -46,6 +46,9 @@ class Session:
     # The subscription request being built ("Créer un nouvel abonnement", steps 1 to 4):
     # ids, dates and the employee number only; forgotten once submitted.
     journey: dict[str, Any] | None = None
+    # A claim notice's payment waiting for 3-D Secure: its opaque id, the notice's number and
+    # plate (for the receipt page the payer comes back to: never in the address).
+    claim_payment: dict[str, Any] | None = None
 
     @classmethod
     def new(cls, language: str = "fr") -> "Session":

@@ -10,6 +10,9 @@ from servicekit.secrets_box import SecretBox
 DEV_DATA_KEY = "ZGV2LXBheW1lbnRzLWRhdGEta2V5LWNoYW5nZS1tZSE="  # base64 of 32 bytes, dev only
 
 
+CLAIM_RETURN_PATH = "/payer-un-avis-de-reclamation/retour"
+
+
 class PaymentsSettings(BaseSettings):
     """Everything payments reads from the environment; defaults serve the embedded mode."""
 
@@ -68,6 +71,10 @@ class PaymentsSettings(BaseSettings):
     stripe_currency: str = "cad"
     # Where the issuer's 3-D Secure page sends the payer back (a customer-present charge).
     stripe_return_url: str = "http://localhost:8000/"
+    # The portal's page a claim notice's payer comes back to after 3-D Secure; the attempt's
+    # opaque id is added (`?paiement=...`), never the plate or the notice's number. Empty:
+    # PLATFORM_PUBLIC_WEB_ORIGIN + CLAIM_RETURN_PATH.
+    claim_return_url: str = ""
 
     def rate_limits(self) -> dict[str, str]:
         """The named throttle rules of payments' public endpoints."""

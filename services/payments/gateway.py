@@ -46,7 +46,9 @@ class CustomerCharge:
     """A charge the payer is present for (customer-initiated): it may need 3-D Secure first.
 
     `requires_action`: the payer must open `action_url` (the issuer's challenge) and come back
-    to the return URL; the processor's webhook then tells the final outcome.
+    to the return URL; reading the charge again (`customer_charge`) or the processor's webhook
+    then tells the final outcome. A charge still being processed also reads `requires_action`
+    (not final yet), without an `action_url`. A canceled charge reads `declined` (`canceled`).
     """
 
     reference: str
@@ -79,8 +81,8 @@ class SingleUseTokenInvalid(DomainError):
 
 class PaymentGateway(Protocol):
     """Redeem the hosted page's single-use token for a reusable one, charge that (merchant-
-    initiated, or with the payer present: 3-D Secure possible), and pay back part of a captured
-    charge (each write idempotent per key)."""
+    initiated, or with the payer present: 3-D Secure possible, then read or cancel that charge),
+    and pay back part of a captured charge (each write idempotent per key)."""
 
     async def redeem(self, single_use_token: str) -> CardToken: ...
 
@@ -91,6 +93,15 @@ class PaymentGateway(Protocol):
     async def charge_customer_present(
         self, token: str, amount_cents: int, idempotency_key: str, return_url: str | None = None
     ) -> CustomerCharge: ...
+
+    async def customer_charge(self, reference: str) -> CustomerCharge:
+        """A customer-present charge as it stands now (after the payer's challenge, or not)."""
+        ...
+
+    async def cancel_customer_charge(self, reference: str) -> CustomerCharge:
+        """Cancel a charge still waiting for its challenge; one that succeeded meanwhile
+        answers `captured` (never canceled), one already declined or canceled answers so."""
+        ...
 
     async def refund(
         self, charge_reference: str, amount_cents: int, idempotency_key: str
@@ -150,3 +161,7 @@ class GatewayRefused(DomainError):
 # the card on-session.
 CARD_UNUSABLE = "card_unusable"
 AUTHENTICATION_REQUIRED = "authentication_required"
+# A customer-present charge canceled before its challenge was completed (nothing charged).
+CANCELED = "canceled"
+# The payer refused or failed the issuer's challenge.
+AUTHENTICATION_FAILED = "authentication_failed"

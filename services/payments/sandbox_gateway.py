@@ -3,8 +3,11 @@
 The card is typed on its hosted page (`services.payments.hosted_card`, its own port), which
 writes a single-use token (`sandbox_single_use_tokens`); `redeem` turns that into a card token
 (`sandbox_cards`) once, `charge` charges it (`sandbox_charges`) and `refund` pays part of a
-charge back (`sandbox_refunds`). Each call runs in its own short transaction, as a remote
-processor would: a caller's rollback does not undo a capture.
+charge back (`sandbox_refunds`). The challenge card asks a customer-present charge for 3-D
+Secure: the charge waits (`requires_action`) until the payer answers the hosted challenge page
+(`services.payments.hosted_card.challenge`, on the hosted card page's origin).
+Each call runs in its own short transaction, as a remote processor would: a caller's rollback
+does not undo a capture.
 The number itself is kept nowhere: only the brand, last 4, expiry and the test number's script.
 """
 
@@ -17,7 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.db import read_transaction, transaction, utcnow
+from servicekit.settings import platform_settings
 from services.payments.gateway import (
+    AUTHENTICATION_REQUIRED,
+    CANCELED,
     CardDeclined,
     CardExpired,
     CardToken,
@@ -37,9 +43,13 @@ from services.payments.sandbox_models import (
 
 # The documented test numbers (docs/payments-api.md) and their script: `capture` and `decline`
 # (every charge declined) become cards; `refuse` (declined) and `expired` are refused when the
-# single-use token is redeemed. Any other number is refused, as a processor's test mode
-# refuses real cards.
+# single-use token is redeemed; `challenge` (Stripe's 3-D Secure test number) asks every
+# customer-present charge for 3-D Secure and declines merchant-initiated ones
+# (`authentication_required`, as an issuer does off-session). Any other number is refused, as
+# a processor's test mode refuses real cards.
 CAPTURE, DECLINE, REFUSE, EXPIRED = "capture", "decline", "refuse", "expired"
+CHALLENGE = "challenge"
+CHALLENGE_PATH = "/3ds/"  # the hosted challenge page, on the hosted card page's origin
 TEST_CARDS: dict[str, str] = {
     "4242424242424242": CAPTURE,
     "5555555555554444": CAPTURE,
@@ -47,6 +57,7 @@ TEST_CARDS: dict[str, str] = {
     "4000000000000002": REFUSE,
     "4000000000000341": DECLINE,
     "4000000000000069": EXPIRED,
+    "4000002760003184": CHALLENGE,
 }
 _ALPHABET = string.ascii_letters  # no digits: an identifier can never look like a card number
 
@@ -58,8 +69,14 @@ def _random_id(prefix: str) -> str:
 class SandboxGateway:
     """The embedded test-mode processor."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], challenge_origin: str | None = None
+    ) -> None:
         self.sessions = sessions
+        # Where the payer answers the challenge: the hosted card page's origin (port 8005).
+        self.challenge_origin = (challenge_origin or platform_settings().hosted_card_origin).rstrip(
+            "/"
+        )
 
     async def redeem(self, single_use_token: str) -> CardToken:
         """The card behind a hosted page's token, once: a used, expired or unknown token is
@@ -102,21 +119,78 @@ class SandboxGateway:
     async def charge_customer_present(
         self, token: str, amount_cents: int, idempotency_key: str, return_url: str | None = None
     ) -> CustomerCharge:
-        """The payer present: the sandbox's cards need no 3-D Secure, so this answers as
-        `charge` does (captured or declined, once per key; `return_url` is not used)."""
-        answer = await self.charge(token, amount_cents, idempotency_key)
+        """The payer present: captured or declined at once, or, for the challenge card,
+        `requires_action` with the hosted challenge page's URL (which sends the payer to
+        `return_url` once answered). Once per key: a repeat answers the charge as it stands."""
+        first = await self._customer_charge_of(idempotency_key)
+        if first is not None:
+            return first
+        try:
+            async with transaction(self.sessions) as session:
+                card = await session.get(SandboxCard, token)
+                if card is None:
+                    raise UnknownToken()
+                row = self._new_charge(card, amount_cents, idempotency_key)
+                if card.behaviour == CHALLENGE:
+                    row.status, row.decline_code, row.return_url = (
+                        "requires_action",
+                        None,
+                        return_url,
+                    )
+                session.add(row)
+        except IntegrityError:  # a concurrent call with the same key got there first
+            again = await self._customer_charge_of(idempotency_key)
+            assert again is not None
+            return again
+        return self._customer_answer(row)
+
+    async def customer_charge(self, reference: str) -> CustomerCharge:
+        """The charge as it stands (the challenge answered, or still waiting)."""
+        async with read_transaction(self.sessions) as session:
+            row = await session.get(SandboxCharge, reference)
+        if row is None:
+            raise UnknownToken("reference")
+        return self._customer_answer(row)
+
+    async def cancel_customer_charge(self, reference: str) -> CustomerCharge:
+        """A charge still waiting for its challenge is canceled; any other is answered as it
+        stands (a challenge answered meanwhile wins: captured is never canceled)."""
+        async with transaction(self.sessions) as session:
+            await session.execute(
+                update(SandboxCharge)
+                .where(SandboxCharge.reference == reference)
+                .where(SandboxCharge.status == "requires_action")
+                .values(status="canceled", decline_code=CANCELED)
+            )
+        return await self.customer_charge(reference)
+
+    def _customer_answer(self, row: SandboxCharge) -> CustomerCharge:
+        if row.status == "requires_action":
+            url = f"{self.challenge_origin}{CHALLENGE_PATH}{row.reference}"
+            return CustomerCharge(row.reference, "requires_action", action_url=url)
+        answer = _answer(row)
         return CustomerCharge(answer.reference, answer.status, answer.decline_code)
+
+    async def _customer_charge_of(self, key: str) -> CustomerCharge | None:
+        async with read_transaction(self.sessions) as session:
+            found = await session.scalar(
+                select(SandboxCharge).where(SandboxCharge.idempotency_key == key)
+            )
+        return None if found is None else self._customer_answer(found)
 
     @staticmethod
     def _new_charge(card: SandboxCard, amount_cents: int, key: str) -> SandboxCharge:
+        """A merchant-initiated charge's outcome (the challenge card's: the issuer wants 3-D
+        Secure, which nobody is there to answer)."""
         captured = card.behaviour == CAPTURE
+        declined = AUTHENTICATION_REQUIRED if card.behaviour == CHALLENGE else "insufficient_funds"
         return SandboxCharge(
             reference=_random_id("ch_"),
             idempotency_key=key,
             token=card.token,
             amount_cents=amount_cents,
             status="captured" if captured else "declined",
-            decline_code=None if captured else "insufficient_funds",
+            decline_code=None if captured else declined,
         )
 
     async def refund(

@@ -22,7 +22,9 @@ class SandboxCard(Base):
     behaviour: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (CheckConstraint("behaviour IN ('capture', 'decline')", "behaviour"),)
+    __table_args__ = (
+        CheckConstraint("behaviour IN ('capture', 'decline', 'challenge')", "behaviour"),
+    )
 
 
 class SandboxCharge(Base):
@@ -34,11 +36,18 @@ class SandboxCharge(Base):
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     token: Mapped[str] = mapped_column(ForeignKey("sandbox_cards.token"))
     amount_cents: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(10))
+    # `requires_action`: a customer-present charge of the challenge card, waiting for the
+    # hosted challenge page (`hosted_card.challenge`), which sends the payer to `return_url`.
+    status: Mapped[str] = mapped_column(String(16))
     decline_code: Mapped[str | None] = mapped_column(String(40))
+    return_url: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    __table_args__ = (CheckConstraint("status IN ('captured', 'declined')", "status"),)
+    __table_args__ = (
+        CheckConstraint(
+            "status IN ('captured', 'declined', 'requires_action', 'canceled')", "status"
+        ),
+    )
 
 
 class SandboxSingleUseToken(Base):
@@ -61,7 +70,9 @@ class SandboxSingleUseToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
-        CheckConstraint("behaviour IN ('capture', 'decline', 'refuse', 'expired')", "behaviour"),
+        CheckConstraint(
+            "behaviour IN ('capture', 'decline', 'refuse', 'expired', 'challenge')", "behaviour"
+        ),
     )
 
 

@@ -158,6 +158,8 @@ async def test_the_page_loads_stripe_js_and_takes_no_card_itself(
     assert 'data-locale="en"' in english.text and "Card number" in english.text
     # the sandbox's token endpoint is not there; the probes need no database
     assert (await hosted.post("/v1/single-use-tokens", json={})).status_code in (404, 405)
+    # nor the sandbox issuer's 3-D Secure page: with Stripe, the issuer challenges on its own
+    assert (await hosted.get("/3ds/ch_abc")).status_code == 404
     assert (await hosted.get("/readyz")).json() == {"status": "ok"}
 
 

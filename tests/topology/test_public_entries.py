@@ -75,11 +75,14 @@ async def test_the_hosted_card_origin_reaches_the_hosted_page_and_nothing_else(
         assert (await http.post("/v1/setup-intents")).status_code == 404
         assert (await http.get("/v1/setup-intents")).status_code == 403
         assert (await http.post("/card")).status_code == 403
+        # The sandbox issuer's 3-D Secure page is relayed (an unknown charge: the app's 404)
+        assert (await http.get("/3ds/ch_NoSuchCharge")).status_code == 404
+        assert (await http.delete("/3ds/ch_NoSuchCharge")).status_code == 403
 
     entries = logged_since(topology, before)
     assert answered(topology, entries, "/static/card_page.js") == [HOSTED_CARD]
     # The page and the token endpoint reached the app; their other method, nginx refused.
-    for path in ("/card", "/v1/single-use-tokens", "/v1/setup-intents"):
+    for path in ("/card", "/v1/single-use-tokens", "/v1/setup-intents", "/3ds/ch_NoSuchCharge"):
         assert answered(topology, entries, path) == [HOSTED_CARD, "-"], path
     for path in ("/metrics", "/readyz", "/docs", "/openapi.json", WEBHOOK):
         assert set(answered(topology, entries, path)) == {"-"}, path

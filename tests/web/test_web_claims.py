@@ -4,18 +4,27 @@ console, anyone finds it by number and plate and pays it by card; "Mes avis de r
 import re
 import uuid
 from collections.abc import AsyncIterator
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 from temporalio.worker import Worker
 
+from servicekit.settings import PlatformSettings
 from services.identity.config import IdentitySettings
+from services.payments.claims.models import ClaimPayment
+from services.payments.config import PaymentsSettings
+from services.payments.hosted_card.config import HostedCardSettings
+from services.payments.hosted_card.main import create_app as create_hosted_card
+from tests.payments.factories import _app_of
 from tests.support.mail import SmtpServer
 from tests.support.service_rows import add_active_subscription
 from tests.web.claims_support import (
     CLAIMS,
     DECLINED,
+    browser,
     find_notice,
     issue_notice,
     new_number,
@@ -221,3 +230,122 @@ async def test_my_notices_need_a_session(client: httpx.AsyncClient) -> None:
     response = await client.get(f"{CLAIMS}/mes-avis")
     assert response.status_code == 303
     assert response.headers["location"] == "/connexion"
+
+
+# 3-D Secure ------------------------------------------------------------------------------------
+
+CHALLENGE_CARD = "4000002760003184"  # the sandbox's 3-D Secure card (Stripe's test number)
+
+
+@pytest.fixture
+async def bank(payments_settings: PaymentsSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """The sandbox issuer's challenge page (the hosted card app, on the payments database)."""
+    settings = HostedCardSettings(database_url=payments_settings.database_url)
+    app = create_hosted_card(settings, PlatformSettings())
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost:8005") as c:
+            yield c
+
+
+async def _to_the_bank(client: httpx.AsyncClient, number: str, plate: str) -> str:
+    """Pay with the challenge card: the page sends the browser to the bank's challenge."""
+    page = await pay_notice(client, number, plate, CHALLENGE_CARD)
+    assert page.status_code == 200, page.text
+    assert "Authentification 3-D Secure" in page_text(page)
+    refresh = re.search(r'<meta http-equiv="refresh" content="0;url=([^"]+)">', page.text)
+    assert refresh, page.text
+    action = refresh.group(1).replace("&amp;", "&")
+    assert f'href="{refresh.group(1)}"' in page.text  # the same place, as a link
+    assert action.startswith("http://localhost:8005/3ds/")
+    return action.removeprefix("http://localhost:8005")
+
+
+async def _back_from_the_bank(
+    client: httpx.AsyncClient, bank: httpx.AsyncClient, path: str, decision: str
+) -> httpx.Response:
+    answered = await bank.post(path, data={"decision": decision})
+    assert answered.status_code == 303
+    back = urlsplit(answered.headers["location"])
+    assert back.path == f"{CLAIMS}/retour" and back.query.startswith("paiement=")
+    return await client.get(f"{back.path}?{back.query}")
+
+
+async def test_a_3ds_payment_goes_to_the_bank_and_back_to_the_receipt(
+    client: httpx.AsyncClient, bank: httpx.AsyncClient, notice: tuple[str, str]
+) -> None:
+    number, plate = notice
+    path = await _to_the_bank(client, number, plate)
+    assert "À payer" in page_text(await find_notice(client, number, plate))  # not paid yet
+    back = await _back_from_the_bank(client, bank, path, "authorize")
+    assert back.status_code == 200, back.text
+    text = page_text(back)
+    assert "Paiement reçu" in text and number in text and "45,00 $" in text
+    assert f'name="plate" value="{plate}"' in back.text  # the PDF, from the session's plate
+    assert plate not in str(back.request.url)
+    assert "Payé" in page_text(await find_notice(client, number, plate))
+
+
+async def test_a_refused_3ds_shows_the_notice_again_nothing_charged(
+    client: httpx.AsyncClient, bank: httpx.AsyncClient, notice: tuple[str, str]
+) -> None:
+    number, plate = notice
+    path = await _to_the_bank(client, number, plate)
+    back = await _back_from_the_bank(client, bank, path, "refuse")
+    assert back.status_code == 402
+    text = page_text(back)
+    assert "Le paiement n'a pas été effectué : aucun montant n'a été porté à votre carte." in text
+    assert number in text and 'name="card_token"' in back.text  # the card form again
+    paid = await pay_notice(client, number, plate)
+    assert paid.status_code == 200 and "Paiement reçu" in page_text(paid)
+
+
+async def test_a_second_payer_during_3ds_is_told_a_payment_is_under_way(
+    client: httpx.AsyncClient, web_app: FastAPI, notice: tuple[str, str]
+) -> None:
+    number, plate = notice
+    await _to_the_bank(client, number, plate)
+    async with browser(web_app, "10.253.0.7") as other:
+        refused = await pay_notice(other, number, plate)
+    assert refused.status_code == 409
+    assert "Un paiement de cet avis est déjà en cours" in page_text(refused)
+
+
+async def test_a_return_with_an_unknown_payment_finds_nothing(client: httpx.AsyncClient) -> None:
+    for query in ("?paiement=nope-not-a-payment", "?paiement=../x", ""):
+        answer = await client.get(f"{CLAIMS}/retour{query}")
+        assert answer.status_code == 404, query
+        assert "Cherchez l'avis de nouveau" in page_text(answer)
+
+
+async def test_back_before_answering_the_bank_goes_to_the_bank_again(
+    client: httpx.AsyncClient, web_app: FastAPI, notice: tuple[str, str]
+) -> None:
+    number, plate = notice
+    path = await _to_the_bank(client, number, plate)
+    payments_app = _app_of(web_app.state.payments.http)
+    async with payments_app.state.sessionmaker() as session:
+        payment_id = await session.scalar(
+            select(ClaimPayment.id).where(ClaimPayment.gateway_reference == path.split("/")[-1])
+        )
+    back = await client.get(f"{CLAIMS}/retour?paiement={payment_id}")
+    assert back.status_code == 200
+    assert "Authentification 3-D Secure" in page_text(back)
+    assert f'content="0;url=http://localhost:8005{path}"' in back.text
+
+
+async def test_a_reloaded_return_page_shows_the_same_receipt(
+    client: httpx.AsyncClient, bank: httpx.AsyncClient, notice: tuple[str, str]
+) -> None:
+    number, plate = notice
+    path = await _to_the_bank(client, number, plate)
+    answered = await bank.post(path, data={"decision": "authorize"})
+    back = urlsplit(answered.headers["location"])
+    first = await client.get(f"{back.path}?{back.query}")
+    assert first.status_code == 200 and "Paiement reçu" in page_text(first)
+    again = await client.get(f"{back.path}?{back.query}")  # reloaded: the same receipt
+    assert again.status_code == 200 and "Paiement reçu" in page_text(again)
+    receipt = re.compile(r"Numéro de reçu</dt><dd>(RA-[\w-]+)</dd>")
+    numbers = receipt.findall(page_text(first))
+    assert numbers and numbers == receipt.findall(page_text(again))
+    assert number in page_text(again)

@@ -4,6 +4,12 @@ receipt; and "Mes avis de réclamation" for a signed-in account.
 Finding and paying need no login (the notice comes by mail to the vehicle's owner); the pages
 still have a session, hence a CSRF token. The card is entered in the payment processor's hosted
 page (an iframe); this form posts the holder and the page's single-use token, never a number.
+
+When the payer's bank asks for 3-D Secure, payments answers `requires_action`: the browser is
+sent to the bank's challenge (a page that goes there at once, with a link: the portal's CSP
+lets a form lead only to itself), and comes back to the return page (`/retour?paiement=...`,
+an opaque id; the number and plate wait in the encrypted session cookie), which asks payments
+to settle and shows the receipt, or the notice again with nothing charged.
 """
 
 import re
@@ -43,6 +49,8 @@ CARD_ERROR_CODES = {
 # Longer than any valid value; what a form sends beyond it is cut, not echoed back.
 MAX_INPUT = 100
 RECEIPT_ID = re.compile(r"^[A-Za-z0-9-]{1,64}$")
+PAYMENT_ID = re.compile(r"^[A-Za-z0-9-]{1,36}$")
+RETURN = f"{CLAIMS}/retour"
 RECEIPT_NOT_FOUND = bilingual("service.receipt_not_found")
 
 
@@ -185,8 +193,9 @@ async def _pay_refused(
     if isinstance(found, Response):
         return found
     language = session.language
-    if exc.code == "claim_already_paid":
-        message = translator(language)("claims.already_paid")
+    if exc.code in ("claim_already_paid", "claim_payment_in_progress"):
+        key = "claims.already_paid" if exc.code == "claim_already_paid" else "claims.in_progress"
+        message = translator(language)(key)
         return _notice_page(request, session, found, {"form_error": message}, 409)
     if not is_form_error(exc):
         raise exc
@@ -221,13 +230,92 @@ async def pay(
         )
     except ApiError as exc:
         return await _pay_refused(request, session, payments, ip, exc, values)
-    context = {
-        "paid": paid,
-        "number": values["number"],
-        "plate": values["plate"],
-        "emailed": bool(values["email"]),
-    }
+    emailed = bool(values["email"])
+    if paid.get("status") == "requires_action":
+        session.claim_payment = {
+            "id": str(paid.get("payment_id")),
+            "number": values["number"],
+            "plate": values["plate"],
+            "emailed": emailed,
+        }
+        return _challenge(request, session, paid)
+    return _receipt(request, session, paid, values["number"], values["plate"], emailed)
+
+
+def _receipt(
+    request: Request, session: Session, paid: dict[str, Any], number: str, plate: str, emailed: bool
+) -> Response:
+    """The receipt page; without the plate (another browser came back) no PDF button."""
+    context = {"paid": paid, "number": number, "plate": plate, "emailed": emailed}
     return _page(request, session, "claims/receipt.html", context)
+
+
+def _action_url(answer: dict[str, Any]) -> str | None:
+    url = answer.get("action_url")
+    return url if isinstance(url, str) and url.startswith(("https://", "http://")) else None
+
+
+def _challenge(request: Request, session: Session, answer: dict[str, Any]) -> Response:
+    """ "Authentification 3-D Secure": the browser goes to the bank's page at once; the link
+    is there for a browser that does not follow the refresh (and for the keyboard)."""
+    payment_id = str(answer.get("payment_id") or "")
+    again = f"{RETURN}?paiement={payment_id}" if PAYMENT_ID.match(payment_id) else None
+    context = {"action_url": _action_url(answer), "again": again}
+    return _page(request, session, "claims/challenge.html", context)
+
+
+@router.get(RETURN)
+async def payment_return(
+    request: Request, session: SessionDep, payments: PaymentsDep, ip: ClientIp, paiement: str = ""
+) -> Response:
+    """Back from the bank's 3-D Secure page: payments settles the attempt (reading the charge
+    at the processor); the receipt, or the notice again with why nothing was charged."""
+    language = session.language
+    if not PAYMENT_ID.match(paiement):
+        message = translator(language)("claims.challenge_lost")
+        return _lookup_form(request, session, {}, {"form_error": message}, 404)
+    pending = session.claim_payment if session.claim_payment else {}
+    mine = pending.get("id") == paiement
+    number = str(pending.get("number") or "") if mine else ""
+    plate = str(pending.get("plate") or "") if mine else ""
+    try:
+        answer = await payments.settle_claim(ip, paiement)
+    except ApiError as exc:
+        if mine:
+            session.claim_payment = None
+        return await _return_refused(request, session, payments, ip, exc, number, plate)
+    if answer.get("status") == "requires_action":
+        return _challenge(request, session, answer)
+    if mine:
+        session.claim_payment = None
+    number = number or str(answer.get("notice_number") or "")
+    return _receipt(request, session, answer, number, plate, bool(pending.get("emailed")))
+
+
+async def _return_refused(
+    request: Request,
+    session: Session,
+    payments: PaymentsClient,
+    ip: str,
+    exc: ApiError,
+    number: str,
+    plate: str,
+) -> Response:
+    """The attempt was declined or is over: the notice again when this browser knows it."""
+    t = translator(session.language)
+    messages = {
+        "card_declined": "claims.nothing_charged",
+        "claim_already_paid": "claims.already_paid",
+    }
+    if exc.code not in messages and exc.code != "claim_payment_not_found":
+        raise exc
+    message = t(messages.get(exc.code, "claims.challenge_lost"))
+    if not (number and plate):
+        return _lookup_form(request, session, {}, {"form_error": message}, exc.status)
+    found = await _find(request, session, payments, ip, {"number": number, "plate": plate})
+    if isinstance(found, Response):
+        return found
+    return _notice_page(request, session, found, {"form_error": message}, exc.status)
 
 
 @router.post(f"{CLAIMS}/recus/{{receipt_id}}")

@@ -2,11 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi import APIRouter, File, Path, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 
 from servicekit.auth import CurrentPrincipal, OperatorPrincipal, ServiceCaller
 from servicekit.db import SessionDep
-from services.payments.claims import csv_import, receipt, service
+from services.payments.claims import csv_import, paying, receipt, service
 from services.payments.claims import repository as repo
 from services.payments.claims.dependencies import (
     GatewayDep,
@@ -14,6 +15,7 @@ from services.payments.claims.dependencies import (
     SessionsDep,
     SubscriptionsDep,
 )
+from services.payments.claims.lifecycle import ReceiptLifecycle
 from services.payments.claims.models import ClaimNotice, ClaimReceipt
 from services.payments.claims.schemas import (
     ClaimNoticeIn,
@@ -21,10 +23,14 @@ from services.payments.claims.schemas import (
     ImportResult,
     LookupIn,
     PayIn,
+    PaymentActionOut,
     PaymentOut,
     ReceiptEmailOut,
 )
+from services.payments.config import CLAIM_RETURN_PATH
+from services.payments.dependencies import ComponentsDep
 from services.payments.throttling import CLAIM_LOOKUP_THROTTLES, CLAIM_PAYMENT_THROTTLES
+from workflows.claims.models import Language
 
 operator_router = APIRouter(prefix="/v1/operator/claim-notices", tags=["claim notices"])
 public_router = APIRouter(prefix="/v1/claim-notices", tags=["claim notices"])
@@ -81,18 +87,73 @@ async def lookup(body: LookupIn, session: SessionDep) -> ClaimNoticeOut:
     return notice_out(await service.find(session, body.number, body.plate))
 
 
-@public_router.post("/pay", response_model=PaymentOut, dependencies=CLAIM_PAYMENT_THROTTLES)
+PAYMENT_ANSWERS: dict[int | str, dict[str, object]] = {
+    202: {"model": PaymentActionOut, "description": "3-D Secure: send the payer to action_url"}
+}
+
+
+@public_router.post(
+    "/pay",
+    response_model=PaymentOut,
+    responses=PAYMENT_ANSWERS,
+    dependencies=CLAIM_PAYMENT_THROTTLES,
+)
 async def pay(
-    body: PayIn, sessions: SessionsDep, gateway: GatewayDep, receipts: ReceiptsDep
-) -> PaymentOut:
-    """Pay a notice by card, once (409 `claim_already_paid`, 402 `card_declined`; no login);
-    with an `email`, the receipt is emailed in `language`."""
-    paid = await service.pay(sessions, gateway, body)  # committed when it returns
-    if paid.email:
-        await receipts.email_receipt(paid.id, body.language)  # a failure leaves the payment be
+    body: PayIn,
+    sessions: SessionsDep,
+    gateway: GatewayDep,
+    receipts: ReceiptsDep,
+    parts: ComponentsDep,
+) -> PaymentOut | JSONResponse:
+    """Pay a notice by card, the payer present (no login): 200 paid, or 202 `requires_action`
+    (send the browser to `action_url`; it comes back to the return page, which settles). 409
+    `claim_already_paid`, or `claim_payment_in_progress` while another payer's attempt is under
+    way; 402 `card_declined`. With an `email`, the receipt is emailed in `language`."""
+    outcome = await paying.pay(sessions, gateway, body, _return_url(parts))  # committed
+    return await _answer(outcome, receipts)
+
+
+@public_router.post(
+    "/payments/{payment_id}/settle",
+    response_model=PaymentOut,
+    responses=PAYMENT_ANSWERS,
+    dependencies=CLAIM_LOOKUP_THROTTLES,
+)
+async def settle(
+    payment_id: Annotated[str, Path(max_length=36)],
+    sessions: SessionsDep,
+    gateway: GatewayDep,
+    receipts: ReceiptsDep,
+    parts: ComponentsDep,
+) -> PaymentOut | JSONResponse:
+    """The return page's question after 3-D Secure: the attempt as the gateway says it stands,
+    recorded (asking again answers the same). 200 paid; 202 still waiting; 402 `card_declined`
+    (released, nothing charged); 409 `claim_already_paid` (another attempt paid it); 404
+    `claim_payment_not_found`."""
+    outcome = await paying.settle(sessions, gateway, payment_id, _return_url(parts))
+    return await _answer(outcome, receipts)
+
+
+def _return_url(parts: ComponentsDep) -> paying.ReturnUrl:
+    """The portal's return page of one attempt. The same for every call of an attempt: a lost
+    answer is asked again with the same parameters, `return_url` among them."""
+    origin = parts.platform.settings.public_web_origin.rstrip("/")
+    base = parts.settings.claim_return_url or f"{origin}{CLAIM_RETURN_PATH}"
+    return lambda payment_id: f"{base}?paiement={payment_id}"
+
+
+async def _answer(outcome: paying.Outcome, receipts: ReceiptLifecycle) -> PaymentOut | JSONResponse:
+    if outcome.status == "requires_action":
+        waiting = PaymentActionOut(payment_id=outcome.payment_id, action_url=outcome.action_url)
+        return JSONResponse(waiting.model_dump(), status_code=202)
+    paid = outcome.paid()  # declined: 402, nothing charged
+    if outcome.newly_paid and paid.email:
+        language: Language = "en" if paid.language == "en" else "fr"
+        await receipts.email_receipt(paid.id, language)  # a failure leaves the payment be
     return PaymentOut(
         receipt_id=paid.id,
         receipt_number=paid.number,
+        notice_number=outcome.notice_number,
         amount_cents=paid.amount_cents,
         paid_at=paid.paid_at,
     )

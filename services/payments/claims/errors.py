@@ -24,3 +24,14 @@ class ClaimAlreadyPaid(DomainError):
 class SubscriptionsUnavailable(DomainError):
     status_code = 503
     code = "service_unavailable"
+
+
+class ClaimPaymentInProgress(DomainError):
+    """Another payment of this notice is under way (its payer may be answering 3-D Secure)."""
+
+    status_code = 409
+    code = "claim_payment_in_progress"
+
+
+class ClaimPaymentNotFound(NotFound):
+    code = "claim_payment_not_found"

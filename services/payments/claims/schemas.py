@@ -74,10 +74,25 @@ class PayIn(LookupIn):
 
 
 class PaymentOut(BaseModel):
+    """200: the notice is paid (its receipt)."""
+
+    status: Literal["paid"] = "paid"
     receipt_id: str
     receipt_number: str
+    notice_number: str
     amount_cents: int
     paid_at: datetime
+
+
+class PaymentActionOut(BaseModel):
+    """202: the payer's bank asks for 3-D Secure. The browser goes to `action_url` (the
+    issuer's challenge), which brings it back to the portal's return page with `payment_id`;
+    the notice reads `unpaid` until the charge is captured. `action_url` is None while the
+    gateway has not decided yet (ask again)."""
+
+    status: Literal["requires_action"] = "requires_action"
+    payment_id: str
+    action_url: str | None
 
 
 class ReceiptEmailOut(BaseModel):

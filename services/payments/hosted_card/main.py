@@ -16,7 +16,7 @@ from servicekit.health import health_router
 from servicekit.observability import observe_app
 from servicekit.settings import PlatformSettings
 from servicekit.throttle import Throttle
-from services.payments.hosted_card import endpoints, stripe_endpoints
+from services.payments.hosted_card import challenge, endpoints, stripe_endpoints
 from services.payments.hosted_card.config import HostedCardSettings, get_settings
 from services.payments.hosted_card.security import HostedPageHeaders
 from services.payments.processors.stripe_client import StripeClient
@@ -49,6 +49,8 @@ def create_app(
     app.include_router(health)
     app.include_router(endpoints.router)
     app.include_router(routes)
+    if settings.processor != "stripe":  # with Stripe, the issuer's own page challenges
+        app.include_router(challenge.router)  # the sandbox issuer's 3-D Secure page
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(
         HostedPageHeaders, parent_origin=platform.public_web_origin, settings=settings

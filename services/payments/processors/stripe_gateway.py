@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from services.payments.gateway import (
     AUTHENTICATION_REQUIRED,
+    CANCELED,
     CARD_UNUSABLE,
     CardToken,
     CustomerCharge,
@@ -103,13 +104,45 @@ class StripeGateway:
             intent = await self.client.post("/v1/payment_intents", params, idempotency_key)
         except StripeError as failure:
             declined = declines.declined_charge(failure)
-            return CustomerCharge(declined.reference, "declined", declined.decline_code)
-        reference, status = str(intent["id"]), intent.get("status")
-        if status == "succeeded":
-            return CustomerCharge(reference, "captured")
-        if status == "requires_action":
-            return CustomerCharge(reference, "requires_action", action_url=_action_url(intent))
-        return CustomerCharge(reference, "declined", declines.last_error_code(intent))
+            charge = CustomerCharge(declined.reference, "declined", declined.decline_code)
+            return await self._final(charge)
+        return await self._final(customer_charge_of(intent))
+
+    async def customer_charge(self, reference: str) -> CustomerCharge:
+        """The PaymentIntent as it stands (`GET /v1/payment_intents/{id}`); a declined one is
+        canceled first, so the decline is final."""
+        return await self._final(await self._read(reference))
+
+    async def _read(self, reference: str) -> CustomerCharge:
+        try:
+            intent = await self.client.get(f"/v1/payment_intents/{reference}")
+        except StripeError as failure:
+            raise declines.request_error(failure) from None
+        return customer_charge_of(intent)
+
+    async def _final(self, charge: CustomerCharge) -> CustomerCharge:
+        """A declined PaymentIntent (`requires_payment_method`) is not final at Stripe: anyone
+        holding its client secret (Stripe adds it to the return page's address) could confirm
+        it again. It is canceled before the port says declined; a success meanwhile answers
+        captured instead."""
+        declined = charge.status == "declined" and charge.decline_code != CANCELED
+        if not declined or not charge.reference.startswith("pi_"):
+            return charge
+        after = await self.cancel_customer_charge(charge.reference)
+        return charge if after.status == "declined" else after
+
+    async def cancel_customer_charge(self, reference: str) -> CustomerCharge:
+        """`POST /v1/payment_intents/{id}/cancel`: Stripe refuses to cancel an intent that
+        succeeded (or is canceled already) with `payment_intent_unexpected_state`; the intent
+        is then read, so a payment that went through is answered `captured`, never lost."""
+        path = f"/v1/payment_intents/{reference}/cancel"
+        try:
+            intent = await self.client.post(path, {}, f"cancel:{reference}")
+        except StripeError as failure:
+            if failure.code != "payment_intent_unexpected_state":
+                raise declines.request_error(failure) from None
+            return await self._read(reference)
+        return customer_charge_of(intent)
 
     async def refund(
         self, charge_reference: str, amount_cents: int, idempotency_key: str
@@ -158,6 +191,22 @@ def refund_status(status: object) -> Literal["pending", "succeeded", "failed"]:
     if status in ("failed", "canceled"):
         return "failed"
     return "pending"
+
+
+def customer_charge_of(intent: dict[str, Any]) -> CustomerCharge:
+    """A PaymentIntent as the port's customer-present charge: `succeeded` captured; waiting for
+    the payer (or still processing) `requires_action`; `canceled` or back to
+    `requires_payment_method` (the challenge failed) declined."""
+    reference, status = str(intent["id"]), intent.get("status")
+    if status == "succeeded":
+        return CustomerCharge(reference, "captured")
+    if status == "requires_action":
+        return CustomerCharge(reference, "requires_action", action_url=_action_url(intent))
+    if status in ("processing", "requires_confirmation", "requires_capture"):
+        return CustomerCharge(reference, "requires_action")
+    if status == "canceled":
+        return CustomerCharge(reference, "declined", CANCELED)
+    return CustomerCharge(reference, "declined", declines.last_error_code(intent))
 
 
 def _action_url(intent: dict[str, Any]) -> str | None:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 
+from services.payments.claims.dependencies import ReceiptsDep
 from services.payments.dependencies import ComponentsDep
 from services.payments.processors import stripe_webhooks
 from services.payments.processors.schemas import WebhookOut
@@ -17,6 +18,7 @@ router = APIRouter(prefix="/v1/processor/webhooks", tags=["processor"])
 async def stripe_webhook(
     request: Request,
     parts: ComponentsDep,
+    receipts: ReceiptsDep,
     stripe_signature: Annotated[str | None, Header()] = None,
 ) -> WebhookOut:
     """A Stripe event, signed with the endpoint's secret (`Stripe-Signature`); 400 when the
@@ -30,5 +32,6 @@ async def stripe_webhook(
         settings.stripe_webhook_tolerance_seconds,
         time.time(),
     )
-    outcome = await stripe_webhooks.handle(parts.sessions, stripe_webhooks.parse(payload))
+    event = stripe_webhooks.parse(payload)
+    outcome = await stripe_webhooks.handle(parts.sessions, event, receipts)
     return WebhookOut(received=True, outcome=outcome)

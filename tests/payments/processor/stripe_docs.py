@@ -12,8 +12,16 @@ The behaviour of a PaymentIntent follows its PaymentMethod, as Stripe's test Pay
 | `pm_card_chargeDeclinedStolenCard` | 402 `card_error`, `card_declined` / `stolen_card` |
 | `pm_card_chargeDeclinedExpiredCard` | 402 `card_error`, `expired_card` |
 | `pm_card_authenticationRequired` | on-session: 200 `requires_action` (3-D Secure redirect); off-session: 402 `authentication_required` |
+| `pm_card_authenticationRequiredSlow` (ours) | as `pm_card_authenticationRequired`, but the answer waits until the test ends |
 | `pm_card_timeout` (ours) | the charge is made and saved under its key, but the answer waits until the test ends |
 | any other | 400 `invalid_request_error`, `resource_missing` |
+
+A PaymentIntent is read (`GET /v1/payment_intents/{id}`, 404 `resource_missing` when unknown)
+and canceled (`POST /v1/payment_intents/{id}/cancel`: from `requires_payment_method`,
+`requires_capture`, `requires_confirmation`, `requires_action` or `processing`; otherwise 400
+`payment_intent_unexpected_state`). `StripeDocs.authenticate` plays the payer answering the
+issuer's 3-D Secure page: succeeded, or back to `requires_payment_method` with
+`payment_intent_authentication_failure`.
 
 PaymentMethods made in the browser (the stand-in Stripe.js of `stripe_js.py`, from a test card
 number) behave as the table of `stripe_js.py` says.
@@ -26,6 +34,7 @@ parameters gets 400 `idempotency_error`.
 
 import asyncio
 import secrets
+import string
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +45,7 @@ from fastapi.responses import JSONResponse
 from tests.payments.processor.stripe_js import browser_routes
 
 SECRET_KEY = "sk_test_contract"
+_BASE62 = string.ascii_letters + string.digits
 CARDS = {
     "pm_card_visa": ("visa", "4242"),
     "pm_card_visa_chargeDeclinedInsufficientFunds": ("visa", "9995"),
@@ -43,11 +53,22 @@ CARDS = {
     "pm_card_chargeDeclinedExpiredCard": ("visa", "0069"),
     "pm_card_authenticationRequired": ("visa", "3184"),
     "pm_card_timeout": ("visa", "4242"),
+    "pm_card_authenticationRequiredSlow": ("visa", "3184"),
 }
+SLOW = ("pm_card_timeout", "pm_card_authenticationRequiredSlow")
+CANCELABLE = (
+    "requires_payment_method",
+    "requires_capture",
+    "requires_confirmation",
+    "requires_action",
+    "processing",
+)
 
 
 def _id(prefix: str) -> str:
-    return prefix + secrets.token_hex(12)
+    """An object id as Stripe's look (base 62): hex ids, mostly digits, now and then held a
+    Luhn-valid run that the card-number scans of the databases flagged (a flaky test)."""
+    return prefix + "".join(secrets.choice(_BASE62) for _ in range(24))
 
 
 @dataclass
@@ -80,6 +101,30 @@ class StripeDocs:
 
     def requests_to(self, path: str) -> list[Seen]:
         return [s for s in self.seen if s.path == path and s.method == "POST"]
+
+    def authenticate(self, intent_id: str, succeeded: bool = True) -> dict[str, Any]:
+        """The payer answers the issuer's 3-D Secure page of an intent in `requires_action`."""
+        intent = self.intents[intent_id]
+        assert intent["status"] == "requires_action", intent["status"]
+        intent["next_action"] = None
+        if succeeded:
+            intent |= {
+                "status": "succeeded",
+                "amount_received": intent["amount"],
+                "latest_charge": _id("ch_"),
+            }
+        else:
+            intent |= {
+                "status": "requires_payment_method",
+                "last_payment_error": {
+                    "code": "payment_intent_authentication_failure",
+                    "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
+                    "message": "The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.",
+                    "payment_method": {"id": intent["payment_method"], "object": "payment_method"},
+                    "type": "card_error",
+                },
+            }
+        return intent
 
 
 def _error(status: int, **error: Any) -> tuple[int, dict[str, Any]]:
@@ -154,7 +199,7 @@ def _create_intent(docs: StripeDocs, form: dict[str, str]) -> tuple[int, dict[st
         return _card_error(intent, "card_declined", "stolen_card", "Your card was declined.")
     if method == "pm_card_chargeDeclinedExpiredCard":
         return _card_error(intent, "expired_card", None, "Your card has expired.")
-    if method == "pm_card_authenticationRequired":
+    if method in ("pm_card_authenticationRequired", "pm_card_authenticationRequiredSlow"):
         if off_session:
             return _card_error(
                 intent,
@@ -179,6 +224,39 @@ def _create_intent(docs: StripeDocs, form: dict[str, str]) -> tuple[int, dict[st
         "latest_charge": _id("ch_"),
     }
     return 200, intent
+
+
+def _missing_intent(intent_id: str) -> tuple[int, dict[str, Any]]:
+    return _error(
+        404,
+        code="resource_missing",
+        doc_url="https://stripe.com/docs/error-codes/resource-missing",
+        message=f"No such payment_intent: '{intent_id}'",
+        param="intent",
+        type="invalid_request_error",
+    )
+
+
+def _cancel(docs: StripeDocs, intent_id: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    intent = docs.intents.get(intent_id)
+    if intent is None:
+        return _missing_intent(intent_id)
+    if intent["status"] not in CANCELABLE:
+        return _error(
+            400,
+            code="payment_intent_unexpected_state",
+            doc_url="https://stripe.com/docs/error-codes/payment-intent-unexpected-state",
+            message=f"You cannot cancel this PaymentIntent because it has a status of {intent['status']}. Only a PaymentIntent with one of the following statuses may be canceled: {', '.join(CANCELABLE)}.",
+            payment_intent=dict(intent),
+            type="invalid_request_error",
+        )
+    intent |= {
+        "status": "canceled",
+        "canceled_at": int(time.time()),
+        "cancellation_reason": form.get("cancellation_reason"),
+        "next_action": None,
+    }
+    return 200, dict(intent)
 
 
 def _refund(docs: StripeDocs, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -286,7 +364,7 @@ def stripe_docs_app(docs: StripeDocs) -> FastAPI:
         status, body = make(form)
         if key is not None:
             docs.saved[key] = (form, status, body)
-        late = form.get("payment_method") == "pm_card_timeout" or (
+        late = form.get("payment_method") in SLOW or (
             docs.hold_refunds and request.url.path == "/v1/refunds"
         )
         if late:  # made and saved; the answer never comes in time
@@ -308,7 +386,14 @@ def stripe_docs_app(docs: StripeDocs) -> FastAPI:
     @app.get("/v1/payment_intents/{intent_id}")
     async def payment_intent(intent_id: str) -> JSONResponse:
         docs.seen.append(Seen("GET", f"/v1/payment_intents/{intent_id}", None, {}))
+        if intent_id not in docs.intents:
+            status, body = _missing_intent(intent_id)
+            return JSONResponse(body, status)
         return JSONResponse(docs.intents[intent_id])
+
+    @app.post("/v1/payment_intents/{intent_id}/cancel")
+    async def cancel(intent_id: str, request: Request) -> JSONResponse:
+        return await idempotent(request, lambda form: _cancel(docs, intent_id, form))
 
     @app.post("/v1/refunds")
     async def refunds(request: Request) -> JSONResponse:
