@@ -1,12 +1,13 @@
 """Claim notices through the API: operators issue, anyone finds and pays once, receipts, /mine."""
 
 import io
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 from pypdf import PdfReader
 
+from servicekit.clock import today
 from tests.payments.conftest import NoticeFactory
 from tests.payments.factories import DECLINED_AT_TOKENISE, DECLINES_CHARGES, VISA, card_body
 from tests.subscriptions.factories import UserFactory, add_vehicle
@@ -171,7 +172,9 @@ async def test_pay_once_then_receipt(client: httpx.AsyncClient, notices: NoticeF
         "/v1/claim-notices/pay", json=(await pay_body(client, notice, email="a@example.org"))
     )
     assert paid.status_code == 200, paid.text
-    assert paid.json()["amount_cents"] == 6150 and paid.json()["receipt_number"].startswith("RA-")
+    assert paid.json()["amount_cents"] == 6150
+    # The receipt's number carries the day it was paid in Montréal (not the UTC date).
+    assert paid.json()["receipt_number"].startswith(f"RA-{today():%Y%m%d}-")
     found = await client.post(
         "/v1/claim-notices/lookup", json={"number": notice["number"], "plate": notice["plate"]}
     )
@@ -277,12 +280,12 @@ async def test_a_user_sees_only_the_notices_issued_while_the_plate_was_theirs(
     nothing = await client.get("/v1/claim-notices/mine", headers=user.headers)
     assert nothing.status_code == 200 and nothing.json() == []  # no subscription ran yet
 
-    start = date.today() - timedelta(days=40)
+    start = today() - timedelta(days=40)
     vehicles = (str(vehicle["id"]),)
     await add_active_subscription(database_urls["subscriptions"], user.id, vehicles, start)
-    today = {"issued_on": date.today().isoformat(), "due_on": "2099-01-01"}
-    mine = await notices(plate=plate, **today)
-    await notices(**today)  # someone else's plate
+    issued_today = {"issued_on": today().isoformat(), "due_on": "2099-01-01"}
+    mine = await notices(plate=plate, **issued_today)
+    await notices(**issued_today)  # someone else's plate
     answer = await client.get("/v1/claim-notices/mine", headers=user.headers)
     assert answer.status_code == 200, answer.text
     assert [n["number"] for n in answer.json()] == [mine["number"]]

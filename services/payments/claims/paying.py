@@ -27,6 +27,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from servicekit.clock import montreal_date
 from servicekit.db import read_transaction, transaction, utcnow
 from services.payments import metrics
 from services.payments.claims import repository as repo
@@ -272,5 +273,6 @@ async def record_in(
 
 
 def _receipt_number(now: datetime) -> str:
+    """`RA-<the day paid in Montréal>-<8 letters>`."""
     suffix = "".join(secrets.choice(string.ascii_uppercase) for _ in range(8))
-    return f"RA-{now:%Y%m%d}-{suffix}"
+    return f"RA-{montreal_date(now):%Y%m%d}-{suffix}"
