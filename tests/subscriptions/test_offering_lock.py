@@ -19,6 +19,9 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from services.subscriptions import repository as repo
+from services.subscriptions import service
+from services.subscriptions.schemas import ModificationIn
 from tests.subscriptions.factories import (
     Stack,
     User,
@@ -27,6 +30,7 @@ from tests.subscriptions.factories import (
     offering,
     pending_row,
     request_body,
+    transition,
 )
 
 LOCK, COMMIT = "LOCK offering", "COMMIT"
@@ -164,3 +168,42 @@ async def test_an_approval_locks_its_offering_last_and_only_to_count(
     # first; the lock, the count, the commit last.
     [locked] = trace.locked("UPDATE subscriptions")
     assert locked == [LOCK, "SELECT", COMMIT], locked
+
+
+async def moved(stack: Stack, client, user: User, sid: str, to: int):  # type: ignore[no-untyped-def]
+    """The workflow applies the owner's change of offering (recorded by the service; one refused
+    before is withdrawn first, as the workflow does)."""
+    async with stack.parts.transaction() as session:
+        sub = await service.require(session, sid)
+        before = await repo.pending_modification(session, sid)
+        if before is not None:
+            await service.withdraw_modification(session, before.id)
+            await session.flush()
+        data = ModificationIn(offering_id=to)
+        row = await service.record_modification(session, user.id, sub, data)
+    return await transition(client, stack, sid, "apply_modification", modification_id=row.id)
+
+
+async def test_a_move_to_a_full_offering_is_refused_and_to_one_with_room_applied(
+    client, stack, users, ids
+) -> None:
+    """The move takes a space of the new offering: counted once the change is written, under
+    that offering's lock, and refused (nothing changed) when it would overfill it."""
+    operator = await users(role="operator")
+    here, full, roomy = ids.next(), ids.next(), ids.next()
+    for oid, capacity in ((here, 3), (full, 1), (roomy, 1)):
+        await offering(client, operator, oid, capacity=capacity)
+    owner = await users()
+    await active_row(client, stack, owner, full, [(await add_vehicle(client, owner))["id"]])
+    user = await users()
+    sid = await active_row(client, stack, user, here, [(await add_vehicle(client, user))["id"]])
+
+    refused = await moved(stack, client, user, sid, full)
+    assert (refused.status_code, refused.json()["error"]) == (409, "offering_full")
+    async with stack.parts.read_transaction() as session:
+        assert (await service.require(session, sid)).offering_id == here
+
+    applied = await moved(stack, client, user, sid, roomy)
+    assert applied.status_code == 200, applied.text
+    async with stack.parts.read_transaction() as session:
+        assert (await service.require(session, sid)).offering_id == roomy
