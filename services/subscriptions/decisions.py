@@ -4,12 +4,13 @@ The decision used to be a Temporal update whose handler asked this service, thro
 to change the state: the operator's click waited for a workflow task, an activity task, the
 internal transition and a second workflow task, all queued behind the lifecycles the worker was
 running (p50 2.1 s, p99 6.9 s at 20 in flight: issue 14). Now the decision is one transaction
-here: the checks (pending, a refusal's reason, a space left, under the offering's row lock), the
-state change with its audit entry, and a `decision` outbox entry. Once the answer is sent the
-request tells the workflow with the `decision_recorded` update, signed for the operator (in the
-background: the operator does not wait for the worker), and deletes the entry; when the process
-dies first, the relay does it (`outbox.py`, docs/crash-safety.md). The workflow adopts the
-decision; billing, the contract and the emails follow in it, as they did after the update.
+here: the checks (pending, a refusal's reason), the state change with its audit entry, a
+`decision` outbox entry and last, under the offering's row lock, the count of a space left. Once
+the answer is sent the request tells the workflow with the `decision_recorded` update, signed for
+the operator (in the background: the operator does not wait for the worker), and deletes the
+entry; when the process dies first, the relay does it (`outbox.py`, docs/crash-safety.md). The
+workflow adopts the decision; billing, the contract and the emails follow in it, as they did
+after the update.
 """
 
 import uuid
@@ -53,8 +54,10 @@ async def record(
         # Pending, and a refusal's reason; the approval's waitlist and space checks are the
         # transition's own (`_approve`), made once, under the offering's lock.
         service.check_decidable(sub, body)
+        # Written before the transition: an approval takes its offering's lock last, and the
+        # entry's insert is not one more round trip under it.
+        entry = outbox.add_decision(session, subscription_id)
         change = transition_of(subscription_id, operator_id, body)
         await transitions.apply_to(session, parts.plates, sub, change)
-        entry = outbox.add_decision(session, subscription_id)
     crash_point(AFTER_DECISION_COMMIT)
     return entry.id

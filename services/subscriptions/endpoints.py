@@ -11,7 +11,7 @@ from fastapi import APIRouter, BackgroundTasks, Response
 from servicekit.auth import CurrentPrincipal
 from servicekit.db import SessionDep
 from servicekit.faults import crash_point
-from services.subscriptions import outbox, payment_methods, service
+from services.subscriptions import outbox, payment_methods, service, waitlist
 from services.subscriptions import repository as repo
 from services.subscriptions.dependencies import Components, ComponentsDep
 from services.subscriptions.errors import ContractNotFound, WorkflowUnavailable
@@ -59,10 +59,13 @@ async def request_subscription(
         parts.sessions, parts.payments, parts.settings, principal.account_id, body
     )
     async with parts.transaction() as session:
-        sub = await service.request(session, parts.settings, principal.account_id, body)
+        sub = await service.record_request(session, parts.settings, principal.account_id, body)
         entry = outbox.add_start(session, sub.id)
         await session.flush()
         created = await subscription_out(session, sub)
+        # Last: on a full offering the request joins its waitlist, under the offering's row
+        # lock held until the commit, which every request and decision on it waits for.
+        created.waitlist = await waitlist.join_if_full(session, sub)
     crash_point(AFTER_REQUEST_COMMIT)
     after.add_task(outbox.deliver_after_answer, parts, entry.id)
     return created

@@ -77,7 +77,7 @@ async def erase(session: AsyncSession, plates: PlateIndex, account_id: str) -> E
     }
     await session.flush()
     if erased["vehicles"] or erased["temporary_vehicles"]:
-        plates.invalidate_after_commit(session)
+        await plates.invalidate_after_commit(session)
     return ErasureReport(
         service="subscriptions", erased=erased, anonymised=anonymised, erased_at=utcnow()
     )

@@ -12,11 +12,9 @@ SQLite is the embedded mode, one process: the in-process invalidation is all it 
 import asyncio
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Session
 
 from servicekit.clock import today
 from servicekit.db import read_transaction
@@ -61,13 +59,20 @@ class PlateIndex:
         self._generation += 1
         self._index = None
 
-    def invalidate_after_commit(self, session: AsyncSession) -> None:
-        """Forget the index now and again once `session` commits the change."""
+    async def invalidate_after_commit(self, session: AsyncSession) -> None:
+        """Forget the index now and again once `session` commits the change.
+
+        On PostgreSQL the NOTIFY to the other replicas is sent now, inside the transaction:
+        PostgreSQL delivers it only if the change commits, and sent at the commit it would be
+        one more round trip under the row lock an approval takes last (its offering's: issue 14).
+        """
         self.invalidate()
-        if not session.info.get("plate_index_hooked"):
-            session.info["plate_index_hooked"] = True
-            event.listen(session.sync_session, "before_commit", _notify_other_replicas)
-            event.listen(session.sync_session, "after_commit", lambda _: self.invalidate())
+        if session.info.get("plate_index_hooked"):
+            return
+        session.info["plate_index_hooked"] = True
+        event.listen(session.sync_session, "after_commit", lambda _: self.invalidate())
+        if session.get_bind().dialect.name == "postgresql":
+            await session.execute(text(f"NOTIFY {CHANNEL}"))
 
     async def check(
         self, sessions: async_sessionmaker[AsyncSession], site_id: int, plate: str
@@ -120,10 +125,3 @@ class PlateIndex:
         # Replicas share a PostgreSQL database: an index is kept only while this replica hears
         # of every change; meanwhile each check reads the database.
         return self._listener is None or self._listener.trusted
-
-
-def _notify_other_replicas(session: Session, *_: Any) -> None:
-    # Inside the committing transaction: PostgreSQL delivers it only if the change commits.
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.exec_driver_sql(f"NOTIFY {CHANNEL}")

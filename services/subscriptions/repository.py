@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from datetime import date, timedelta
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.clock import montreal_date
@@ -75,15 +75,20 @@ async def lock_offering(session: AsyncSession, offering_id: int) -> Offering | N
         .where(Offering.id == offering_id)
         .with_for_update(of=Offering, key_share=True)
     )
-    return await session.scalar(query.execution_options(populate_existing=True))
+    # `offering_lock` names the statement for tests/subscriptions/test_offering_lock.py.
+    options = {"populate_existing": True, "offering_lock": True}
+    return await session.scalar(query.execution_options(**options))
+
+
+def active_count_query(offering_id: int) -> Select[int]:
+    """The spaces taken: a subscription in arrears keeps its space (it may recover)."""
+    return select(func.count()).where(
+        Subscription.offering_id == offering_id, Subscription.status.in_(RUNNING_STATUSES)
+    )
 
 
 async def active_count(session: AsyncSession, offering_id: int) -> int:
-    """The spaces taken: a subscription in arrears keeps its space (it may recover)."""
-    query = select(func.count()).where(
-        Subscription.offering_id == offering_id, Subscription.status.in_(RUNNING_STATUSES)
-    )
-    return int(await session.scalar(query) or 0)
+    return int(await session.scalar(active_count_query(offering_id)) or 0)
 
 
 async def next_id(session: AsyncSession, model: type[UserCategory]) -> int:

@@ -56,7 +56,19 @@ async def _new_contract_number(session: AsyncSession) -> str:
 async def request(
     session: AsyncSession, settings: SubscriptionsSettings, account_id: str, data: SubscriptionIn
 ) -> Subscription:
+    """Record a request and put it in line when its offering is full (`record_request`, then
+    `waitlist.join_if_full`)."""
+    sub = await record_request(session, settings, account_id, data)
+    await waitlist.join_if_full(session, sub)
+    return sub
+
+
+async def record_request(
+    session: AsyncSession, settings: SubscriptionsSettings, account_id: str, data: SubscriptionIn
+) -> Subscription:
     """Record a request ("Transmettre ma demande"): pending approval, with a contract number.
+    Its caller then calls `waitlist.join_if_full`, last in the transaction (it locks the
+    offering's row until the commit).
 
     The payment method's owner was checked with the payments service beforehand
     (`payment_methods.verify`); its rules are checked again here, against the offering read now.
@@ -94,7 +106,6 @@ async def request(
         # a concurrent identical request won the unique index
         raise DuplicateRequest("offering_id") from exc
     transitions.audit(session, sub, account_id, REQUEST, None)
-    await waitlist.join_if_full(session, sub)  # a full offering: in line, in order of requests
     await session.flush()
     return sub
 
@@ -157,7 +168,7 @@ def check_reason(data: DecisionIn) -> None:
 def check_decidable(sub: Subscription, data: DecisionIn) -> None:
     """A decision on a pending request, a refusal with its reason. An approval also needs a
     space left and, for a waitlisted request, its owner's confirmation: the transition checks
-    those under the offering's row lock (`transitions._approve`)."""
+    those (`transitions._approve`, the space last, under the offering's row lock)."""
     check_pending(sub)
     check_reason(data)
 

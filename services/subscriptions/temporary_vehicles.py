@@ -68,7 +68,7 @@ async def add(
     )
     session.add(vehicle)
     await session.flush()
-    plates.invalidate_after_commit(session)
+    await plates.invalidate_after_commit(session)
     return vehicle
 
 
@@ -95,7 +95,7 @@ async def remove(
     if vehicle.status == "active":
         vehicle.status, vehicle.ended_at = "removed", utcnow()
         await session.flush()
-        plates.invalidate_after_commit(session)
+        await plates.invalidate_after_commit(session)
     return vehicle
 
 
@@ -107,7 +107,7 @@ async def end(session: AsyncSession, plates: PlateIndex, vid: str) -> TemporaryV
     if vehicle.status == "active":
         vehicle.status, vehicle.ended_at = "ended", utcnow()
         await session.flush()
-        plates.invalidate_after_commit(session)
+        await plates.invalidate_after_commit(session)
     return vehicle
 
 

@@ -1,7 +1,8 @@
 """State changes the workflow's activities make, each idempotent by its key and audited.
 
 A repeat of a key answers the subscription as it is now, changing nothing. Each change locks the
-subscription's row first (and the offering's, when it takes a space), so concurrent calls queue.
+subscription's row first, so concurrent calls queue; one that takes a space locks its offering's
+row last, to count (`ensure_space`).
 """
 
 import json
@@ -28,6 +29,7 @@ from services.subscriptions.models import (
     RUNNING_STATUSES,
     AuditEntry,
     ModificationRequest,
+    Offering,
     Subscription,
     SubscriptionVehicle,
     Vehicle,
@@ -85,23 +87,26 @@ def effective_cancellation(requested: date, notice_days: int, now: date | None =
     return max(requested, (now or today()) + timedelta(days=notice_days))
 
 
-async def ensure_space(session: AsyncSession, offering_id: int, besides: str | None = None) -> None:
-    """Refuse when the offering's active subscriptions and the spaces its waitlist holds
-    (offers out or confirmed, `besides` this request's own) fill its capacity (under a row
-    lock)."""
+async def ensure_space(session: AsyncSession, offering_id: int) -> None:
+    """Refuse when the offering's running subscriptions and the spaces its waitlist holds
+    (offers out or confirmed) exceed its capacity, once the change that takes a space is
+    flushed (the subscription counted among the running).
+
+    The transition's last step: the offering's row lock is taken here and held until the
+    commit, and on PostgreSQL every request and decision on the offering waits for it (issue
+    14), so only the count runs under it."""
     offering = await repo.lock_offering(session, offering_id)
     if offering is None:
         raise OfferingNotFound()
-    if await waitlist.free_spaces(session, offering, besides) <= 0:
+    if (await waitlist.spaces(session, offering)).free < 0:
         raise OfferingFull()
 
 
 async def _approve(session: AsyncSession, sub: Subscription, data: TransitionIn) -> str | None:
-    await waitlist.check_approvable(session, sub)  # 409 `waitlisted` until the offer is confirmed
-    await ensure_space(session, sub.offering_id, besides=sub.id)
+    # 409 `waitlisted` until the offer is confirmed; the space is checked last (`apply_to`).
+    await waitlist.approve(session, sub)
     sub.status, sub.decided_at = Status.ACTIVE, utcnow()
     sub.start_date = billing.first_period_start(sub.requested_start, today())
-    await waitlist.approved(session, sub)
     return None
 
 
@@ -166,9 +171,9 @@ async def _apply_modification(
 ) -> str | None:
     row = await _pending_modification(session, sub, data)
     if row.offering_id is not None and row.offering_id != sub.offering_id:
-        await ensure_space(session, row.offering_id)
-        offering = await repo.lock_offering(session, row.offering_id)
-        assert offering is not None
+        offering = await session.get(Offering, row.offering_id)  # its space: `apply_to`
+        if offering is None:
+            raise OfferingNotFound()
         sub.offering_id, sub.offering = offering.id, offering
         sub.billing_mode, sub.monthly_price_cents = (
             offering.billing_mode,
@@ -230,6 +235,9 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], Handler]] = {
 # A request that leaves (its waitlist entry with it) or a subscription that ends: the next
 # person on the offering's waitlist may be offered the space.
 FREES_SPACE = (Action.REFUSE, Action.WITHDRAW, Action.EXPIRE, Action.END)
+# An approval takes a space (so does a move to another offering): checked last, under the
+# offering's row lock (`ensure_space`).
+TAKES_SPACE = (Action.APPROVE,)
 
 
 async def apply(
@@ -268,5 +276,7 @@ async def apply_to(
         data.idempotency_key,
         data.request_key,
     )
+    await plates.invalidate_after_commit(session)
     await session.flush()
-    plates.invalidate_after_commit(session)
+    if data.action in TAKES_SPACE or sub.offering_id != from_offering:
+        await ensure_space(session, sub.offering_id)

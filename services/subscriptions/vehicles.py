@@ -108,7 +108,7 @@ async def delete(
             raise VehicleInUse()
     await session.delete(vehicle)
     await session.flush()
-    plates.invalidate_after_commit(session)
+    await plates.invalidate_after_commit(session)
 
 
 async def owned_set(

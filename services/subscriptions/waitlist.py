@@ -3,8 +3,10 @@
 A space is free when the offering's running subscriptions plus the spaces held by the waitlist
 (an offer not yet answered, an offer confirmed and waiting for the operator) are fewer than its
 capacity. Everything that counts spaces does so under the offering's row lock (`SELECT ... FOR
-UPDATE` on PostgreSQL, SQLite's write transaction), so two spaces freed at the same moment are
-offered to two different people and one space is never offered twice.
+NO KEY UPDATE` on PostgreSQL, SQLite's write transaction), so two spaces freed at the same moment
+are offered to two different people and one space is never offered twice. Requests and approvals
+take it last in their transaction and count in one statement: every other request and decision on
+the offering waits for it (tests/subscriptions/test_offering_lock.py).
 
 The offering's workflow (`waitlist-<offering id>`, workflows/waitlist/) runs the rounds: it is
 told through the outbox (`waitlist` entries, written in the transaction that freed the space or
@@ -13,6 +15,7 @@ its deadline lapses: the person drops out of the list (an email says so) and the
 the next person. The operator approves only a request whose offer was confirmed.
 """
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -46,20 +49,34 @@ async def _count(session: AsyncSession, offering_id: int, statuses: tuple[str, .
     return int(await session.scalar(query) or 0)
 
 
-async def held(session: AsyncSession, offering_id: int, besides: str | None = None) -> int:
-    """The spaces the waitlist holds (offers out, offers confirmed), `besides` one request's."""
-    query = select(func.count()).where(
-        WaitlistEntry.offering_id == offering_id, WaitlistEntry.status.in_(WAITLIST_HOLDING)
+@dataclass(frozen=True)
+class Spaces:
+    """An offering's spaces as counted under its row lock."""
+
+    free: int  # neither taken by a running subscription nor held by the waitlist
+    waiting: int  # people in line not yet offered a space
+
+
+async def spaces(session: AsyncSession, offering: Offering) -> Spaces:
+    """Count in one statement, under the offering's row lock: on PostgreSQL every other request
+    and decision on the offering waits for that lock, each round trip under it longer (issue
+    14). Not in the statement that locks: in READ COMMITTED its snapshot predates the wait, so
+    it would miss what the previous holder committed."""
+
+    def entries(statuses: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        return (
+            select(func.count())
+            .where(WaitlistEntry.offering_id == offering.id, WaitlistEntry.status.in_(statuses))
+            .scalar_subquery()
+        )
+
+    query = select(
+        repo.active_count_query(offering.id).scalar_subquery(),
+        entries(WAITLIST_HOLDING),
+        entries(("waiting",)),
     )
-    if besides is not None:
-        query = query.where(WaitlistEntry.subscription_id != besides)
-    return int(await session.scalar(query) or 0)
-
-
-async def free_spaces(session: AsyncSession, offering: Offering, besides: str | None = None) -> int:
-    """The offering's spaces neither taken nor held; call under its row lock."""
-    taken = await repo.active_count(session, offering.id)
-    return offering.capacity - taken - await held(session, offering.id, besides)
+    taken, held, waiting = (await session.execute(query)).one()
+    return Spaces(free=offering.capacity - int(taken) - int(held), waiting=int(waiting))
 
 
 async def waiting_count(session: AsyncSession, offering_id: int) -> int:
@@ -76,19 +93,27 @@ def add_kick(session: AsyncSession, subscription_id: str, offering_id: int) -> L
     return entry
 
 
-async def join_if_full(session: AsyncSession, sub: Subscription) -> WaitlistEntry | None:
+async def join_if_full(session: AsyncSession, sub: Subscription) -> WaitlistOut | None:
     """A new request joins the offering's waitlist when no space is free, or when people are
-    already waiting (they were first). Under the offering's row lock."""
+    already waiting (they were first); its place in line, None when it does not wait.
+
+    The request's last step: the offering's row stays locked from here to the commit, so the
+    caller writes and reads everything else first; under the lock are only the count and, in
+    line, the entry and its outbox kick."""
     offering = await repo.lock_offering(session, sub.offering_id)
     if offering is None:
         raise OfferingNotFound()
-    if await free_spaces(session, offering) > 0 and not await waiting_count(session, offering.id):
+    counted = await spaces(session, offering)
+    if counted.free > 0 and not counted.waiting:
         return None
     entry = WaitlistEntry(offering_id=offering.id, subscription_id=sub.id, status="waiting")
     session.add(entry)
     add_kick(session, sub.id, offering.id)
     await session.flush()
-    return entry
+    # Entries are added only under this lock: everyone counted waiting is ahead (`rank`).
+    return WaitlistOut(
+        status="waiting", rank=counted.waiting + 1, confirm_hours=offering.waitlist_confirm_hours
+    )
 
 
 async def rank(session: AsyncSession, entry: WaitlistEntry) -> int:
@@ -115,11 +140,16 @@ async def view(session: AsyncSession, sub: Subscription) -> WaitlistOut | None:
     )
 
 
-async def check_approvable(session: AsyncSession, sub: Subscription) -> None:
-    """The operator approves a waitlisted request only once its owner confirmed the offer."""
+async def approve(session: AsyncSession, sub: Subscription) -> None:
+    """The operator approves a waitlisted request only once its owner confirmed the offer
+    (409 `waitlisted` before); the held space is then the active subscription's."""
     entry = await entry_of(session, sub.id)
-    if entry is not None and entry.status in ("waiting", "offered", "lapsed"):
+    if entry is None:
+        return
+    if entry.status in ("waiting", "offered", "lapsed"):
         raise Waitlisted()
+    if entry.status == "confirmed":
+        entry.status, entry.decided_at = "approved", utcnow()
 
 
 async def check_expirable(session: AsyncSession, sub: Subscription) -> None:
@@ -129,13 +159,6 @@ async def check_expirable(session: AsyncSession, sub: Subscription) -> None:
     entry = await entry_of(session, sub.id)
     if entry is not None and entry.status in ("waiting", "offered"):
         raise Waitlisted()
-
-
-async def approved(session: AsyncSession, sub: Subscription) -> None:
-    """The request was approved: its space is now an active subscription's."""
-    entry = await entry_of(session, sub.id)
-    if entry is not None and entry.status == "confirmed":
-        entry.status, entry.decided_at = "approved", utcnow()
 
 
 async def space_freed(session: AsyncSession, sub: Subscription, offering_id: int) -> None:
@@ -175,7 +198,7 @@ async def run_round(session: AsyncSession, offering_id: int, now: datetime) -> R
     if offering is None:
         raise OfferingNotFound()
     lapsed = await _lapse(session, offering_id, now)
-    free = await free_spaces(session, offering)
+    free = (await spaces(session, offering)).free
     if free > 0:
         for entry in await _first_waiting(session, offering_id, free):
             entry.status, entry.offered_at = "offered", now
