@@ -1,17 +1,33 @@
 """Password hashing (argon2id), single-use link tokens, and the common-password list."""
 
+import asyncio
 import base64
 import hashlib
 import hmac
+import os
 import secrets
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from importlib import resources
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from starlette.concurrency import run_in_threadpool
 
 from services.identity.config import IdentitySettings
+
+# argon2id hashes on threads of their own, one per core: each hash takes a core and 19 MiB
+# (RULES.md), so more at once only queue in the kernel, and every thread that ever hashed keeps
+# its 19 MiB in the C allocator's arena (20 logins at once on the shared thread pool left the
+# process 300 MiB larger after the load: README, « Accounts »).
+HASHING_THREADS = os.cpu_count() or 2
+_hashing = ThreadPoolExecutor(max_workers=HASHING_THREADS, thread_name_prefix="argon2")
+T = TypeVar("T")
+
+
+async def _on_hashing_thread(work: Callable[[], T]) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_hashing, work)
 
 
 @lru_cache
@@ -28,7 +44,8 @@ def hasher(settings: IdentitySettings) -> PasswordHasher:
 
 async def hash_password(settings: IdentitySettings, password: str) -> str:
     """Hash off the event loop: argon2 is CPU-bound by design."""
-    return await run_in_threadpool(hasher(settings).hash, password)
+    hash_with = hasher(settings)
+    return await _on_hashing_thread(lambda: hash_with.hash(password))
 
 
 async def verify_password(settings: IdentitySettings, stored: str, password: str) -> bool:
@@ -40,7 +57,7 @@ async def verify_password(settings: IdentitySettings, stored: str, password: str
         except (VerificationError, InvalidHashError):
             return False
 
-    return await run_in_threadpool(check)
+    return await _on_hashing_thread(check)
 
 
 def dummy_hash(settings: IdentitySettings) -> str:
