@@ -100,21 +100,7 @@ class SandboxGateway:
 
     async def charge(self, token: str, amount_cents: int, idempotency_key: str) -> GatewayCharge:
         """Capture or decline; the same key answers the first result and charges nothing."""
-        first = await self._charge_of(idempotency_key)
-        if first is not None:
-            return first
-        try:
-            async with transaction(self.sessions) as session:
-                card = await session.get(SandboxCard, token)
-                if card is None:
-                    raise UnknownToken()
-                row = self._new_charge(card, amount_cents, idempotency_key)
-                session.add(row)
-        except IntegrityError:  # a concurrent call with the same key got there first
-            again = await self._charge_of(idempotency_key)
-            assert again is not None
-            return again
-        return _answer(row)
+        return _answer(await self._charge_once(token, amount_cents, idempotency_key))
 
     async def charge_customer_present(
         self, token: str, amount_cents: int, idempotency_key: str, return_url: str | None = None
@@ -122,7 +108,23 @@ class SandboxGateway:
         """The payer present: captured or declined at once, or, for the challenge card,
         `requires_action` with the hosted challenge page's URL (which sends the payer to
         `return_url` once answered). Once per key: a repeat answers the charge as it stands."""
-        first = await self._customer_charge_of(idempotency_key)
+        row = await self._charge_once(
+            token, amount_cents, idempotency_key, present=True, return_url=return_url
+        )
+        return self._customer_answer(row)
+
+    async def _charge_once(
+        self,
+        token: str,
+        amount_cents: int,
+        key: str,
+        present: bool = False,
+        return_url: str | None = None,
+    ) -> SandboxCharge:
+        """The key's charge: the one made before, else a new one (of two calls with the same
+        key at once, one inserts and the other reads it). With the payer `present`, the
+        challenge card's charge waits for its challenge, which then sends them to `return_url`."""
+        first = await self._charge_row(key)
         if first is not None:
             return first
         try:
@@ -130,19 +132,16 @@ class SandboxGateway:
                 card = await session.get(SandboxCard, token)
                 if card is None:
                     raise UnknownToken()
-                row = self._new_charge(card, amount_cents, idempotency_key)
-                if card.behaviour == CHALLENGE:
-                    row.status, row.decline_code, row.return_url = (
-                        "requires_action",
-                        None,
-                        return_url,
-                    )
+                row = self._new_charge(card, amount_cents, key)
+                if present and card.behaviour == CHALLENGE:
+                    row.status, row.decline_code = "requires_action", None
+                    row.return_url = return_url
                 session.add(row)
         except IntegrityError:  # a concurrent call with the same key got there first
-            again = await self._customer_charge_of(idempotency_key)
+            again = await self._charge_row(key)
             assert again is not None
             return again
-        return self._customer_answer(row)
+        return row
 
     async def customer_charge(self, reference: str) -> CustomerCharge:
         """The charge as it stands (the challenge answered, or still waiting)."""
@@ -170,13 +169,6 @@ class SandboxGateway:
             return CustomerCharge(row.reference, "requires_action", action_url=url)
         answer = _answer(row)
         return CustomerCharge(answer.reference, answer.status, answer.decline_code)
-
-    async def _customer_charge_of(self, key: str) -> CustomerCharge | None:
-        async with read_transaction(self.sessions) as session:
-            found = await session.scalar(
-                select(SandboxCharge).where(SandboxCharge.idempotency_key == key)
-            )
-        return None if found is None else self._customer_answer(found)
 
     @staticmethod
     def _new_charge(card: SandboxCard, amount_cents: int, key: str) -> SandboxCharge:
@@ -224,12 +216,11 @@ class SandboxGateway:
             )
         return None if found is None else _refund_answer(found)
 
-    async def _charge_of(self, key: str) -> GatewayCharge | None:
+    async def _charge_row(self, key: str) -> SandboxCharge | None:
         async with read_transaction(self.sessions) as session:
-            found = await session.scalar(
+            return await session.scalar(
                 select(SandboxCharge).where(SandboxCharge.idempotency_key == key)
             )
-        return None if found is None else _answer(found)
 
 
 async def _claim(session: AsyncSession, token: str) -> SandboxSingleUseToken:
