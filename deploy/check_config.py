@@ -61,6 +61,9 @@ OTHER_NAMES = {
     "OPERATOR_PASSWORD",  # services/identity/cli.py
     "TEST_DATABASE_URL",  # tests
     "OTEL_EXPORTER_OTLP_ENDPOINT",  # the OpenTelemetry SDK (servicekit/observability/tracing.py)
+    # servicekit/db.py, from the process environment (PostgreSQL pools: compose, Kubernetes)
+    "PLATFORM_DATABASE_POOL_SIZE",
+    "PLATFORM_DATABASE_MAX_OVERFLOW",
 }
 # Temporal's own environment configuration, read by temporalio.envconfig (servicekit/temporal.py).
 TEMPORAL_ENVCONFIG_NAMES = {

@@ -1,5 +1,6 @@
 """Database plumbing every service shares: declarative base, engine, one transaction per request."""
 
+import os
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -97,9 +98,32 @@ def make_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # and the driver's type look-ups each time, on the request's path (issue 14). At most 15
     # per engine, as before: the server's connections are shared by every replica.
     if "poolclass" not in kwargs:  # NullPool (migrations) keeps none
-        kwargs.setdefault("pool_size", 10)
-        kwargs.setdefault("max_overflow", 5)
+        pool_size, max_overflow = pool_limits()
+        kwargs.setdefault("pool_size", pool_size)
+        kwargs.setdefault("max_overflow", max_overflow)
     return create_async_engine(url, **kwargs)
+
+
+def pool_limits() -> tuple[int, int]:
+    """(connections kept, extra ones under load) per PostgreSQL engine: 10 and 5, or
+    `PLATFORM_DATABASE_POOL_SIZE` and `PLATFORM_DATABASE_MAX_OVERFLOW`. Every replica of every
+    service opens its own pool on the one server (`max_connections`, 100 by default, 3 of them
+    kept for superusers): with many replicas, lower them so that replicas × (kept + extra)
+    stays under it (`make topology` runs 10 pools of 5 + 3)."""
+    return (
+        _positive("PLATFORM_DATABASE_POOL_SIZE", 10),
+        _positive("PLATFORM_DATABASE_MAX_OVERFLOW", 5, minimum=0),
+    )
+
+
+def _positive(name: str, default: int, minimum: int = 1) -> int:
+    """An integer setting from the environment; a wrong one stops the process, naming it."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not value.isdigit() or int(value) < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, not {value!r}")
+    return int(value)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

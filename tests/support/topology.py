@@ -134,6 +134,11 @@ class Topology:
             "PLATFORM_HOSTED_CARD_ORIGIN": self.url(HOSTED_CARD),
             "HOSTED_CARD_TOKENS_PER_ADDRESS": UNTHROTTLED,
             **{f"{s.upper()}_DATABASE_URL": urls[s] for s in SERVICES},
+            # Ten pools on one PostgreSQL server (identity, subscriptions, payments, the hosted
+            # card page and the worker's mail ledger, two replicas each): at 10 + 5 a pool, a
+            # crash test's load ran the server out of connections ("too many clients").
+            "PLATFORM_DATABASE_POOL_SIZE": "5",
+            "PLATFORM_DATABASE_MAX_OVERFLOW": "3",
             # Every identity replica signs with the same provisioned key.
             "IDENTITY_SIGNING_KEY_PATH": str(self.folder / "signing-key.pem"),
             "IDENTITY_SIGNUPS_PER_ADDRESS": UNTHROTTLED,
